@@ -1,0 +1,240 @@
+"""The `docbot` command line: index, ask, chat, sources, run, stats."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Optional
+
+import typer
+from pydantic import ValidationError
+
+from index import DocbotError, InvalidQuestionError
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Answer questions about a folder of documents, with citations.")
+
+
+class CliError(Exception):
+    """A user-facing failure: one line on stderr and an exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def load_settings() -> Settings:
+    """Settings, or a one-line error naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err.get("loc") else "setting"
+        name = name if name == "DISCORD_TOKEN" else f"DOCBOT_{name}"
+        raise CliError(f"invalid setting {name}: {err['msg']}", 2) from None
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("sentence_transformers", "httpx", "huggingface_hub", "transformers", "faiss", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _progress():
+    """A tqdm progress bar on stderr for the embedding stage, quiet when nothing is embedded."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if stage != "embed":
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="passage", desc="Embedding", file=sys.stderr, leave=False,
+                       disable=total < 64 or not sys.stderr.isatty())
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+@app.command()
+def index(
+    force: Annotated[bool, typer.Option("--force", help="Re-embed every document.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another running build.")] = 0.0,
+) -> None:
+    """Build the index, or update it for the documents that changed."""
+    from index import build_index
+
+    from .engine import build_options, make_engine
+
+    settings = load_settings()
+    _setup_logging(settings)
+    engine = make_engine(settings)
+    summary = build_index(settings.documents_dir, settings.index_dir, engine.embedder, build_options(settings),
+                          force=force, progress=_progress(), lock_wait=wait)
+    if summary.full_rebuild_reason:
+        typer.echo(f"Full rebuild: {summary.full_rebuild_reason}", err=True)
+    for s in summary.skipped:
+        typer.echo(f"skipped {s.path}: {s.reason}", err=True)
+    verb = "Index updated" if summary.written else "Index up to date"
+    typer.echo(f"{verb}: {summary.line()}")
+
+
+def _questions(question: str | None) -> Iterator[str]:
+    if question is not None:
+        yield question
+        return
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            sys.stderr.write("? ")
+            sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def answer_stream(engine, questions: Iterator[str], as_json: bool) -> int:
+    """Answer questions as they arrive, one output per question; the exit code."""
+    from .terminal import answer_json, render_answer
+
+    code = 0
+    for q in questions:
+        try:
+            answer = engine.ask(q)
+        except InvalidQuestionError as exc:
+            code = 2
+            if as_json:
+                print(json.dumps({"question": q[:200], "error": str(exc)}, ensure_ascii=False), flush=True)
+            else:
+                typer.echo(f"error: {exc}", err=True)
+            continue
+        if as_json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(render_answer(answer) + "\n", flush=True)
+    return code
+
+
+@app.command()
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="The question; without it, one per line on stdin.")] = None,  # noqa: UP007
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", "-k", min=1, max=10, help="Passages to cite.")] = None,  # noqa: UP007
+) -> None:
+    """Answer a question from the indexed documents."""
+    from index.engine import validate_question
+
+    from .engine import make_engine
+
+    settings = load_settings()
+    _setup_logging(settings)
+    if question is not None:
+        try:
+            validate_question(question)
+        except InvalidQuestionError as exc:
+            raise CliError(str(exc), 2) from None
+    engine = make_engine(settings)
+    if top_k:
+        engine.top_k = top_k
+    engine.searcher  # noqa: B018 - load (and check) the index before reading questions
+    code = answer_stream(engine, _questions(question), as_json)
+    raise typer.Exit(code)
+
+
+@app.command()
+def chat() -> None:
+    """Ask questions in the terminal until end of input."""
+    from .engine import make_engine
+
+    settings = load_settings()
+    _setup_logging(settings)
+    engine = make_engine(settings)
+    engine.searcher  # noqa: B018
+    raise typer.Exit(answer_stream(engine, _questions(None), as_json=False))
+
+
+@app.command()
+def sources() -> None:
+    """List the indexed documents and when the index was built."""
+    import datetime as dt
+
+    from index import store
+
+    settings = load_settings()
+    folder = store.current_path(settings.index_dir)
+    manifest = store.read_manifest(folder)
+    built = dt.datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M")
+    typer.echo(f"{manifest.documents} documents, {manifest.passages} passages, built {built} "
+               f"with {manifest.model}")
+    for d in store.read_documents(folder):
+        date = f" ({d.date})" if d.date else ""
+        typer.echo(f"- {d.title}{date}: {d.path}, {d.count} passages")
+
+
+@app.command()
+def run() -> None:
+    """Start the Discord bot; without DISCORD_TOKEN, a terminal chat on the same answer path."""
+    from index import build_index
+
+    from .engine import build_options, make_engine
+
+    settings = load_settings()
+    _setup_logging(settings)
+    engine = make_engine(settings)
+    summary = build_index(settings.documents_dir, settings.index_dir, engine.embedder, build_options(settings),
+                          progress=_progress(), lock_wait=30.0)
+    if summary.written:
+        typer.echo(f"Index updated: {summary.line()}", err=True)
+    if settings.discord_token is None:
+        typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
+                   "(see README). Starting a terminal chat instead; end with Ctrl-D.", err=True)
+        engine.searcher  # noqa: B018
+        raise typer.Exit(answer_stream(engine, _questions(None), as_json=False))
+    from .client import run_bot
+
+    run_bot(settings, engine)
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and an exit code, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except CliError as exc:
+        typer.echo(f"docbot: {exc}", err=True)
+        sys.exit(exc.code)
+    except DocbotError as exc:
+        typer.echo(f"docbot: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, InvalidQuestionError) else 1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("docbot: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        log.debug("unexpected error", exc_info=True)
+        typer.echo(f"docbot: unexpected error ({type(exc).__name__}: {exc}); "
+                   "run with DOCBOT_LOG_LEVEL=DEBUG for the details", err=True)
+        sys.exit(1)

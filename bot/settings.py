@@ -1,0 +1,51 @@
+"""Settings from environment variables and `.env` (pydantic-settings); the only place env vars are read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.embedding import DEFAULT_MODEL
+from index.text import LANGUAGES
+
+
+class Settings(BaseSettings):
+    """docbot's configuration; every field is DOCBOT_<NAME> except the Discord token."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCBOT_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore")
+
+    documents_dir: Path = Path("documents")
+    index_dir: Path = Path(".index")
+    embedding_model: str = DEFAULT_MODEL
+    embedding_backend: Literal["torch", "onnx"] = "torch"
+    language: str = "fr"
+    top_k: int = Field(3, ge=1, le=10)
+    passage_tokens: int = Field(200, ge=32, le=1024)
+    lexical_weight: float = Field(0.7, ge=0.0, le=1.0)
+    min_coverage: float = Field(0.5, ge=0.0, le=1.0)
+    min_dense: float = Field(0.55, ge=-1.0, le=1.0)
+    approximate_above: int = Field(50_000, ge=1)
+
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    guild_id: int | None = None
+    db_path: Path = Path(".index/docbot.sqlite3")
+    cooldown_seconds: float = Field(5.0, ge=0.0)
+    max_concurrent: int = Field(4, ge=1, le=64)
+    log_level: str = "INFO"
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in LANGUAGES:
+            raise ValueError(f"unsupported language {v!r}; choose one of {', '.join(sorted(LANGUAGES))}")
+        return v
+
+    @field_validator("guild_id", "discord_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v):
+        return None if isinstance(v, str) and not v.strip() else v

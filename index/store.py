@@ -1,0 +1,321 @@
+"""The index on disk: a folder of named files with a manifest, swapped in atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexCorruptError, IndexIncompatibleError, IndexLockedError, IndexMissingError
+from .lexical import LexicalIndex
+from .passages import Passage
+from .text import Analyzer
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+MANIFEST = "manifest.json"
+PASSAGES = "passages.jsonl"
+DOCUMENTS = "documents.json"
+EMBEDDINGS = "embeddings.npy"
+VECTORS = "vectors.faiss"
+BM25_DIR = "bm25"
+LOCK = ".lock"
+_TMP_PREFIX = "tmp-"
+_VERSION_PREFIX = "v-"
+RUN_HINT = "run `docbot index` to rebuild it"
+
+
+@dataclass
+class DocumentEntry:
+    """What the index remembers of a source document."""
+
+    path: str
+    title: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    first: int  # index of its first passage
+    count: int  # number of passages
+    date: str | None = None
+
+
+@dataclass
+class Manifest:
+    """The index's identity card: what built it, what it holds, and checksums of its files."""
+
+    model: str
+    dimension: int
+    language: str
+    passage_tokens: int
+    documents: int
+    passages: int
+    faiss_index: str
+    built_at: float = field(default_factory=time.time)
+    format_version: int = FORMAT_VERSION
+    files: dict[str, str] = field(default_factory=dict)
+
+    def compatible_with(self, model: str, language: str, passage_tokens: int) -> str | None:
+        """Why an index built this way can't be updated incrementally with these settings, if it can't."""
+        if self.format_version != FORMAT_VERSION:
+            return f"index format {self.format_version} (this docbot writes {FORMAT_VERSION})"
+        if self.model != model:
+            return f"built with model {self.model!r}, now {model!r}"
+        if self.language != language:
+            return f"built for language {self.language!r}, now {language!r}"
+        if self.passage_tokens != passage_tokens:
+            return f"built with passages of {self.passage_tokens} tokens, now {passage_tokens}"
+        return None
+
+
+def sha256_file(path: Path) -> str:
+    """Checksum of a file, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _checksummed_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def current_path(index_dir: Path) -> Path:
+    """The folder the index currently serves from (may not exist)."""
+    return Path(index_dir) / CURRENT
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """Read and check a manifest, without verifying the files."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise IndexMissingError(f"no index found in {folder.parent if folder.name == CURRENT else folder}: "
+                                f"run `docbot index` to build it")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest(**data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"the index manifest is unreadable ({type(exc).__name__}); {RUN_HINT}") from exc
+
+
+def read_documents(folder: Path) -> list[DocumentEntry]:
+    """The documents an index was built from."""
+    try:
+        data = json.loads((Path(folder) / DOCUMENTS).read_text(encoding="utf-8"))
+        return [DocumentEntry(**d) for d in data]
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"the index's document list is unreadable; {RUN_HINT}") from exc
+
+
+def verify(folder: Path, manifest: Manifest) -> None:
+    """Check every file against the manifest's checksums, before any library parses them."""
+    present = {p.relative_to(folder).as_posix() for p in _checksummed_files(folder)}
+    missing = set(manifest.files) - present
+    if missing:
+        raise IndexCorruptError(f"the index is incomplete (missing {sorted(missing)[0]}); {RUN_HINT}")
+    for name, digest in manifest.files.items():
+        if sha256_file(folder / name) != digest:
+            raise IndexCorruptError(f"the index file {name} is damaged (checksum mismatch); {RUN_HINT}")
+
+
+def read_passages(folder: Path) -> list[Passage]:
+    """The passages, in index order."""
+    with open(Path(folder) / PASSAGES, encoding="utf-8") as f:
+        return [Passage(**json.loads(line)) for line in f if line.strip()]
+
+
+def read_embeddings(folder: Path, mmap: bool = True) -> np.ndarray:
+    """The passage vectors (memory-mapped by default)."""
+    return np.load(Path(folder) / EMBEDDINGS, mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+@dataclass
+class LoadedIndex:
+    """Everything search needs, loaded once."""
+
+    folder: Path
+    manifest: Manifest
+    documents: list[DocumentEntry]
+    passages: list[Passage]
+    embeddings: np.ndarray
+    vectors: object  # a faiss.Index
+    lexical: LexicalIndex
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The lexical analyser the index was built with."""
+        return self.lexical.analyzer
+
+
+def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
+    """Load the current index, verified; raise a DocbotError that says what to do when it can't be."""
+    import faiss
+
+    link = current_path(index_dir)
+    if not link.exists():
+        raise IndexMissingError(f"no index found in {index_dir}: run `docbot index` to build it")
+    folder = link.resolve()
+    manifest = read_manifest(folder)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexIncompatibleError(
+            f"the index was written by another docbot version (format {manifest.format_version}); {RUN_HINT}")
+    if model is not None and manifest.model != model:
+        raise IndexIncompatibleError(
+            f"the index was built with model {manifest.model!r} but {model!r} is configured; {RUN_HINT}")
+    verify(folder, manifest)
+    try:
+        documents = read_documents(folder)
+        passages = read_passages(folder)
+        embeddings = read_embeddings(folder)
+        vectors = faiss.read_index(str(folder / VECTORS))
+        lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language))
+    except IndexCorruptError:
+        raise
+    except Exception as exc:  # the checksums matched, so this is a foreign or buggy file
+        raise IndexCorruptError(f"the index cannot be read ({type(exc).__name__}); {RUN_HINT}") from exc
+    n = len(passages)
+    if not (embeddings.shape == (n, manifest.dimension) and vectors.ntotal == n and lexical.size == n
+            and n == manifest.passages):
+        raise IndexCorruptError(f"the index files disagree on the number of passages; {RUN_HINT}")
+    return LoadedIndex(folder, manifest, documents, passages, embeddings, vectors, lexical)
+
+
+def make_faiss_index(embeddings: np.ndarray, approximate_above: int):
+    """Exact inner product for small corpora; HNSW (approximate, no training) above the threshold."""
+    import faiss
+
+    n, dim = embeddings.shape
+    if n > approximate_above:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if n:
+        index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    return index
+
+
+def write_version(
+    index_dir: Path,
+    manifest: Manifest,
+    documents: list[DocumentEntry],
+    passages: list[Passage],
+    embeddings: np.ndarray,
+    vectors,
+    lexical: LexicalIndex,
+) -> Path:
+    """Write a complete index into a fresh folder, then point `current` at it atomically."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f"{_TMP_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    tmp.mkdir()
+    try:
+        with open(tmp / PASSAGES, "w", encoding="utf-8") as f:
+            for p in passages:
+                f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        (tmp / DOCUMENTS).write_text(
+            json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=1), encoding="utf-8")
+        np.save(tmp / EMBEDDINGS, np.ascontiguousarray(embeddings, dtype=np.float32), allow_pickle=False)
+        faiss.write_index(vectors, str(tmp / VECTORS))
+        lexical.save(tmp / BM25_DIR)
+        manifest.files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in _checksummed_files(tmp)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest.__dict__, indent=1), encoding="utf-8")
+        _fsync_tree(tmp)
+        final = index_dir / f"{_VERSION_PREFIX}{tmp.name[len(_TMP_PREFIX):]}"
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap_current(index_dir, final)
+    _remove_old_versions(index_dir, keep={final.name})
+    return final
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in [*folder.rglob("*"), folder]:
+        with contextlib.suppress(OSError):
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _swap_current(index_dir: Path, target: Path) -> None:
+    link = index_dir / CURRENT
+    tmp_link = index_dir / f".{CURRENT}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp_link.unlink()
+    os.symlink(target.name, tmp_link)
+    os.replace(tmp_link, link)  # atomic: readers see the old index or the new one, never a mix
+    with contextlib.suppress(OSError):
+        fd = os.open(index_dir, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+
+
+def _remove_old_versions(index_dir: Path, keep: set[str]) -> None:
+    # The version just replaced is kept one round: a reader that resolved `current` a moment
+    # before the swap may still be opening its files.
+    versions = sorted((p for p in index_dir.glob(f"{_VERSION_PREFIX}*") if p.is_dir()),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    survivors = [v for v in versions if v.name in keep][:1] + [v for v in versions if v.name not in keep][:1]
+    for old in versions:
+        if old not in survivors:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def clean_leftovers(index_dir: Path) -> list[str]:
+    """Remove temporary folders left by a build that was killed; call it holding the lock."""
+    removed = []
+    for tmp in Path(index_dir).glob(f"{_TMP_PREFIX}*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp.name)
+    for stale in Path(index_dir).glob(f".{CURRENT}.*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    return removed
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, wait: float = 0.0):
+    """Hold the index's build lock; raise IndexLockedError if another build holds it past `wait` seconds.
+
+    The lock is an flock on a file, so the kernel releases it when its holder dies, even by kill -9.
+    """
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        "another `docbot index` is rebuilding this index; try again when it has finished") from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)

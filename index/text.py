@@ -1,0 +1,115 @@
+"""Text normalisation, sentence splitting and the lexical analyser (stemming, stop words)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Zero-width, bidi controls and other invisible format characters: they split words
+# without being seen, so they are removed before anything else looks at the text.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+# Hyphens split words ("a-t-elle", "Mar-a-Lago"); decimal points and commas inside numbers do not.
+_WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
+
+# Sentence ends: ., ! or ? (optionally followed by closing quotes), then space and a capital,
+# a digit, an opening quote or a dash. Abbreviations are rare in news prose; "M." and
+# initials are guarded below.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[«\"“(\[–—-]?\s*[A-ZÀ-ÖØ-Þ0-9])")
+_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mr|Mrs|Dr|St|etc|cf|p|vol|no|n°|Inc|Corp|U\.S)|\b[A-Z])\.$")
+
+LANGUAGES = {
+    "fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
+    "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "no": "norwegian",
+    "ru": "russian", "tr": "turkish",
+}
+
+
+def clean(text: str) -> str:
+    """Normalise Unicode (NFC), drop invisible and control characters, unify apostrophes."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    return text.translate(_APOSTROPHES)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: the form in which words are compared."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping each sentence's own text."""
+    parts: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        candidate = text[start:m.start()].strip()
+        if _ABBREV.search(candidate):
+            continue
+        if candidate:
+            parts.append(candidate)
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        parts.append(tail)
+    return parts
+
+
+def count_words(text: str) -> int:
+    """Count the words of a text."""
+    return len(_WORD.findall(text))
+
+
+class Analyzer:
+    """Turns text into lexical terms: words split on apostrophes, stop words dropped, stemmed, folded.
+
+    Stop words of English are dropped as well as those of the configured language, because
+    people ask in English about documents in other languages; the English function words
+    would otherwise count as unmatched terms.
+    """
+
+    def __init__(self, language: str = "fr") -> None:
+        import bm25s.stopwords as sw
+        import Stemmer
+
+        lang = language.lower()
+        if lang not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(sorted(LANGUAGES))}")
+        self.language = lang
+        self._stemmer = Stemmer.Stemmer(LANGUAGES[lang])
+        words: set[str] = set(sw.STOPWORDS_EN)
+        words |= set(getattr(sw, f"STOPWORDS_{LANGUAGES[lang].upper()}", ()))
+        if lang == "en":
+            words |= set(sw.STOPWORDS_EN_PLUS)
+        self.stopwords = frozenset(fold(w) for w in words)
+
+    def words(self, text: str) -> list[str]:
+        """Content words of a text, folded, in order (no stemming)."""
+        out = []
+        for raw in _WORD.findall(clean(text).replace("'", " ")):
+            w = fold(raw)
+            if w not in self.stopwords and (len(w) > 1 or w.isdigit()):
+                out.append(w)
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Lexical terms of a text: content words, stemmed then folded."""
+        return [self._stem(w) for w in self._accented_words(text)]
+
+    def _accented_words(self, text: str) -> list[str]:
+        # Snowball's French stemmer expects accents, so stem the accented lower-case form
+        # and fold afterwards; the stop-word test uses the folded form.
+        out = []
+        for raw in _WORD.findall(clean(text).replace("'", " ")):
+            low = raw.lower()
+            f = fold(low)
+            if f not in self.stopwords and (len(f) > 1 or f.isdigit()):
+                out.append(low)
+        return out
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - the analyzer lives as long as the index
+    def _stem(self, word: str) -> str:
+        return fold(self._stemmer.stemWord(word))
