@@ -1,0 +1,87 @@
+"""Shared fixtures: a deterministic fake embedder, and all on-disk state in temp dirs."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.text import fold
+
+REPO = Path(__file__).resolve().parent.parent
+DOCUMENTS = REPO / "documents"
+
+
+class FakeEmbedder:
+    """A bag-of-words hashing embedder: deterministic, fast, and similar texts get similar vectors."""
+
+    def __init__(self, name: str = "fake-embedder", dimension: int = 64) -> None:
+        self.name = name
+        self._dim = dimension
+        self.calls = 0
+        self.embedded = 0
+
+    @property
+    def dimension(self) -> int:
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        return 254
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in fold(text).split():
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+                out[i, h % self._dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+            if not norm:
+                out[i, 0] = 1.0
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path, monkeypatch):
+    """Every test gets its own index, database and documents paths, through the env vars users set."""
+    monkeypatch.setenv("DOCBOT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("DOCBOT_DB_PATH", str(tmp_path / "docbot.sqlite3"))
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(DOCUMENTS))
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("DOCBOT_GUILD_ID", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # A developer's .env must not leak into tests.
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def docs_copy(tmp_path) -> Path:
+    """A writable copy of the shipped documents."""
+    dst = tmp_path / "documents"
+    shutil.copytree(DOCUMENTS, dst)
+    return dst
+
+
+@pytest.fixture
+def fake_engine(tmp_path, fake_embedder):
+    """An Engine over the shipped documents, indexed with the fake embedder."""
+    from index import BuildOptions, build_index
+    from index.engine import Engine
+
+    index_dir = tmp_path / "index"
+    build_index(DOCUMENTS, index_dir, fake_embedder, BuildOptions())
+    return Engine(index_dir, fake_embedder)
