@@ -1,0 +1,452 @@
+"""The stand-in for Discord: its state, the thread it runs in, and what tests do with it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import objects as o
+from .mentions import pings
+
+log = logging.getLogger(__name__)
+
+FIRST_RESPONSE_DEADLINE = 3.0  # seconds Discord waits for an interaction's first response
+
+
+class CommandUnavailable(AssertionError):
+    """Discord would not let this user run this command at all."""
+
+
+@dataclass
+class Member:
+    """A member of the stand-in's guild (or, with `dm`, a user who writes to the bot)."""
+
+    user: dict
+    roles: list[int]
+    permissions: int
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.id}>"
+
+
+@dataclass
+class Sent:
+    """A message payload the bot sent (a create or an edit), as recorded after Discord's checks."""
+
+    route: str  # "callback", "followup", "edit_original", "edit_followup", "channel_message", "edit_channel_message"
+    payload: dict
+    status: int
+    at: float
+    interaction_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    pings: set[str] = field(default_factory=set)
+    error: dict | None = None
+
+
+@dataclass
+class Interaction:
+    """An INTERACTION_CREATE the stand-in dispatched, and every answer it received."""
+
+    id: int
+    token: str
+    type: int
+    name: str
+    options: dict
+    user_id: int
+    channel_id: int
+    guild_id: int | None
+    dispatched_at: float
+    callback_at: float | None = None
+    callback_type: int | None = None
+    late_callbacks: list[float] = field(default_factory=list)  # seconds after dispatch
+    ephemeral: bool = False
+    original: dict | None = None  # the response message (a loading one after a thinking defer)
+    followups: list[dict] = field(default_factory=list)
+    loading: bool = False
+
+    @property
+    def first_response_seconds(self) -> float | None:
+        return None if self.callback_at is None else self.callback_at - self.dispatched_at
+
+    @property
+    def messages(self) -> list[dict]:
+        """The messages the user sees: the response (once it is no longer loading) and the followups."""
+        out = [] if self.original is None or self.loading else [self.original]
+        return out + self.followups
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.messages)
+
+
+@dataclass
+class Request:
+    """One REST request the bot made."""
+
+    method: str
+    path: str
+    status: int
+    at: float
+    body: Any = None
+    response: Any = None
+
+
+class FakeDiscord:
+    """A local Discord: REST API v10 and gateway on 127.0.0.1, in a thread of its own, as a remote server is.
+
+    Tests call the async methods from their own event loop; the state is shared under a lock.
+    """
+
+    def __init__(self, *, token: str = "fake-bot-token", heartbeat_interval_ms: int = 1000,
+                 privileged_intents: int = o.PRIVILEGED_INTENTS,
+                 deadline: float = FIRST_RESPONSE_DEADLINE) -> None:
+        self.bot_token = token
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.privileged_intents = privileged_intents  # the intents switched on in the developer portal
+        self.deadline = deadline
+        self.lock = threading.RLock()
+
+        self.app_id = o.snowflake()
+        self.bot_user = o.user(self.app_id, "docbot", bot=True)
+        self.owner = o.user(o.snowflake(), "owner")
+        self.guild_id = o.snowflake()
+        self.channel_id = o.snowflake()
+        self.moderator_role = o.snowflake()
+        self.bot_role = o.snowflake()
+        self.pingable_role = o.snowflake()  # mentionable: anyone may ping it
+        self.roles = [
+            o.role(self.guild_id, "@everyone", o.MEMBER_PERMISSIONS, 0),
+            o.role(self.moderator_role, "Moderators", o.MANAGE_GUILD, 1),
+            o.role(self.pingable_role, "Announcements", 0, 2, mentionable=True),
+            o.role(self.bot_role, "docbot", o.BOT_PERMISSIONS, 3),
+        ]
+        self.channels: dict[int, dict] = {self.channel_id: o.text_channel(self.channel_id, self.guild_id, "general")}
+        self.dm_channels: dict[int, dict] = {}  # channel id -> DM channel
+        self.members: dict[int, Member] = {}
+        self.bot_member = self._add_member(self.bot_user, [self.bot_role])
+
+        # Records, all guarded by `lock`.
+        self.requests: list[Request] = []
+        self.unhandled: list[str] = []
+        self.sent: list[Sent] = []
+        self.interactions: dict[int, Interaction] = {}
+        self.by_token: dict[str, Interaction] = {}
+        self.channel_messages: dict[int, dict] = {}  # id -> message, in channels and DMs
+        self.commands: dict[int | None, list[dict]] = {}  # guild id (None: global) -> commands
+        self.heartbeats: list[float] = []
+        self.identifies: list[dict] = []
+        self.resumes: list[dict] = []
+        self.gateway_closes: list[tuple[int, str]] = []  # close codes the stand-in sent, and why
+
+        self.sessions: dict[str, Any] = {}  # session id -> gateway.Session
+        self.session: Any = None  # the live session
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def start(self) -> FakeDiscord:
+        """Serve on a free port of 127.0.0.1 from a background thread."""
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._serve())
+            except BaseException as exc:  # report a failed start to the caller, then stop
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fake-discord", daemon=True)
+        self._thread.start()
+        started.wait(10)
+        if failure:
+            raise failure[0]
+        return self
+
+    async def _serve(self) -> None:
+        from .gateway import gateway_handler
+        from .rest import routes
+
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/", gateway_handler(self))
+        app.router.add_routes(routes(self))
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        """Close every connection and stop the thread."""
+        if self._loop is None:
+            return
+
+        async def close_all() -> None:
+            for s in list(self.sessions.values()):
+                if s.connection is not None:
+                    await s.connection.close(1001, "stand-in stopping")
+
+        try:
+            asyncio.run_coroutine_threadsafe(close_all(), self._loop).result(5)
+        except Exception:  # noqa: BLE001 - best effort on teardown
+            log.debug("closing gateway connections failed", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    async def _call(self, coro) -> Any:
+        """Run a coroutine on the stand-in's loop from the test's loop."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
+
+    # -- the guild and its people ----------------------------------------------------------------------
+
+    def _add_member(self, user: dict, roles: list[int]) -> Member:
+        perms = 0
+        for r in self.roles:
+            if int(r["id"]) == self.guild_id or int(r["id"]) in roles:
+                perms |= int(r["permissions"])
+        m = Member(user, roles, perms)
+        with self.lock:
+            self.members[m.id] = m
+        return m
+
+    def add_member(self, name: str, *, moderator: bool = False) -> Member:
+        """A new guild member; `moderator` gives the role with Manage Server."""
+        return self._add_member(o.user(o.snowflake(), name), [self.moderator_role] if moderator else [])
+
+    def guild_payload(self) -> dict:
+        """The GUILD_CREATE payload of the one guild the bot is in."""
+        with self.lock:
+            members = [o.member(m.user, m.roles) for m in self.members.values()]
+        return {
+            "id": str(self.guild_id), "name": "docbot e2e", "icon": None, "splash": None,
+            "discovery_splash": None, "owner_id": self.owner["id"], "afk_channel_id": None, "afk_timeout": 300,
+            "verification_level": 0, "default_message_notifications": 1, "explicit_content_filter": 0,
+            "roles": self.roles, "emojis": [], "features": [], "mfa_level": 0, "application_id": None,
+            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
+            "max_presences": None, "max_members": 500000, "vanity_url_code": None, "description": None,
+            "banner": None, "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "fr",
+            "public_updates_channel_id": None, "nsfw_level": 0, "stickers": [], "premium_progress_bar_enabled": False,
+            "safety_alerts_channel_id": None, "joined_at": "2024-01-01T00:00:00+00:00", "large": False,
+            "unavailable": False, "member_count": len(members), "voice_states": [], "members": members,
+            "channels": list(self.channels.values()), "threads": [], "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "soundboard_sounds": [], "incidents_data": None,
+        }
+
+    def application(self) -> dict:
+        """GET /oauth2/applications/@me."""
+        flags = 0
+        if self.privileged_intents & o.INTENT_MESSAGE_CONTENT:
+            flags |= 1 << 18  # GATEWAY_MESSAGE_CONTENT
+        if self.privileged_intents & o.INTENT_GUILD_MEMBERS:
+            flags |= 1 << 14
+        if self.privileged_intents & o.INTENT_GUILD_PRESENCES:
+            flags |= 1 << 12
+        return {"id": str(self.app_id), "name": "docbot", "icon": None, "description": "", "summary": "",
+                "type": None, "bot_public": True, "bot_require_code_grant": False, "owner": self.owner,
+                "team": None, "verify_key": "0" * 64, "flags": flags, "bot": self.bot_user, "tags": [],
+                "interactions_endpoint_url": None, "redirect_uris": [], "rpc_origins": [],
+                "approximate_guild_count": 1, "hook": True, "integration_types_config": {"0": {}}}
+
+    # -- what tests do -----------------------------------------------------------------------------------
+
+    async def wait_ready(self, timeout: float = 20.0) -> None:
+        """Wait until a bot has identified and received its guild."""
+        await self.wait_for(lambda: self.session is not None and self.session.guilds_sent, timeout,
+                            "the bot to connect to the gateway")
+
+    async def wait_for(self, condition: Callable[[], Any], timeout: float, what: str = "a condition") -> Any:
+        """Poll `condition` (under the lock) until it is truthy; its value."""
+        end = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                value = condition()
+            if value:
+                return value
+            if time.monotonic() > end:
+                raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+            await asyncio.sleep(0.02)
+
+    def command(self, name: str, guild_id: int | None = None) -> dict | None:
+        """The registered command `name`: guild commands first, then global ones."""
+        with self.lock:
+            for scope in (guild_id, None):
+                for c in self.commands.get(scope, []):
+                    if c["name"] == name and c.get("type", 1) == 1:
+                        return c
+        return None
+
+    async def invoke(self, name: str, options: dict | None = None, *, member: Member, dm: bool = False,
+                     permission_override: bool = False) -> Interaction:
+        """A user runs slash command `name`: dispatch the INTERACTION_CREATE Discord would send.
+
+        Discord hides a command from members who lack its `default_member_permissions`, unless a server
+        admin grants it to them in the server's Integrations settings: `permission_override`.
+        """
+        return await self._call(self._invoke(name, options or {}, member, dm, permission_override))
+
+    async def invoke_many(self, calls: list[tuple[str, dict, Member]]) -> list[Interaction]:
+        """Several users run commands at the same moment: the INTERACTION_CREATEs go out back to back."""
+
+        async def all_at_once() -> list[Interaction]:
+            return [await self._invoke(name, opts, m, False, False) for name, opts, m in calls]
+
+        return await self._call(all_at_once())
+
+    async def _invoke(self, name: str, options: dict, member: Member, dm: bool,
+                      permission_override: bool) -> Interaction:
+        guild_id = None if dm else self.guild_id
+        cmd = self.command(name, guild_id)
+        if cmd is None:
+            raise AssertionError(f"/{name} is not registered with Discord; registered: {self.command_names()}")
+        if dm and cmd.get("contexts") is not None and 1 not in cmd["contexts"]:
+            raise CommandUnavailable(f"Discord does not offer /{name} in DMs")
+        required = int(cmd.get("default_member_permissions") or 0)
+        if not dm and required and not permission_override and not member.permissions & o.ADMINISTRATOR \
+                and member.permissions & required != required:
+            raise CommandUnavailable(f"Discord hides /{name} from members without permissions {required}")
+        declared = {opt["name"]: opt for opt in cmd.get("options") or []}
+        unknown = set(options) - set(declared)
+        if unknown:
+            raise AssertionError(f"/{name} has no option {sorted(unknown)}; it has {sorted(declared)}")
+        missing = [n for n, opt in declared.items() if opt.get("required") and n not in options]
+        if missing:
+            raise AssertionError(f"Discord would not let a user run /{name} without {missing}")
+        iid, tok = o.snowflake(), o.token()
+        data: dict = {"id": cmd["id"], "name": name, "type": 1,
+                      "options": [{"name": k, "type": declared[k]["type"], "value": v} for k, v in options.items()]}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        payload: dict = {
+            "id": str(iid), "application_id": str(self.app_id), "type": 2, "data": data, "token": tok,
+            "version": 1, "locale": "fr", "app_permissions": str(o.BOT_PERMISSIONS), "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024, "authorizing_integration_owners": {"0": str(self.guild_id)},
+        }
+        if dm:
+            channel = self._dm_channel(member)
+            payload.update(channel_id=channel["id"], channel=channel, user=member.user, context=1)
+            channel_id = int(channel["id"])
+        else:
+            payload.update(guild_id=str(self.guild_id), guild_locale="fr", channel_id=str(self.channel_id),
+                           channel=self.channels[self.channel_id], context=0,
+                           guild={"id": str(self.guild_id), "locale": "fr", "features": []},
+                           member=o.member(member.user, member.roles, permissions=member.permissions))
+            channel_id = self.channel_id
+        rec = Interaction(iid, tok, 2, name, options, member.id, channel_id, guild_id, dispatched_at=0.0)
+        with self.lock:
+            self.interactions[iid] = rec
+            self.by_token[tok] = rec
+        # Discord's clock starts when it sends the event.
+        rec.dispatched_at = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return rec
+
+    def _dm_channel(self, member: Member) -> dict:
+        with self.lock:
+            for ch in self.dm_channels.values():
+                if ch["recipients"][0]["id"] == member.user["id"]:
+                    return ch
+            ch = o.dm_channel(o.snowflake(), member.user)
+            self.dm_channels[int(ch["id"])] = ch
+            return ch
+
+    async def post_message(self, content: str, *, member: Member, dm: bool = False) -> dict:
+        """A user posts `content` in the guild's channel (or in a DM with the bot): MESSAGE_CREATE."""
+        return await self._call(self._post_message(content, member, dm))
+
+    async def _post_message(self, content: str, member: Member, dm: bool) -> dict:
+        channel_id = int(self._dm_channel(member)["id"]) if dm else self.channel_id
+        msg = o.message(o.snowflake(), channel_id, member.user, {"content": content},
+                        guild_id=None if dm else self.guild_id)
+        mentioned = {int(i) for i in re.findall(r"<@!?(\d+)>", content)}
+        with self.lock:
+            people = [self.members[i] for i in mentioned if i in self.members]
+        if dm:
+            msg["mentions"] = [m.user for m in people]
+        else:
+            msg["member"] = o.member(None, member.roles)
+            msg["mentions"] = [{**m.user, "member": o.member(None, m.roles)} for m in people]
+            msg["mention_roles"] = [r for r in re.findall(r"<@&(\d+)>", content)]
+            may_everyone = bool(member.permissions & o.MENTION_EVERYONE)
+            msg["mention_everyone"] = may_everyone and ("@everyone" in content or "@here" in content)
+        with self.lock:
+            self.channel_messages[int(msg["id"])] = msg
+        await self.dispatch("MESSAGE_CREATE", msg)
+        return msg
+
+    async def dispatch(self, event: str, data: dict) -> None:
+        """Send a dispatch event to the bot's session (queued for a RESUME while it is disconnected)."""
+        if self.session is None:
+            raise AssertionError("no bot is connected to the stand-in's gateway")
+        await self.session.dispatch(event, data)
+
+    async def drop_connection(self) -> None:
+        """Cut the bot's gateway connection the way a network failure does: no close frame."""
+        await self._call(self._drop())
+
+    async def _drop(self) -> None:
+        conn = self.session.connection if self.session else None
+        if conn is None:
+            raise AssertionError("no live gateway connection to drop")
+        conn.abort()
+
+    # -- reading the records ---------------------------------------------------------------------------
+
+    def command_names(self) -> list[str]:
+        with self.lock:
+            return sorted({c["name"] for cmds in self.commands.values() for c in cmds})
+
+    def sent_for(self, interaction: Interaction) -> list[Sent]:
+        """Every payload the bot sent in answer to `interaction`."""
+        with self.lock:
+            return [s for s in self.sent if s.interaction_id == interaction.id]
+
+    def replies_to(self, message: dict) -> list[dict]:
+        """The messages the bot posted in the channel of `message` after it."""
+        with self.lock:
+            return [m for m in self.channel_messages.values()
+                    if m["channel_id"] == message["channel_id"] and m["author"]["id"] == self.bot_user["id"]
+                    and int(m["id"]) > int(message["id"])]
+
+    def rejected(self) -> list[Sent]:
+        """The payloads the stand-in answered with an error."""
+        with self.lock:
+            return [s for s in self.sent if s.status >= 400]
+
+    def message_pings(self, payload: dict, reply_to: int | None = None) -> set[str]:
+        """Who Discord would notify for a message the bot sends."""
+        return pings(payload.get("content") or "", payload.get("allowed_mentions"),
+                     may_mention_everyone=bool(self.bot_member.permissions & o.MENTION_EVERYONE),
+                     mentionable_roles={int(r["id"]) for r in self.roles if r["mentionable"]},
+                     replied_user=reply_to)
