@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.embedding import DEFAULT_MODEL
@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     guild_id: int | None = None
-    db_path: Path = Path(".index/docbot.sqlite3")
+    db_path: Path = Path(".index/docbot.sqlite3")  # follows index_dir unless set: see _db_under_index
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
     log_level: str = "INFO"
@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         if v not in LANGUAGES:
             raise ValueError(f"unsupported language {v!r}; choose one of {', '.join(sorted(LANGUAGES))}")
         return v
+
+    @model_validator(mode="after")
+    def _db_under_index(self) -> Settings:
+        # The question log lives with the index by default, wherever DOCBOT_INDEX_DIR points.
+        if "db_path" not in self.model_fields_set:
+            self.db_path = self.index_dir / "docbot.sqlite3"
+        return self
 
     @field_validator("guild_id", "discord_token", mode="before")
     @classmethod

@@ -1,0 +1,152 @@
+"""The Discord client: a commands.Bot that loads one cog per feature and answers from an Engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index import Answer, BuildSummary, DocbotError
+from index.engine import Engine
+
+from .engine import build_options
+from .i18n import LANGUAGES, MESSAGES
+from .questionlog import QuestionLog
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.exts.error_handler", "bot.exts.ask", "bot.exts.sources", "bot.exts.reindex")
+
+# What the bot needs in a channel: read it, reply (also in threads), embed answers, and
+# reply to mentions (a reply needs Read Message History).
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                  embed_links=True, read_message_history=True)
+
+
+class Translator(app_commands.Translator):
+    """Command descriptions in French for French clients: each locale_str carries its MESSAGES key."""
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
+                        context: app_commands.TranslationContextTypes) -> str | None:
+        """The text for `locale`, or None to keep the English default."""
+        key = string.extras.get("key")
+        lang = str(locale.value).split("-")[0]
+        if key in MESSAGES and lang in LANGUAGES and lang != "en":
+            return MESSAGES[key][lang]
+        return None
+
+
+class DocBot(commands.Bot):
+    """docbot on Discord; constructed from the settings and an Engine, nothing else."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, questions: QuestionLog | None = None,
+                 **options: object) -> None:
+        # Default intents only: mentions and DMs carry their text without the privileged
+        # message-content intent (see README, "Running on Discord").
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                         help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
+        self.settings = settings
+        self.engine = engine
+        self.questions = questions if questions is not None else QuestionLog(settings.db_path)
+        # A global cap on retrievals running at once: more questions wait their turn.
+        self.retrievals = asyncio.Semaphore(settings.max_concurrent)
+
+    async def setup_hook(self) -> None:
+        """Load the cogs, sync the slash commands, and load the index off the event loop."""
+        await self.tree.set_translator(Translator())
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        await self.sync_commands()
+        await self._warm_up()
+
+    async def sync_commands(self) -> None:
+        """Sync slash commands to DOCBOT_GUILD_ID when set (instant), globally otherwise (up to an hour)."""
+        try:
+            if self.settings.guild_id:
+                guild = discord.Object(id=self.settings.guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("Synced %d slash commands to guild %s", len(synced), self.settings.guild_id)
+            else:
+                synced = await self.tree.sync()
+                log.info("Synced %d slash commands globally (they can take up to an hour to appear)", len(synced))
+        except discord.HTTPException as exc:
+            # Mentions and DMs still work; the usual cause is an invite without applications.commands.
+            log.error("Could not sync slash commands (%s %s): invite the bot with the applications.commands "
+                      "scope, and check DOCBOT_GUILD_ID", exc.status, exc.text)
+
+    async def _warm_up(self) -> None:
+        def load() -> None:
+            self.engine.searcher  # noqa: B018 - loads and checks the index
+            self.engine.embedder.embed(["docbot"])  # loads the model, so the first question is not slow
+
+        try:
+            await asyncio.to_thread(load)
+        except DocbotError as exc:
+            log.warning("The index is not ready (%s); /reindex can build it", exc)
+        except Exception:
+            # Questions will report the problem to users; the bot still starts so /reindex can fix it.
+            log.exception("Loading the index failed")
+
+    async def on_ready(self) -> None:
+        """Log who we are and the invite link."""
+        if self.user is None:
+            return
+        invite = discord.utils.oauth_url(self.user.id, permissions=PERMISSIONS,
+                                         scopes=("bot", "applications.commands"))
+        log.info("Connected as %s (%s) to %d servers; invite link: %s", self.user, self.user.id,
+                 len(self.guilds), invite)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Do nothing here: docbot has no prefix commands; the ask cog listens for mentions and DMs."""
+
+    async def ask(self, question: str, k: int | None = None) -> tuple[Answer, float]:
+        """Answer a question off the event loop, waiting for a free retrieval slot; (answer, latency in ms)."""
+        start = time.perf_counter()
+        async with self.retrievals:
+            answer = await asyncio.to_thread(self.engine.ask, question, k)
+        return answer, (time.perf_counter() - start) * 1000
+
+    async def rebuild(self) -> BuildSummary:
+        """Update the index from the documents folder off the event loop and swap it in."""
+        return await asyncio.to_thread(self.engine.rebuild, self.settings.documents_dir,
+                                       build_options(self.settings), lock_wait=0.0)
+
+    async def close(self) -> None:
+        """Disconnect, then close the question log."""
+        try:
+            await super().close()
+        finally:
+            self.questions.close()
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"docbot: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(1)
+
+
+def run_bot(settings: Settings, engine: Engine) -> None:
+    """Run the bot until interrupted; a rejected token or unreachable Discord is one line on stderr, exit 1."""
+    if settings.discord_token is None:
+        _fail("DISCORD_TOKEN is not set")
+    token = settings.discord_token.get_secret_value().strip()
+    bot = DocBot(settings, engine)
+    try:
+        # log_handler=None: the CLI has configured logging already.
+        bot.run(token, log_handler=None)
+    except discord.LoginFailure:
+        _fail("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal "
+              "(your application → Bot → Reset Token)")
+    except discord.PrivilegedIntentsRequired:
+        _fail("Discord refused the bot's intents: enable them in the Developer Portal (Bot → Privileged Gateway "
+              "Intents)")
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        _fail(f"cannot reach Discord ({type(exc).__name__}); check the network connection")

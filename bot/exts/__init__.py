@@ -1,0 +1,1 @@
+"""The Discord features, one cog per module; each module ends in `async def setup(bot)`."""

@@ -1,0 +1,42 @@
+"""/sources: the indexed documents and when the index was built."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import render
+from ..i18n import language_for
+from .error_handler import NO_MENTIONS
+
+if TYPE_CHECKING:
+    from ..client import DocBot
+
+log = logging.getLogger(__name__)
+
+
+class Sources(commands.Cog):
+    """Lists what the bot knows about."""
+
+    def __init__(self, bot: DocBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources", description=app_commands.locale_str(
+        "List the indexed documents", key="cmd_sources"))
+    async def sources(self, interaction: discord.Interaction) -> None:
+        """/sources: the documents (title, passages, date) and the build time, privately."""
+        lang = language_for(interaction.locale, interaction.guild_locale)
+        # The first use loads the index from disk: off the event loop.
+        index = await asyncio.to_thread(lambda: self.bot.engine.index)
+        await interaction.response.send_message(embeds=render.sources_embeds(index, lang), ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: DocBot) -> None:
+    """Load the Sources cog."""
+    await bot.add_cog(Sources(bot))

@@ -1,0 +1,251 @@
+"""Render answers and index listings as Discord embeds that stay inside Discord's limits.
+
+Lengths are measured in UTF-16 code units, which is never less than the character count
+discord.py checks: a text full of emoji fits whichever way Discord counts it.
+Document text is escaped (markdown and mentions) so a passage can't restyle or break the embed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from index import Answer, BuildSummary, Citation, LoadedIndex
+
+from .i18n import t
+
+log = logging.getLogger(__name__)
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+TOTAL_LIMIT = 6000
+EMBEDS_LIMIT = 10
+MESSAGE_LIMIT = 2000
+
+ELLIPSIS = "…"
+# Room kept for each citation when the answer text is long, so citations are never squeezed out.
+_FIELD_RESERVE = 320
+_MIN_FIELD_VALUE = 80
+
+COLOUR_ANSWERED = discord.Colour.green()
+COLOUR_CLOSEST = discord.Colour.orange()
+COLOUR_MORE = discord.Colour.blurple()
+
+_SPACE = re.compile(r"\s")
+
+
+def size(text: str) -> int:
+    """The length of `text` in UTF-16 code units (characters outside the BMP count twice)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _prefix(text: str, budget: int) -> str:
+    """The longest prefix of `text` of at most `budget` UTF-16 units."""
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > budget:
+            return text[:i]
+    return text
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` UTF-16 units at a word boundary, ending with an ellipsis when cut."""
+    if size(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    cut = _prefix(text, limit - 1)
+    # Back up to the last space unless that throws away more than half (one very long "word").
+    space = max((m.start() for m in _SPACE.finditer(cut)), default=-1)
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def shorten_left(text: str, limit: int) -> str:
+    """`text` cut from the left to `limit` UTF-16 units at a word boundary, starting with an ellipsis."""
+    if size(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    reversed_cut = _prefix(text[::-1], limit - 1)
+    cut = reversed_cut[::-1]
+    space = min((m.start() for m in _SPACE.finditer(cut)), default=len(cut))
+    if space < len(cut) // 2:
+        cut = cut[space:]
+    return ELLIPSIS + cut.lstrip()
+
+
+def escape(text: str) -> str:
+    """Document or user text made inert: markdown escaped, @everyone/@here/user/role mentions defused."""
+    return escape_mentions(escape_markdown(text))
+
+
+def flat(text: str) -> str:
+    """`text` on one line with single spaces (passages keep their line breaks; an excerpt does not)."""
+    return " ".join(text.split())
+
+
+def fit(raw: str, limit: int, *, left: bool = False) -> str:
+    """`raw` escaped and cut (at its end, or its start with `left`) to at most `limit` UTF-16 units."""
+    budget = limit
+    cut = shorten_left if left else shorten
+    while True:
+        out = escape(cut(raw, budget))
+        over = size(out) - limit
+        if over <= 0:
+            return out
+        # Escaping only ever adds characters, so cutting the raw text by the overshoot converges.
+        budget -= over
+
+
+def excerpt(text: str, highlight: str, limit: int) -> str:
+    """The passage text, escaped, with its best sentence in bold, in at most `limit` UTF-16 units.
+
+    When it is too long, the window keeps the highlighted sentence and as much context on
+    each side as fits.
+    """
+    text, highlight = flat(text), flat(highlight)
+    at = text.find(highlight) if highlight else -1
+    if at < 0 or limit < 16:
+        return fit(text, limit)
+    before, after = text[:at], text[at + len(highlight):]
+    whole = f"{escape(before)}**{escape(highlight)}**{escape(after)}"
+    if size(whole) <= limit:
+        return whole
+    bold = fit(highlight, limit - 4)
+    rest = limit - 4 - size(bold)
+    before_e, after_e = escape(before), escape(after)
+    # Share the room left between the two sides; a side that needs less gives the rest to the other.
+    want_before = min(size(before_e), rest // 2)
+    want_after = min(size(after_e), rest - want_before)
+    want_before = min(size(before_e), rest - want_after)
+    # The cuts keep the spaces next to the highlight: shorten_left strips only the far end, shorten too.
+    head = fit(before, want_before, left=True) if before else ""
+    tail = fit(after, want_after) if after else ""
+    return f"{head}**{bold}**{tail}"
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """What an embed counts against Discord's 6000-character total, in UTF-16 units."""
+    parts = [embed.title or "", embed.description or "", embed.footer.text or "", embed.author.name or ""]
+    for f in embed.fields:
+        parts += [f.name or "", f.value or ""]
+    return sum(size(p) for p in parts)
+
+
+def _citation_field(c: Citation, budget: int) -> tuple[str, str]:
+    """(name, value) of the field citing `c`, together at most `budget` units."""
+    p = c.passage
+    name = f"[{c.n}] " + fit(flat(p.title) or p.document, min(FIELD_NAME_LIMIT, max(budget // 4, 24)) - 4 - len(str(c.n)))
+    meta_parts = [p.location] + ([p.date] if p.date else []) + [p.document]
+    meta = "_" + fit(" · ".join(flat(m) for m in meta_parts), 160) + "_"
+    room = min(FIELD_VALUE_LIMIT, budget - size(name)) - size(meta) - 3  # "\n> "
+    if room < _MIN_FIELD_VALUE // 2:
+        value = fit(flat(p.text), min(FIELD_VALUE_LIMIT, budget - size(name)))
+    else:
+        value = f"{meta}\n> {excerpt(p.text, c.highlight, room)}"
+    return name, value or "\u2014"  # Discord rejects an empty field value
+
+
+def _citations_embed(title: str, description: str, citations: Sequence[Citation], footer: str,
+                     colour: discord.Colour) -> discord.Embed:
+    """One embed: title and description (raw text, escaped here), a field per citation, a plain footer."""
+    cites = list(citations)[:FIELD_LIMIT]
+    title = fit(flat(title), TITLE_LIMIT)
+    footer = shorten(flat(footer), FOOTER_LIMIT)
+    reserve = len(cites) * min(_FIELD_RESERVE, (TOTAL_LIMIT - 2000) // max(1, len(cites)))
+    description = fit(description, min(DESCRIPTION_LIMIT, TOTAL_LIMIT - size(title) - size(footer) - reserve))
+    embed = discord.Embed(title=title or None, description=description or None, colour=colour)
+    remaining = TOTAL_LIMIT - size(title) - size(description) - size(footer)
+    for i, c in enumerate(cites):
+        budget = min(FIELD_NAME_LIMIT + FIELD_VALUE_LIMIT, remaining // (len(cites) - i))
+        name, value = _citation_field(c, budget)
+        embed.add_field(name=name, value=value, inline=False)
+        remaining -= size(name) + size(value)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def _shorten_markdown(text: str, limit: int) -> str:
+    """Cut already-escaped text without leaving a dangling backslash that would escape the ellipsis."""
+    cut = shorten(text, limit)
+    body = cut[:-1] if cut.endswith(ELLIPSIS) else cut
+    trailing = len(body) - len(body.rstrip("\\"))
+    if trailing % 2:
+        body = body[:-1]
+    return body + (ELLIPSIS if cut.endswith(ELLIPSIS) else "")
+
+
+def answer_embeds(answer: Answer, lang: str) -> list[discord.Embed]:
+    """The embeds answering a question: the extractive answer with [n] markers, then its citations."""
+    if answer.answered and answer.text:
+        description = answer.text
+        footer, colour = t("footer_answered", lang), COLOUR_ANSWERED
+    else:
+        description = t("not_covered", lang) if answer.citations else t("no_passages", lang)
+        footer, colour = t("footer_closest", lang), COLOUR_CLOSEST
+    return [_citations_embed(answer.question, description, answer.citations, footer, colour)]
+
+
+def more_embeds(question: str, citations: Sequence[Citation], lang: str) -> list[discord.Embed]:
+    """The embeds listing the next passages for a question ("More passages")."""
+    description = shorten(flat(question), 300)
+    if not citations:
+        description += "\n\n" + t("no_more", lang)
+    return [_citations_embed(t("more_title", lang), description, citations, "", COLOUR_MORE)]
+
+
+def _passages(n: int, lang: str) -> str:
+    return t("passage_count_one", lang) if n == 1 else t("passage_count", lang, n=n)
+
+
+def sources_embeds(index: LoadedIndex, lang: str) -> list[discord.Embed]:
+    """The embed listing the indexed documents (title, passages, date) and when the index was built."""
+    m = index.manifest
+    ts = int(m.built_at)
+    # <t:…> renders in each reader's own time zone and language.
+    header = t("sources_built", lang, when=f"<t:{ts}:f> (<t:{ts}:R>)", model=m.model.replace("`", "'"),
+               documents=m.documents, passages=m.passages)
+    lines = [header, ""]
+    used = size(header) + 2
+    docs = list(index.documents)
+    if not docs:
+        lines.append(t("sources_empty", lang))
+    reserve = size(t("sources_more", lang, n=len(docs))) + 1
+    for i, d in enumerate(docs):
+        date = f" · {escape(d.date)}" if d.date else ""
+        line = f"**{fit(flat(d.title) or d.path, 200)}**{date}: {_passages(d.count, lang)}"
+        if used + size(line) + 1 + (reserve if i < len(docs) - 1 else 0) > DESCRIPTION_LIMIT:
+            lines.append(t("sources_more", lang, n=len(docs) - i))
+            break
+        lines.append(line)
+        used += size(line) + 1
+    embed = discord.Embed(title=t("sources_title", lang), description="\n".join(lines), colour=COLOUR_MORE,
+                          timestamp=dt.datetime.fromtimestamp(m.built_at, tz=dt.timezone.utc))
+    embed.set_footer(text=t("sources_footer", lang))
+    return [embed]
+
+
+def reindex_message(summary: BuildSummary, lang: str) -> str:
+    """The reply to /reindex: what was added, updated, removed and skipped (within a message's 2000)."""
+    key = "reindex_done" if summary.written else "reindex_same"
+    text = t(key, lang, added=len(summary.added), updated=len(summary.updated), removed=len(summary.removed),
+             skipped=len(summary.skipped), unchanged=len(summary.unchanged), passages=summary.passages)
+    changes = [("+", summary.added), ("~", summary.updated), ("−", summary.removed)]
+    lines = [text] + [f"{sign} {escape(path)}" for sign, paths in changes for path in paths]
+    if summary.skipped:
+        skipped = ", ".join(f"{s.path} ({s.reason})" for s in summary.skipped)
+        lines.append(t("reindex_skipped", lang, files=fit(skipped, 600)))
+    return _shorten_markdown("\n".join(lines), MESSAGE_LIMIT)

@@ -1,0 +1,312 @@
+"""/ask, mentions, DMs and the buttons under an answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+
+import discord
+import pytest
+
+from bot.exts.ask import MoreButton, VoteButton
+from bot.i18n import t
+from index import IndexMissingError
+from tests.bot.helpers import (
+    MockGuild,
+    MockInteraction,
+    MockMember,
+    MockMessage,
+    custom_ids,
+    embed_text,
+    invoke,
+    sent,
+)
+
+QUESTION = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
+OFF_TOPIC = "recette de la tarte aux pommes"
+
+
+def no_mentions(kwargs: dict) -> bool:
+    allowed = kwargs.get("allowed_mentions")
+    return isinstance(allowed, discord.AllowedMentions) and not (
+        allowed.everyone or allowed.users or allowed.roles or allowed.replied_user)
+
+
+async def test_ask_defers_then_answers_with_citations_and_buttons(bot):
+    """/ask acknowledges first, then sends one embed citing Mar-a-Lago, with More/👍/👎 buttons."""
+    inter = MockInteraction(bot)
+    await invoke(bot, "ask", inter, question=QUESTION)
+
+    inter.response.defer.assert_awaited_once()
+    assert inter.response.defer.await_args.kwargs.get("ephemeral", False) is False  # the answer is public
+    [reply] = sent(inter.followup.send)
+    assert no_mentions(reply)
+    [embed] = reply["embeds"]
+    text = embed_text(embed)
+    assert "Mar-a-Lago" in text
+    markers = set(re.findall(r"\[(\d+)\]", embed.description))
+    assert markers and markers <= {f.name.split("]")[0][1:] for f in embed.fields}  # each [n] is a cited field
+    assert any("dîner" in f.value and "**" in f.value for f in embed.fields)
+    qid = bot.questions.most_asked()[0]
+    assert qid.question == QUESTION and qid.count == 1
+    ids = custom_ids(reply["view"])
+    logged = bot.questions.get(int(ids[0].split(":")[2]))
+    assert logged.outcome == "answered" and logged.question == QUESTION
+    assert ids == [f"docbot:more:{logged.id}", f"docbot:vote:{logged.id}:up", f"docbot:vote:{logged.id}:down"]
+    assert all(len(i) <= 100 for i in ids)
+
+
+async def test_retrieval_runs_off_the_event_loop(bot, fake_engine, monkeypatch):
+    """The engine is called from a worker thread, never from the thread running the event loop."""
+    loop_thread = threading.current_thread()
+    threads = []
+    real_ask = fake_engine.ask
+
+    def ask(question, k=None):
+        threads.append(threading.current_thread())
+        return real_ask(question, k)
+
+    monkeypatch.setattr(fake_engine, "ask", ask)
+    await invoke(bot, "ask", MockInteraction(bot), question=QUESTION)
+    assert threads and all(th is not loop_thread for th in threads)
+
+
+async def test_question_the_documents_do_not_cover(bot):
+    """An off-topic question says so, shows the closest passages, and is logged as not covered."""
+    inter = MockInteraction(bot, locale=discord.Locale.french)
+    await invoke(bot, "ask", inter, question=OFF_TOPIC)
+    [embed] = sent(inter.followup.send)[0]["embeds"]
+    assert embed.description == t("not_covered", "fr")
+    assert embed.fields  # the closest passages, as such
+    assert [s.question for s in bot.questions.unanswered()] == [OFF_TOPIC]
+
+
+async def test_cooldown_refuses_a_second_question_privately(make_bot):
+    """With a cooldown, a user's second /ask in a row gets a short ephemeral message and no retrieval."""
+    bot = await make_bot(cooldown_seconds=60)
+    user = MockMember()
+    first, second = MockInteraction(bot, user=user), MockInteraction(bot, user=user)
+    await invoke(bot, "ask", first, question=QUESTION)
+    await invoke(bot, "ask", second, question=QUESTION)
+
+    second.response.defer.assert_not_awaited()
+    [msg] = sent(second.response.send_message)
+    assert msg["ephemeral"] is True and "Slow down" in msg["content"]
+    other = MockInteraction(bot)  # someone else is not slowed down
+    await invoke(bot, "ask", other, question=QUESTION)
+    other.response.defer.assert_awaited_once()
+    assert bot.questions.totals().questions == 2
+
+
+async def test_blank_question_gets_a_private_reply(bot):
+    """A question with no words is refused before deferring, ephemerally, and not answered."""
+    inter = MockInteraction(bot)
+    await invoke(bot, "ask", inter, question=" \n\t ")
+    inter.response.defer.assert_not_awaited()
+    [msg] = sent(inter.response.send_message)
+    assert msg["ephemeral"] is True and "empty" in msg["content"]
+
+
+async def test_index_error_after_deferring_is_private_and_in_french(make_bot, fake_embedder, tmp_path):
+    """No index: the public placeholder is removed and the user gets an ephemeral message in French."""
+    from index.engine import Engine
+
+    bot = await make_bot(Engine(tmp_path / "no-index", fake_embedder))
+    inter = MockInteraction(bot, locale=discord.Locale.french)
+    await invoke(bot, "ask", inter, question=QUESTION)
+
+    inter.response.defer.assert_awaited_once()
+    inter.delete_original_response.assert_awaited_once()
+    [msg] = sent(inter.followup.send)
+    assert msg == {"content": t("index_missing", "fr"), "ephemeral": True, "allowed_mentions": msg["allowed_mentions"]}
+    assert no_mentions(msg)
+    assert bot.questions.totals().errors == 1
+
+
+async def test_unexpected_error_apologises_and_logs_the_traceback(bot, fake_engine, monkeypatch, caplog):
+    """A bug gives the user a generic apology; the traceback goes to the log."""
+    def boom(question, k=None):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(fake_engine, "ask", boom)
+    inter = MockInteraction(bot)
+    with caplog.at_level(logging.ERROR):
+        await invoke(bot, "ask", inter, question=QUESTION)
+    assert sent(inter.followup.send)[0]["content"] == t("unexpected", "en")
+    assert any(r.exc_info and "kaput" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def test_concurrent_retrievals_are_capped_and_queued(make_bot, fake_engine, monkeypatch):
+    """With DOCBOT_MAX_CONCURRENT=2, five simultaneous questions all get answers, never more than 2 at once."""
+    bot = await make_bot(cooldown_seconds=0, max_concurrent=2)
+    running, peak, lock = 0, 0, threading.Lock()
+    release = threading.Event()
+    real_ask = fake_engine.ask
+
+    def ask(question, k=None):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        release.wait(5)
+        try:
+            return real_ask(question, k)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(fake_engine, "ask", ask)
+    interactions = [MockInteraction(bot) for _ in range(5)]
+    tasks = [asyncio.create_task(invoke(bot, "ask", i, question=QUESTION)) for i in interactions]
+    while running < 2:  # the first two are in; the others wait on the semaphore
+        await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert peak == 2
+    assert all(len(sent(i.followup.send)) == 1 and sent(i.followup.send)[0]["embeds"] for i in interactions)
+
+
+# Mentions and DMs
+
+
+def mention(me, text: str) -> str:
+    return f"<@{me.id}> {text}"
+
+
+async def test_mention_in_a_channel_answers_in_a_reply(bot, me):
+    """`@docbot question` gets a reply with the answer, pinging nobody (not even the author)."""
+    msg = MockMessage(guild=MockGuild(), content="@everyone " + mention(me, QUESTION))
+    await bot.get_cog("Ask").on_message(msg)
+    [reply] = sent(msg.reply)
+    assert no_mentions(reply) and reply["mention_author"] is False
+    assert "Mar-a-Lago" in embed_text(reply["embeds"][0])
+    assert bot.questions.most_asked()[0].question == QUESTION  # the mention itself is not part of it
+    msg.channel.typing.assert_called_once()
+
+
+@pytest.mark.parametrize(("content", "author_is_bot"), [
+    ("Jensen Huang ?", False),                 # no mention: not for the bot
+    ("@everyone Jensen Huang ?", False),       # a mass ping is not a mention of the bot
+    ("<@{me}> Jensen Huang ?", True),          # bots (and the bot itself) are ignored
+])
+async def test_messages_that_are_not_questions_are_ignored(bot, me, content, author_is_bot):
+    """Only explicit mentions of the bot by people are questions in a channel."""
+    msg = MockMessage(guild=MockGuild(), content=content.format(me=me.id), author=MockMember(bot=author_is_bot))
+    await bot.get_cog("Ask").on_message(msg)
+    msg.reply.assert_not_awaited()
+    assert bot.questions.totals().questions == 0
+
+
+async def test_direct_message_is_answered_without_a_mention(bot):
+    """In a DM every message is a question."""
+    msg = MockMessage(guild=None, content=QUESTION)
+    await bot.get_cog("Ask").on_message(msg)
+    [reply] = sent(msg.reply)
+    assert reply["embeds"] and no_mentions(reply)
+    assert bot.questions.get(1).outcome == "answered"
+
+
+async def test_bare_mention_explains_how_to_ask(bot, me):
+    """A mention with no question gets a one-line how-to."""
+    msg = MockMessage(guild=MockGuild(), content=f"<@!{me.id}>")
+    await bot.get_cog("Ask").on_message(msg)
+    assert sent(msg.reply)[0]["content"] == t("mention_help", "en")
+
+
+async def test_mention_error_is_replied_in_the_question_language(make_bot, fake_embedder, tmp_path, me):
+    """An error on a French mention is a short French reply."""
+    from index.engine import Engine
+
+    bot = await make_bot(Engine(tmp_path / "no-index", fake_embedder))
+    msg = MockMessage(guild=MockGuild(), content=mention(me, QUESTION))
+    await bot.get_cog("Ask").on_message(msg)
+    assert sent(msg.reply)[0]["content"] == t("index_missing", "fr")
+
+
+# Buttons
+
+
+async def click(bot, cls, custom_id: str, interaction):
+    """Dispatch a click as discord.py does for a DynamicItem: match the template, rebuild, call back."""
+    match = cls.__discord_ui_compiled_template__.fullmatch(custom_id)
+    assert match, custom_id
+    item = await cls.from_custom_id(interaction, discord.ui.Button(custom_id=custom_id), match)
+    await item.callback(interaction)
+
+
+async def answer_ids(bot, question=QUESTION) -> list[str]:
+    inter = MockInteraction(bot)
+    await invoke(bot, "ask", inter, question=question)
+    return custom_ids(sent(inter.followup.send)[0]["view"])
+
+
+async def test_votes_are_recorded_once_per_person(bot):
+    """👍 then 👎 by the same person leaves one 👎; another person's 👍 counts too."""
+    more, up, down = await answer_ids(bot)
+    voter = MockMember()
+    first = MockInteraction(bot, user=voter)
+    await click(bot, VoteButton, up, first)
+    [thanks] = sent(first.response.send_message)
+    assert thanks["content"] == t("thanks_up", "en") and thanks["ephemeral"] is True and no_mentions(thanks)
+    await click(bot, VoteButton, down, MockInteraction(bot, user=voter))
+    await click(bot, VoteButton, up, MockInteraction(bot))
+    totals = bot.questions.totals()
+    assert (totals.up, totals.down) == (1, 1)
+
+
+async def test_buttons_work_after_a_restart(make_bot, bot):
+    """A new bot process on the same database handles the buttons of an answer sent before."""
+    more, up, _ = await answer_ids(bot)
+    bot.questions.close()
+    restarted = await make_bot(cooldown_seconds=0)
+    inter = MockInteraction(restarted, locale=discord.Locale.french)
+    await click(restarted, VoteButton, up, inter)
+    assert sent(inter.response.send_message)[0]["content"] == t("thanks_up", "fr")
+    assert restarted.questions.totals().up == 1
+
+
+async def test_more_passages_shows_the_next_results_privately(bot, fake_engine):
+    """"More passages" defers ephemerally, then lists the passages after the cited ones."""
+    more, _, _ = await answer_ids(bot)
+    inter = MockInteraction(bot)
+    await click(bot, MoreButton, more, inter)
+    assert inter.response.defer.await_args.kwargs == {"ephemeral": True, "thinking": True}
+    [reply] = sent(inter.followup.send)
+    assert reply["ephemeral"] is True and no_mentions(reply)
+    expected = fake_engine.ask(QUESTION).more
+    names = [f.name for f in reply["embeds"][0].fields]
+    assert names and names[0].startswith(f"[{expected[0].n}]")
+    assert len(names) == len(expected)
+
+
+async def test_button_for_an_unknown_answer_says_so(bot):
+    """A click carrying an id that isn't in the log (database replaced) gets a clear message."""
+    inter = MockInteraction(bot)
+    await click(bot, VoteButton, "docbot:vote:424242:down", inter)
+    assert sent(inter.response.send_message)[0]["content"] == t("question_gone", "en")
+    inter = MockInteraction(bot)
+    await click(bot, MoreButton, "docbot:more:424242", inter)
+    assert sent(inter.followup.send)[0]["content"] == t("question_gone", "en")
+
+
+async def test_button_error_reaches_the_user(bot, fake_engine, monkeypatch):
+    """An index failure behind "More passages" is reported ephemerally, not swallowed by discord.py."""
+    more, _, _ = await answer_ids(bot)
+
+    def missing(question, k=None):
+        raise IndexMissingError("no index")
+
+    monkeypatch.setattr(fake_engine, "ask", missing)
+    inter = MockInteraction(bot)
+    await click(bot, MoreButton, more, inter)
+    [msg] = sent(inter.followup.send)
+    assert msg["content"] == t("index_missing", "en") and msg["ephemeral"] is True
+
+
+def test_custom_ids_fit_discord_limit():
+    """The largest possible question id still makes custom_ids of at most 100 characters."""
+    biggest = 2**63 - 1
+    assert len(MoreButton(biggest).custom_id) <= 100
+    assert len(VoteButton(biggest, -1).custom_id) <= 100

@@ -1,0 +1,215 @@
+"""Spec'd mocks of discord.py objects, in the style of python-discord/bot's tests/helpers.py.
+
+Every mock is built with `spec_set=` the real discord.py class, so reading or setting an attribute
+the real object doesn't have fails; async methods are AsyncMocks that also reject arguments the
+real method doesn't accept (bound against its signature).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+from typing import Any
+from unittest import mock
+
+import discord
+from discord import app_commands
+
+_ids = itertools.count(100_000_000_000_000_000)  # snowflake-sized, so escape_mentions treats them as ids
+
+
+def next_id() -> int:
+    return next(_ids)
+
+
+def checked_async(cls: type, name: str, side_effect=None) -> mock.AsyncMock:
+    """An AsyncMock standing for `cls.name` that raises TypeError on arguments the real method rejects."""
+    signature = inspect.signature(getattr(cls, name))
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        signature.bind(None, *args, **kwargs)  # None stands for self
+        if side_effect is not None:
+            result = side_effect(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+        return None
+
+    return mock.AsyncMock(side_effect=call)
+
+
+class SpecMock(mock.NonCallableMock):
+    """A non-callable mock with `spec_set` = the real class; keyword arguments become attributes."""
+
+    spec_class: type = object
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(spec_set=self.spec_class)
+        for key, value in attributes.items():
+            setattr(self, key, value)
+
+    def _get_child_mock(self, **kw: Any) -> mock.MagicMock:
+        # Children are plain mocks, not instances of this class (as in python-discord's helpers).
+        return mock.MagicMock(**kw)
+
+
+class MockGuild(SpecMock):
+    spec_class = discord.Guild
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(**{"id": next_id(), "name": "guild", "preferred_locale": discord.Locale.american_english,
+                            **attributes})
+
+
+class MockMember(SpecMock):
+    spec_class = discord.Member
+
+    def __init__(self, **attributes: Any) -> None:
+        uid = attributes.pop("id", next_id())
+        super().__init__(**{"id": uid, "name": "member", "bot": False, "mention": f"<@{uid}>", **attributes})
+
+
+class MockUser(SpecMock):
+    spec_class = discord.User
+
+    def __init__(self, **attributes: Any) -> None:
+        uid = attributes.pop("id", next_id())
+        super().__init__(**{"id": uid, "name": "user", "bot": False, "mention": f"<@{uid}>", **attributes})
+
+
+class _Typing:
+    """What `channel.typing()` returns: an async context manager."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+
+    async def __aenter__(self) -> None:
+        self.entered += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class MockTextChannel(SpecMock):
+    spec_class = discord.TextChannel
+
+    def __init__(self, **attributes: Any) -> None:
+        typing = _Typing()
+        super().__init__(**{"id": next_id(), "name": "channel", "typing": mock.Mock(return_value=typing),
+                            **attributes})
+
+
+class MockDMChannel(SpecMock):
+    spec_class = discord.DMChannel
+
+    def __init__(self, **attributes: Any) -> None:
+        typing = _Typing()
+        super().__init__(**{"id": next_id(), "typing": mock.Mock(return_value=typing), **attributes})
+
+
+class MockMessage(SpecMock):
+    """A message; `reply` checks its arguments against discord.Message.reply."""
+
+    spec_class = discord.Message
+
+    def __init__(self, **attributes: Any) -> None:
+        guild = attributes.pop("guild", None)
+        channel = attributes.pop("channel", None) or (MockTextChannel(guild=guild) if guild else MockDMChannel())
+        super().__init__(**{"id": next_id(), "content": "", "author": MockMember(), "guild": guild,
+                            "channel": channel, "type": discord.MessageType.default,
+                            "reply": checked_async(discord.Message, "reply"), **attributes})
+
+
+class MockInteractionResponse(SpecMock):
+    """interaction.response: one first response only, as on Discord; `type` follows what was sent."""
+
+    spec_class = discord.InteractionResponse
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.type = None
+        self.is_done = mock.Mock(side_effect=lambda: self.type is not None)
+        self.defer = checked_async(discord.InteractionResponse, "defer", self._respond(
+            discord.InteractionResponseType.deferred_channel_message))
+        self.send_message = checked_async(discord.InteractionResponse, "send_message", self._respond(
+            discord.InteractionResponseType.channel_message))
+
+    def _respond(self, kind: discord.InteractionResponseType):
+        def respond(*args: Any, **kwargs: Any) -> None:
+            if self.type is not None:
+                raise discord.InteractionResponded(mock.sentinel.interaction)
+            self.type = kind
+
+        return respond
+
+
+class MockWebhook(SpecMock):
+    """interaction.followup."""
+
+    spec_class = discord.Webhook
+
+    def __init__(self) -> None:
+        super().__init__(send=checked_async(discord.Webhook, "send"))
+
+
+class MockInteraction(SpecMock):
+    """A slash command or button interaction from a member of a guild (or a DM with `guild=None`)."""
+
+    spec_class = discord.Interaction
+
+    def __init__(self, client: discord.Client, *, guild: MockGuild | None | bool = True,
+                 permissions: discord.Permissions | None = None, **attributes: Any) -> None:
+        guild = MockGuild() if guild is True else (guild or None)
+        super().__init__(**{
+            "id": next_id(),
+            "client": client,
+            "user": MockMember() if guild else MockUser(),
+            "guild": guild,
+            "guild_id": guild.id if guild else None,
+            "locale": discord.Locale.american_english,
+            "guild_locale": guild.preferred_locale if guild else None,
+            "permissions": permissions if permissions is not None else discord.Permissions.none(),
+            "response": MockInteractionResponse(),
+            "followup": MockWebhook(),
+            "delete_original_response": checked_async(discord.Interaction, "delete_original_response"),
+            **attributes,
+        })
+
+
+def sent(method: mock.AsyncMock) -> list[dict[str, Any]]:
+    """The keyword arguments of each call to a mocked send method (positional content as "content")."""
+    out = []
+    for call in method.await_args_list:
+        kwargs = dict(call.kwargs)
+        if call.args:
+            kwargs["content"] = call.args[0]
+        out.append(kwargs)
+    return out
+
+
+def embed_text(embed: discord.Embed) -> str:
+    """All the text of an embed, joined."""
+    parts = [embed.title or "", embed.description or "", embed.footer.text or "", embed.author.name or ""]
+    for field in embed.fields:
+        parts += [field.name or "", field.value or ""]
+    return "\n".join(parts)
+
+
+def custom_ids(view: discord.ui.View) -> list[str]:
+    """The custom_ids of a view's buttons, in order."""
+    return [item.custom_id for item in view.children]
+
+
+UNESCAPED_MASS_MENTION = re.compile(r"@(everyone|here)")
+
+
+async def invoke(bot: discord.Client, name: str, interaction: Any, **params: Any) -> None:
+    """Run slash command `name` as discord.py's CommandTree does: checks, callback, errors to tree.on_error."""
+    command = bot.tree.get_command(name)
+    assert isinstance(command, app_commands.Command), f"/{name} is not registered"
+    try:
+        # The two steps of Command._invoke_with_namespace, minus Discord's option parsing.
+        if not await command._check_can_run(interaction):
+            raise app_commands.CheckFailure(f"The check functions for command {name!r} failed.")
+        await command._do_call(interaction, params)
+    except app_commands.AppCommandError as error:
+        await bot.tree.on_error(interaction, error)
