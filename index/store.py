@@ -105,6 +105,11 @@ def read_manifest(folder: Path) -> Manifest:
                                 f"run `docbot index` to build it")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if isinstance(version, int) and version != FORMAT_VERSION:
+            # Checked before the fields: another version's manifest may have other fields.
+            raise IndexIncompatibleError(
+                f"the index was written by another docbot version (format {version}); {RUN_HINT}")
         return Manifest(**data)
     except (OSError, ValueError, TypeError) as exc:
         raise IndexCorruptError(f"the index manifest is unreadable ({type(exc).__name__}); {RUN_HINT}") from exc
@@ -120,13 +125,30 @@ def read_documents(folder: Path) -> list[DocumentEntry]:
 
 
 def verify(folder: Path, manifest: Manifest) -> None:
-    """Check every file against the manifest's checksums, before any library parses them."""
+    """Check every file against the manifest's checksums, before any library parses them.
+
+    The manifest must list exactly the files present: FAISS and bm25s trust what they read, so a
+    file no checksum covers (a manifest with no file list, a file dropped in) is never read.
+    """
+    listed = manifest.files if isinstance(manifest.files, dict) else {}
+    required = {PASSAGES, DOCUMENTS, EMBEDDINGS, VECTORS}
+    if not required <= set(listed) or not any(name.startswith(f"{BM25_DIR}/") for name in listed):
+        raise IndexCorruptError(f"the index manifest does not list the index's files; {RUN_HINT}")
     present = {p.relative_to(folder).as_posix() for p in _checksummed_files(folder)}
-    missing = set(manifest.files) - present
+    missing = set(listed) - present
     if missing:
         raise IndexCorruptError(f"the index is incomplete (missing {sorted(missing)[0]}); {RUN_HINT}")
-    for name, digest in manifest.files.items():
-        if sha256_file(folder / name) != digest:
+    extra = present - set(listed)
+    if extra:
+        raise IndexCorruptError(f"the index holds a file its manifest does not list ({sorted(extra)[0]}); "
+                                f"{RUN_HINT}")
+    for name, digest in listed.items():
+        try:
+            actual = sha256_file(folder / name)
+        except OSError as exc:  # removed or replaced since it was listed
+            raise IndexCorruptError(
+                f"the index file {name} is unreadable ({exc.strerror}); {RUN_HINT}") from exc
+        if actual != digest:
             raise IndexCorruptError(f"the index file {name} is damaged (checksum mismatch); {RUN_HINT}")
 
 
@@ -168,9 +190,6 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
         raise IndexMissingError(f"no index found in {index_dir}: run `docbot index` to build it")
     folder = link.resolve()
     manifest = read_manifest(folder)
-    if manifest.format_version != FORMAT_VERSION:
-        raise IndexIncompatibleError(
-            f"the index was written by another docbot version (format {manifest.format_version}); {RUN_HINT}")
     if model is not None and manifest.model != model:
         raise IndexIncompatibleError(
             f"the index was built with model {manifest.model!r} but {model!r} is configured; {RUN_HINT}")
@@ -222,7 +241,8 @@ def write_version(
 
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f"{_TMP_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    # Time for people, pid and random bits for uniqueness: a bot rebuilds twice in a second.
+    tmp = index_dir / f"{_TMP_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
     tmp.mkdir()
     try:
         with open(tmp / PASSAGES, "w", encoding="utf-8") as f:
@@ -241,8 +261,9 @@ def write_version(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    replaced = os.readlink(index_dir / CURRENT) if (index_dir / CURRENT).is_symlink() else None
     _swap_current(index_dir, final)
-    _remove_old_versions(index_dir, keep={final.name})
+    _remove_old_versions(index_dir, keep={final.name, replaced})
     return final
 
 
@@ -269,14 +290,12 @@ def _swap_current(index_dir: Path, target: Path) -> None:
         os.close(fd)
 
 
-def _remove_old_versions(index_dir: Path, keep: set[str]) -> None:
+def _remove_old_versions(index_dir: Path, keep: set[str | None]) -> None:
     # The version just replaced is kept one round: a reader that resolved `current` a moment
-    # before the swap may still be opening its files.
-    versions = sorted((p for p in index_dir.glob(f"{_VERSION_PREFIX}*") if p.is_dir()),
-                      key=lambda p: p.stat().st_mtime, reverse=True)
-    survivors = [v for v in versions if v.name in keep][:1] + [v for v in versions if v.name not in keep][:1]
-    for old in versions:
-        if old not in survivors:
+    # before the swap may still be opening its files. Anything else is garbage, such as the
+    # complete version of a build killed before its swap.
+    for old in index_dir.glob(f"{_VERSION_PREFIX}*"):
+        if old.name not in keep and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -1,0 +1,34 @@
+"""Rebuilds in a serving process: back-to-back swaps, readers during a swap, versions left on disk."""
+
+from __future__ import annotations
+
+import time
+
+from index import BuildOptions, store
+from index.engine import Engine
+
+
+def test_two_rebuilds_within_one_second_both_land(built, docs_copy, fake_embedder, monkeypatch):
+    """A bot that rebuilds twice in the same second (/reindex twice) gets both, not an OSError."""
+    monkeypatch.setattr(time, "strftime", lambda *args: "20250101T120000")  # the same second, frozen
+    engine = Engine(built, fake_embedder)
+    (docs_copy / "a.txt").write_text("Le Zorglub A1 est une puce imaginaire.\n", encoding="utf-8")
+    assert engine.rebuild(docs_copy, BuildOptions()).added == ["a.txt"]
+    (docs_copy / "b.txt").write_text("Le Zorglub B2 est une autre puce imaginaire.\n", encoding="utf-8")
+    assert engine.rebuild(docs_copy, BuildOptions()).added == ["b.txt"]
+    assert engine.ask("Qu'est-ce que le Zorglub B2 ?").citations[0].passage.document == "b.txt"
+    assert store.load(built, fake_embedder.name).manifest.documents == 7
+
+
+def test_rebuild_keeps_the_replaced_version_for_readers_in_flight(built, docs_copy, fake_embedder):
+    """A reader that resolved `current` just before a swap can still load what it resolved, once."""
+    engine = Engine(built, fake_embedder)
+    (docs_copy / "a.txt").write_text("Le Zorglub A1 est une puce imaginaire.\n", encoding="utf-8")
+    resolved_before = store.current_path(built).resolve()
+    engine.rebuild(docs_copy, BuildOptions())
+    assert (resolved_before / store.MANIFEST).is_file()
+    store.verify(resolved_before, store.read_manifest(resolved_before))
+    (docs_copy / "b.txt").write_text("Le Zorglub B2 est une autre puce imaginaire.\n", encoding="utf-8")
+    engine.rebuild(docs_copy, BuildOptions())
+    assert not resolved_before.exists()  # two rounds later it is gone: versions do not pile up
+    assert len(list(built.glob("v-*"))) == 2
