@@ -209,6 +209,21 @@ def run() -> None:
     run_bot(settings, engine)
 
 
+@app.command()
+def stats(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Questions per list.")] = 10,
+) -> None:
+    """Print the most asked questions and the ones the documents could not answer."""
+    from .questionlog import QuestionLog, report
+
+    settings = load_settings()
+    if not settings.db_path.exists():
+        typer.echo(f"No questions logged yet ({settings.db_path} does not exist).")
+        return
+    with QuestionLog(settings.db_path, readonly=True) as qlog:
+        typer.echo(report(qlog, limit))
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and an exit code, never a traceback."""
     try:

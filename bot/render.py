@@ -45,11 +45,13 @@ _SPACE = re.compile(r"\s")
 
 def size(text: str) -> int:
     """The length of `text` in UTF-16 code units (characters outside the BMP count twice)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _prefix(text: str, budget: int) -> str:
     """The longest prefix of `text` of at most `budget` UTF-16 units."""
+    if size(text[:budget]) == min(budget, len(text)):  # no astral characters there: units are characters
+        return text[:budget]
     units = 0
     for i, ch in enumerate(text):
         units += 2 if ord(ch) > 0xFFFF else 1
@@ -105,8 +107,9 @@ def fit(raw: str, limit: int, *, left: bool = False) -> str:
         over = size(out) - limit
         if over <= 0:
             return out
-        # Escaping only ever adds characters, so cutting the raw text by the overshoot converges.
-        budget -= over
+        # Escaping only adds characters, so a smaller raw budget always helps; scale it by the
+        # overshoot (escaping can double the length) and always make progress.
+        budget = min(budget - 1, budget * limit // size(out))
 
 
 def excerpt(text: str, highlight: str, limit: int) -> str:
@@ -243,9 +246,11 @@ def reindex_message(summary: BuildSummary, lang: str) -> str:
     key = "reindex_done" if summary.written else "reindex_same"
     text = t(key, lang, added=len(summary.added), updated=len(summary.updated), removed=len(summary.removed),
              skipped=len(summary.skipped), unchanged=len(summary.unchanged), passages=summary.passages)
-    changes = [("+", summary.added), ("~", summary.updated), ("−", summary.removed)]
-    lines = [text] + [f"{sign} {escape(path)}" for sign, paths in changes for path in paths]
-    if summary.skipped:
+    lines = [text]
+    if summary.skipped:  # first: why a file is missing matters more than the list of names
         skipped = ", ".join(f"{s.path} ({s.reason})" for s in summary.skipped)
         lines.append(t("reindex_skipped", lang, files=fit(skipped, 600)))
+    for sign, paths in (("+", summary.added), ("~", summary.updated), ("−", summary.removed)):
+        if paths:
+            lines.append(f"{sign} {fit(', '.join(paths), 350)}")
     return _shorten_markdown("\n".join(lines), MESSAGE_LIMIT)

@@ -36,8 +36,8 @@ class Reindex(commands.Cog):
         "Update the index from the documents folder (server managers)", key="cmd_reindex"))
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)  # a hint to Discord's UI; the checks below enforce
-    @app_commands.check(_in_guild)
     @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.check(_in_guild)  # checks run bottom-up: "only in a server" before "only managers"
     async def reindex(self, interaction: discord.Interaction) -> None:
         """/reindex: incremental rebuild off the event loop, swapped in; questions meanwhile use the old index."""
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -1,0 +1,93 @@
+"""The bot class: safe defaults, cogs and command sync in setup_hook, a rejected token in one line."""
+
+from __future__ import annotations
+
+import logging
+from unittest import mock
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.client import DocBot, Translator, run_bot
+from bot.settings import Settings
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value.never-to-be-seen"
+
+
+@pytest.fixture
+def new_bot(fake_engine):
+    bots = []
+
+    def make(**overrides) -> DocBot:
+        bots.append(DocBot(Settings(**overrides), fake_engine))
+        return bots[-1]
+
+    yield make
+    for b in bots:
+        b.questions.close()
+
+
+def test_bot_never_pings_and_needs_no_privileged_intent(new_bot):
+    """AllowedMentions.none() on the client; default intents only (no message content, members, presences)."""
+    bot = new_bot()
+    allowed = bot.allowed_mentions
+    assert not (allowed.everyone or allowed.users or allowed.roles or allowed.replied_user)
+    assert not (bot.intents.message_content or bot.intents.members or bot.intents.presences)
+    assert bot.intents.guild_messages and bot.intents.dm_messages
+
+
+@pytest.mark.parametrize("guild_id", [None, 123456789012345678])
+async def test_setup_hook_loads_cogs_and_syncs(new_bot, monkeypatch, guild_id):
+    """Commands sync to DOCBOT_GUILD_ID when set, globally otherwise."""
+    bot = new_bot(guild_id=guild_id)
+    sync = mock.AsyncMock(return_value=[])
+    monkeypatch.setattr(bot.tree, "sync", sync)
+    await bot.setup_hook()
+
+    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex"}
+    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex"}
+    if guild_id:
+        sync.assert_awaited_once_with(guild=discord.Object(id=guild_id))
+        assert {c.name for c in bot.tree.get_commands(guild=discord.Object(id=guild_id))} == {
+            "ask", "sources", "reindex"}
+    else:
+        sync.assert_awaited_once_with()
+
+
+async def test_sync_failure_is_logged_not_fatal(new_bot, monkeypatch, caplog):
+    """A refused sync (bot invited without applications.commands) logs a hint; the bot keeps running."""
+    bot = new_bot()
+    response = mock.Mock(status=403, reason="Forbidden")
+    monkeypatch.setattr(bot.tree, "sync", mock.AsyncMock(side_effect=discord.Forbidden(
+        response, {"code": 50001, "message": "Missing Access"})))
+    with caplog.at_level(logging.ERROR):
+        await bot.setup_hook()
+    assert "applications.commands" in caplog.text
+
+
+async def test_translator_gives_french_descriptions():
+    """French clients see French command descriptions; others the English default."""
+    translator = Translator()
+    text = app_commands.locale_str("Ask a question about the documents", key="cmd_ask")
+    context = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_description, None)
+    assert await translator.translate(text, discord.Locale.french, context) == "Poser une question sur les documents"
+    assert await translator.translate(text, discord.Locale.german, context) is None
+
+
+def test_rejected_token_is_one_line_and_never_logged(fake_engine, monkeypatch, capsys, caplog):
+    """Discord refusing the token: one line on stderr, exit code 1, no traceback, the token nowhere."""
+    async def refuse(self, token):
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", refuse)
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(SystemExit) as exit_info:
+        run_bot(Settings(), fake_engine)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Discord rejected DISCORD_TOKEN" in err
+    assert "Traceback" not in err
+    assert TOKEN not in err and TOKEN not in caplog.text
+    assert "secret-token-value" not in repr(Settings())

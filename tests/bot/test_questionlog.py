@@ -1,0 +1,131 @@
+"""The question log: what is stored, how stats group it, and that an abrupt stop loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.questionlog import QuestionLog, normalize, report
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def qlog(tmp_path):
+    with QuestionLog(tmp_path / "q.sqlite3") as q:
+        yield q
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Où est Jensen Huang ?", "où est  jensen huang"),
+    ("What is H20?", "what is h20"),
+    ("Trump!!", "TRUMP"),
+])
+def test_normalize_groups_the_same_question(a, b):
+    """Case, spacing and trailing punctuation don't make a different question."""
+    assert normalize(a) == normalize(b)
+
+
+def test_record_and_get(qlog):
+    """A recorded question comes back by id with its outcome."""
+    qid = qlog.record("Qui ?", outcome="answered", latency_ms=12.5, source="slash", guild_id=1,
+                      top_document="a.txt")
+    got = qlog.get(qid)
+    assert (got.id, got.question, got.outcome) == (qid, "Qui ?", "answered")
+    assert qlog.get(qid + 1) is None
+
+
+def test_votes_one_per_person_and_unknown_question(qlog):
+    """A second vote by the same person replaces the first; a vote on an unknown id is refused."""
+    qid = qlog.record("Qui ?", outcome="answered", latency_ms=1, source="slash")
+    assert qlog.vote(qid, 7, 1) and qlog.vote(qid, 7, -1) and qlog.vote(qid, 8, -1)
+    assert (qlog.totals().up, qlog.totals().down) == (0, 2)
+    assert qlog.vote(qid + 100, 7, 1) is False
+    with pytest.raises(ValueError):
+        qlog.vote(qid, 7, 0)
+
+
+def test_stats_group_count_and_separate_unanswered(qlog):
+    """Most asked counts rewordings together; unanswered lists only what the documents didn't cover."""
+    for q in ["Où a dîné Huang ?", "où a dîné huang", "OÙ A DÎNÉ HUANG ?!"]:
+        qlog.record(q, outcome="answered", latency_ms=10, source="slash")
+    qlog.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
+    qlog.record("Recette de crêpes", outcome="not_covered", latency_ms=5, source="mention")
+    qlog.record("Prix du H20 ?", outcome="not_covered", latency_ms=5, source="slash")
+    qlog.record("boom", outcome="error", latency_ms=None, source="slash", error="IndexMissingError: …")
+
+    most = qlog.most_asked()
+    assert [(s.question, s.count) for s in most] == [("OÙ A DÎNÉ HUANG ?!", 3), ("Recette de crêpes", 2),
+                                                     ("Prix du H20 ?", 1)]
+    assert [(s.question, s.count) for s in qlog.unanswered()] == [("Recette de crêpes", 2), ("Prix du H20 ?", 1)]
+    totals = qlog.totals()
+    assert (totals.questions, totals.answered, totals.not_covered, totals.errors) == (7, 3, 3, 1)
+    assert totals.median_latency_ms == 5
+
+
+def test_report_names_what_the_documents_are_missing(qlog):
+    """The stats text has the totals, the most asked, the unanswered and the 👎 answers."""
+    assert report(qlog) == "No questions logged yet."
+    a = qlog.record("Où a dîné Huang ?", outcome="answered", latency_ms=10, source="slash")
+    qlog.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
+    qlog.vote(a, 1, -1)
+    text = report(qlog)
+    assert text.startswith("2 questions: 1 answered, 1 not covered by the documents, 0 failed")
+    most, missing, disliked = text.split("\n\n")[1:]
+    assert "Où a dîné Huang ?" in most and "Recette de crêpes ?" in most
+    assert "Recette de crêpes ?" in missing and "Huang" not in missing
+    assert "Où a dîné Huang ?  [0 👍 / 1 👎]" in disliked
+
+
+def test_database_is_in_wal_mode(qlog):
+    """WAL: readers (docbot stats) never block the bot's writes."""
+    with sqlite3.connect(qlog.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_kill_9_loses_nothing_recorded(tmp_path):
+    """Questions recorded before a SIGKILL are all in the database afterwards."""
+    db = tmp_path / "q.sqlite3"
+    code = textwrap.dedent(f"""
+        import sys, time
+        from bot.questionlog import QuestionLog
+        q = QuestionLog({str(db)!r})
+        for i in range(20):
+            qid = q.record(f"question {{i}}", outcome="answered", latency_ms=1.0, source="slash")
+            q.vote(qid, 1, 1)
+        print("recorded", flush=True)
+        time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "recorded"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    with QuestionLog(db, readonly=True) as q:
+        totals = q.totals()
+    assert (totals.questions, totals.up) == (20, 20)
+
+
+def test_docbot_stats_command(tmp_path, monkeypatch):
+    """`docbot stats` reads DOCBOT_DB_PATH: a hint when there is nothing yet, then the report."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["stats"])
+    assert result.exit_code == 0 and "No questions logged yet" in result.output
+    db = Path(os.environ["DOCBOT_DB_PATH"])
+    with QuestionLog(db) as q:
+        q.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
+    result = runner.invoke(app, ["stats", "-n", "5"])
+    assert result.exit_code == 0, result.output
+    assert "Not answered by the documents" in result.output and "Recette de crêpes ?" in result.output

@@ -1,0 +1,227 @@
+"""Rendering answers as embeds: inside Discord's limits whatever the text, escaped, highlight in bold."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import discord
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import render
+from bot.render import ELLIPSIS, escape, excerpt, shorten, shorten_left, size
+from index import Answer, BuildSummary, Citation, Passage, Skipped
+from index.store import DocumentEntry, LoadedIndex
+from tests.bot.helpers import UNESCAPED_MASS_MENTION, embed_text
+
+# Text that stresses rendering: markdown, mentions, emoji (2 UTF-16 units), combining marks, newlines.
+NASTY = ["@everyone", "@here", "<@123456789012345678>", "<@&123456789012345678>", "**", "__", "~~", "||", "`",
+         "```", "> ", "# ", "- ", "[x](https://evil.example)", "\\", "😀", "👨‍👩‍👧", "e\u0301", "\n", "\u200b", " "]
+nasty_text = st.lists(st.one_of(st.sampled_from(NASTY), st.text(min_size=1, max_size=40)), max_size=60).map(
+    "".join)
+long_text = st.one_of(nasty_text, st.builds(lambda s, n: (s or "x") * n, nasty_text, st.integers(1, 6000)).map(
+    lambda s: s[:7000]))
+
+
+def passage(text: str = "Une phrase. Une autre phrase.", title: str = "Titre", date: str | None = "2025-07",
+            document: str = "doc.txt") -> Passage:
+    return Passage(document=document, title=title, text=text, heading="", paragraph_start=1, paragraph_end=2,
+                   line_start=3, line_end=4, date=date)
+
+
+@st.composite
+def citations(draw, max_size: int = 10) -> list[Citation]:
+    out = []
+    for n in range(1, draw(st.integers(0, max_size)) + 1):
+        text = draw(long_text)
+        # The highlight is usually a sentence of the passage, sometimes not (e.g. "more" citations).
+        if text and draw(st.booleans()):
+            a = draw(st.integers(0, len(text) - 1))
+            b = draw(st.integers(a + 1, len(text)))
+            highlight = text[a:b]
+        else:
+            highlight = draw(nasty_text)
+        out.append(Citation(n, passage(text, draw(long_text), draw(st.one_of(st.none(), nasty_text)),
+                                       draw(nasty_text)), draw(st.floats(0, 1)), highlight))
+    return out
+
+
+@st.composite
+def answers(draw) -> Answer:
+    cites = draw(citations())
+    sentences = [(draw(long_text), draw(st.integers(1, 10))) for _ in range(draw(st.integers(0, 3)))]
+    return Answer(draw(long_text) or "?", draw(st.booleans()), sentences, cites, draw(citations(5)))
+
+
+def assert_within_limits(embeds: list[discord.Embed]) -> None:
+    assert 1 <= len(embeds) <= render.EMBEDS_LIMIT
+    total = 0
+    for e in embeds:
+        assert size(e.title or "") <= 256
+        assert size(e.description or "") <= 4096
+        assert len(e.fields) <= 25
+        for f in e.fields:
+            assert 0 < size(f.name) <= 256
+            assert 0 < size(f.value) <= 1024
+        assert size(e.footer.text or "") <= 2048
+        assert len(e) <= 6000  # discord.py's own count
+        total += render.embed_size(e)
+        e.to_dict()  # serialisable as sent
+    assert total <= 6000  # the limit is per message, across its embeds
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(answers(), st.sampled_from(["en", "fr"]))
+def test_answer_embeds_stay_within_discord_limits(answer, lang):
+    """Any answer (long, odd, hostile text; up to 10 citations) renders within every embed limit."""
+    embeds = render.answer_embeds(answer, lang)
+    assert_within_limits(embeds)
+    text = "\n".join(embed_text(e) for e in embeds)
+    assert not UNESCAPED_MASS_MENTION.search(text)
+    assert len(embeds[0].fields) == min(len(answer.citations), 25)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(long_text, citations(10), st.sampled_from(["en", "fr"]))
+def test_more_embeds_stay_within_discord_limits(question, cites, lang):
+    """The "More passages" embed stays within limits too."""
+    assert_within_limits(render.more_embeds(question, cites, lang))
+
+
+@settings(max_examples=80, deadline=None)
+@given(long_text, st.integers(0, 1500))
+def test_shorten_respects_the_limit_and_marks_the_cut(text, limit):
+    """shorten never exceeds the limit, returns short text unchanged, and ends a cut with an ellipsis."""
+    out = shorten(text, limit)
+    assert size(out) <= limit
+    if size(text) <= limit:
+        assert out == text
+    elif limit:
+        assert out.endswith(ELLIPSIS)
+        assert text.startswith(out[:-1].rstrip())
+    left = shorten_left(text, limit)
+    assert size(left) <= limit
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [
+    ("short", 10, "short"),
+    ("the quick brown fox", 12, "the quick…"),        # cut at a space, not inside "brown"
+    ("the quick brown fox", 10, "the quick…"),
+    ("abcdefghijklmnop", 8, "abcdefg…"),              # one long word: cut inside it
+    ("a 😀😀😀😀😀", 7, "a 😀😀…"),                   # emoji count as two UTF-16 units
+    ("anything", 0, ""),
+])
+def test_shorten_cases(text, limit, expected):
+    """Word-boundary cuts, in UTF-16 units."""
+    assert shorten(text, limit) == expected
+
+
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("**gras**", r"\*\*gras\*\*"),
+    ("_it_ and __u__", r"\_it\_ and \_\_u\_\_"),
+    ("`code`", r"\`code\`"),
+    ("||spoiler||", r"\|\|spoiler\|\|"),
+    ("@everyone and @here", "@\u200beveryone and @\u200bhere"),
+    ("<@123456789012345678>", "<@\u200b123456789012345678>"),
+    ("[lien](https://evil.example)", r"\[lien](https://evil.example)"),
+])
+def test_escape_defuses_markdown_and_mentions(raw, escaped):
+    """Document text can't format, hide or ping."""
+    assert escape(raw) == escaped
+
+
+def test_excerpt_bolds_the_best_sentence():
+    """The highlight is bold inside the escaped excerpt."""
+    text = "Premier point. Jensen Huang a dîné à Mar-a-Lago avec **Trump**. Dernier point."
+    out = excerpt(text, "Jensen Huang a dîné à Mar-a-Lago avec **Trump**.", 1024)
+    assert out == r"Premier point. **Jensen Huang a dîné à Mar-a-Lago avec \*\*Trump\*\*.** Dernier point."
+
+
+def test_excerpt_of_a_long_passage_keeps_the_highlight_with_context():
+    """A passage far over the field limit is windowed around its best sentence, cut at words."""
+    before = " ".join(f"avant{i}" for i in range(600))
+    after = " ".join(f"après{i}" for i in range(600))
+    hl = "La phrase qui répond à la question."
+    out = excerpt(f"{before} {hl} {after}", hl, 500)
+    assert size(out) <= 500
+    assert f"**{hl}**" in out
+    assert out.startswith(ELLIPSIS + "avant") and out.endswith(ELLIPSIS)
+    assert " avant599 **" in out and "** après0 " in out
+
+
+def test_real_answer_renders_title_location_and_bold_highlight(fake_engine):
+    """Each citation field names the document, its location (¶, lines) and bolds its best sentence."""
+    answer = fake_engine.ask("Où Jensen Huang a-t-il dîné avec Donald Trump ?")
+    [embed] = render.answer_embeds(answer, "fr")
+    assert embed.title == escape(answer.question)
+    assert embed.footer.text == render.t("footer_answered", "fr")
+    for field, c in zip(embed.fields, answer.citations, strict=True):
+        assert field.name == f"[{c.n}] {escape(c.passage.title)}"
+        assert escape(c.passage.location) in field.value and c.passage.document in field.value
+        assert f"**{escape(' '.join(c.highlight.split()))}**" in field.value
+
+
+def test_unanswered_answer_shows_closest_passages_as_such():
+    """Not covered: the description says so, the footer calls the passages the closest ones."""
+    answer = Answer("recette de la tarte aux pommes", False, [], [Citation(1, passage(), 0.1, "Une phrase.")])
+    [embed] = render.answer_embeds(answer, "en")
+    assert embed.description == render.t("not_covered", "en")
+    assert embed.footer.text == render.t("footer_closest", "en")
+    assert embed.colour == render.COLOUR_CLOSEST
+    assert len(embed.fields) == 1
+
+
+def loaded(index: LoadedIndex, docs: list[DocumentEntry]) -> LoadedIndex:
+    """The real index of `fake_engine`, listing other documents."""
+    m = dataclasses.replace(index.manifest, model="fake`model", documents=len(docs),
+                            passages=sum(d.count for d in docs))
+    return dataclasses.replace(index, manifest=m, documents=docs)
+
+
+def entry(i: int, title: str = "Titre", date: str | None = None, count: int = 3) -> DocumentEntry:
+    return DocumentEntry(path=f"doc{i}.txt", title=title, sha256="0", size=1, mtime_ns=0, first=0, count=count,
+                         date=date)
+
+
+def test_sources_lists_documents_and_build_time(fake_engine):
+    """/sources shows each document's title, passage count and date, and a Discord timestamp of the build."""
+    index = fake_engine.index
+    [embed] = render.sources_embeds(index, "en")
+    built = int(index.manifest.built_at)
+    assert f"<t:{built}:f>" in embed.description
+    for d in index.documents:
+        assert escape(d.title) in embed.description
+    dated = next(d for d in index.documents if d.date)
+    assert f"{escape(dated.title)}** · {dated.date}: {dated.count} passages" in embed.description
+    assert_within_limits([embed])
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # index is read-only
+@given(docs=st.lists(st.tuples(long_text, st.one_of(st.none(), nasty_text), st.integers(1, 10_000)), max_size=400))
+def test_sources_of_many_odd_documents_stay_within_limits(fake_engine, docs):
+    """Hundreds of documents with hostile titles: within limits, and the overflow is counted, not hidden."""
+    entries = [entry(i, title, date, count) for i, (title, date, count) in enumerate(docs)]
+    [embed] = render.sources_embeds(loaded(fake_engine.index, entries), "fr")
+    assert_within_limits([embed])
+    assert not UNESCAPED_MASS_MENTION.search(embed.description)
+    shown = embed.description.count("\n**")
+    if shown < len(entries):
+        assert f"{len(entries) - shown} autres documents" in embed.description
+
+
+def test_sources_with_no_documents(fake_engine):
+    """An empty index says so."""
+    [embed] = render.sources_embeds(loaded(fake_engine.index, []), "en")
+    assert render.t("sources_empty", "en") in embed.description
+
+
+def test_reindex_message_summarises_and_fits_a_message():
+    """The /reindex reply counts each kind of change, names files, and stays under 2000 characters."""
+    summary = BuildSummary(added=[f"new-{i}.txt" for i in range(300)], updated=["a_b.txt"], removed=[],
+                           skipped=[Skipped("bad.pdf", "no text")], unchanged=["x"], passages=42, written=True)
+    text = render.reindex_message(summary, "en")
+    assert text.startswith("Index updated: 300 added, 1 updated, 0 removed, 1 skipped (1 unchanged; 42 passages).")
+    assert r"a\_b.txt" in text and "bad.pdf (no text)" in text
+    assert size(text) <= 2000
