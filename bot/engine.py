@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from index import BuildOptions, SearchConfig, SentenceTransformerEmbedder
+from pathlib import Path
+
+from index import BuildOptions, Embedder, SearchConfig, SentenceTransformerEmbedder
+from index.embedding import OnnxEmbedder
 from index.engine import Engine
 
 from .settings import Settings
@@ -20,7 +23,18 @@ def build_options(settings: Settings) -> BuildOptions:
                         approximate_above=settings.approximate_above)
 
 
+def onnx_cache_dir(settings: Settings) -> Path:
+    """Where ONNX exports of the embedding model are kept: with the index, made by `docbot index`."""
+    return settings.index_dir / "models"
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """Make the configured embedding model on the configured backend (loaded on first use)."""
+    if settings.embedding_backend == "onnx":
+        return OnnxEmbedder(settings.embedding_model, cache_dir=onnx_cache_dir(settings))
+    return SentenceTransformerEmbedder(settings.embedding_model, backend=settings.embedding_backend)
+
+
 def make_engine(settings: Settings) -> Engine:
-    """An Engine over the configured index (nothing is loaded until first use)."""
-    embedder = SentenceTransformerEmbedder(settings.embedding_model, backend=settings.embedding_backend)
-    return Engine(settings.index_dir, embedder, search_config(settings), top_k=settings.top_k)
+    """Make an Engine over the configured index (nothing is loaded until first use)."""
+    return Engine(settings.index_dir, make_embedder(settings), search_config(settings), top_k=settings.top_k)
