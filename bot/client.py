@@ -76,7 +76,8 @@ class DocBot(commands.Bot):
                 log.info("Synced %d slash commands to guild %s", len(synced), self.settings.guild_id)
             else:
                 synced = await self.tree.sync()
-                log.info("Synced %d slash commands globally (they can take up to an hour to appear)", len(synced))
+                log.info("Synced %d slash commands globally (they can take up to an hour to appear)",
+                         len(synced))
         except discord.HTTPException as exc:
             # Mentions and DMs still work; the usual cause is an invite without applications.commands.
             log.error("Could not sync slash commands (%s %s): invite the bot with the applications.commands "
@@ -108,7 +109,7 @@ class DocBot(commands.Bot):
         """Do nothing here: docbot has no prefix commands; the ask cog listens for mentions and DMs."""
 
     async def ask(self, question: str, k: int | None = None) -> tuple[Answer, float]:
-        """Answer a question off the event loop, waiting for a free retrieval slot; (answer, latency in ms)."""
+        """Answer off the event loop once a retrieval slot is free; (answer, latency in ms)."""
         start = time.perf_counter()
         async with self.retrievals:
             answer = await asyncio.to_thread(self.engine.ask, question, k)
@@ -134,7 +135,7 @@ def _fail(message: str) -> None:
 
 
 def run_bot(settings: Settings, engine: Engine) -> None:
-    """Run the bot until interrupted; a rejected token or unreachable Discord is one line on stderr, exit 1."""
+    """Run the bot until interrupted; a rejected token or no network: one line on stderr, exit code 1."""
     if settings.discord_token is None:
         _fail("DISCORD_TOKEN is not set")
     token = settings.discord_token.get_secret_value().strip()
@@ -146,7 +147,7 @@ def run_bot(settings: Settings, engine: Engine) -> None:
         _fail("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal "
               "(your application → Bot → Reset Token)")
     except discord.PrivilegedIntentsRequired:
-        _fail("Discord refused the bot's intents: enable them in the Developer Portal (Bot → Privileged Gateway "
-              "Intents)")
+        _fail("Discord refused the bot's intents: enable them in the Developer Portal "
+              "(Bot → Privileged Gateway Intents)")
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         _fail(f"cannot reach Discord ({type(exc).__name__}); check the network connection")

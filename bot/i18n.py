@@ -23,62 +23,102 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd_ask": {"en": "Ask a question about the documents", "fr": "Poser une question sur les documents"},
     "cmd_ask_question": {"en": "Your question", "fr": "Votre question"},
     "cmd_sources": {"en": "List the indexed documents", "fr": "Lister les documents indexés"},
-    "cmd_reindex": {"en": "Update the index from the documents folder (server managers)",
-                    "fr": "Mettre à jour l'index depuis le dossier des documents (gestionnaires du serveur)"},
-    "footer_answered": {"en": "Extracted from the documents: check the cited passages.",
-                        "fr": "Extrait des documents : vérifiez les passages cités."},
-    "footer_closest": {"en": "No passage answers this question; these are only the closest ones.",
-                       "fr": "Aucun passage ne répond à cette question ; ce sont seulement les plus proches."},
+    "cmd_reindex": {
+        "en": "Update the index from the documents folder (server managers)",
+        "fr": "Mettre à jour l'index depuis le dossier des documents (gestionnaires du serveur)",
+    },
+    "footer_answered": {
+        "en": "Extracted from the documents: check the cited passages.",
+        "fr": "Extrait des documents : vérifiez les passages cités.",
+    },
+    "footer_closest": {
+        "en": "No passage answers this question; these are only the closest ones.",
+        "fr": "Aucun passage ne répond à cette question ; ce sont seulement les plus proches.",
+    },
     "more_button": {"en": "More passages", "fr": "Plus de passages"},
     "more_title": {"en": "More passages", "fr": "Plus de passages"},
     "no_more": {"en": "No further passages.", "fr": "Pas d'autres passages."},
     "thanks_up": {"en": "Thanks! Your 👍 is recorded.", "fr": "Merci ! Votre 👍 est enregistré."},
-    "thanks_down": {"en": "Thanks! Your 👎 is recorded: it shows what the documents are missing.",
-                    "fr": "Merci ! Votre 👎 est enregistré : il montre ce qui manque aux documents."},
-    "question_gone": {"en": "This answer is no longer on record: please ask the question again.",
-                      "fr": "Cette réponse n'est plus enregistrée : posez à nouveau la question."},
+    "thanks_down": {
+        "en": "Thanks! Your 👎 is recorded: it shows what the documents are missing.",
+        "fr": "Merci ! Votre 👎 est enregistré : il montre ce qui manque aux documents.",
+    },
+    "question_gone": {
+        "en": "This answer is no longer on record: please ask the question again.",
+        "fr": "Cette réponse n'est plus enregistrée : posez à nouveau la question.",
+    },
     "sources_title": {"en": "Indexed documents", "fr": "Documents indexés"},
-    "sources_built": {"en": "Index built {when} with `{model}`: {documents} documents, {passages} passages.",
-                      "fr": "Index construit {when} avec `{model}` : {documents} documents, {passages} passages."},
+    "sources_built": {
+        "en": "Index built {when} with `{model}`: {documents} documents, {passages} passages.",
+        "fr": "Index construit {when} avec `{model}` : {documents} documents, {passages} passages.",
+    },
     "sources_more": {"en": "… and {n} more documents.", "fr": "… et {n} autres documents."},
     "sources_empty": {"en": "The index holds no documents.", "fr": "L'index ne contient aucun document."},
     "sources_footer": {"en": "Index built", "fr": "Index construit"},
     "passage_count": {"en": "{n} passages", "fr": "{n} passages"},
     "passage_count_one": {"en": "1 passage", "fr": "1 passage"},
-    "reindex_done": {"en": "Index updated: {added} added, {updated} updated, {removed} removed, {skipped} skipped "
-                           "({unchanged} unchanged; {passages} passages).",
-                     "fr": "Index mis à jour : {added} ajoutés, {updated} modifiés, {removed} supprimés, "
-                           "{skipped} ignorés ({unchanged} inchangés ; {passages} passages)."},
-    "reindex_same": {"en": "Index already up to date: {added} added, {updated} updated, {removed} removed, "
-                           "{skipped} skipped ({unchanged} unchanged; {passages} passages).",
-                     "fr": "Index déjà à jour : {added} ajoutés, {updated} modifiés, {removed} supprimés, "
-                           "{skipped} ignorés ({unchanged} inchangés ; {passages} passages)."},
+    "reindex_done": {
+        "en": "Index updated: {added} added, {updated} updated, {removed} removed, {skipped} skipped "
+              "({unchanged} unchanged; {passages} passages).",
+        "fr": "Index mis à jour : {added} ajoutés, {updated} modifiés, {removed} supprimés, {skipped} "
+              "ignorés ({unchanged} inchangés ; {passages} passages).",
+    },
+    "reindex_same": {
+        "en": "Index already up to date: {added} added, {updated} updated, {removed} removed, {skipped} "
+              "skipped ({unchanged} unchanged; {passages} passages).",
+        "fr": "Index déjà à jour : {added} ajoutés, {updated} modifiés, {removed} supprimés, {skipped} "
+              "ignorés ({unchanged} inchangés ; {passages} passages).",
+    },
     "reindex_skipped": {"en": "Skipped: {files}", "fr": "Ignorés : {files}"},
-    "reindex_running": {"en": "A rebuild of the index is already running; try again when it has finished.",
-                        "fr": "Une reconstruction de l'index est déjà en cours ; réessayez quand elle sera finie."},
-    "cooldown": {"en": "Slow down: you can ask again in {seconds} s.",
-                 "fr": "Doucement : vous pourrez reposer une question dans {seconds} s."},
-    "question_too_long": {"en": "That question is too long (the limit is {limit} characters).",
-                          "fr": "Cette question est trop longue (la limite est de {limit} caractères)."},
-    "invalid_question": {"en": "That question can't be answered: {detail}.",
-                         "fr": "Cette question ne peut pas être traitée : {detail}."},
-    "mention_help": {"en": "Ask me a question: mention me followed by your question, or use /ask.",
-                     "fr": "Posez-moi une question : mentionnez-moi suivi de votre question, ou utilisez /ask."},
-    "index_missing": {"en": "There is no index yet: a server manager can build it with /reindex.",
-                      "fr": "Il n'y a pas encore d'index : un gestionnaire du serveur peut le construire avec /reindex."},
-    "index_broken": {"en": "The index can't be read: a server manager can rebuild it with /reindex.",
-                     "fr": "L'index est illisible : un gestionnaire du serveur peut le reconstruire avec /reindex."},
-    "documents_missing": {"en": "The documents folder can't be read; see the bot's log.",
-                          "fr": "Le dossier des documents est illisible ; voir le journal du bot."},
-    "model_error": {"en": "The language model can't be loaded; see the bot's log.",
-                    "fr": "Le modèle de langue ne peut pas être chargé ; voir le journal du bot."},
-    "manage_guild_only": {"en": "Only server managers (Manage Server permission) can do this.",
-                          "fr": "Seuls les gestionnaires du serveur (permission Gérer le serveur) peuvent faire cela."},
-    "guild_only": {"en": "This command only works in a server.",
-                   "fr": "Cette commande ne fonctionne que sur un serveur."},
+    "reindex_running": {
+        "en": "A rebuild of the index is already running; try again when it has finished.",
+        "fr": "Une reconstruction de l'index est déjà en cours ; réessayez quand elle sera finie.",
+    },
+    "cooldown": {
+        "en": "Slow down: you can ask again in {seconds} s.",
+        "fr": "Doucement : vous pourrez reposer une question dans {seconds} s.",
+    },
+    "question_too_long": {
+        "en": "That question is too long (the limit is {limit} characters).",
+        "fr": "Cette question est trop longue (la limite est de {limit} caractères).",
+    },
+    "invalid_question": {
+        "en": "That question can't be answered: {detail}.",
+        "fr": "Cette question ne peut pas être traitée : {detail}.",
+    },
+    "mention_help": {
+        "en": "Ask me a question: mention me followed by your question, or use /ask.",
+        "fr": "Posez-moi une question : mentionnez-moi suivi de votre question, ou utilisez /ask.",
+    },
+    "index_missing": {
+        "en": "There is no index yet: a server manager can build it with /reindex.",
+        "fr": "Il n'y a pas encore d'index : un gestionnaire du serveur peut le construire avec /reindex.",
+    },
+    "index_broken": {
+        "en": "The index can't be read: a server manager can rebuild it with /reindex.",
+        "fr": "L'index est illisible : un gestionnaire du serveur peut le reconstruire avec /reindex.",
+    },
+    "documents_missing": {
+        "en": "The documents folder can't be read; see the bot's log.",
+        "fr": "Le dossier des documents est illisible ; voir le journal du bot.",
+    },
+    "model_error": {
+        "en": "The language model can't be loaded; see the bot's log.",
+        "fr": "Le modèle de langue ne peut pas être chargé ; voir le journal du bot.",
+    },
+    "manage_guild_only": {
+        "en": "Only server managers (Manage Server permission) can do this.",
+        "fr": "Seuls les gestionnaires du serveur (permission Gérer le serveur) peuvent faire cela.",
+    },
+    "guild_only": {
+        "en": "This command only works in a server.",
+        "fr": "Cette commande ne fonctionne que sur un serveur.",
+    },
     "not_allowed": {"en": "You can't use this here.", "fr": "Vous ne pouvez pas utiliser ceci ici."},
-    "unexpected": {"en": "Sorry, something went wrong. The error has been logged.",
-                   "fr": "Désolé, une erreur est survenue. Elle a été consignée dans le journal."},
+    "unexpected": {
+        "en": "Sorry, something went wrong. The error has been logged.",
+        "fr": "Désolé, une erreur est survenue. Elle a été consignée dans le journal.",
+    },
 }
 
 LANGUAGES = ("en", "fr")

@@ -142,8 +142,8 @@ class QuestionLog:
             raise ValueError(f"unknown outcome {outcome!r}")
         with self._transaction() as db:
             cur = db.execute(
-                "INSERT INTO questions (asked_at, question, normalized, outcome, latency_ms, source, guild_id,"
-                " top_document, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO questions (asked_at, question, normalized, outcome, latency_ms, source,"
+                " guild_id, top_document, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (asked_at if asked_at is not None else time.time(), question, normalize(question), outcome,
                  latency_ms, source, guild_id, top_document, error))
             return int(cur.lastrowid)
@@ -163,7 +163,8 @@ class QuestionLog:
             if db.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone() is None:
                 return False
             db.execute("INSERT INTO feedback (question_id, user_id, vote, at) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (question_id, user_id) DO UPDATE SET vote = excluded.vote, at = excluded.at",
+                       "ON CONFLICT (question_id, user_id)"
+                       " DO UPDATE SET vote = excluded.vote, at = excluded.at",
                        (question_id, user_id, vote, time.time()))
             return True
 
@@ -199,8 +200,9 @@ class QuestionLog:
     def totals(self) -> Totals:
         """How many questions, answered or not, the median latency and the votes."""
         with self._lock:
-            counts = dict(self._conn.execute("SELECT outcome, COUNT(*) FROM questions GROUP BY outcome").fetchall())
-            n = self._conn.execute("SELECT COUNT(latency_ms) FROM questions WHERE outcome != 'error'").fetchone()[0]
+            db = self._conn
+            counts = dict(db.execute("SELECT outcome, COUNT(*) FROM questions GROUP BY outcome").fetchall())
+            n = db.execute("SELECT COUNT(latency_ms) FROM questions WHERE outcome != 'error'").fetchone()[0]
             median = None
             if n:
                 median = self._conn.execute(
@@ -218,9 +220,9 @@ def report(qlog: QuestionLog, limit: int = 10) -> str:
     tot = qlog.totals()
     if not tot.questions:
         return "No questions logged yet."
-    latency = f"; median answer time {tot.median_latency_ms:.0f} ms" if tot.median_latency_ms is not None else ""
-    lines = [f"{tot.questions} questions: {tot.answered} answered, {tot.not_covered} not covered by the documents, "
-             f"{tot.errors} failed{latency}; feedback {tot.up} 👍 / {tot.down} 👎", ""]
+    latency = "" if tot.median_latency_ms is None else f"; median answer time {tot.median_latency_ms:.0f} ms"
+    lines = [f"{tot.questions} questions: {tot.answered} answered, {tot.not_covered} not covered by the "
+             f"documents, {tot.errors} failed{latency}; feedback {tot.up} 👍 / {tot.down} 👎", ""]
 
     def section(title: str, stats: list[QuestionStat], empty: str) -> None:
         lines.append(title)

@@ -150,7 +150,9 @@ def embed_size(embed: discord.Embed) -> int:
 def _citation_field(c: Citation, budget: int) -> tuple[str, str]:
     """(name, value) of the field citing `c`, together at most `budget` units."""
     p = c.passage
-    name = f"[{c.n}] " + fit(flat(p.title) or p.document, min(FIELD_NAME_LIMIT, max(budget // 4, 24)) - 4 - len(str(c.n)))
+    prefix = f"[{c.n}] "
+    name_limit = min(FIELD_NAME_LIMIT, max(budget // 4, 24))
+    name = prefix + fit(flat(p.title) or p.document, name_limit - len(prefix))
     meta_parts = [p.location] + ([p.date] if p.date else []) + [p.document]
     meta = "_" + fit(" · ".join(flat(m) for m in meta_parts), 160) + "_"
     room = min(FIELD_VALUE_LIMIT, budget - size(name)) - size(meta) - 3  # "\n> "

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from index.engine import MAX_QUESTION_CHARS, validate_question
@@ -32,7 +33,8 @@ class UserCooldown:
 
     def __init__(self, seconds: float) -> None:
         self.cooldown = app_commands.Cooldown(1, seconds)
-        self._buckets = commands.CooldownMapping(self.cooldown, lambda user_id: user_id) if seconds > 0 else None
+        self._buckets = (commands.CooldownMapping(self.cooldown, lambda user_id: user_id) if seconds > 0
+                         else None)
 
     def retry_after(self, user_id: int) -> float:
         """0 if the user may ask now (and counts this question), else the seconds left to wait."""
@@ -48,7 +50,7 @@ class UserCooldown:
 
 
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"docbot:more:(?P<qid>[0-9]{1,19})"):
-    """"More passages": the next results for the logged question; works after a restart (state in custom_id)."""
+    """"More passages": the next results for a logged question (state in custom_id: survives restarts)."""
 
     def __init__(self, question_id: int, label: str | None = None) -> None:
         super().__init__(discord.ui.Button(label=label, emoji="📚", style=discord.ButtonStyle.secondary,
@@ -86,7 +88,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button],
 
     def __init__(self, question_id: int, vote: int) -> None:
         name = "up" if vote > 0 else "down"
-        super().__init__(discord.ui.Button(emoji="👍" if vote > 0 else "👎", style=discord.ButtonStyle.secondary,
+        super().__init__(discord.ui.Button(emoji="👍" if vote > 0 else "👎",
+                                           style=discord.ButtonStyle.secondary,
                                            custom_id=f"docbot:vote:{question_id}:{name}"))
         self.question_id = question_id
         self.vote = 1 if vote > 0 else -1
@@ -104,7 +107,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button],
             recorded = await asyncio.to_thread(interaction.client.questions.vote, self.question_id,
                                                interaction.user.id, self.vote)
             key = ("thanks_up" if self.vote > 0 else "thanks_down") if recorded else "question_gone"
-            await interaction.response.send_message(t(key, lang), ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(t(key, lang), ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
         except Exception as exc:
             await send_error(interaction, exc)
 
@@ -136,7 +140,7 @@ class Ask(commands.Cog):
 
     async def answer(self, question: str, lang: str, *, source: str,
                      guild_id: int | None) -> tuple[list[discord.Embed], discord.ui.View | None]:
-        """Answer and log a question; the embeds and the buttons to send (no buttons if it couldn't be logged)."""
+        """Answer and log a question; the embeds and buttons to send (no buttons if it wasn't logged)."""
         try:
             answer, latency_ms = await self.bot.ask(question)
         except Exception as exc:
@@ -159,9 +163,8 @@ class Ask(commands.Cog):
             log.exception("Could not log the question")
             return None
 
-    @app_commands.command(name="ask", description=app_commands.locale_str(
-        "Ask a question about the documents", key="cmd_ask"))
-    @app_commands.describe(question=app_commands.locale_str("Your question", key="cmd_ask_question"))
+    @app_commands.command(name="ask", description=locale_str(t("cmd_ask", "en"), key="cmd_ask"))
+    @app_commands.describe(question=locale_str(t("cmd_ask_question", "en"), key="cmd_ask_question"))
     async def ask(self, interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]) -> None:
         """/ask: answer publicly with cited passages."""
@@ -199,12 +202,14 @@ class Ask(commands.Cog):
         try:
             self.cooldown.check(message.author.id)
             async with message.channel.typing():
-                embeds, view = await self.answer(question, lang, source="dm" if message.guild is None else "mention",
+                embeds, view = await self.answer(question, lang,
+                                                 source="dm" if message.guild is None else "mention",
                                                  guild_id=message.guild.id if message.guild else None)
             if view is None:
                 await message.reply(embeds=embeds, allowed_mentions=NO_MENTIONS, mention_author=False)
             else:
-                await message.reply(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS, mention_author=False)
+                await message.reply(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS,
+                                    mention_author=False)
         except Exception as exc:
             await reply_error(message, exc, lang)
 

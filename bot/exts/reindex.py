@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from .. import render
-from ..i18n import language_for
+from ..i18n import language_for, t
 from .error_handler import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -32,14 +33,13 @@ class Reindex(commands.Cog):
     def __init__(self, bot: DocBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="reindex", description=app_commands.locale_str(
-        "Update the index from the documents folder (server managers)", key="cmd_reindex"))
+    @app_commands.command(name="reindex", description=locale_str(t("cmd_reindex", "en"), key="cmd_reindex"))
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)  # a hint to Discord's UI; the checks below enforce
+    @app_commands.default_permissions(manage_guild=True)  # only a hint to Discord's UI: the checks enforce
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.check(_in_guild)  # checks run bottom-up: "only in a server" before "only managers"
     async def reindex(self, interaction: discord.Interaction) -> None:
-        """/reindex: incremental rebuild off the event loop, swapped in; questions meanwhile use the old index."""
+        """/reindex: rebuild incrementally off the event loop, then swap the new index in."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = language_for(interaction.locale, interaction.guild_locale)
         log.info("Reindex requested by %s in guild %s", interaction.user.id, interaction.guild_id)

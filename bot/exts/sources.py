@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from .. import render
-from ..i18n import language_for
+from ..i18n import language_for, t
 from .error_handler import NO_MENTIONS
 
 if TYPE_CHECKING:
@@ -26,15 +27,15 @@ class Sources(commands.Cog):
     def __init__(self, bot: DocBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="sources", description=app_commands.locale_str(
-        "List the indexed documents", key="cmd_sources"))
+    @app_commands.command(name="sources", description=locale_str(t("cmd_sources", "en"), key="cmd_sources"))
     async def sources(self, interaction: discord.Interaction) -> None:
         """/sources: the documents (title, passages, date) and the build time, privately."""
+        # Loading a large index from disk can outlast Discord's 3 s: acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         lang = language_for(interaction.locale, interaction.guild_locale)
-        # The first use loads the index from disk: off the event loop.
         index = await asyncio.to_thread(lambda: self.bot.engine.index)
-        await interaction.response.send_message(embeds=render.sources_embeds(index, lang), ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embeds=render.sources_embeds(index, lang), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
 
 
 async def setup(bot: DocBot) -> None:

@@ -56,8 +56,8 @@ class MockGuild(SpecMock):
     spec_class = discord.Guild
 
     def __init__(self, **attributes: Any) -> None:
-        super().__init__(**{"id": next_id(), "name": "guild", "preferred_locale": discord.Locale.american_english,
-                            **attributes})
+        super().__init__(**{"id": next_id(), "name": "guild",
+                            "preferred_locale": discord.Locale.american_english, **attributes})
 
 
 class MockMember(SpecMock):
@@ -113,7 +113,8 @@ class MockMessage(SpecMock):
 
     def __init__(self, **attributes: Any) -> None:
         guild = attributes.pop("guild", None)
-        channel = attributes.pop("channel", None) or (MockTextChannel(guild=guild) if guild else MockDMChannel())
+        channel = attributes.pop("channel", None) or (
+            MockTextChannel(guild=guild) if guild else MockDMChannel())
         super().__init__(**{"id": next_id(), "content": "", "author": MockMember(), "guild": guild,
                             "channel": channel, "type": discord.MessageType.default,
                             "reply": checked_async(discord.Message, "reply"), **attributes})
@@ -203,7 +204,7 @@ UNESCAPED_MASS_MENTION = re.compile(r"@(everyone|here)")
 
 
 async def invoke(bot: discord.Client, name: str, interaction: Any, **params: Any) -> None:
-    """Run slash command `name` as discord.py's CommandTree does: checks, callback, errors to tree.on_error."""
+    """Run slash command `name` as discord.py's CommandTree does: checks, callback, errors to on_error."""
     command = bot.tree.get_command(name)
     assert isinstance(command, app_commands.Command), f"/{name} is not registered"
     try:

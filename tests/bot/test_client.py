@@ -70,8 +70,10 @@ async def test_translator_gives_french_descriptions():
     """French clients see French command descriptions; others the English default."""
     translator = Translator()
     text = app_commands.locale_str("Ask a question about the documents", key="cmd_ask")
-    context = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_description, None)
-    assert await translator.translate(text, discord.Locale.french, context) == "Poser une question sur les documents"
+    context = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_description,
+                                              None)
+    french = await translator.translate(text, discord.Locale.french, context)
+    assert french == "Poser une question sur les documents"
     assert await translator.translate(text, discord.Locale.german, context) is None
 
 

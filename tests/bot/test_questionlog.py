@@ -66,7 +66,8 @@ def test_stats_group_count_and_separate_unanswered(qlog):
     most = qlog.most_asked()
     assert [(s.question, s.count) for s in most] == [("OÙ A DÎNÉ HUANG ?!", 3), ("Recette de crêpes", 2),
                                                      ("Prix du H20 ?", 1)]
-    assert [(s.question, s.count) for s in qlog.unanswered()] == [("Recette de crêpes", 2), ("Prix du H20 ?", 1)]
+    assert [(s.question, s.count) for s in qlog.unanswered()] == [("Recette de crêpes", 2),
+                                                                  ("Prix du H20 ?", 1)]
     totals = qlog.totals()
     assert (totals.questions, totals.answered, totals.not_covered, totals.errors) == (7, 3, 3, 1)
     assert totals.median_latency_ms == 5

@@ -16,12 +16,15 @@ from index.store import DocumentEntry, LoadedIndex
 from tests.bot.helpers import UNESCAPED_MASS_MENTION, embed_text
 
 # Text that stresses rendering: markdown, mentions, emoji (2 UTF-16 units), combining marks, newlines.
-NASTY = ["@everyone", "@here", "<@123456789012345678>", "<@&123456789012345678>", "**", "__", "~~", "||", "`",
-         "```", "> ", "# ", "- ", "[x](https://evil.example)", "\\", "😀", "👨‍👩‍👧", "e\u0301", "\n", "\u200b", " "]
-nasty_text = st.lists(st.one_of(st.sampled_from(NASTY), st.text(min_size=1, max_size=40)), max_size=60).map(
+NASTY = ["@everyone", "@here", "<@123456789012345678>", "<@&123456789012345678>", "**", "__", "~~", "||",
+         "`", "```", "> ", "# ", "- ", "[x](https://evil.example)", "\\", "😀", "👨‍👩‍👧", "e\u0301", "\n",
+         "\u200b", " "]
+nasty_text = st.lists(st.one_of(st.sampled_from(NASTY), st.text(min_size=1, max_size=30)), max_size=40).map(
     "".join)
-long_text = st.one_of(nasty_text, st.builds(lambda s, n: (s or "x") * n, nasty_text, st.integers(1, 6000)).map(
-    lambda s: s[:7000]))
+# Repeating a nasty snippet makes long text (up to 7000 characters) cheaply.
+long_text = st.one_of(nasty_text, st.builds(lambda s, n: ((s or "x") * n)[:7000], nasty_text,
+                                            st.integers(1, 6000)))
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
 def passage(text: str = "Une phrase. Une autre phrase.", title: str = "Titre", date: str | None = "2025-07",
@@ -71,7 +74,7 @@ def assert_within_limits(embeds: list[discord.Embed]) -> None:
     assert total <= 6000  # the limit is per message, across its embeds
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=50, deadline=None, suppress_health_check=SLOW_OK)
 @given(answers(), st.sampled_from(["en", "fr"]))
 def test_answer_embeds_stay_within_discord_limits(answer, lang):
     """Any answer (long, odd, hostile text; up to 10 citations) renders within every embed limit."""
@@ -82,7 +85,7 @@ def test_answer_embeds_stay_within_discord_limits(answer, lang):
     assert len(embeds[0].fields) == min(len(answer.citations), 25)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=SLOW_OK)
 @given(long_text, citations(10), st.sampled_from(["en", "fr"]))
 def test_more_embeds_stay_within_discord_limits(question, cites, lang):
     """The "More passages" embed stays within limits too."""
@@ -180,8 +183,8 @@ def loaded(index: LoadedIndex, docs: list[DocumentEntry]) -> LoadedIndex:
 
 
 def entry(i: int, title: str = "Titre", date: str | None = None, count: int = 3) -> DocumentEntry:
-    return DocumentEntry(path=f"doc{i}.txt", title=title, sha256="0", size=1, mtime_ns=0, first=0, count=count,
-                         date=date)
+    return DocumentEntry(path=f"doc{i}.txt", title=title, sha256="0", size=1, mtime_ns=0, first=0,
+                         count=count, date=date)
 
 
 def test_sources_lists_documents_and_build_time(fake_engine):
@@ -197,9 +200,11 @@ def test_sources_lists_documents_and_build_time(fake_engine):
     assert_within_limits([embed])
 
 
+# fake_engine's index is only read here, so sharing it between examples is fine.
 @settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # index is read-only
-@given(docs=st.lists(st.tuples(long_text, st.one_of(st.none(), nasty_text), st.integers(1, 10_000)), max_size=400))
+          suppress_health_check=[*SLOW_OK, HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.tuples(long_text, st.one_of(st.none(), nasty_text), st.integers(1, 10_000)),
+                     max_size=400))
 def test_sources_of_many_odd_documents_stay_within_limits(fake_engine, docs):
     """Hundreds of documents with hostile titles: within limits, and the overflow is counted, not hidden."""
     entries = [entry(i, title, date, count) for i, (title, date, count) in enumerate(docs)]
@@ -220,8 +225,10 @@ def test_sources_with_no_documents(fake_engine):
 def test_reindex_message_summarises_and_fits_a_message():
     """The /reindex reply counts each kind of change, names files, and stays under 2000 characters."""
     summary = BuildSummary(added=[f"new-{i}.txt" for i in range(300)], updated=["a_b.txt"], removed=[],
-                           skipped=[Skipped("bad.pdf", "no text")], unchanged=["x"], passages=42, written=True)
+                           skipped=[Skipped("bad.pdf", "no text")], unchanged=["x"], passages=42,
+                           written=True)
     text = render.reindex_message(summary, "en")
-    assert text.startswith("Index updated: 300 added, 1 updated, 0 removed, 1 skipped (1 unchanged; 42 passages).")
+    assert text.startswith(
+        "Index updated: 300 added, 1 updated, 0 removed, 1 skipped (1 unchanged; 42 passages).")
     assert r"a\_b.txt" in text and "bad.pdf (no text)" in text
     assert size(text) <= 2000

@@ -10,14 +10,16 @@ from index import store
 from tests.bot.helpers import MockInteraction, embed_text, invoke, sent
 
 MANAGER = discord.Permissions(manage_guild=True)
-NEW_DOC = "Le chat de la bibliothèque municipale de Trouville s'appelle Zéphyrin et dort sur les dictionnaires.\n"
+NEW_DOC = ("Le chat de la bibliothèque municipale de Trouville s'appelle Zéphyrin et dort sur les "
+           "dictionnaires.\n")
 
 
 async def test_sources_lists_the_documents_privately(bot, fake_engine):
-    """/sources answers at once, ephemerally, with every document title and the build time."""
+    """/sources answers privately with every document title and the build time."""
     inter = MockInteraction(bot, locale=discord.Locale.french)
     await invoke(bot, "sources", inter)
-    [msg] = sent(inter.response.send_message)
+    assert inter.response.defer.await_args.kwargs == {"ephemeral": True, "thinking": True}
+    [msg] = sent(inter.followup.send)
     assert msg["ephemeral"] is True
     text = embed_text(msg["embeds"][0])
     assert "Documents indexés" in text and f"<t:{int(fake_engine.index.manifest.built_at)}:f>" in text
@@ -43,7 +45,8 @@ async def test_reindex_adds_a_document_and_answers_from_it_without_restart(manag
     assert "chat-bibliotheque.txt" in msg["content"]
 
     ask = MockInteraction(manager_bot)
-    await invoke(manager_bot, "ask", ask, question="Comment s'appelle le chat de la bibliothèque de Trouville ?")
+    await invoke(manager_bot, "ask", ask,
+                 question="Comment s'appelle le chat de la bibliothèque de Trouville ?")
     embed = sent(ask.followup.send)[0]["embeds"][0]
     assert "Zéphyrin" in embed_text(embed)
 
