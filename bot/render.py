@@ -100,6 +100,8 @@ def flat(text: str) -> str:
 
 def fit(raw: str, limit: int, *, left: bool = False) -> str:
     """`raw` escaped and cut (at its end, or its start with `left`) to at most `limit` UTF-16 units."""
+    if limit <= 0:
+        return ""
     budget = limit
     cut = shorten_left if left else shorten
     while True:

@@ -107,6 +107,13 @@ def test_shorten_respects_the_limit_and_marks_the_cut(text, limit):
     assert size(left) <= limit
 
 
+@pytest.mark.parametrize(("raw", "limit"), [("**x** " * 50, 0), ("**x** " * 50, -5), ("@everyone", 3)])
+def test_fit_with_tiny_or_no_room(raw, limit):
+    """No room gives an empty string (never an error); a little room gives escaped text within it."""
+    out = render.fit(raw, limit)
+    assert size(out) <= max(limit, 0)
+
+
 @pytest.mark.parametrize(("text", "limit", "expected"), [
     ("short", 10, "short"),
     ("the quick brown fox", 12, "the quick…"),        # cut at a space, not inside "brown"

@@ -10,7 +10,7 @@ import threading
 import discord
 import pytest
 
-from bot.exts.ask import MoreButton, VoteButton
+from bot.exts.ask import MoreButton, VoteButton, answer_view
 from bot.i18n import t
 from index import IndexMissingError
 from tests.bot.helpers import (
@@ -303,6 +303,11 @@ async def test_button_error_reaches_the_user(bot, fake_engine, monkeypatch):
     await click(bot, MoreButton, more, inter)
     [msg] = sent(inter.followup.send)
     assert msg["content"] == t("index_missing", "en") and msg["ephemeral"] is True
+
+
+async def test_no_more_button_when_there_are_no_more_passages():
+    """Only 👍/👎 when the search returned nothing beyond the cited passages."""
+    assert custom_ids(answer_view(7, False, "en")) == ["docbot:vote:7:up", "docbot:vote:7:down"]
 
 
 def test_custom_ids_fit_discord_limit():
