@@ -13,14 +13,14 @@ from .settings import Settings
 
 def search_config(settings: Settings) -> SearchConfig:
     """Search and answerability settings."""
-    return SearchConfig(lexical_weight=settings.lexical_weight, min_coverage=settings.min_coverage,
-                        min_dense=settings.min_dense)
+    return SearchConfig(lexical_weight=settings.lexical_weight, min_evidence=settings.min_evidence,
+                        min_evidence_cross_language=settings.min_evidence_cross_language)
 
 
 def build_options(settings: Settings) -> BuildOptions:
     """How passages are cut and indexed."""
     return BuildOptions(language=settings.language, passage_tokens=settings.passage_tokens,
-                        approximate_above=settings.approximate_above)
+                        term_prefix=settings.term_prefix, approximate_above=settings.approximate_above)
 
 
 def onnx_cache_dir(settings: Settings) -> Path:

@@ -25,9 +25,10 @@ class Settings(BaseSettings):
     language: str = "fr"
     top_k: int = Field(3, ge=1, le=10)
     passage_tokens: int = Field(200, ge=32, le=1024)
-    lexical_weight: float = Field(0.7, ge=0.0, le=1.0)
-    min_coverage: float = Field(0.5, ge=0.0, le=1.0)
-    min_dense: float = Field(0.55, ge=-1.0, le=1.0)
+    term_prefix: int = Field(5, ge=0, le=20)
+    lexical_weight: float = Field(0.5, ge=0.0, le=1.0)
+    min_evidence: float = Field(0.185, ge=0.0, le=2.0)
+    min_evidence_cross_language: float = Field(0.14, ge=0.0, le=2.0)
     approximate_above: int = Field(50_000, ge=1)
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -56,6 +56,7 @@ class BuildOptions:
 
     language: str = "fr"
     passage_tokens: int = 200
+    term_prefix: int = 5
     approximate_above: int = DEFAULT_APPROXIMATE_ABOVE
     batch_size: int = 32
 
@@ -134,7 +135,7 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
         return None
     try:
         manifest = store.read_manifest(folder)
-        reason = manifest.compatible_with(model, options.language, options.passage_tokens)
+        reason = manifest.compatible_with(model, options.language, options.passage_tokens, options.term_prefix)
         if reason:
             summary.full_rebuild_reason = reason
             return None
@@ -179,12 +180,12 @@ def _write(index_dir, embedder, options, previous, keep, fresh, summary, progres
     embeddings = np.concatenate(chunks) if chunks else np.zeros((0, dim), dtype=np.float32)
     if progress:
         progress("store", 0, 1)
-    analyzer = Analyzer(options.language)
+    analyzer = Analyzer(options.language, options.term_prefix)
     lexical = LexicalIndex.build([p.indexed_text for p in passages], analyzer)
     vectors = store.make_faiss_index(embeddings, options.approximate_above)
     manifest = store.Manifest(
         model=embedder.name, dimension=int(embeddings.shape[1]), language=options.language,
-        passage_tokens=options.passage_tokens, documents=len(entries), passages=len(passages),
+        passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries), passages=len(passages),
         faiss_index=type(vectors).__name__,
     )
     store.write_version(index_dir, manifest, entries, passages, embeddings, vectors, lexical)

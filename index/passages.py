@@ -64,6 +64,7 @@ class _Unit:
     paragraph: int
     line_start: int
     line_end: int
+    is_heading: bool = False
 
 
 def paragraphs(text: str) -> list[Paragraph]:
@@ -146,24 +147,29 @@ def split_document(
             flush()
             heading = _MD_HEADING.sub("", para.text).strip()
             budget = max(max_tokens // 2, max_tokens - count(heading))
+            # The heading is part of the first passage of its section (it is cited with it);
+            # later passages of the section carry it as context only.
+            units = [_Unit(heading, para.number, para.line_start, para.line_end, is_heading=True)]
             continue
         para_unit = _Unit(para.text, para.number, para.line_start, para.line_end)
         size = count(" ".join([*(u.text for u in units), para.text]))
         if size <= budget:
             units.append(para_unit)
             continue
-        if units:
+        if units and not (len(units) == 1 and units[0].is_heading):
             previous = units
             flush()
             units = _overlap(previous, budget, count) if overlap else []
             if units and count(" ".join([*(u.text for u in units), para.text])) <= budget:
                 units.append(para_unit)
                 continue
-        if count(para.text) <= budget:
+            units = []
+        if not units and count(para.text) <= budget:
             units = [para_unit]
             continue
         for sentence in _sentence_units(para, budget, count):
-            if units and count(" ".join([*(u.text for u in units), sentence.text])) > budget:
+            fits = count(" ".join([*(u.text for u in units), sentence.text])) <= budget
+            if units and not fits and not (len(units) == 1 and units[0].is_heading):
                 previous = units
                 flush()
                 units = _overlap(previous, budget, count) if overlap else []
@@ -215,6 +221,8 @@ def _cut_words(sentence: str, budget: int, count: Callable[[str], int]) -> Itera
 
 
 def _make_passage(doc: Document, heading: str, units: list[_Unit]) -> Passage:
+    if units[0].is_heading:
+        heading = ""  # the heading is in the text itself
     text = units[0].text
     for prev, unit in zip(units, units[1:]):
         # Sentences of one paragraph are joined by a space, paragraphs by a line break.

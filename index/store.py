@@ -59,6 +59,7 @@ class Manifest:
     dimension: int
     language: str
     passage_tokens: int
+    term_prefix: int
     documents: int
     passages: int
     faiss_index: str
@@ -66,7 +67,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     files: dict[str, str] = field(default_factory=dict)
 
-    def compatible_with(self, model: str, language: str, passage_tokens: int) -> str | None:
+    def compatible_with(self, model: str, language: str, passage_tokens: int, term_prefix: int) -> str | None:
         """Why an index built this way can't be updated incrementally with these settings, if it can't."""
         if self.format_version != FORMAT_VERSION:
             return f"index format {self.format_version} (this docbot writes {FORMAT_VERSION})"
@@ -76,6 +77,8 @@ class Manifest:
             return f"built for language {self.language!r}, now {language!r}"
         if self.passage_tokens != passage_tokens:
             return f"built with passages of {self.passage_tokens} tokens, now {passage_tokens}"
+        if self.term_prefix != term_prefix:
+            return f"built with terms cut at {self.term_prefix} letters, now {term_prefix}"
         return None
 
 
@@ -198,8 +201,9 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
         documents = read_documents(folder)
         passages = read_passages(folder)
         embeddings = read_embeddings(folder)
-        vectors = faiss.read_index(str(folder / VECTORS))
-        lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language))
+        vectors = read_faiss_index(folder / VECTORS)
+        lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language, manifest.term_prefix),
+                                   manifest.passages)
     except IndexCorruptError:
         raise
     except Exception as exc:  # the checksums matched, so this is a foreign or buggy file
@@ -211,6 +215,17 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
     return LoadedIndex(folder, manifest, documents, passages, embeddings, vectors, lexical)
 
 
+def read_faiss_index(path: Path):
+    """Read a FAISS index with its vectors memory-mapped where this faiss can (IndexFlat, HNSW's storage).
+
+    The file is never changed once written, so the mapping stays valid; loading costs no copy and
+    the pages are the page cache's, shared between processes that serve the same index.
+    """
+    import faiss
+
+    return faiss.read_index(str(path), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
+
+
 def make_faiss_index(embeddings: np.ndarray, approximate_above: int):
     """Exact inner product for small corpora; HNSW (approximate, no training) above the threshold."""
     import faiss
@@ -219,7 +234,9 @@ def make_faiss_index(embeddings: np.ndarray, approximate_above: int):
     if n > approximate_above:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        # Search asks for 50 candidates: at efSearch 128 recall@50 was 0.95 on 100k synthetic
+        # vectors, at 256 0.98, still about 10x faster than exact (benchmarks/scale.py).
+        index.hnsw.efSearch = 256
     else:
         index = faiss.IndexFlatIP(dim)
     if n:

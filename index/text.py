@@ -20,6 +20,19 @@ _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[«\"“(\[–—-]?\s*[A-ZÀ-ÖØ-Þ0-9])")
 _ABBREV = re.compile(r"(?:\b(?:M|Mme|Mr|Mrs|Dr|St|etc|cf|p|vol|no|n°|Inc|Corp|U\.S)|\b[A-Z])\.$")
 
+# Added to the stop lists: interrogatives carry no topic ("Quelle agence ... ?" must not match
+# every "quel" of the text), nor do the prepositions and adverbs that Lucene's French list has
+# and bm25s's lacks ("contre" would otherwise match "contrôle" once terms are truncated).
+_EXTRA_STOPWORDS = {
+    "en": set("what which who whom whose why how when where does did do is are was were can could would "
+              "should many much get gets got go goes us".split()),
+    "fr": set("quel quelle quels quelles lequel laquelle lesquels lesquelles comment pourquoi quand combien "
+              "où ou qui que quoi est-ce contre selon avant après depuis pendant sans sous vers chez entre "
+              "parmi malgré très plus moins aussi encore déjà tout tous toute toutes comme donc alors ainsi "
+              "cela ceci celui celle ceux celles dont lors chaque autre autres même mêmes peu beaucoup trop "
+              "bien été être avoir fait faire elles ils".split()),
+}
+
 LANGUAGES = {
     "fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
     "pt": "portuguese", "nl": "dutch", "sv": "swedish", "da": "danish", "no": "norwegian",
@@ -71,7 +84,7 @@ class Analyzer:
     would otherwise count as unmatched terms.
     """
 
-    def __init__(self, language: str = "fr") -> None:
+    def __init__(self, language: str = "fr", prefix: int = 5) -> None:
         import bm25s.stopwords as sw
         import Stemmer
 
@@ -80,11 +93,18 @@ class Analyzer:
             raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(sorted(LANGUAGES))}")
         self.language = lang
         self._stemmer = Stemmer.Stemmer(LANGUAGES[lang])
-        words: set[str] = set(sw.STOPWORDS_EN)
+        self.prefix = prefix
+        english = set(sw.STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"]
+        words: set[str] = english | _EXTRA_STOPWORDS.get(lang, set())
         words |= set(getattr(sw, f"STOPWORDS_{LANGUAGES[lang].upper()}", ()))
-        if lang == "en":
-            words |= set(sw.STOPWORDS_EN_PLUS)
         self.stopwords = frozenset(fold(w) for w in words)
+        self._english = frozenset(fold(w) for w in english)
+        self._native = frozenset(fold(w) for w in words) - self._english
+
+    def is_english(self, text: str) -> bool:
+        """Whether a text reads as English rather than the configured language (by its function words)."""
+        words = [fold(w) for w in _WORD.findall(clean(text).replace("'", " "))]
+        return sum(w in self._english for w in words) > sum(w in self._native for w in words)
 
     def words(self, text: str) -> list[str]:
         """Content words of a text, folded, in order (no stemming)."""
@@ -112,4 +132,10 @@ class Analyzer:
 
     @lru_cache(maxsize=65536)  # noqa: B019 - the analyzer lives as long as the index
     def _stem(self, word: str) -> str:
-        return fold(self._stemmer.stemWord(word))
+        stem = fold(self._stemmer.stemWord(word))
+        # Stems cut to a few letters also meet derived forms the stemmer keeps apart (conçue,
+        # conception) and English cognates of the text's words (military, militaires). Terms
+        # with digits (H20, 2025) are names and stay whole.
+        if self.prefix and not any(c.isdigit() for c in stem):
+            stem = stem[: self.prefix]
+        return stem
