@@ -48,6 +48,8 @@ class DocBot(commands.Bot):
 
     def __init__(self, settings: Settings, engine: Engine, *, questions: QuestionLog | None = None,
                  **options: object) -> None:
+        # docbot never joins voice: spare operators discord.py's warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Default intents only: mentions and DMs carry their text without the privileged
         # message-content intent (see README, "Running on Discord").
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
