@@ -1,4 +1,4 @@
-"""The Discord stand-in, discord.py pointed at it by configuration only, our bot run against it, and the figures."""
+"""The Discord stand-in, discord.py pointed at it by configuration only, our bot on it, and the figures."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def discord_at(fake_discord, monkeypatch):
     import discord.http
 
     monkeypatch.setattr(discord.http.Route, "BASE", fake_discord.api_base)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake_discord.gateway_url))
+    gateway = yarl.URL(fake_discord.gateway_url)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
     return fake_discord
 
 
@@ -69,7 +70,8 @@ async def docbot(discord_at, caplog):
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 10)
-    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.get_records("call")
+    errors = [f"{r.name}: {r.getMessage()}" + (f" ({r.exc_info[1]!r})" if r.exc_info else "")
+              for r in caplog.get_records("call")
               if r.levelno >= logging.ERROR and r.name.startswith(("bot", "discord", "index"))]
     assert not errors, f"the bot logged errors: {errors}"
 

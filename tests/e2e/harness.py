@@ -53,7 +53,7 @@ def assert_same_citations(message: dict, expected: dict) -> None:
     shown = citations_shown(message)
     want = expected["citations"]
     assert [c.n for c in shown] == [c["n"] for c in want], (shown, want)
-    for s, c in zip(shown, want):
+    for s, c in zip(shown, want, strict=True):
         title = " ".join(c["title"].split())
         # A title too long for its field is cut at a word, with an ellipsis.
         assert s.title == title or (s.title.endswith("…") and title.startswith(s.title[:-1].rstrip())), (s, c)

@@ -46,7 +46,8 @@ class SlowBuildEmbedder:
         return self.inner.count_tokens(text)
 
     def embed(self, texts, batch_size=None, progress=False):
-        if batch_size is not None and self.build_seconds:  # the index build passes a batch size; questions don't
+        # The index build passes a batch size; questions don't.
+        if batch_size is not None and self.build_seconds:
             time.sleep(self.build_seconds)
         return self.inner.embed(texts)
 
@@ -75,7 +76,7 @@ def message_payloads(fake) -> list:
 
 
 async def test_ask_defers_then_cites_what_docbot_ask_json_cites(docbot, discord_at, fake_engine, figures):
-    """Scenario 1: /ask → a deferred first response within 3 s, then a followup citing what `ask --json` cites."""
+    """Scenario 1: /ask → deferred within 3 s, then a followup citing what `docbot ask --json` cites."""
     fake = discord_at
     await docbot(fake_engine)
     rec = await fake.invoke("ask", {"question": QUESTION}, member=fake.add_member("ada"))
@@ -104,7 +105,8 @@ async def test_mention_and_dm_are_answered_with_citations(docbot, discord_at, fa
     [reply] = await fake.wait_for(lambda: fake.replies_to(asked), 15, "the reply to the mention")
     assert str(reply["message_reference"]["message_id"]) == asked["id"]
     assert_same_citations(reply, answer_json(fake_engine.ask(QUESTION)))
-    assert not [m for m in fake.replies_to(chatter) if str(m["message_reference"]["message_id"]) == chatter["id"]]
+    assert not [m for m in fake.replies_to(chatter)
+                if str(m["message_reference"]["message_id"]) == chatter["id"]]
 
     dm = await fake.post_message(QUESTIONS[2], member=fake.add_member("bea"), dm=True)
     [answer] = await fake.wait_for(lambda: fake.replies_to(dm), 15, "the answer to the DM")
@@ -114,7 +116,7 @@ async def test_mention_and_dm_are_answered_with_citations(docbot, discord_at, fa
 
 
 async def test_quoted_mentions_never_ping(docbot, discord_at, docs_copy, tmp_path, fake_embedder):
-    """Scenario 3: mentions in a question and in a document: every message payload has allowed_mentions none."""
+    """Scenario 3: mentions in a question and in a document: every message sent has allowed_mentions none."""
     fake = discord_at
     target = fake.add_member("cible")
     mentions = f"@everyone @here <@&{fake.pingable_role}> <@{target.id}>"
@@ -148,7 +150,7 @@ async def test_quoted_mentions_never_ping(docbot, discord_at, docs_copy, tmp_pat
 
 
 async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_path, fake_embedder, figures):
-    """Scenario 4: /reindex while 50 questions are in flight: all answered once, new index served, loop stays live."""
+    """Scenario 4: /reindex with 50 questions in flight: each answered once, new index served, loop live."""
     fake = discord_at
     slow = SlowBuildEmbedder(fake_embedder)
     engine = make_engine(docs_copy, tmp_path / "index", slow)
@@ -159,7 +161,8 @@ async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_pa
     slow.build_seconds = 2.5
     manager = fake.add_member("manager", moderator=True)
     askers = [fake.add_member(f"user{i}") for i in range(50)]
-    calls = [("ask", {"question": f"{QUESTIONS[i % len(QUESTIONS)]} (#{i})"}, m) for i, m in enumerate(askers)]
+    calls = [("ask", {"question": f"{QUESTIONS[i % len(QUESTIONS)]} (#{i})"}, m)
+             for i, m in enumerate(askers)]
     calls.append(("reindex", {}, manager))  # /reindex arrives with the 50 questions in flight
 
     lag = LoopLag().start()
@@ -187,7 +190,8 @@ async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_pa
     assert reindex.ephemeral and report["flags"] & 64
     assert "protocole-zorglub.txt" in plain(report["content"])
     # The new index serves afterwards.
-    after = await fake.invoke("ask", {"question": "Que impose le protocole Zorglub ?"}, member=fake.add_member("z"))
+    after = await fake.invoke("ask", {"question": "Que impose le protocole Zorglub ?"},
+                              member=fake.add_member("zoe"))
     await fake.wait_for(lambda: after.answered, 15, "the answer from the new index")
     assert any("protocole-zorglub.txt" in c.source_line for c in citations_shown(after.messages[0]))
     assert bot.engine.index.manifest.documents == 6
@@ -196,7 +200,7 @@ async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_pa
     beats = [b for b in fake.heartbeats if b <= rebuild_end]
     during = [b for b in beats if b >= rebuild_start]
     edges = [max([b for b in beats if b < rebuild_start], default=rebuild_start)] + during + [rebuild_end]
-    worst_gap = max(b - a for a, b in zip(edges, edges[1:]))
+    worst_gap = max(b - a for a, b in zip(edges, edges[1:], strict=False))
     assert during and worst_gap < interval + 0.5, (worst_gap, interval)
     assert len(fake.identifies) == 1 and not fake.resumes
     worst_lag = lag.max_between(rebuild_start, rebuild_end)
@@ -231,8 +235,10 @@ async def test_200_asks_at_once(docbot, discord_at, fake_engine, figures):
     assert not fake.rejected()
     first = sorted(r.first_response_seconds for r in recs)
     figures["5 200 /ask at once"] = {
-        "max first response s": round(first[-1], 3), "median first response s": round(statistics.median(first), 3),
-        "deadline margin s": round(fake.deadline - first[-1], 3), "all answered in s": round(done - started, 2)}
+        "max first response s": round(first[-1], 3),
+        "median first response s": round(statistics.median(first), 3),
+        "deadline margin s": round(fake.deadline - first[-1], 3),
+        "all answered in s": round(done - started, 2)}
 
 
 async def test_dropped_connection_then_next_question(docbot, discord_at, fake_engine, figures):
@@ -255,8 +261,9 @@ async def test_dropped_connection_then_next_question(docbot, discord_at, fake_en
         # Discord replays what the session missed: that question is answered too.
         await fake.wait_for(lambda: during.answered, 15, "the replayed question's answer")
     assert not fake.rejected()
-    figures["6 dropped websocket"] = {"reconnect": how, "back after s": round(back_at - dropped_at, 3),
-                                      "replayed events": fake.resumes[-1]["replayed"] if how == "resumed" else 0}
+    figures["6 dropped websocket"] = {
+        "reconnect": how, "back after s": round(back_at - dropped_at, 3),
+        "replayed events": fake.resumes[-1]["replayed"] if how == "resumed" else 0}
 
 
 async def test_reindex_refused_without_manage_server(docbot, discord_at, docs_copy, tmp_path, fake_embedder):
@@ -283,8 +290,8 @@ async def test_reindex_refused_without_manage_server(docbot, discord_at, docs_co
     assert not fake.rejected()
 
 
-def test_rejected_token_exits_with_one_line(discord_at, tmp_path):
-    """Scenario 8: Discord answers 401 to the token: `docbot run` exits non-zero with one line, no traceback."""
+def test_rejected_token_exits_with_one_line(discord_at, tmp_path, figures):
+    """Scenario 8: Discord rejects the token (401): `docbot run` exits non-zero, one line, no traceback."""
     fake = discord_at
     site = tmp_path / "site"
     site.mkdir()
@@ -295,12 +302,16 @@ def test_rejected_token_exits_with_one_line(discord_at, tmp_path):
         f"discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL({fake.gateway_url!r})\n")
     docs = tmp_path / "small-docs"
     docs.mkdir()
-    (docs / "note.txt").write_text("Une courte note pour que l'index soit vite construit.\n", encoding="utf-8")
+    (docs / "note.txt").write_text("Une courte note, pour que l'index soit vite construit.\n",
+                                   encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(PYTHONPATH=str(site), DISCORD_TOKEN="a-token-discord-does-not-know", HF_HUB_OFFLINE="1",
                DOCBOT_DOCUMENTS_DIR=str(docs), DOCBOT_INDEX_DIR=str(tmp_path / "cli-index"))
+    started = time.monotonic()
     proc = subprocess.run([str(Path(sys.executable).parent / "docbot"), "run"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
+    figures["8 rejected token"] = {"exit code": proc.returncode,
+                                   "docbot run took s": round(time.monotonic() - started, 1)}
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     errors = [line for line in proc.stderr.splitlines() if line.startswith("docbot:")]
@@ -320,8 +331,8 @@ async def test_overflowing_answer_fits_discord_limits(docbot, discord_at, docs_c
                  title="Le protocole Zorglub expliqué " + "en très grand détail " * 20)
     engine = make_engine(docs_copy, tmp_path / "index", fake_embedder, top_k=10)
     await docbot(engine, documents_dir=docs_copy)
-    question = ("Que exige le protocole Zorglub pour les contrôles stricts avant chaque essai, et qui doit lire "
-                "la consigne du protocole Zorglub ? " * 7).strip()
+    question = ("Que exige le protocole Zorglub pour les contrôles stricts avant chaque essai, et qui doit "
+                "lire la consigne du protocole Zorglub ? " * 7).strip()
     rec = await fake.invoke("ask", {"question": question}, member=fake.add_member("ada"))
     await fake.wait_for(lambda: rec.answered, 15, "the answer")
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 def minimal_bot(calls: dict) -> commands.Bot:
-    """A discord.py bot that answers /echo, and replies to mentions; `calls` collects what the test asks of it."""
+    """A discord.py bot that answers /echo and replies to mentions; `calls` steers it and collects errors."""
     intents = discord.Intents.default()
     bot = commands.Bot(command_prefix=commands.when_mentioned, intents=intents,
                        allowed_mentions=discord.AllowedMentions.none())
@@ -76,6 +76,22 @@ async def test_connects_syncs_and_answers_a_slash_command(discord_at):
         assert rec.messages[0]["content"] == "bonjour"
         assert fake.heartbeats, "discord.py heartbeats"
     assert not fake.rejected()
+
+
+async def test_second_response_and_unknown_tokens_are_refused(discord_at):
+    """A second first-response is 400 40060; a followup for an unknown token is 404 10015."""
+    import aiohttp
+
+    fake = discord_at
+    async with running(minimal_bot({}), fake):
+        rec = await fake.invoke("echo", {"text": "x"}, member=fake.add_member("ada"))
+        await fake.wait_for(lambda: rec.answered, 5, "the answer")
+    async with aiohttp.ClientSession() as http:
+        callback = f"{fake.api_base}/interactions/{rec.id}/{rec.token}/callback"
+        again = await http.post(callback, json={"type": 5})
+        stray = await http.post(f"{fake.api_base}/webhooks/{fake.app_id}/not-a-token", json={"content": "x"})
+        assert (again.status, (await again.json())["code"]) == (400, 40060)
+        assert (stray.status, (await stray.json())["code"]) == (404, 10015)
 
 
 async def test_late_first_response_gets_unknown_interaction(discord_at):
@@ -142,3 +158,59 @@ async def test_bad_token_is_a_login_failure(discord_at):
     with pytest.raises(discord.LoginFailure):
         await bot.login("not-the-token")
     await bot.close()
+
+
+def _embed(**fields) -> dict:
+    return {"title": "t", "description": "d", **fields}
+
+
+def _field(name: str = "n", value: str = "v") -> dict:
+    return {"name": name, "value": value}
+
+
+def _row(n: int, custom_id: str = "b") -> dict:
+    buttons = [{"type": 2, "style": 2, "custom_id": f"{custom_id}{i}"} for i in range(n)]
+    return {"type": 1, "components": buttons}
+
+
+LIMIT_CASES = [
+    ({"content": "a" * 2000}, None),
+    ({"content": "a" * 2001}, ("content",)),
+    ({"embeds": [_embed(title="a" * 256)]}, None),
+    ({"embeds": [_embed(title="a" * 257)]}, ("embeds", "0", "title")),
+    ({"embeds": [_embed(description="a" * 4097)]}, ("embeds", "0", "description")),
+    ({"embeds": [_embed(fields=[_field()] * 25)]}, None),
+    ({"embeds": [_embed(fields=[_field()] * 26)]}, ("embeds", "0", "fields")),
+    ({"embeds": [_embed(fields=[_field(value="a" * 1025)])]}, ("embeds", "0", "fields", "0", "value")),
+    ({"embeds": [_embed(fields=[_field(value="")])]}, ("embeds", "0", "fields", "0", "value")),
+    ({"embeds": [_embed(fields=[_field(name="a" * 257)])]}, ("embeds", "0", "fields", "0", "name")),
+    ({"embeds": [_embed(footer={"text": "a" * 2049})]}, ("embeds", "0", "footer", "text")),
+    ({"embeds": [_embed(description="a" * 4000), _embed(description="a" * 1998)]}, None),
+    ({"embeds": [_embed(description="a" * 4000), _embed(description="a" * 1999)]}, ("embeds",)),
+    ({"embeds": [_embed()] * 10}, None),
+    ({"embeds": [_embed()] * 11}, ("embeds",)),
+    ({"content": "x", "components": [_row(5)]}, None),
+    ({"content": "x", "components": [_row(6)]}, ("components", "0", "components")),
+    ({"content": "x", "components": [_row(1, "a" * 99)]}, None),  # custom_id "aaa…a0": 100 characters
+    ({"content": "x", "components": [_row(1, "a" * 100)]},
+     ("components", "0", "components", "0", "custom_id")),
+    ({"content": "x", "components": [_row(1), _row(1)]}, ("components", "1", "components", "0", "custom_id")),
+    ({"content": "x", "components": [_row(1)] * 6}, ("components",)),
+    ({"content": "x", "allowed_mentions": {"parse": []}}, None),
+    ({"content": "x", "allowed_mentions": {"parse": ["users"], "users": ["1"]}}, ("allowed_mentions",)),
+]
+
+
+@pytest.mark.parametrize(("payload", "where"), LIMIT_CASES)
+def test_limits_answer_like_discord(payload, where):
+    """Each documented limit: the last allowed size passes, one more is a 50035 error at the field's path."""
+    from tests.e2e.fake_discord.limits import message_errors
+
+    errors = message_errors(payload)
+    if where is None:
+        assert errors == {}
+        return
+    node = errors
+    for key in where:
+        node = node[key]
+    assert node["_errors"][0]["code"]

@@ -29,6 +29,20 @@ INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 
 
+def _zstd_stream():
+    """zstd-stream (what discord.py asks for when zstd is importable): one stream, flushed per message."""
+    try:
+        from compression import zstd  # Python 3.14+
+
+        c = zstd.ZstdCompressor()
+        return lambda data: c.compress(data, c.FLUSH_BLOCK)
+    except ImportError:
+        import zstandard
+
+        z = zstandard.ZstdCompressor().compressobj()
+        return lambda data: z.compress(data) + z.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+
+
 class Connection:
     """One websocket connection, with its transport compression context."""
 
@@ -37,11 +51,7 @@ class Connection:
         self.transport = transport
         self.compress = compress
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
-        self._zstd = None
-        if compress == "zstd-stream":
-            import zstandard  # only when a discord.py with zstd support asks for it
-
-            self._zstd = zstandard.ZstdCompressor().compressobj()
+        self._zstd = _zstd_stream() if compress == "zstd-stream" else None
         self.lock = asyncio.Lock()
         self.session: Session | None = None
         self.commands: collections.deque[float] = collections.deque()
@@ -61,9 +71,7 @@ class Connection:
                     # zlib-stream: one context for the connection, each message ends with a sync flush.
                     await self.ws.send_bytes(self._zlib.compress(data) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
                 elif self._zstd is not None:
-                    import zstandard
-
-                    await self.ws.send_bytes(self._zstd.compress(data) + self._zstd.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK))
+                    await self.ws.send_bytes(self._zstd(data))
                 else:
                     await self.ws.send_str(data.decode())
             except (ConnectionError, RuntimeError):
@@ -189,7 +197,8 @@ def gateway_handler(fake: FakeDiscord):
         await session.dispatch("RESUMED", {"_trace": ["fake-discord"]})
 
     async def request_members(conn: Connection, d: dict) -> None:
-        if not conn.session.intents & o.INTENT_GUILD_MEMBERS and not d.get("user_ids") and d.get("query") == "":
+        everyone = not d.get("user_ids") and d.get("query") == ""
+        if everyone and not conn.session.intents & o.INTENT_GUILD_MEMBERS:
             return await close(conn, 4013, "Invalid intent(s).")
         with fake.lock:
             members = [o.member(m.user, m.roles) for m in fake.members.values()]

@@ -56,7 +56,8 @@ def _text_len(value: Any) -> int:
 def embed_size(embed: dict) -> int:
     """The characters of an embed that count towards the 6000 limit."""
     n = _text_len(embed.get("title")) + _text_len(embed.get("description"))
-    n += _text_len((embed.get("footer") or {}).get("text")) + _text_len((embed.get("author") or {}).get("name"))
+    n += _text_len((embed.get("footer") or {}).get("text"))
+    n += _text_len((embed.get("author") or {}).get("name"))
     for f in embed.get("fields") or []:
         n += _text_len(f.get("name")) + _text_len(f.get("value"))
     return n
@@ -99,7 +100,8 @@ def _check_components(rows: Any, errors: dict) -> None:
             continue  # components v2 layouts are not used by docbot; their rules are not modelled
         children = row.get("components") or []
         buttons = [c for c in children if c.get("type") == 2]
-        if not children or len(children) > ROW_BUTTONS_MAX or (len(children) > 1 and len(buttons) != len(children)):
+        mixed = len(children) > 1 and len(buttons) != len(children)  # a select menu fills its row alone
+        if not children or len(children) > ROW_BUTTONS_MAX or mixed:
             _put(errors, ("components", r, "components"),
                  _err("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {ROW_BUTTONS_MAX} in length."))
         for c, comp in enumerate(children):
@@ -128,12 +130,14 @@ def _check_allowed_mentions(am: Any, errors: dict) -> None:
     if am is None:
         return
     if not isinstance(am, dict):
-        _put(errors, ("allowed_mentions",), _err("DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType"))
+        _put(errors, ("allowed_mentions",),
+             _err("DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType"))
         return
     parse = am.get("parse", [])
     for p in parse:
         if p not in ("users", "roles", "everyone"):
-            _put(errors, ("allowed_mentions", "parse"), _err("BASE_TYPE_CHOICES", "Value must be one of {'users', 'roles', 'everyone'}."))
+            _put(errors, ("allowed_mentions", "parse"),
+                 _err("BASE_TYPE_CHOICES", "Value must be one of {'users', 'roles', 'everyone'}."))
     for kind in ("users", "roles"):
         ids = am.get(kind)
         if ids and kind in parse:
@@ -176,7 +180,7 @@ def command_errors(commands: Any) -> dict:
     """The 50035 error tree for a bulk overwrite of application commands."""
     errors: dict = {}
     if not isinstance(commands, list):
-        return {"_errors": [{"code": "LIST_TYPE_CONVERT", "message": "Only iterables may be used in a ListType"}]}
+        return _err("LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")
     names: set[tuple[int, str]] = set()
     for i, cmd in enumerate(commands):
         ctype = cmd.get("type", 1)
@@ -201,12 +205,13 @@ def command_errors(commands: Any) -> dict:
                 _put(errors, (i, "options", j, "name"),
                      _err("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))
             if not 1 <= len(opt.get("description", "")) <= COMMAND_DESCRIPTION_MAX:
-                _put(errors, (i, "options", j, "description"),
-                     _err("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {COMMAND_DESCRIPTION_MAX} in length."))
+                _put(errors, (i, "options", j, "description"), _err(
+                    "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {COMMAND_DESCRIPTION_MAX} in length."))
             if opt.get("required"):
                 if optional_seen:
                     _put(errors, (i, "options", j, "required"), _err(
-                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options"))
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options"))
             elif opt.get("type") not in (1, 2):
                 optional_seen = True
             if len(opt.get("choices") or []) > 25:

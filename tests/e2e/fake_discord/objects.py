@@ -61,9 +61,9 @@ def iso_now() -> str:
 
 def user(id: int, username: str, *, bot: bool = False) -> dict:
     """A user object."""
-    return {"id": str(id), "username": username, "discriminator": "0", "global_name": username, "avatar": None,
-            "bot": bot, "system": False, "public_flags": 0, "flags": 0, "banner": None, "accent_color": None,
-            "avatar_decoration_data": None}
+    return {"id": str(id), "username": username, "discriminator": "0", "global_name": username,
+            "avatar": None, "bot": bot, "system": False, "public_flags": 0, "flags": 0, "banner": None,
+            "accent_color": None, "avatar_decoration_data": None}
 
 
 def role(id: int, name: str, permissions: int, position: int, *, mentionable: bool = False) -> dict:
@@ -101,7 +101,8 @@ def message(id: int, channel_id: int, author: dict, payload: dict, *, guild_id: 
             interaction: dict | None = None, webhook_id: int | None = None) -> dict:
     """The message object Discord returns for a message it created from `payload`."""
     out = {
-        "id": str(id), "channel_id": str(channel_id), "author": author, "content": payload.get("content") or "",
+        "id": str(id), "channel_id": str(channel_id), "author": author,
+        "content": payload.get("content") or "",
         "timestamp": iso_now(), "edited_timestamp": None, "tts": bool(payload.get("tts")),
         "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
         "embeds": payload.get("embeds") or [], "components": payload.get("components") or [],

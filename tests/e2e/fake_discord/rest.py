@@ -35,7 +35,7 @@ class DiscordError(Exception):
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
-    """A JSON response with Discord's bare `application/json` content type (discord.py compares it exactly)."""
+    """A JSON response typed plain `application/json`, as Discord does (discord.py compares it exactly)."""
     return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
 
 
@@ -96,13 +96,15 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                     data = await part.read()
                     files.append({"id": str(o.snowflake()), "filename": part.filename, "size": len(data),
                                   "url": f"{fake.api_base}/attachments/{part.filename}"})
+            request["payload"] = payload
             return payload, files
         if not request.can_read_body:
             return {}, []
         try:
-            return await request.json(), []
+            request["payload"] = await request.json()
         except ValueError:
             raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
+        return request["payload"], []
 
     def authorized(request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {fake.bot_token}":
@@ -120,7 +122,8 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
     def interaction_message(rec: Interaction, payload: dict, flags: int, files: list[dict]) -> dict:
         msg = o.message(o.snowflake(), rec.channel_id, {**fake.bot_user, "bot": True}, payload,
                         guild_id=rec.guild_id, webhook_id=fake.app_id,
-                        interaction={"id": str(rec.id), "type": rec.type, "user": fake.members[rec.user_id].user,
+                        interaction={"id": str(rec.id), "type": rec.type,
+                                     "user": fake.members[rec.user_id].user,
                                      "authorizing_integration_owners": {}})
         msg["flags"] = flags
         msg["attachments"] = files
@@ -341,8 +344,8 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                     target = fake.channel_messages.get(int(ref.get("message_id", 0)))
                 if target is None or int(target["channel_id"]) != cid:
                     if ref.get("fail_if_not_exists", True):
-                        raise DiscordError(400, 50035, "Invalid Form Body", {"message_reference": {"_errors": [
-                            {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
+                        raise DiscordError(400, 50035, "Invalid Form Body", {"message_reference": limits._err(
+                            "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")})
                     payload = {k: v for k, v in payload.items() if k != "message_reference"}
                 else:
                     reply_to = int(target["author"]["id"])
@@ -354,7 +357,8 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         msg["attachments"] = files
         with fake.lock:
             fake.channel_messages[int(msg["id"])] = msg
-        record_sent("channel_message", payload, 200, channel_id=cid, message_id=int(msg["id"]), reply_to=reply_to)
+        record_sent("channel_message", payload, 200, channel_id=cid, message_id=int(msg["id"]),
+                    reply_to=reply_to)
         return msg
 
     def bot_message(request: web.Request) -> dict:
@@ -460,9 +464,10 @@ def _request_record(request: web.Request, response: web.StreamResponse, started:
     from .server import Request
 
     body = None
-    if isinstance(response, web.Response) and response.body is not None and response.content_type == "application/json":
+    if isinstance(response, web.Response) and response.body and response.content_type == "application/json":
         try:
             body = json.loads(response.body)
         except (TypeError, ValueError):
             body = None
-    return Request(request.method, request.path, response.status, started, response=body)
+    return Request(request.method, request.path, response.status, started, body=request.get("payload"),
+                   response=body)

@@ -46,7 +46,8 @@ class Member:
 class Sent:
     """A message payload the bot sent (a create or an edit), as recorded after Discord's checks."""
 
-    route: str  # "callback", "followup", "edit_original", "edit_followup", "channel_message", "edit_channel_message"
+    # "callback", "followup", "edit_original", "edit_followup", "channel_message", "edit_channel_message"
+    route: str
     payload: dict
     status: int
     at: float
@@ -134,7 +135,8 @@ class FakeDiscord:
             o.role(self.pingable_role, "Announcements", 0, 2, mentionable=True),
             o.role(self.bot_role, "docbot", o.BOT_PERMISSIONS, 3),
         ]
-        self.channels: dict[int, dict] = {self.channel_id: o.text_channel(self.channel_id, self.guild_id, "general")}
+        general = o.text_channel(self.channel_id, self.guild_id, "general")
+        self.channels: dict[int, dict] = {self.channel_id: general}
         self.dm_channels: dict[int, dict] = {}  # channel id -> DM channel
         self.members: dict[int, Member] = {}
         self.bot_member = self._add_member(self.bot_user, [self.bot_role])
@@ -251,13 +253,15 @@ class FakeDiscord:
             members = [o.member(m.user, m.roles) for m in self.members.values()]
         return {
             "id": str(self.guild_id), "name": "docbot e2e", "icon": None, "splash": None,
-            "discovery_splash": None, "owner_id": self.owner["id"], "afk_channel_id": None, "afk_timeout": 300,
+            "discovery_splash": None, "owner_id": self.owner["id"], "afk_channel_id": None,
+            "afk_timeout": 300,
             "verification_level": 0, "default_message_notifications": 1, "explicit_content_filter": 0,
             "roles": self.roles, "emojis": [], "features": [], "mfa_level": 0, "application_id": None,
             "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
             "max_presences": None, "max_members": 500000, "vanity_url_code": None, "description": None,
             "banner": None, "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "fr",
-            "public_updates_channel_id": None, "nsfw_level": 0, "stickers": [], "premium_progress_bar_enabled": False,
+            "public_updates_channel_id": None, "nsfw_level": 0, "stickers": [],
+            "premium_progress_bar_enabled": False,
             "safety_alerts_channel_id": None, "joined_at": "2024-01-01T00:00:00+00:00", "large": False,
             "unavailable": False, "member_count": len(members), "voice_states": [], "members": members,
             "channels": list(self.channels.values()), "threads": [], "presences": [], "stage_instances": [],
@@ -329,7 +333,7 @@ class FakeDiscord:
         guild_id = None if dm else self.guild_id
         cmd = self.command(name, guild_id)
         if cmd is None:
-            raise AssertionError(f"/{name} is not registered with Discord; registered: {self.command_names()}")
+            raise AssertionError(f"/{name} is not registered with Discord; these are: {self.command_names()}")
         if dm and cmd.get("contexts") is not None and 1 not in cmd["contexts"]:
             raise CommandUnavailable(f"Discord does not offer /{name} in DMs")
         required = int(cmd.get("default_member_permissions") or 0)
@@ -345,13 +349,15 @@ class FakeDiscord:
             raise AssertionError(f"Discord would not let a user run /{name} without {missing}")
         iid, tok = o.snowflake(), o.token()
         data: dict = {"id": cmd["id"], "name": name, "type": 1,
-                      "options": [{"name": k, "type": declared[k]["type"], "value": v} for k, v in options.items()]}
+                      "options": [{"name": k, "type": declared[k]["type"], "value": v}
+                                  for k, v in options.items()]}
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
         payload: dict = {
             "id": str(iid), "application_id": str(self.app_id), "type": 2, "data": data, "token": tok,
             "version": 1, "locale": "fr", "app_permissions": str(o.BOT_PERMISSIONS), "entitlements": [],
-            "attachment_size_limit": 10 * 1024 * 1024, "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
         }
         if dm:
             channel = self._dm_channel(member)
