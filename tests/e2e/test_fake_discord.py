@@ -152,6 +152,20 @@ async def test_resumes_after_a_dropped_connection(discord_at):
         assert fake.resumes and len(fake.identifies) == 1
 
 
+async def test_sharded_client_discovers_the_gateway(discord_at, monkeypatch):
+    """An AutoShardedBot asks GET /gateway/bot for its URL and shard count, then identifies as [0, 1]."""
+    import discord.gateway
+    import yarl
+
+    fake = discord_at
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL("ws://127.0.0.1:9/"))
+    bot = commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default())
+    async with running(bot, fake):
+        assert bot.shard_count == 1
+    assert fake.identifies[0]["shard"] == [0, 1]
+    assert ("GET", "/api/v10/gateway/bot", 200) in [(r.method, r.path, r.status) for r in fake.requests]
+
+
 async def test_bad_token_is_a_login_failure(discord_at):
     """A token Discord does not know: 401 on /users/@me, which discord.py raises as LoginFailure."""
     bot = minimal_bot({})
