@@ -7,10 +7,18 @@ from dataclasses import dataclass, field
 from .lexical import LexicalIndex
 from .passages import Passage
 from .search import SearchConfig, SearchResult
-from .text import split_sentences
+from .text import count_words, split_sentences
+
+
+def passage_sentences(text: str) -> list[str]:
+    """The sentences of a passage (each line, a heading or a list item, splits on its own)."""
+    return [s for line in text.split("\n") for s in split_sentences(line)] or [text]
 
 MAX_ANSWER_SENTENCES = 2
 MAX_ANSWER_CHARS = 600
+MIN_SENTENCE_WORDS = 6
+FRAGMENT_FACTOR = 0.5
+RANK_DISCOUNT = 0.1
 
 
 @dataclass(frozen=True)
@@ -46,47 +54,47 @@ class Answer:
         return " ".join(f"{s} [{n}]" for s, n in self.sentences)
 
 
-def _sentence_score(sentence: str, weights: dict[str, float], analyzer) -> float:
-    terms = set(analyzer.terms(sentence))
-    return sum(w for t, w in weights.items() if t in terms)
+def _fragment(sentence: str) -> bool:
+    return count_words(sentence) < MIN_SENTENCE_WORDS or not sentence.rstrip().endswith(tuple(".!?…»\"”)"))
 
 
 def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, k: int = 3) -> Answer:
-    """Turn a search result into an answer citing its top `k` passages."""
+    """Turn a search result into an answer citing its top `k` passages.
+
+    Each sentence of the cited passages is scored by the share of the question's terms it holds
+    (weighted by rarity), a little less for lower-ranked passages and for fragments (very short
+    or unpunctuated lines: headings, captions). The best sentence answers; a second one joins it when it adds
+    question terms the first lacks.
+    """
     analyzer = lexical.analyzer
     weights = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
     total = sum(weights.values()) or 1.0
 
     citations: list[Citation] = []
-    scored: list[tuple[float, int, int, str]] = []  # (score, citation n, order in passage, sentence)
+    scored: list[tuple[float, int, str, frozenset[str]]] = []  # (score, citation n, sentence, its terms)
     for n, hit in enumerate(result.hits[:k], start=1):
-        sentences = [s for line in hit.passage.text.split("\n") for s in split_sentences(line)] or [hit.passage.text]
-        best, best_score = sentences[0], -1.0
-        for j, s in enumerate(sentences):
-            sc = _sentence_score(s, weights, analyzer) / total
-            if sc > best_score:
-                best, best_score = s, sc
-            # A small preference for higher-ranked passages breaks ties between equal sentences.
-            scored.append((sc * (1.0 - 0.05 * (n - 1)) + hit.score * 0.01, n, j, s))
+        best, best_score = "", -1.0
+        for sentence in passage_sentences(hit.passage.text):
+            terms = frozenset(analyzer.terms(sentence)) & weights.keys()
+            score = sum(weights[t] for t in terms) / total
+            if _fragment(sentence):
+                score *= FRAGMENT_FACTOR
+            if score > best_score:
+                best, best_score = sentence, score
+            scored.append((score * (1.0 - RANK_DISCOUNT * (n - 1)), n, sentence, terms))
         citations.append(Citation(n, hit.passage, hit.score, best))
-    more = [Citation(n, h.passage, h.score, h.passage.text.split("\n")[0][:200])
-            for n, h in enumerate(result.hits[k:], start=k + 1)]
+    more = [Citation(n, h.passage, h.score, "") for n, h in enumerate(result.hits[k:], start=k + 1)]
 
     answered = result.covered(config)
     chosen: list[tuple[str, int]] = []
     if answered and scored:
         scored.sort(key=lambda x: -x[0])
-        top = scored[0]
-        chosen.append((top[3], top[1]))
-        covered_terms = set(analyzer.terms(top[3]))
-        for sc, n, _, s in scored[1:]:
-            if len(chosen) >= MAX_ANSWER_SENTENCES or sc < 0.5 * top[0] or sc <= 0:
+        top_score, n, sentence, covered_terms = scored[0]
+        chosen.append((sentence, n))
+        for score, n, sentence, terms in scored[1:]:
+            if len(chosen) >= MAX_ANSWER_SENTENCES or score < 0.5 * top_score or score <= 0:
                 break
-            new = set(analyzer.terms(s)) - covered_terms
-            if s not in (c[0] for c in chosen) and new & set(weights) and \
-                    sum(len(c[0]) for c in chosen) + len(s) <= MAX_ANSWER_CHARS:
-                chosen.append((s, n))
-                covered_terms |= new
-        if not chosen[0][0].strip():
-            chosen = []
+            if terms - covered_terms and len(chosen[0][0]) + len(sentence) <= MAX_ANSWER_CHARS:
+                chosen.append((sentence, n))
+                covered_terms |= terms
     return Answer(result.question, answered, chosen, citations, more)
