@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .documents import Document, Skipped, read_document, scan
+from .documents import Document, Skipped, read_document, scan, tidy_title
 from .embedding import Embedder
 from .errors import DocbotError
 from .lexical import LexicalIndex
@@ -88,7 +88,11 @@ def build_index(
         keep: list[store.DocumentEntry] = []
         fresh: list[tuple[Document, int, int]] = []  # document, size, mtime
         for rel, path in found.files.items():
-            st = path.stat()
+            try:
+                st = path.stat()
+            except OSError as exc:  # removed or made unreadable since the scan
+                summary.skipped.append(Skipped(rel, f"unreadable ({exc.strerror or exc})"))
+                continue
             old = old_docs.get(rel)
             meta = found.metadata.get(rel, {})
             # Same size and modification time, and same metadata: trust it, as make and git do.
@@ -122,7 +126,8 @@ def build_index(
 
 
 def _meta_same(old: store.DocumentEntry, meta: dict) -> bool:
-    return (not meta.get("title") or meta["title"] == old.title) and (meta.get("date") or None) == old.date
+    title = meta.get("title")
+    return (not title or tidy_title(str(title)) == old.title) and (meta.get("date") or None) == old.date
 
 
 def _stat_changed(before: list[store.DocumentEntry], after: list[store.DocumentEntry]) -> bool:

@@ -20,6 +20,9 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 METADATA_FILE = "metadata.json"
 # A file larger than this is skipped rather than read into memory (a log dump, a disk image).
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# Titles are shown with every citation; an HTML <title> or metadata title can be any length.
+MAX_TITLE_CHARS = 200
+OUTSIDE = "link leads outside the documents folder"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
     out = Scan(metadata=_read_metadata(root))
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in dirnames:
+            link = Path(dirpath) / name
+            if link.is_symlink():  # os.walk does not enter it: no loops, nothing outside; say so
+                try:
+                    inside = link.resolve(strict=True).is_relative_to(real_root)
+                    reason = "link to a folder (not followed)" if inside else OUTSIDE
+                except (OSError, RuntimeError):
+                    reason = "broken link"
+                out.skipped.append(Skipped(shown_path(link.relative_to(root).as_posix()), reason))
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -68,13 +80,16 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
                 if name != METADATA_FILE:
                     log.debug("not a supported document: %s", rel)
                 continue
+            if shown_path(rel) != rel:  # the index, its JSON files and Discord need UTF-8 names
+                out.skipped.append(Skipped(shown_path(rel), "file name is not valid UTF-8"))
+                continue
             try:
                 real = path.resolve(strict=True)
             except (OSError, RuntimeError):
                 out.skipped.append(Skipped(rel, "broken link"))
                 continue
             if not real.is_relative_to(real_root):
-                out.skipped.append(Skipped(rel, "link leads outside the documents folder"))
+                out.skipped.append(Skipped(rel, OUTSIDE))
                 continue
             if not real.is_file():
                 out.skipped.append(Skipped(rel, "not a regular file"))
@@ -85,6 +100,17 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
                 continue
             out.files[rel] = real
     return out
+
+
+def shown_path(rel: str) -> str:
+    """A path as text that can be printed and stored: undecodable bytes of its name become U+FFFD."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def tidy_title(title: str) -> str:
+    """A title on one line, without invisible characters, at most MAX_TITLE_CHARS long."""
+    title = " ".join(clean(title).split())
+    return title if len(title) <= MAX_TITLE_CHARS else title[:MAX_TITLE_CHARS - 1].rstrip() + "…"
 
 
 def _read_metadata(root: Path) -> dict[str, dict]:
@@ -132,7 +158,7 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     text = clean(text)
     if not text.strip():
         return Skipped(rel, "empty")
-    title = str(meta.get("title") or _title_from(rel, text, suffix))
+    title = tidy_title(str(meta.get("title") or "")) or tidy_title(_title_from(rel, text, suffix))
     date = meta.get("date")
     return Document(path=rel, title=title, text=text, sha256=file_hash(raw, meta), date=str(date) if date else None)
 

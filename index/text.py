@@ -7,9 +7,12 @@ import unicodedata
 from functools import lru_cache
 
 # Zero-width, bidi controls and other invisible format characters: they split words
-# without being seen, so they are removed before anything else looks at the text.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# without being seen, so they are removed before anything else looks at the text. Tag
+# characters hide text from readers; lone surrogates (from JSON "\ud800" escapes, or file
+# names that are not UTF-8) cannot be encoded and would fail far from here.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+                        r"\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 # Hyphens split words ("a-t-elle", "Mar-a-Lago"); decimal points and commas inside numbers do not.
 _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
@@ -59,9 +62,11 @@ def split_sentences(text: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        candidate = text[start:m.start()].strip()
-        if _ABBREV.search(candidate):
+        # Only the last few characters can make an abbreviation: searching the whole candidate,
+        # which grows while abbreviations are skipped, made "A. B. C. ..." quadratic.
+        if _ABBREV.search(text, max(start, m.start() - 16), m.start()):
             continue
+        candidate = text[start:m.start()].strip()
         if candidate:
             parts.append(candidate)
         start = m.end()

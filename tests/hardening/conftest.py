@@ -28,6 +28,13 @@ def _fake_model(monkeypatch):
 
 
 @pytest.fixture
+def docs_copy(docs_copy, monkeypatch) -> Path:
+    """The writable copy of the documents, and what DOCBOT_DOCUMENTS_DIR names for `docbot` children."""
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(docs_copy))
+    return docs_copy
+
+
+@pytest.fixture
 def index_dir(tmp_path) -> Path:
     return tmp_path / "index"
 
@@ -43,10 +50,9 @@ def pristine_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def built(pristine_index, docs_copy, index_dir, monkeypatch) -> Path:
+def built(pristine_index, docs_copy, index_dir) -> Path:
     """A private copy of that index, over a private copy of the documents (same stat data); the index dir."""
     shutil.copytree(pristine_index, index_dir, symlinks=True)
-    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(docs_copy))
     return index_dir
 
 
