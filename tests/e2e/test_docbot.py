@@ -105,8 +105,7 @@ async def test_mention_and_dm_are_answered_with_citations(docbot, discord_at, fa
     [reply] = await fake.wait_for(lambda: fake.replies_to(asked), 15, "the reply to the mention")
     assert str(reply["message_reference"]["message_id"]) == asked["id"]
     assert_same_citations(reply, answer_json(fake_engine.ask(QUESTION)))
-    assert not [m for m in fake.replies_to(chatter)
-                if str(m["message_reference"]["message_id"]) == chatter["id"]]
+    assert not fake.replies_to(chatter)
 
     dm = await fake.post_message(QUESTIONS[2], member=fake.add_member("bea"), dm=True)
     [answer] = await fake.wait_for(lambda: fake.replies_to(dm), 15, "the answer to the DM")
@@ -222,6 +221,7 @@ async def test_200_asks_at_once(docbot, discord_at, fake_engine, figures):
     fake = discord_at
     await docbot(fake_engine)
     users = [fake.add_member(f"user{i}") for i in range(200)]
+    lag = LoopLag().start()  # a figure for the lead, not a criterion of this scenario
     started = time.monotonic()
     recs = await fake.invoke_many([("ask", {"question": QUESTIONS[i % len(QUESTIONS)]}, u)
                                    for i, u in enumerate(users)])
@@ -231,6 +231,7 @@ async def test_200_asks_at_once(docbot, discord_at, fake_engine, figures):
     assert not late, f"{len(late)} interactions got their first response after {fake.deadline} s"
     await fake.wait_for(lambda: all(r.answered for r in recs), 90, "all 200 answers")
     done = time.monotonic()
+    await lag.stop()
     assert all(len(r.messages) == 1 and citations_shown(r.messages[0]) for r in recs)
     assert not fake.rejected()
     first = sorted(r.first_response_seconds for r in recs)
@@ -238,7 +239,8 @@ async def test_200_asks_at_once(docbot, discord_at, fake_engine, figures):
         "max first response s": round(first[-1], 3),
         "median first response s": round(statistics.median(first), 3),
         "deadline margin s": round(fake.deadline - first[-1], 3),
-        "all answered in s": round(done - started, 2)}
+        "all answered in s": round(done - started, 2),
+        "max event-loop lag ms": round(lag.max_between(started, done) * 1000, 1)}
 
 
 async def test_dropped_connection_then_next_question(docbot, discord_at, fake_engine, figures):

@@ -439,11 +439,11 @@ class FakeDiscord:
             return [s for s in self.sent if s.interaction_id == interaction.id]
 
     def replies_to(self, message: dict) -> list[dict]:
-        """The messages the bot posted in the channel of `message` after it."""
+        """The bot's replies to `message` (messages that reference it)."""
         with self.lock:
             return [m for m in self.channel_messages.values()
-                    if m["channel_id"] == message["channel_id"] and m["author"]["id"] == self.bot_user["id"]
-                    and int(m["id"]) > int(message["id"])]
+                    if m["author"]["id"] == self.bot_user["id"] and m["channel_id"] == message["channel_id"]
+                    and str((m.get("message_reference") or {}).get("message_id")) == message["id"]]
 
     def rejected(self) -> list[Sent]:
         """The payloads the stand-in answered with an error."""
