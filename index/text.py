@@ -100,11 +100,14 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer(LANGUAGES[lang])
         self.prefix = prefix
         english = set(sw.STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"]
-        words: set[str] = english | _EXTRA_STOPWORDS.get(lang, set())
-        words |= set(getattr(sw, f"STOPWORDS_{LANGUAGES[lang].upper()}", ()))
-        self.stopwords = frozenset(fold(w) for w in words)
-        self._english = frozenset(fold(w) for w in english)
-        self._native = frozenset(fold(w) for w in words) - self._english
+        own = _EXTRA_STOPWORDS.get(lang, set()) | set(getattr(sw, f"STOPWORDS_{LANGUAGES[lang].upper()}", ()))
+        self.stopwords = frozenset(fold(w) for w in english | own)
+        folded_english = frozenset(fold(w) for w in english)
+        folded_own = frozenset(fold(w) for w in own) if lang != "en" else frozenset()
+        # Function words of both languages tell nothing about which one a question is in: French
+        # "a", "à" (folded), the "t" of "a-t-il", elided "d'" and "s'" would otherwise count as English.
+        self._english = folded_english - folded_own
+        self._native = folded_own - folded_english
 
     def is_english(self, text: str) -> bool:
         """Whether a text reads as English rather than the configured language (by its function words)."""
