@@ -107,12 +107,19 @@ def _questions(question: str | None) -> Iterator[str]:
             yield line.rstrip("\n")
 
 
-def answer_stream(engine, questions: Iterator[str], as_json: bool) -> int:
-    """Answer questions as they arrive, one output per question; the exit code."""
+def answer_stream(engine, questions: Iterator[str], as_json: bool, qlog=None) -> int:
+    """Answer questions as they arrive, one output per question; the exit code.
+
+    With a question log, each answered question is recorded (source "terminal"), so `docbot stats`
+    sees the terminal chat's questions as well as Discord's.
+    """
+    import time
+
     from .terminal import answer_json, render_answer
 
     code = 0
     for q in questions:
+        started = time.perf_counter()
         try:
             answer = engine.ask(q)
         except InvalidQuestionError as exc:
@@ -122,11 +129,23 @@ def answer_stream(engine, questions: Iterator[str], as_json: bool) -> int:
             else:
                 typer.echo(f"error: {exc}", err=True)
             continue
+        if qlog is not None:
+            top = answer.citations[0].passage.document if answer.citations else None
+            qlog.record(answer.question, outcome="answered" if answer.answered else "not_covered",
+                        latency_ms=(time.perf_counter() - started) * 1000, source="terminal", top_document=top)
         if as_json:
             print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
         else:
             print(render_answer(answer) + "\n", flush=True)
     return code
+
+
+def _terminal_chat(settings: Settings, engine) -> int:
+    from .questionlog import QuestionLog
+
+    engine.searcher  # noqa: B018 - load (and check) the index before reading questions
+    with QuestionLog(settings.db_path) as qlog:
+        return answer_stream(engine, _questions(None), as_json=False, qlog=qlog)
 
 
 @app.command()
@@ -162,9 +181,7 @@ def chat() -> None:
 
     settings = load_settings()
     _setup_logging(settings)
-    engine = make_engine(settings)
-    engine.searcher  # noqa: B018
-    raise typer.Exit(answer_stream(engine, _questions(None), as_json=False))
+    raise typer.Exit(_terminal_chat(settings, make_engine(settings)))
 
 
 @app.command()
@@ -202,8 +219,7 @@ def run() -> None:
     if settings.discord_token is None:
         typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
                    "(see README). Starting a terminal chat instead; end with Ctrl-D.", err=True)
-        engine.searcher  # noqa: B018
-        raise typer.Exit(answer_stream(engine, _questions(None), as_json=False))
+        raise typer.Exit(_terminal_chat(settings, engine))
     from .client import run_bot
 
     run_bot(settings, engine)
