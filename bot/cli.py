@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from typing import Annotated, Optional
@@ -41,6 +42,8 @@ def load_settings() -> Settings:
 
 
 def _setup_logging(settings: Settings) -> None:
+    # Model loading draws progress bars on the terminal; the log says what was loaded.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("sentence_transformers", "httpx", "huggingface_hub", "transformers", "faiss", "bm25s"):
