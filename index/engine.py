@@ -90,6 +90,9 @@ class Engine:
         """Update the index on disk, then swap it in."""
         summary = build_index(documents_dir, self.index_dir, self.embedder, options, progress=progress,
                               lock_wait=lock_wait)
-        if summary.written or self._searcher is None:
+        loaded = self._searcher
+        # Also when nothing was written here but `current` moved: `docbot index` rebuilt it meanwhile.
+        moved = loaded is not None and loaded.index.folder != store.current_path(self.index_dir).resolve()
+        if summary.written or loaded is None or moved:
             self.reload()
         return summary

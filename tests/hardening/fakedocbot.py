@@ -69,6 +69,21 @@ def _install_pause(point: str) -> None:
         before(store, "_remove_old_versions")
     elif point == "locked":  # holding the build lock, before reading anything
         before(store, "clean_leftovers")
+    elif point == "lock-busy":  # found the build lock taken (once), before waiting or giving up
+        import fcntl
+
+        original_flock, told = fcntl.flock, []
+
+        def flock(fd, operation):
+            try:
+                return original_flock(fd, operation)
+            except BlockingIOError:
+                if not told:
+                    told.append(True)
+                    pause(point)
+                raise
+
+        fcntl.flock = flock
     else:
         raise SystemExit(f"unknown pause point {point!r}")
 
