@@ -168,9 +168,11 @@ class _ParseError(Exception):
 
 
 def _decode(raw: bytes) -> str | None:
-    if b"\x00" in raw[:8192]:
+    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    # NUL bytes mean binary, except in UTF-16 text, where every ASCII character has one.
+    if b"\x00" in raw[:8192] and not utf16:
         return None
-    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+    for encoding in ("utf-8-sig", "utf-16") if utf16 else ("utf-8-sig",):
         try:
             text = raw.decode(encoding)
             break
