@@ -62,14 +62,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (memory-mapped pages it touched included)."""
+    """Peak resident set size of this process so far, in MiB (memory-mapped pages it touched included)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def rss_mb() -> float:
-    """Resident set size of this process now, in MB."""
+    """Resident set size of this process now, in MiB."""
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def folder_mb(folder: Path) -> float:

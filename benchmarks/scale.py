@@ -35,6 +35,7 @@ DIM = 384
 LATENT = 64
 NOISE = 0.3
 PARAGRAPHS_PER_DOCUMENT = 200
+PASSAGES_PER_PARAGRAPH = 0.75
 _JOIN = "  "  # sentences of a synthetic paragraph: two spaces, which the build's memo splits on
 
 
@@ -143,7 +144,9 @@ def build(n: int, work: Path) -> dict:
     settings = _settings(work, n)
     name = make_embedder(settings).name  # the real model's name, so that docbot serves this index
     t = time.perf_counter()
-    write_corpus(settings.documents_dir, n)
+    # Two paragraphs rarely fit one passage of 200 tokens, and a long one sometimes needs two:
+    # about 0.75 passages per paragraph, so n passages come from n / 0.75 paragraphs.
+    write_corpus(settings.documents_dir, round(n / PASSAGES_PER_PARAGRAPH))
     corpus_s = time.perf_counter() - t
 
     faiss_s = []

@@ -186,8 +186,6 @@ class LoadedIndex:
 
 def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
     """Load the current index, verified; raise a DocbotError that says what to do when it can't be."""
-    import faiss
-
     link = current_path(index_dir)
     if not link.exists():
         raise IndexMissingError(f"no index found in {index_dir}: run `docbot index` to build it")
@@ -216,13 +214,19 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
 
 
 def read_faiss_index(path: Path):
-    """Read a FAISS index with its vectors memory-mapped where this faiss can (IndexFlat, HNSW's storage).
+    """Read a FAISS index to search it, its vectors memory-mapped where this faiss can (flat, HNSW storage).
 
     The file is never changed once written, so the mapping stays valid; loading costs no copy and
     the pages are the page cache's, shared between processes that serve the same index.
+
+    It also puts FAISS's OpenMP on one thread, for the whole process: a question is one vector,
+    which FAISS searches on one thread anyway, but its idle OpenMP threads spin, and the embedding
+    model that runs next pays for it (torch on 2 cores: 11 ms per question alone, 30-130 ms after
+    FAISS searches). An HNSW build later in the same process is slower for it; embedding dominates.
     """
     import faiss
 
+    faiss.omp_set_num_threads(1)
     return faiss.read_index(str(path), getattr(faiss, "IO_FLAG_MMAP_IFC", 0))
 
 

@@ -1,0 +1,288 @@
+"""`make bench`: docbot against the raw floor, its builds and cold start, and docbot at 10k and 100k passages.
+
+usage: python benchmarks/run.py [--repeats 5] [--backends onnx,torch] [--scale 10000,100000] [--json FILE]
+
+Everything is measured in this one run, on the shipped documents (copied to a temporary folder)
+and the questions of benchmarks/questions.txt, with docbot's default settings (DOCBOT_* variables
+are ignored). Each figure is the median over repeats, with min–max. One table is printed on stdout;
+progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    ROOT,
+    Figure,
+    docbot_command,
+    docbot_env,
+    loadavg,
+    machine,
+    questions,
+    run_timed,
+    time_until_first_line,
+)
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _settings(work: Path, backend: str):
+    from bot.settings import Settings
+
+    return Settings(index_dir=work / f"index-{backend}", documents_dir=work / f"documents-{backend}",
+                    embedding_backend=backend, _env_file=None)
+
+
+def _raw_encoder(embedder, backend: str):
+    from benchmarks.raw import RawOnnx, RawTorch
+
+    if backend == "onnx":
+        session = embedder._parts()[0]  # the session docbot loaded: the same model, the same runtime
+        return RawOnnx(session, embedder.export_dir())
+    return RawTorch(embedder.model)
+
+
+def bench_backend(work: Path, backend: str, repeats: int, build_repeats: int, cold_repeats: int) -> dict:
+    """Questions, full builds, rebuilds and cold start for one embedding backend."""
+    from benchmarks.raw import RawFloor
+    from bot.engine import build_options, make_engine
+    from index import build_index
+
+    settings = _settings(work, backend)
+    shutil.copytree(ROOT / "documents", settings.documents_dir)
+    engine = make_engine(settings)
+    embedder = engine.embedder
+    say(f"{backend}: loading the model{' (exporting it to ONNX first)' if backend == 'onnx' else ''}")
+    t = time.perf_counter()
+    embedder.embed(["préchauffage"])
+    model_s = time.perf_counter() - t
+
+    # Full builds: docbot's whole build (read, split, embed, BM25, FAISS, write) against the raw
+    # encode of the same passages, both with the model already loaded, taken in turns.
+    options = build_options(settings)
+    build_index(settings.documents_dir, settings.index_dir, embedder, options, force=True)  # warm-up
+    engine.reload()
+    texts = [p.indexed_text for p in engine.index.passages]
+    raw = _raw_encoder(embedder, backend)
+    raw.encode(texts[:4])
+    say(f"{backend}: {build_repeats} full builds of {len(texts)} passages, each against the raw encode")
+    build, encode = Figure(), Figure()
+    for _ in range(build_repeats):
+        t = time.perf_counter()
+        build_index(settings.documents_dir, settings.index_dir, embedder, options, force=True)
+        build.add(time.perf_counter() - t)
+        t = time.perf_counter()
+        vectors = raw.encode(texts)
+        encode.add(time.perf_counter() - t)
+    engine.reload()
+
+    # Questions, warm: docbot's answer path against encode + exact FAISS search, in turns, per question.
+    floor = RawFloor(raw, vectors)
+    qs = questions()
+    for q in qs:
+        engine.ask(q), floor.ask(q), embedder.embed([q])
+    say(f"{backend}: {repeats} rounds of {len(qs)} questions")
+    ask, raw_ask, embed, ratio = Figure(), Figure(), Figure(), Figure()
+    for _ in range(repeats):
+        a = r = e = 0.0
+        for q in qs:
+            t0 = time.perf_counter()
+            engine.ask(q)
+            t1 = time.perf_counter()
+            floor.ask(q)
+            t2 = time.perf_counter()
+            embedder.embed([q])
+            t3 = time.perf_counter()
+            a, r, e = a + t1 - t0, r + t2 - t1, e + t3 - t2
+        ask.add(a / len(qs))
+        raw_ask.add(r / len(qs))
+        embed.add(e / len(qs))
+        ratio.add(a / r)
+
+    # `docbot index` as people run it, in a new process: nothing changed, then one document changed.
+    cmd, env = docbot_command(), docbot_env(settings.index_dir, settings.documents_dir, backend)
+    changed_doc = sorted(settings.documents_dir.glob("*.txt"))[0]
+    say(f"{backend}: {build_repeats} × `docbot index` with one document changed, then with nothing changed")
+    unchanged, one_changed, re_embedded = Figure(), Figure(), []
+    for i in range(build_repeats):
+        with open(changed_doc, "a", encoding="utf-8") as f:
+            f.write(f"\nMise à jour numéro {i + 1} du banc d'essai : un paragraphe ajouté à la fin.\n")
+        took, out = run_timed([*cmd, "index"], env, cwd=work)
+        if "1 updated" not in out:
+            raise RuntimeError(f"expected one updated document, got: {out.strip()}")
+        one_changed.add(took)
+        re_embedded.append(int(re.search(r"\((\d+) embedded\)", out).group(1)))
+        took, out = run_timed([*cmd, "index"], env, cwd=work)
+        if "up to date" not in out:
+            raise RuntimeError(f"expected an index up to date, got: {out.strip()}")
+        unchanged.add(took)
+
+    # Cold start: a new `docbot ask` process, from its start to the first answer it prints.
+    say(f"{backend}: {cold_repeats} cold starts of `docbot ask`")
+    cold = Figure()
+    for i in range(cold_repeats):
+        cold.add(time_until_first_line([*cmd, "ask", "--json", qs[i % len(qs)]], env, cwd=work))
+
+    return {"backend": backend, "name": embedder.name, "passages": len(texts), "model_load_s": model_s,
+            "ask": ask, "raw_ask": raw_ask, "embed": embed, "ratio": ratio, "build": build, "encode": encode,
+            "unchanged": unchanged, "one_changed": one_changed, "re_embedded": re_embedded, "cold": cold}
+
+
+def bench_scale(work: Path, n: int, exports: Path) -> dict:
+    """Build a synthetic index of about n passages, then serve it from a fresh process."""
+    script = str(Path(__file__).with_name("scale.py"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    say(f"scale {n}: writing and indexing a synthetic corpus")
+    built = subprocess.run([sys.executable, script, "build", str(n), str(work)], capture_output=True,
+                           text=True, env=env, check=False)
+    if built.returncode != 0:
+        raise RuntimeError(f"scale build {n} failed: {built.stderr[-1500:]}")
+    say(f"scale {n}: serving it from a new process")
+    served = subprocess.run([sys.executable, script, "serve", str(n), str(work), str(exports)],
+                            capture_output=True, text=True, env=env, check=False)
+    if served.returncode != 0:
+        raise RuntimeError(f"scale serve {n} failed: {served.stderr[-1500:]}")
+    out = {"n": n, "build": json.loads(built.stdout.strip().splitlines()[-1]),
+           "serve": json.loads(served.stdout.strip().splitlines()[-1])}
+    shutil.rmtree(work / f"index-{n}", ignore_errors=True)
+    shutil.rmtree(work / f"documents-{n}", ignore_errors=True)
+    return out
+
+
+def _mins(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+def table(results: list[dict], scales: list[dict], default: str) -> str:
+    """The one table: docbot, the floor or reference it is held against, the ratio and the goal."""
+    rows = [("Measure", "docbot", "Floor / reference", "Ratio", "Goal")]
+
+    def label(r: dict) -> str:
+        return f"{r['backend']}{' (default)' if r['backend'] == default else ''}"
+
+    for r in results:
+        rows.append((f"Question, warm — {label(r)}", r["ask"].show("ms", 1000, 2),
+                     f"{r['raw_ask'].show('ms', 1000, 2)} encode + exact FAISS (encode alone in docbot: "
+                     f"{r['embed'].show('ms', 1000, 2)})", r["ratio"].show("", 1, 2), "≤ 1.3"))
+    for r in results:
+        n = r["passages"]
+        tput = Figure([n / v for v in r["build"].values])
+        raw_tput = Figure([n / v for v in r["encode"].values])
+        share = Figure([e / b for b, e in zip(r["build"].values, r["encode"].values, strict=True)])
+        rows.append((f"Full index, {n} passages — {label(r)}", f"{r['build'].show('s', 1, 2)}; "
+                     f"{tput.show('passages/s', 1, 0)}",
+                     f"{r['encode'].show('s', 1, 2)} raw encode; {raw_tput.show('passages/s', 1, 0)}",
+                     share.show("", 1, 2), "≥ 0.9"))
+    for r in results:
+        emb = sorted(set(r["re_embedded"]))
+        rows.append((f"`docbot index`, nothing changed — {label(r)}", r["unchanged"].show("s", 1, 2),
+                     "new process each time", "", ""))
+        rows.append((f"`docbot index`, one document changed — {label(r)}", r["one_changed"].show("s", 1, 2),
+                     f"new process; {'/'.join(map(str, emb))} passages re-embedded", "", ""))
+    for r in results:
+        rows.append((f"Cold start to first answer — {label(r)}", r["cold"].show("s", 1, 2),
+                     "new `docbot ask` process, index on disk", "", "≤ 3 s"))
+    onnx = next((r for r in results if r["backend"] == default), results[0])
+    tput = Figure([onnx["passages"] / v for v in onnx["build"].values]).median
+    for s in scales:
+        b, v = s["build"], s["serve"]
+        n = b["passages"]
+        approx = v["faiss_index"] != "IndexFlatIP"
+        rows.append((f"{s['n'] // 1000}k passages ({n:,}): question p50 / p95",
+                     f"{v['p50_ms']:.1f} / {v['p95_ms']:.1f} ms",
+                     f"{v['questions']} questions, end to end, {v['faiss_index']}", "", ""))
+        extrapolated = n / tput + b["faiss_build_s"]
+        rows.append((f"{s['n'] // 1000}k: peak RSS / index on disk / index load",
+                     f"{v['peak_rss_mb']:.0f} MiB / {b['disk_mb']:.0f} MB / {v['load_s']:.1f} s",
+                     f"model and libraries alone: {v['rss_before_index_mb']:.0f} MiB", "", ""))
+        rows.append((f"{s['n'] // 1000}k: full build (extrapolated)", f"≈ {_mins(extrapolated)}",
+                     f"{n:,} ÷ {tput:.0f} passages/s + {b['faiss_build_s']:.0f} s {b['faiss_index']} build "
+                     f"(measured at this size)", "", ""))
+        if approx:
+            rows.append((f"{s['n'] // 1000}k: HNSW recall@10 / @50 vs exact; search time",
+                         f"{v['recall10']:.3f} / {v['recall50']:.3f}; {v['ann_ms']:.2f} ms",
+                         f"exact (flat) search {v['exact_ms']:.1f} ms",
+                         f"{v['exact_ms'] / v['ann_ms']:.0f}× faster", "≥ 0.98"))
+        else:
+            rows.append((f"{s['n'] // 1000}k: vector search", f"exact (flat), {v['exact_ms']:.2f} ms",
+                         "", "", ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7, help="rounds of questions per backend")
+    ap.add_argument("--build-repeats", type=int, default=3, help="full builds and rebuilds per backend")
+    ap.add_argument("--cold-repeats", type=int, default=5, help="cold starts per backend")
+    ap.add_argument("--backends", default="onnx,torch")
+    ap.add_argument("--scale", default="10000,100000", help="passages of the synthetic corpora ('' for none)")
+    ap.add_argument("--json", type=Path, help="also write every measurement to this file")
+    a = ap.parse_args(argv)
+
+    ignored = sorted(k for k in os.environ if k.startswith("DOCBOT_"))
+    for k in ignored:
+        del os.environ[k]
+    if ignored:
+        say(f"ignoring {', '.join(ignored)}: the benchmark measures the defaults")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from bot.settings import Settings
+
+    default = Settings(_env_file=None).embedding_backend
+    started, load_before = time.perf_counter(), loadavg()
+    work = Path(tempfile.mkdtemp(prefix="docbot-bench-"))
+    try:
+        results = [bench_backend(work, b, a.repeats, a.build_repeats, a.cold_repeats)
+                   for b in a.backends.split(",") if b]
+        exports = work / "index-onnx" / "models"
+        if not exports.exists():
+            from index.embedding import OnnxEmbedder
+
+            OnnxEmbedder(cache_dir=exports).dimension  # noqa: B018 - export it for the scale runs
+        scales = [bench_scale(work, int(n), exports) for n in a.scale.split(",") if n]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    took = time.perf_counter() - started
+
+    print(table(results, scales, default))
+    print()
+    print(f"Machine: {machine()}. Load average (1 min) {load_before} at the start, {loadavg()} at the end; "
+          f"the run took {took / 60:.1f} min.")
+    print("Each figure: median over repeats (min–max). Questions: benchmarks/questions.txt, "
+          f"{len(questions())} French and English questions, a few out of scope; per question, the mean of a "
+          f"round, {a.repeats} rounds. Floor: the same loaded model's encode(question) and an exact FAISS "
+          "search over the same passages' vectors, nothing else. Builds: in-process with the model loaded; "
+          "`docbot index` and cold starts: new processes.")
+    if scales:
+        print("Scale: synthetic corpora (see benchmarks/scale.py): real sentences recombined into passages, "
+              "passage vectors drawn from a low-rank Gaussian model, not embedded; questions embedded by the "
+              "real model. Memory-mapped on load: embeddings.npy (numpy), the BM25 matrices (bm25s), the "
+              "FAISS vectors (IO_FLAG_MMAP_IFC); peak RSS counts the mapped pages a process has touched.")
+    if a.json:
+        def plain(x):
+            return x.to_dict() if isinstance(x, Figure) else x
+
+        a.json.write_text(json.dumps({"results": [{k: plain(v) for k, v in r.items()} for r in results],
+                                      "scale": scales, "machine": machine(), "seconds": took}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
