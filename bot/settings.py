@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     def _known_language(cls, v: str) -> str:
         v = v.strip().lower()
         if v not in LANGUAGES:
-            raise ValueError(f"unsupported language {v!r}; choose one of {', '.join(sorted(LANGUAGES))}")
+            # A long value is not a language code but something pasted in the wrong place (maybe the
+            # token): errors must not print it.
+            shown = f" {v!r}" if len(v) <= 12 else ""
+            raise ValueError(f"unsupported language{shown}; choose one of {', '.join(sorted(LANGUAGES))}")
         return v
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ The real CLI (settings, error mapping, exit codes, the index code) runs unchange
 model is the tests' FakeEmbedder, named after DOCBOT_EMBEDDING_MODEL, so the process starts in half a
 second instead of six. With DOCBOT_TEST_PAUSE_AT=<point>, the process prints "PAUSED <point>" on stdout
 when it gets there and waits for a line on stdin before going on, so a test can kill it right there.
+DOCBOT_TEST_DISCORD_API and DOCBOT_TEST_DISCORD_GATEWAY point discord.py at a local stand-in for Discord.
 """
 
 from __future__ import annotations
@@ -93,7 +94,14 @@ FakeEmbedder = _fake_embedder_class()
 if __name__ == "__main__":
     import bot.engine
 
-    bot.engine.SentenceTransformerEmbedder = lambda name, **_: FakeEmbedder(name)
+    bot.engine.make_embedder = lambda settings: FakeEmbedder(settings.embedding_model)
+    if os.environ.get("DOCBOT_TEST_DISCORD_API"):  # a local stand-in for Discord (tests/e2e/fake_discord)
+        import discord.gateway
+        import discord.http
+        import yarl
+
+        discord.http.Route.BASE = os.environ["DOCBOT_TEST_DISCORD_API"]
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DOCBOT_TEST_DISCORD_GATEWAY"])
     if os.environ.get("DOCBOT_TEST_PAUSE_AT"):
         _install_pause(os.environ["DOCBOT_TEST_PAUSE_AT"])
     from bot.cli import main

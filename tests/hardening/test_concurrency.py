@@ -1,4 +1,4 @@
-"""Two rebuilds at once (CLI and CLI, or the bot's /reindex and the CLI): one waits or is refused, never a mix."""
+"""Two rebuilds at once (CLI and CLI, or the bot's /reindex and the CLI): one waits or is refused, no mix."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def test_second_docbot_index_is_refused_with_a_clear_message(built, docs_copy, d
 
 
 def test_docbot_index_with_wait_runs_after_the_other(built, docs_copy, docbot, fake_embedder):
-    """`docbot index --wait` finds the lock taken, waits, then runs on the other's result: one after the other."""
+    """`docbot index --wait` finds the lock taken, waits, then runs on the other's result, after it."""
     (docs_copy / "zorglub.txt").write_text(NEW_DOC, encoding="utf-8")
     first = docbot.paused("embed", "index")
     second = docbot.paused("lock-busy", "index", "--wait", "60")  # it has seen the lock taken

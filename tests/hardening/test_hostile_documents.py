@@ -42,7 +42,8 @@ def write_hostile(docs) -> dict[str, str]:
     with open(docs / "huge.txt", "w", encoding="utf-8") as f:  # 50 MB of real text, in tmp
         line = "Nvidia vend des puces H20 en Chine. " * 28 + "\n"
         f.write(line * (50 * 1024 * 1024 // len(line) + 1))
-    (docs / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <</Type /Catalog /Pages 2 0 R>>\n" + rng.randbytes(2048))
+    pdf_start = b"%PDF-1.7\n1 0 obj <</Type /Catalog /Pages 2 0 R>>\n"
+    (docs / "broken.pdf").write_bytes(pdf_start + rng.randbytes(2048))
     (docs / "truncated.pdf").write_bytes(blank_pdf()[:300])
     (docs / "blank.pdf").write_bytes(blank_pdf())
     (docs / "empty.txt").write_bytes(b"")
@@ -161,7 +162,7 @@ def test_file_removed_during_the_build_is_skipped_not_fatal(docs_copy, index_dir
 
 
 def test_document_of_initials_does_not_stall_the_build(docs_copy, index_dir, fake_embedder):
-    """100 kB of "M. A. B. ..." (each a possible abbreviation) builds; sentence splitting was quadratic on it."""
+    """100 kB of "M. A. B. ..." (each a possible abbreviation) builds: sentence splitting was quadratic."""
     (docs_copy / "initials.txt").write_text("Signé M. A. B. C. D. Huang. " * 4000, encoding="utf-8")
     summary = build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
     assert "initials.txt" in summary.added

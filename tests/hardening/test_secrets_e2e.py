@@ -1,0 +1,75 @@
+"""The token in a whole `docbot run` session at DEBUG level, in a real process: never in its output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.fake_discord import FakeDiscord
+
+from .conftest import DRIVER, TIMEOUT
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "MTE5ODc2NTQzMjEwOTg3NjU0.Gh7x2Q.secret-part-of-the-token-0123456789"
+SECRET = "secret-part-of-the-token"  # any recognisable piece of it counts as a leak
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    """A local Discord that accepts TOKEN; `docbot` children are pointed at it, with DEBUG logs."""
+    fake = FakeDiscord(token=TOKEN).start()
+    monkeypatch.setenv("DOCBOT_TEST_DISCORD_API", fake.api_base)
+    monkeypatch.setenv("DOCBOT_TEST_DISCORD_GATEWAY", fake.gateway_url)
+    monkeypatch.setenv("DOCBOT_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("DOCBOT_GUILD_ID", str(fake.guild_id))
+    yield fake
+    fake.stop()
+
+
+def start_run(tmp_path, token: str) -> tuple[subprocess.Popen, object]:
+    """`docbot run` (fake embedder) with DISCORD_TOKEN=token; its stdout and stderr go to one file."""
+    out = open(tmp_path / "run.log", "w+", encoding="utf-8")  # a file: DEBUG output would fill a pipe
+    env = {**os.environ, "DISCORD_TOKEN": token}
+    return subprocess.Popen([sys.executable, str(DRIVER), "run"], stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True, env=env), out
+
+
+async def test_token_is_never_printed_during_a_bot_session(stand_in, built, tmp_path):
+    """Log in, sync, answer /ask and a mention, refuse /reindex, stop: the DEBUG log never shows the token."""
+    fake = stand_in
+    proc, out = start_run(tmp_path, TOKEN)
+    try:
+        await fake.wait_ready(timeout=TIMEOUT)
+        ada = fake.add_member("ada")
+        asked = await fake.invoke("ask", {"question": "Qui est le PDG de Nvidia ?"}, member=ada)
+        refused = await fake.invoke("reindex", {}, member=ada, permission_override=True)
+        mention = await fake.post_message(f"<@{fake.app_id}> Qui est le PDG de Nvidia ?", member=ada)
+        await fake.wait_for(lambda: asked.answered and refused.answered and fake.replies_to(mention), TIMEOUT,
+                            "the answers")
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C, as an operator stops it
+        proc.wait(TIMEOUT)
+    out.seek(0)
+    log = out.read()
+    out.close()
+    assert "has connected to Gateway" in log and "DEBUG discord.http" in log  # it ran, and logged at DEBUG
+    assert fake.identifies, "the bot identified with its token"
+    assert SECRET not in log
+
+
+def test_rejected_token_is_not_printed(stand_in, built, tmp_path):
+    """A token Discord refuses: exit 1 with one line that names DISCORD_TOKEN, not its value (DEBUG on)."""
+    wrong = TOKEN.replace("secret-part", "secret-part-but-wrong")
+    proc, out = start_run(tmp_path, wrong)
+    code = proc.wait(TIMEOUT)
+    out.seek(0)
+    log = out.read()
+    out.close()
+    assert code == 1
+    assert log.rstrip().splitlines()[-1].startswith("docbot: Discord rejected DISCORD_TOKEN")
+    assert SECRET not in log
