@@ -21,6 +21,8 @@ API = "/api/v10"
 CALLBACK_TYPES = {4: "CHANNEL_MESSAGE_WITH_SOURCE", 5: "DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE",
                   6: "DEFERRED_UPDATE_MESSAGE", 7: "UPDATE_MESSAGE", 8: "AUTOCOMPLETE_RESULT", 9: "MODAL"}
 INTERACTION_TOKEN_TTL = 15 * 60
+# Where a handler leaves the request's JSON payload for the request log.
+PAYLOAD = web.RequestKey("payload", object) if hasattr(web, "RequestKey") else "payload"
 
 
 class DiscordError(Exception):
@@ -96,15 +98,15 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                     data = await part.read()
                     files.append({"id": str(o.snowflake()), "filename": part.filename, "size": len(data),
                                   "url": f"{fake.api_base}/attachments/{part.filename}"})
-            request["payload"] = payload
+            request[PAYLOAD] = payload
             return payload, files
         if not request.can_read_body:
             return {}, []
         try:
-            request["payload"] = await request.json()
+            request[PAYLOAD] = await request.json()
         except ValueError:
             raise DiscordError(400, 50109, "The request body contains invalid JSON.") from None
-        return request["payload"], []
+        return request[PAYLOAD], []
 
     def authorized(request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {fake.bot_token}":
@@ -469,5 +471,5 @@ def _request_record(request: web.Request, response: web.StreamResponse, started:
             body = json.loads(response.body)
         except (TypeError, ValueError):
             body = None
-    return Request(request.method, request.path, response.status, started, body=request.get("payload"),
+    return Request(request.method, request.path, response.status, started, body=request.get(PAYLOAD),
                    response=body)
