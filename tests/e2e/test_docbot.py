@@ -20,7 +20,6 @@ from tests.e2e.harness import LoopLag, assert_same_citations, citations_shown, e
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 QUESTION = "Quel accord Jensen Huang a-t-il conclu avec l'administration Trump ?"
 QUESTIONS = [
     QUESTION,
