@@ -1,0 +1,148 @@
+"""Hybrid search: ranked passages from both lists, spelling-proof, and the answerability verdict."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from index import Hit, Passage, SearchConfig, Searcher, SearchResult
+
+DINNER = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
+
+
+def passage(n: int = 1) -> Passage:
+    return Passage(document="d.txt", title="T", text=f"Passage {n}.", heading="", paragraph_start=n,
+                   paragraph_end=n, line_start=n, line_end=n)
+
+
+def result(evidence: float, cross: bool = False, hits: int = 3) -> SearchResult:
+    return SearchResult(question="q", hits=[Hit(passage(i), i, 1.0 / (i + 1), 0.5, 1.0) for i in range(hits)],
+                        terms=["q"], evidence=evidence, cross_language=cross)
+
+
+CONFIG = SearchConfig(min_evidence=0.2, min_evidence_cross_language=0.1)
+
+
+@pytest.mark.parametrize(("evidence", "cross", "hits", "covered"), [
+    (0.25, False, 3, True),
+    (0.20, False, 3, True),  # at the threshold: covered
+    (0.19, False, 3, False),
+    (0.15, True, 3, True),  # cross-language questions have their own, lower threshold
+    (0.10, True, 3, True),
+    (0.09, True, 3, False),
+    (0.15, False, 3, False),  # the same evidence in the documents' language is not enough
+    (5.00, False, 0, False),  # no passage at all: never covered
+    (0.00, False, 3, False),
+])
+def test_covered(evidence, cross, hits, covered):
+    """A question is covered when there are passages and the evidence reaches its language's threshold."""
+    assert result(evidence, cross, hits).covered(CONFIG) is covered
+
+
+def test_covered_follows_the_config():
+    """Thresholds come from the config given, not from constants."""
+    r = result(0.3)
+    assert r.covered(replace(CONFIG, min_evidence=0.3))
+    assert not r.covered(replace(CONFIG, min_evidence=0.31))
+
+
+def test_hits_are_ranked_and_limited(fake_engine):
+    """Hits come best first, at most `limit`, each pointing at its passage in the index."""
+    searcher = fake_engine.searcher
+    r = searcher.search(DINNER, limit=5)
+    assert len(r.hits) == 5
+    scores = [h.score for h in r.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    for h in r.hits:
+        assert searcher.index.passages[h.position] == h.passage
+    assert len({h.position for h in r.hits}) == 5  # no passage twice
+
+
+def test_limit_larger_than_the_index(fake_engine):
+    """Asking for more passages than the index holds gives them all, once each."""
+    n = len(fake_engine.index.passages)
+    r = fake_engine.searcher.search(DINNER, limit=n + 10)
+    assert len(r.hits) == n
+    assert len({h.position for h in r.hits}) == n
+
+
+@pytest.mark.parametrize("variant", [
+    "Ou Jensen Huang a-t-il dine avec Donald Trump ?",
+    "OÙ JENSEN HUANG A-T-IL DÎNÉ AVEC DONALD TRUMP ?",
+    "où jensen huang a-t-il dîné avec donald trump",
+])
+def test_spelling_does_not_change_the_best_passage(fake_engine, variant):
+    """Without accents, in capitals or lower case, the question finds the same best passage."""
+    expected = fake_engine.searcher.search(DINNER, limit=3).hits[0].passage
+    assert fake_engine.searcher.search(variant, limit=3).hits[0].passage == expected
+
+
+@pytest.mark.parametrize(("question", "variant"), [
+    ("Quel est le rôle de l'administration Trump ?", "Quel est le rôle de l\u2019administration Trump ?"),
+    ("Qu'a dit Jensen Huang à propos de l'IA ?", "Qu\u2019a dit Jensen Huang à propos de l\u2019IA ?"),
+])
+def test_either_apostrophe_finds_the_same_citations(fake_engine, question, variant):
+    """A question typed with ’ or with ' gets the same cited passages."""
+    first = [c.passage for c in fake_engine.ask(question).citations]
+    assert [c.passage for c in fake_engine.ask(variant).citations] == first
+
+
+def test_mar_a_lago_passage_found_for_the_dinner(fake_engine):
+    """The dinner question's best passages include the one about the dinner at Mar-a-Lago."""
+    top = fake_engine.searcher.search(DINNER, limit=3).hits
+    assert any("Mar-a-Lago" in h.passage.text and "dîner" in h.passage.text for h in top)
+
+
+@pytest.mark.parametrize(("weight", "component"), [(1.0, "lexical"), (0.0, "dense")])
+def test_weight_one_side_only(fake_engine, weight, component):
+    """With all the weight on one list, passages come in that list's order."""
+    s = fake_engine.searcher
+    searcher = Searcher(s.index, s.embedder, replace(s.config, lexical_weight=weight))
+    hits = searcher.search("terres rares aimants permanents", limit=10).hits
+    values = [getattr(h, component) for h in hits]
+    scored = [v for v in values if v > 0]
+    assert scored == sorted(scored, reverse=True)
+    assert values[0] == max(values)
+
+
+def test_lexical_match_outranks_dense_only(fake_engine):
+    """Fused, a passage holding the question's rare words comes before those that only look similar."""
+    hits = fake_engine.searcher.search("terres rares", limit=5).hits
+    assert "terres rares" in hits[0].passage.text
+    assert hits[0].lexical > 0
+
+
+def test_passage_vector_finds_its_passage(fake_engine):
+    """Searching with a passage's own vector (dense only) gives that passage first."""
+    s = fake_engine.searcher
+    searcher = Searcher(s.index, s.embedder, replace(s.config, lexical_weight=0.0))
+    for i in (0, 7, len(s.index.passages) - 1):
+        r = searcher.search_vector("q", np.asarray(s.index.embeddings[i]), [], limit=3)
+        assert r.hits[0].position == i
+
+
+@pytest.mark.parametrize(("question", "cross"), [
+    ("Who is the CEO of Nvidia?", True),
+    ("Where did Jensen Huang have dinner with Donald Trump?", True),
+    ("Qui est le PDG de Nvidia ?", False),
+    ("Qui a dîné à Mar-a-Lago ?", False),
+    (DINNER, False),
+])
+def test_cross_language_flag(fake_engine, question, cross):
+    """English questions on French documents are flagged cross-language (they get their own threshold)."""
+    assert fake_engine.searcher.search(question).cross_language is cross
+
+
+def test_question_terms_are_reported(fake_engine):
+    """The result carries the question's analysed terms (used to pick the answer's sentences)."""
+    assert fake_engine.searcher.search("Qui est le PDG de Nvidia ?").terms == ["pdg", "nvidi"]
+
+
+def test_on_topic_question_has_more_evidence_than_off_topic(fake_engine):
+    """A question about the documents has more evidence than one about something else (same model)."""
+    s = fake_engine.searcher
+    on_topic = s.search("Qui est le PDG de Nvidia ?").evidence
+    assert on_topic > s.search("Comment faire du pain au levain ?").evidence
