@@ -46,14 +46,14 @@ def test_fold(raw, expected):
     ("Vraiment ? Oui ! Enfin.", ["Vraiment ?", "Oui !", "Enfin."]),
     ("M. Huang est venu. Il a parlé.", ["M. Huang est venu.", "Il a parlé."]),
     ("Le PDG J. Huang a dîné. Puis il est parti.", ["Le PDG J. Huang a dîné.", "Puis il est parti."]),
-    ("Il a vendu 1.5 million de puces. 2025 sera meilleure.", ["Il a vendu 1.5 million de puces.", "2025 sera meilleure."]),
+    ("Il a vendu 1.5 million. 2025 sera meilleure.", ["Il a vendu 1.5 million.", "2025 sera meilleure."]),
     ("« Nous avons besoin d'usines. » Huang l'a dit.", ["« Nous avons besoin d'usines. » Huang l'a dit."]),
     ("Fin de la phrase. « Citation » suit.", ["Fin de la phrase.", "« Citation » suit."]),
     ("sans point final", ["sans point final"]),
     ("", []),
 ])
 def test_split_sentences(text, expected):
-    """Sentences end at . ! ? before a capital, a digit or a quote; abbreviations and initials don't end one."""
+    """Sentences end at . ! ? before a capital, digit or quote; abbreviations and initials don't end one."""
     assert split_sentences(text) == expected
 
 
