@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .lexical import LexicalIndex
@@ -16,6 +17,8 @@ def passage_sentences(text: str) -> list[str]:
 
 MAX_ANSWER_SENTENCES = 2
 MAX_ANSWER_CHARS = 600
+# A document's own footnote calls ("2025[7].", "élevé [12]") would read as our [n] markers.
+_FOOTNOTE_CALL = re.compile(r"\s*\[\d+\]")
 MIN_SENTENCE_WORDS = 6
 FRAGMENT_FACTOR = 0.5
 RANK_DISCOUNT = 0.1
@@ -51,7 +54,7 @@ class Answer:
     @property
     def text(self) -> str:
         """The extractive answer with [n] markers ("" when the documents don't cover it)."""
-        return " ".join(f"{s} [{n}]" for s, n in self.sentences)
+        return " ".join(f"{_FOOTNOTE_CALL.sub('', s)} [{n}]" for s, n in self.sentences)
 
 
 def _fragment(sentence: str) -> bool:
