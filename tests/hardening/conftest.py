@@ -17,6 +17,7 @@ import pytest
 from index import BuildOptions, build_index
 
 DRIVER = Path(__file__).with_name("fakedocbot.py")
+REPO = DRIVER.parent.parent.parent
 MODEL = "fake-embedder"  # the name FakeEmbedder answers to, and the DOCBOT_EMBEDDING_MODEL of these tests
 TIMEOUT = 60  # a safety net against a hung child, not a timing assertion
 
@@ -79,12 +80,14 @@ def cited(answer: dict) -> list[str]:
 
 
 class Paused:
-    """A `docbot` child frozen at a point of its work (see fakedocbot.py), to be killed or let go."""
+    """A child frozen at a point of its work, to be killed or let go: `docbot` (see fakedocbot.py), or
+    `command`, which prints "PAUSED <point>" and waits for a line on stdin in the same way.
+    """
 
-    def __init__(self, point: str, *args: str) -> None:
+    def __init__(self, point: str, *args: str, command: list[str] | None = None) -> None:
         env = {**os.environ, "DOCBOT_TEST_PAUSE_AT": point}
         self.point = point
-        self.proc = subprocess.Popen([sys.executable, str(DRIVER), *args], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(command or [sys.executable, str(DRIVER), *args], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self._lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -142,11 +145,25 @@ class Docbot:
     def __init__(self) -> None:
         self.started: list[Paused] = []
 
-    def paused(self, point: str, *args: str) -> Paused:
-        """Start `docbot <args>` frozen at `point`."""
-        p = Paused(point, *args)
+    def paused(self, point: str, *args: str, command: list[str] | None = None) -> Paused:
+        """Start `docbot <args>` (or `command`) frozen at `point`."""
+        p = Paused(point, *args, command=command)
         self.started.append(p)
         return p
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    """A local Discord (tests/e2e/fake_discord) that `docbot` children connect to."""
+    from tests.e2e.fake_discord import FakeDiscord
+
+    fake = FakeDiscord(token="MTE5ODc2NTQzMjEwOTg3NjU0.Gh7x2Q.secret-part-of-the-token-0123456789").start()
+    monkeypatch.setenv("DISCORD_TOKEN", fake.bot_token)
+    monkeypatch.setenv("DOCBOT_TEST_DISCORD_API", fake.api_base)
+    monkeypatch.setenv("DOCBOT_TEST_DISCORD_GATEWAY", fake.gateway_url)
+    monkeypatch.setenv("DOCBOT_GUILD_ID", str(fake.guild_id))
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

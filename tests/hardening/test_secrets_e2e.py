@@ -9,26 +9,16 @@ import sys
 
 import pytest
 
-from tests.e2e.fake_discord import FakeDiscord
-
 from .conftest import DRIVER, TIMEOUT
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "MTE5ODc2NTQzMjEwOTg3NjU0.Gh7x2Q.secret-part-of-the-token-0123456789"
-SECRET = "secret-part-of-the-token"  # any recognisable piece of it counts as a leak
+SECRET = "secret-part-of-the-token"  # the stand-in's token holds it; any piece of it counts as a leak
 
 
-@pytest.fixture
-def stand_in(monkeypatch):
-    """A local Discord that accepts TOKEN; `docbot` children are pointed at it, with DEBUG logs."""
-    fake = FakeDiscord(token=TOKEN).start()
-    monkeypatch.setenv("DOCBOT_TEST_DISCORD_API", fake.api_base)
-    monkeypatch.setenv("DOCBOT_TEST_DISCORD_GATEWAY", fake.gateway_url)
+@pytest.fixture(autouse=True)
+def _debug_logs(monkeypatch):
     monkeypatch.setenv("DOCBOT_LOG_LEVEL", "DEBUG")
-    monkeypatch.setenv("DOCBOT_GUILD_ID", str(fake.guild_id))
-    yield fake
-    fake.stop()
 
 
 def start_run(tmp_path, token: str) -> tuple[subprocess.Popen, object]:
@@ -42,7 +32,8 @@ def start_run(tmp_path, token: str) -> tuple[subprocess.Popen, object]:
 async def test_token_is_never_printed_during_a_bot_session(stand_in, built, tmp_path):
     """Log in, sync, answer /ask and a mention, refuse /reindex, stop: the DEBUG log never shows the token."""
     fake = stand_in
-    proc, out = start_run(tmp_path, TOKEN)
+    assert SECRET in fake.bot_token
+    proc, out = start_run(tmp_path, fake.bot_token)
     try:
         await fake.wait_ready(timeout=TIMEOUT)
         ada = fake.add_member("ada")
@@ -64,7 +55,7 @@ async def test_token_is_never_printed_during_a_bot_session(stand_in, built, tmp_
 
 def test_rejected_token_is_not_printed(stand_in, built, tmp_path):
     """A token Discord refuses: exit 1 with one line that names DISCORD_TOKEN, not its value (DEBUG on)."""
-    wrong = TOKEN.replace("secret-part", "secret-part-but-wrong")
+    wrong = stand_in.bot_token.replace("secret-part", "secret-part-but-wrong")
     proc, out = start_run(tmp_path, wrong)
     code = proc.wait(TIMEOUT)
     out.seek(0)

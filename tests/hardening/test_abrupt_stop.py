@@ -1,0 +1,99 @@
+"""kill -9 of the bot and of the question log mid-write: what was logged stays, the database opens again."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from bot.questionlog import QuestionLog
+
+from .conftest import DRIVER, REPO, TIMEOUT
+
+# Records questions, then stops inside the next write, between its INSERT and its COMMIT.
+RECORDER = f"""
+import sys
+sys.path.insert(0, {str(REPO)!r})
+from bot.questionlog import QuestionLog
+
+qlog = QuestionLog(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    qlog.record(f"question {{i}}", outcome="answered", latency_ms=1.0, source="test")
+
+def trace(statement):
+    if statement == "COMMIT":
+        print("PAUSED commit", flush=True)
+        sys.stdin.readline()
+
+qlog._conn.set_trace_callback(trace)
+qlog.record("the question in flight", outcome="answered", latency_ms=1.0, source="test")
+"""
+
+
+def integrity(path) -> str:
+    with sqlite3.connect(path) as db:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def test_question_log_killed_mid_write_keeps_every_committed_question(tmp_path, docbot):
+    """kill -9 between a write's INSERT and COMMIT: the 20 questions before it are there, the database is
+    sound, and it takes new questions."""
+    db = tmp_path / "questions.sqlite3"
+    docbot.paused("commit", command=[sys.executable, "-c", RECORDER, str(db), "20"]).kill9()
+
+    assert integrity(db) == "ok"
+    with QuestionLog(db) as qlog:
+        assert qlog.totals().questions == 20
+        assert {s.question for s in qlog.most_asked(50)} == {f"question {i}" for i in range(20)}
+        qlog.record("after the crash", outcome="not_covered", latency_ms=2.0, source="test")
+        assert qlog.totals().questions == 21
+
+
+def start_bot() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(DRIVER), "run"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.e2e
+async def test_bot_killed_after_answering_keeps_its_question_log(stand_in, built, tmp_path, monkeypatch):
+    """kill -9 of `docbot run` right after three answers: the three are logged; the bot starts again and
+    logs the next one."""
+    fake = stand_in
+    db = tmp_path / "questions.sqlite3"
+    monkeypatch.setenv("DOCBOT_DB_PATH", str(db))
+    asked = ["Qui est le PDG de Nvidia ?", "Combien de puces Nvidia a-t-elle commandées à TSMC ?",
+             "Quelle est la recette de la tarte aux pommes ?"]
+    bot = start_bot()
+    try:
+        await fake.wait_ready(timeout=TIMEOUT)
+        ada, bea, cyd = (fake.add_member(n) for n in ("ada", "bea", "cyd"))
+        rec = await fake.invoke("ask", {"question": asked[0]}, member=ada)
+        mention = await fake.post_message(f"<@{fake.app_id}> {asked[1]}", member=bea)
+        dm = await fake.post_message(asked[2], member=cyd, dm=True)
+        await fake.wait_for(lambda: rec.answered and fake.replies_to(mention) and fake.replies_to(dm),
+                            TIMEOUT, "the three answers")
+        assert bot.poll() is None, "the bot is still running when it is killed"
+    finally:
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(TIMEOUT)
+
+    assert integrity(db) == "ok"
+    with QuestionLog(db, readonly=True) as qlog:
+        logged = {s.question: s.count for s in qlog.most_asked(10)}
+        assert logged == dict.fromkeys(asked, 1)
+        assert [s.question for s in qlog.unanswered(10)] == [asked[2]]
+
+    bot = start_bot()
+    try:
+        await fake.wait_for(lambda: len(fake.identifies) == 2 and fake.session.guilds_sent, TIMEOUT,
+                            "the restarted bot to connect")
+        rec = await fake.invoke("ask", {"question": asked[0]}, member=fake.add_member("dan"))
+        await fake.wait_for(lambda: rec.answered, TIMEOUT, "the answer after the restart")
+    finally:
+        bot.send_signal(signal.SIGINT)
+        bot.wait(TIMEOUT)
+    with QuestionLog(db, readonly=True) as qlog:
+        assert qlog.totals().questions == 4
