@@ -1,4 +1,4 @@
-"""kill -9 of the bot and of the question log mid-write: what was logged stays, the database opens again."""
+"""Abrupt stops (kill -9 of the bot, of the question log mid-write, a damaged disk) and the next start."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from bot.questionlog import QuestionLog
+from index import store
 
 from .conftest import DRIVER, REPO, TIMEOUT
 
@@ -18,6 +19,7 @@ RECORDER = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
 from bot.questionlog import QuestionLog
+from index import store
 
 qlog = QuestionLog(sys.argv[1])
 for i in range(int(sys.argv[2])):
@@ -97,3 +99,32 @@ async def test_bot_killed_after_answering_keeps_its_question_log(stand_in, built
         bot.wait(TIMEOUT)
     with QuestionLog(db, readonly=True) as qlog:
         assert qlog.totals().questions == 4
+
+
+@pytest.mark.e2e
+async def test_bot_started_on_a_damaged_index_repairs_it_and_answers(stand_in, built, tmp_path):
+    """`docbot run` over a damaged index (say, after a crash of the disk): it says so, rebuilds, and answers;
+    it does not exit (and so does not crash-loop under a supervisor)."""
+    fake = stand_in
+    damaged = store.current_path(built).resolve() / store.VECTORS
+    damaged.write_bytes(b"\0" * damaged.stat().st_size)
+    log = open(tmp_path / "run.log", "w+", encoding="utf-8")
+    bot = subprocess.Popen([sys.executable, str(DRIVER), "run"], stdout=log, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL)
+    try:
+        await fake.wait_ready(timeout=TIMEOUT)
+        rec = await fake.invoke("ask", {"question": "Qui est le PDG de Nvidia ?"},
+                                member=fake.add_member("ada"))
+        await fake.wait_for(lambda: rec.answered, TIMEOUT, "the answer")
+        assert bot.poll() is None
+    finally:
+        bot.send_signal(signal.SIGINT)
+        bot.wait(TIMEOUT)
+    assert "Jensen Huang" in rec.messages[0]["embeds"][0]["description"]
+    log.seek(0)
+    text = log.read()
+    log.close()
+    assert ("previous index unusable, rebuilding everything: the index file vectors.faiss is damaged "
+            "(checksum mismatch)") in text
+    assert "Traceback" not in text
+    store.load(built, "fake-embedder")  # whole again

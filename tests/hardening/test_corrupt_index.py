@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from index import IndexCorruptError, IndexIncompatibleError, store
+from index import BuildOptions, IndexCorruptError, IndexIncompatibleError, store
 from index.engine import Engine
 
 
@@ -124,7 +124,7 @@ def test_foreign_file_dropped_into_the_index_is_refused(built, no_faiss_read):
 
 def test_files_swapped_in_from_another_index_are_refused(built, tmp_path, fake_embedder, docs_copy):
     """vectors.faiss from an index of other documents, even a valid one, fails its checksum."""
-    from index import BuildOptions, build_index
+    from index import build_index
 
     (docs_copy / "huang-accord-trump-h20.txt").unlink()
     other = tmp_path / "other-index"
@@ -189,8 +189,8 @@ def test_docbot_index_repairs_a_damaged_index(built, damage, file, reason, docbo
     assert "Jensen Huang" in answer["answer"]
 
 
-def test_serving_engine_keeps_its_index_when_the_files_are_damaged_under_it(built, fake_embedder):
-    """A running bot answers from the index it loaded; damage on disk shows at the next reload, an error."""
+def test_serving_engine_keeps_its_index_when_the_files_are_damaged_under_it(built, docs_copy, fake_embedder):
+    """A running bot answers from the index it loaded; damage shows at a reload; a rebuild repairs it."""
     engine = Engine(built, fake_embedder)
     assert "Jensen Huang" in engine.ask("Qui est le PDG de Nvidia ?").text
     zero_fill(current(built) / store.VECTORS)
@@ -198,6 +198,10 @@ def test_serving_engine_keeps_its_index_when_the_files_are_damaged_under_it(buil
     with pytest.raises(IndexCorruptError):
         engine.reload()
     assert "Jensen Huang" in engine.ask("Qui est le PDG de Nvidia ?").text
+    # What /reindex runs: a full rebuild that says why, then the repaired index is served.
+    summary = engine.rebuild(docs_copy, BuildOptions())
+    assert summary.full_rebuild_reason == "the index file vectors.faiss is damaged (checksum mismatch)"
+    assert summary.written and store.load(built, fake_embedder.name).folder == engine.index.folder
 
 
 def test_unreadable_index_file_is_a_clear_error(built):
