@@ -1,0 +1,354 @@
+"""The `docbot` command line: what it prints, on which stream, and its exit codes.
+
+Most tests run the real entry point, `bot.cli.main`, in this process with the fake embedder; a few
+run it in a child process, for what only a real process shows (the logging set-up, stderr as a whole).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import bot.engine
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DOCUMENTS = REPO / "documents"
+SUMMARY = re.compile(r"^(Index updated|Index up to date): (\d+) added, (\d+) updated, (\d+) removed, "
+                     r"(\d+) skipped, (\d+) unchanged; (\d+) passages \((\d+) embedded\) in [\d.]+s$")
+QUESTIONS = ["Où Jensen Huang a-t-il dîné avec Donald Trump ?", "Qui est le PDG de Nvidia ?",
+             "Who is the CEO of Nvidia?", "How do I bake sourdough bread?"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+@pytest.fixture
+def docbot(monkeypatch, capsys, fake_embedder):
+    """Run `docbot <args>` through its console entry point, with stdin; the exit code and both outputs."""
+    def make_embedder(settings):
+        # The fake embedder, under the configured model's name (a new name is another model).
+        if settings.embedding_model == fake_embedder.name:
+            return fake_embedder
+        return type(fake_embedder)(settings.embedding_model)
+
+    monkeypatch.setenv("DOCBOT_EMBEDDING_MODEL", fake_embedder.name)
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # set by the CLI; restored after the test
+    monkeypatch.setattr(bot.engine, "make_embedder", make_embedder)
+    monkeypatch.setattr(bot.engine, "limit_blas_threads", lambda: None)  # process-wide; not in tests
+
+    def run(*args: str, input: str = "") -> Result:
+        monkeypatch.setattr(sys, "argv", ["docbot", *args])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        out, err = capsys.readouterr()
+        code = exit_.value.code
+        return Result(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+
+    return run
+
+
+@pytest.fixture
+def indexed(fake_engine):
+    """An index of the shipped documents in DOCBOT_INDEX_DIR, built with the fake embedder."""
+    return fake_engine.index_dir
+
+
+def assert_one_line_error(r: Result, code: int, *words: str) -> None:
+    assert r.code == code, r
+    assert len(r.err_lines) == 1, r.err
+    assert r.err.startswith("docbot: ") and "Traceback" not in r.err
+    for w in words:
+        assert w in r.err, r.err
+
+
+# docbot index
+
+def test_index_prints_the_summary(docbot, fake_embedder):
+    """`docbot index` builds and prints one summary line: added, updated, removed, skipped."""
+    r = docbot("index")
+    assert r.code == 0, r.err
+    (line,) = r.out.splitlines()
+    m = SUMMARY.match(line)
+    assert m, line
+    verb, added, updated, removed, skipped, unchanged, passages, embedded = m.groups()
+    assert (verb, added, updated, removed, skipped, unchanged) == ("Index updated", "5", "0", "0", "0", "0")
+    assert int(passages) == int(embedded) == fake_embedder.embedded > 0
+
+
+def test_index_again_is_up_to_date(docbot, fake_embedder):
+    """A second `docbot index` with nothing changed says so and embeds nothing."""
+    docbot("index")
+    calls = fake_embedder.calls
+    r = docbot("index")
+    assert r.code == 0
+    verb, *counts = SUMMARY.match(r.out.strip()).groups()
+    assert verb == "Index up to date"
+    assert counts[:5] == ["0", "0", "0", "0", "5"] and counts[6] == "0"
+    assert fake_embedder.calls == calls
+
+
+def test_index_reports_changes_and_skipped_files(docbot, docs_copy, monkeypatch):
+    """Updated, removed and skipped documents are counted, and each skipped file is named with its reason."""
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(docs_copy))
+    docbot("index")
+    (docs_copy / "huang-accord-trump-h20.txt").unlink()
+    with open(docs_copy / "h20-terres-rares-commande-tsmc.txt", "a", encoding="utf-8") as f:
+        f.write("\nUne phrase de plus.\n")
+    (docs_copy / "vide.txt").write_text("")
+    r = docbot("index")
+    assert r.code == 0
+    verb, added, updated, removed, skipped, unchanged, *_ = SUMMARY.match(r.out.strip()).groups()
+    assert (added, updated, removed, skipped, unchanged) == ("0", "1", "1", "1", "3")
+    assert "skipped vide.txt: empty" in r.err_lines
+
+
+def test_index_with_another_model_says_it_rebuilds_everything(docbot, monkeypatch):
+    """Changing the embedding model rebuilds everything, and `docbot index` says why."""
+    docbot("index")
+    monkeypatch.setenv("DOCBOT_EMBEDDING_MODEL", "another-model")
+    r = docbot("index")
+    assert r.code == 0
+    assert any(line.startswith("Full rebuild: ") and "another-model" in line for line in r.err_lines)
+    assert SUMMARY.match(r.out.strip()).group(2) == "5"
+
+
+def test_index_force(docbot):
+    """`docbot index --force` re-embeds every passage."""
+    docbot("index")
+    m = SUMMARY.match(docbot("index", "--force").out.strip())
+    assert m.group(1) == "Index updated" and m.group(7) == m.group(8)
+
+
+def test_index_of_a_missing_folder(docbot, tmp_path, monkeypatch):
+    """A documents folder that does not exist: one line naming it, exit 1."""
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(tmp_path / "nowhere"))
+    assert_one_line_error(docbot("index"), 1, "documents folder not found", "nowhere")
+
+
+# docbot ask
+
+def test_ask_json_answers_stdin_in_order(docbot, indexed):
+    """`ask --json` answers each stdin line in order, one JSON object per line; blank lines are skipped."""
+    r = docbot("ask", "--json", input="\n".join([QUESTIONS[0], "", "   ", *QUESTIONS[1:]]) + "\n")
+    assert r.code == 0, r.err
+    objects = [json.loads(line) for line in r.out.splitlines()]
+    assert [o["question"] for o in objects] == QUESTIONS
+    for o in objects:
+        assert {"question", "answered", "answer", "citations"} <= set(o)
+        assert isinstance(o["answered"], bool) and isinstance(o["answer"], str) and o["answer"]
+        assert len(o["citations"]) == 3
+        for c in o["citations"]:
+            assert {"document", "title", "location", "text", "score"} <= set(c)
+            assert (DOCUMENTS / c["document"]).is_file()
+            assert re.match(r"^¶\d+(–\d+)?, lines? \d+(–\d+)?$", c["location"])
+            assert isinstance(c["score"], float)
+
+
+def test_ask_json_markers_point_at_citations(docbot, indexed):
+    """In the JSON answer, each [n] marker is the number of one of the citations."""
+    r = docbot("ask", "--json", QUESTIONS[0])
+    o = json.loads(r.out)
+    assert o["answered"]
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", o["answer"])}
+    assert numbers and numbers <= {c["n"] for c in o["citations"]}
+
+
+def test_ask_json_unanswered_still_shows_passages(docbot, indexed, monkeypatch):
+    """A question the documents don't cover says so, and still shows the closest passages."""
+    monkeypatch.setenv("DOCBOT_MIN_EVIDENCE", "2.0")  # nothing is covered: independent of the fake model
+    monkeypatch.setenv("DOCBOT_MIN_EVIDENCE_CROSS_LANGUAGE", "2.0")
+    o = json.loads(docbot("ask", "--json", QUESTIONS[3]).out)
+    assert o["answered"] is False
+    assert "[1]" not in o["answer"] and o["answer"]
+    assert len(o["citations"]) == 3
+
+
+def test_ask_json_invalid_line_is_reported_in_place(docbot, indexed):
+    """On stdin, an over-long question gets an error object in its place; the others are answered; exit 2."""
+    r = docbot("ask", "--json", input=f"{QUESTIONS[1]}\n{'a' * 1001}\n{QUESTIONS[2]}\n")
+    assert r.code == 2
+    first, error, last = (json.loads(line) for line in r.out.splitlines())
+    assert first["question"] == QUESTIONS[1] and last["question"] == QUESTIONS[2]
+    assert "too long" in error["error"] and "citations" not in error
+
+
+def test_ask_top_k(docbot, indexed):
+    """`ask --top-k 2` cites two passages."""
+    o = json.loads(docbot("ask", "--json", "--top-k", "2", QUESTIONS[1]).out)
+    assert len(o["citations"]) == 2
+
+
+def test_ask_prints_answer_and_sources(docbot, indexed):
+    """Plain `ask` prints the answer with [n] markers, then each source with its document and location."""
+    r = docbot("ask", QUESTIONS[1])
+    assert r.code == 0
+    assert "[1]" in r.out
+    sources = [line for line in r.out.splitlines() if re.match(r"^\[\d\] ", line)]
+    assert len(sources) == 3
+    for line in sources:
+        assert re.search(r"— [\w./-]+\.txt, ¶\d+", line), line
+
+
+@pytest.mark.parametrize(("question", "words"), [
+    ("", ["empty"]),
+    ("   ", ["empty"]),
+    ("\t\n", ["empty"]),
+    ("a" * 1001, ["too long", "1001", "1000"]),
+])
+def test_ask_invalid_question(docbot, indexed, question, words):
+    """An empty, blank or over-long question: exit 2, one line on stderr, no traceback, nothing on stdout."""
+    r = docbot("ask", question)
+    assert_one_line_error(r, 2, *words)
+    assert r.out == ""
+
+
+def test_ask_at_the_limit(docbot, indexed):
+    """A question of exactly 1000 characters is answered."""
+    r = docbot("ask", "--json", ("Qui est le PDG de Nvidia ? " * 40)[:1000])
+    assert r.code == 0 and json.loads(r.out)["citations"]
+
+
+@pytest.mark.parametrize("args", [("ask", "Qui est le PDG ?"), ("ask", "--json"), ("chat",), ("sources",)])
+def test_missing_index_says_to_run_docbot_index(docbot, args):
+    """Without an index: exit 1 and one line saying to run `docbot index`."""
+    assert_one_line_error(docbot(*args, input="Qui est le PDG ?\n"), 1, "run `docbot index`")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DOCBOT_TOP_K", "0"),
+    ("DOCBOT_TOP_K", "11"),
+    ("DOCBOT_TOP_K", "trois"),
+    ("DOCBOT_LANGUAGE", "klingon"),
+    ("DOCBOT_PASSAGE_TOKENS", "8"),
+    ("DOCBOT_LEXICAL_WEIGHT", "2"),
+    ("DOCBOT_EMBEDDING_BACKEND", "tensorflow"),
+])
+@pytest.mark.parametrize("command", ["ask", "index", "sources"])
+def test_invalid_setting(docbot, indexed, monkeypatch, name, value, command):
+    """A bad setting: exit 2 and one line naming the variable."""
+    monkeypatch.setenv(name, value)
+    assert_one_line_error(docbot(command, "Qui est le PDG ?") if command == "ask" else docbot(command), 2,
+                          f"invalid setting {name}")
+
+
+@pytest.mark.parametrize("args", [("nope",), ("ask", "--top-k", "0", "Qui ?"), ("ask", "--frob", "Qui ?")],
+                         ids=["command", "option value", "option"])
+def test_usage_errors(docbot, indexed, args):
+    """A mistyped command or option: exit 2 and a usage message, not an "unexpected error"."""
+    r = docbot(*args)
+    assert r.code == 2, r
+    assert "unexpected error" not in r.err and "Traceback" not in r.err
+    assert "Usage:" in r.err
+
+
+def test_unexpected_error_is_one_line(docbot, indexed, monkeypatch):
+    """A bug surfaces as one apologetic line and exit 1, not a traceback."""
+    from index.engine import Engine
+
+    def boom(self, question, k=None):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Engine, "ask", boom)
+    r = docbot("ask", "Qui ?")
+    assert_one_line_error(r, 1, "unexpected error", "disk on fire", "DOCBOT_LOG_LEVEL=DEBUG")
+
+
+# docbot sources, chat, run, stats
+
+def test_sources_lists_the_documents(docbot, indexed):
+    """`docbot sources` lists every indexed document with its title, file and passage count."""
+    meta = json.loads((DOCUMENTS / "metadata.json").read_text(encoding="utf-8"))
+    r = docbot("sources")
+    assert r.code == 0
+    header, *lines = r.out.splitlines()
+    assert header.startswith("5 documents, ") and "fake-embedder" in header
+    assert len(lines) == 5
+    for path, m in meta.items():
+        line = next(line for line in lines if f": {path}, " in line)
+        assert line.startswith(f"- {m['title']}")
+        assert re.search(r", \d+ passages$", line)
+    assert any("(2025-07)" in line for line in lines)  # the one dated document
+
+
+def test_chat_answers_until_end_of_input_and_logs(docbot, indexed):
+    """`docbot chat` answers each stdin line, ends at end of input, and `docbot stats` then lists them."""
+    r = docbot("chat", input=f"{QUESTIONS[1]}\n{QUESTIONS[0]}\n")
+    assert r.code == 0, r.err
+    assert r.out.count("[1] ") >= 2
+    stats = docbot("stats")
+    assert stats.code == 0
+    assert QUESTIONS[1] in stats.out and QUESTIONS[0] in stats.out
+
+
+def test_stats_without_questions(docbot):
+    """`docbot stats` before any question says there is nothing yet."""
+    r = docbot("stats")
+    assert r.code == 0 and r.out.startswith("No questions logged yet")
+
+
+def test_run_without_token_builds_and_chats(docbot):
+    """`docbot run` without DISCORD_TOKEN builds the index, says how to connect, and chats in the terminal."""
+    r = docbot("run", input=f"{QUESTIONS[1]}\n")
+    assert r.code == 0, r.err
+    assert any(line.startswith("Index updated: 5 added") for line in r.err_lines)
+    assert "DISCORD_TOKEN" in r.err
+    assert "[1] " in r.out
+
+
+# The real process
+
+DRIVER = """
+import importlib.util, sys
+sys.path.insert(0, {repo!r})
+spec = importlib.util.spec_from_file_location("_docbot_tests_conftest", {conftest!r})
+conftest = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(conftest)
+import bot.engine
+bot.engine.make_embedder = lambda settings: conftest.FakeEmbedder(settings.embedding_model)
+from bot.cli import main
+sys.argv = ["docbot", *sys.argv[1:]]
+main()
+""".format(repo=str(REPO), conftest=str(REPO / "tests" / "conftest.py"))
+
+
+def run_process(*args: str, input: str = "") -> Result:
+    """`docbot <args>` in a child process, with the fake embedder."""
+    env = {**os.environ, "DOCBOT_EMBEDDING_MODEL": "fake-embedder"}
+    p = subprocess.run([sys.executable, "-c", DRIVER, *args], input=input, capture_output=True, text=True,
+                       env=env, timeout=120)
+    return Result(p.returncode, p.stdout, p.stderr)
+
+
+def test_process_index_then_ask(tmp_path):
+    """In a real process: `docbot index` writes the summary alone (no debug log lines), then `ask` answers."""
+    r = run_process("index")
+    assert r.code == 0, r.err
+    assert SUMMARY.match(r.out.strip())
+    assert not [line for line in r.err_lines if " DEBUG " in line], r.err
+    r = run_process("ask", "--json", input=f"{QUESTIONS[1]}\n")
+    assert r.code == 0 and json.loads(r.out)["question"] == QUESTIONS[1]
+
+
+def test_process_invalid_question():
+    """In a real process: an empty question is exit 2 and exactly one line on stderr."""
+    r = run_process("ask", "")
+    assert (r.code, r.out, r.err) == (2, "", "docbot: the question is empty\n")
