@@ -243,6 +243,25 @@ def stats(
         typer.echo(report(qlog, limit))
 
 
+def _click_exceptions() -> tuple[type[Exception], ...]:
+    """The exceptions that show themselves: click's, and those of the click that Typer >= 0.2x vendors.
+
+    Typer no longer depends on click: its usage errors are typer._click classes, which share
+    `typer.TyperException` as a base but are not click's.
+    """
+    types: list[type[Exception]] = []
+    vendored = getattr(typer, "TyperException", None)
+    if vendored is not None:
+        types.append(vendored)
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        types.append(click.ClickException)
+    return tuple(types)
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and an exit code, never a traceback."""
     try:
@@ -260,13 +279,8 @@ def main() -> None:
         typer.echo("docbot: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if isinstance(exc, _click_exceptions()):
+            exc.show()  # usage errors print the usage line and the message; their exit code is 2
             sys.exit(exc.exit_code)
         log.debug("unexpected error", exc_info=True)
         typer.echo(f"docbot: unexpected error ({type(exc).__name__}: {exc}); "
