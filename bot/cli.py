@@ -46,6 +46,10 @@ def _setup_logging(settings: Settings) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # bm25s sets its logger to DEBUG when imported, which would undo the level set below (a "DEBUG
+    # bm25s: Building index from tokens" line in every `docbot index`); every command logging is
+    # set up for uses bm25s, so importing it here first costs nothing.
+    import bm25s  # noqa: F401
     for noisy in ("sentence_transformers", "httpx", "huggingface_hub", "transformers", "faiss", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
