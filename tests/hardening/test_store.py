@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from index import BuildOptions, store
 from index.engine import Engine
 
@@ -32,3 +34,25 @@ def test_rebuild_keeps_the_replaced_version_for_readers_in_flight(built, docs_co
     engine.rebuild(docs_copy, BuildOptions())
     assert not resolved_before.exists()  # two rounds later it is gone: versions do not pile up
     assert len(list(built.glob("v-*"))) == 2
+
+
+def test_disk_full_during_a_rebuild_leaves_the_old_index_and_no_leftovers(built, docs_copy, fake_embedder,
+                                                                          monkeypatch):
+    """ENOSPC while writing the new version: the error propagates, the old index serves, nothing is left."""
+    import errno
+
+    import numpy as np
+
+    engine = Engine(built, fake_embedder)
+    before = engine.index.folder
+    (docs_copy / "a.txt").write_text("Le Zorglub A1 est une puce imaginaire.\n", encoding="utf-8")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        engine.rebuild(docs_copy, BuildOptions())
+    assert sorted(p.name for p in built.iterdir() if not p.name.startswith(".")) == ["current", before.name]
+    assert store.load(built, fake_embedder.name).folder == before
+    assert "Jensen Huang" in engine.ask("Qui est le PDG de Nvidia ?").text
