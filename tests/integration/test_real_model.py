@@ -1,0 +1,86 @@
+"""The real bundled model on the shipped articles: the answers people are promised.
+
+One model load and one build for the whole module (the model takes seconds to load).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index import BuildOptions, SentenceTransformerEmbedder, build_index
+from index.engine import Engine
+
+pytestmark = pytest.mark.integration
+
+DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The shipped documents indexed with the default model; (engine, first build's summary)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")  # the bundled model is on disk: never ask the hub
+        embedder = SentenceTransformerEmbedder()
+        index_dir = tmp_path_factory.mktemp("real") / "index"
+        summary = build_index(DOCUMENTS, index_dir, embedder, BuildOptions())
+        yield Engine(index_dir, embedder), summary
+
+
+def texts(answer, k: int = 3) -> list[str]:
+    return [c.passage.text for c in answer.citations[:k]]
+
+
+def test_first_build_embeds_every_passage(real):
+    """The first build adds the five articles and embeds every passage."""
+    _, summary = real
+    assert len(summary.added) == 5 and not summary.skipped
+    assert summary.embedded == summary.passages > 0
+
+
+def test_second_build_embeds_nothing(real):
+    """A second build over the same documents embeds nothing and writes nothing."""
+    engine, first = real
+    summary = engine.rebuild(DOCUMENTS, BuildOptions())
+    assert (summary.embedded, summary.written, len(summary.unchanged)) == (0, False, 5)
+    assert summary.passages == first.passages
+
+
+@pytest.mark.parametrize("question", [
+    "Où Jensen Huang a-t-il dîné avec Donald Trump ?",
+    "Ou Jensen Huang a-t-il dine avec Donald Trump ?",  # typed without accents
+    "Where did Jensen Huang have dinner with Donald Trump?",
+])
+def test_dinner_at_mar_a_lago(real, question):
+    """Where Huang dined with Trump: answered, with Mar-a-Lago in a top-3 citation."""
+    answer = real[0].ask(question)
+    assert answer.answered
+    assert any("Mar-a-Lago" in t for t in texts(answer))
+
+
+@pytest.mark.parametrize("question", ["Qui est le PDG de Nvidia ?", "Who is the CEO of Nvidia?"])
+def test_ceo_of_nvidia(real, question):
+    """Nvidia's CEO, asked in French or English: answered, with Jensen Huang in the top 3."""
+    answer = real[0].ask(question)
+    assert answer.answered
+    assert any("Jensen Huang" in t for t in texts(answer))
+
+
+def test_out_of_scope_question_is_not_answered(real):
+    """A question the articles don't cover is not answered, but the closest passages are still shown."""
+    answer = real[0].ask("How do I bake sourdough bread?")
+    assert answer.answered is False
+    assert answer.text == ""
+    assert len(answer.citations) == 3
+
+
+def test_markers_point_at_citations(real):
+    """The real answer's [n] markers are numbers of its citations, which hold the quoted sentences."""
+    answer = real[0].ask("Où Jensen Huang a-t-il dîné avec Donald Trump ?")
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    by_number = {c.n: c for c in answer.citations}
+    assert numbers and numbers <= set(by_number)
+    for sentence, n in answer.sentences:
+        assert sentence in by_number[n].passage.text
