@@ -19,6 +19,8 @@ import pytest
 
 import bot.engine
 from bot.cli import main
+from bot.terminal import answer_json, render_answer
+from index import Answer, Citation, Passage
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = REPO / "documents"
@@ -352,3 +354,51 @@ def test_process_invalid_question():
     """In a real process: an empty question is exit 2 and exactly one line on stderr."""
     r = run_process("ask", "")
     assert (r.code, r.out, r.err) == (2, "", "docbot: the question is empty\n")
+
+
+# What the terminal shows (bot/terminal.py)
+
+def make_answer(question: str, answered: bool, citations: int = 2, text: str = "Une phrase.") -> Answer:
+    cites = [Citation(n, Passage(document=f"doc{n}.txt", title=f"Titre {n}", text=f"{text} Suite {n}. " * 30,
+                                 heading="", paragraph_start=n, paragraph_end=n + 1, line_start=2 * n,
+                                 line_end=2 * n + 3, date="2025-07" if n == 1 else None), 0.5 / n, text)
+             for n in range(1, citations + 1)]
+    sentences = [(text, 1)] if answered and cites else []
+    return Answer(question, answered, sentences, cites)
+
+
+def test_terminal_answer_then_sources():
+    """An answer is shown first, then "Sources:" and each citation with title, date, file, location, score."""
+    out = render_answer(make_answer("Qui est le PDG ?", True)).splitlines()
+    assert out[0] == "Une phrase. [1]"
+    assert out[2] == "Sources:"
+    assert "[1] Titre 1, 2025-07 — doc1.txt, ¶1–2, lines 2–5 (score 0.50)" in out
+    assert "[2] Titre 2 — doc2.txt, ¶2–3, lines 4–7 (score 0.25)" in out
+
+
+def test_terminal_excerpts_are_indented_and_cut():
+    """Each excerpt is indented under its citation, at most six lines of the width, ending in … when cut."""
+    out = render_answer(make_answer("Qui est le PDG ?", True, citations=1), width=60).splitlines()
+    excerpt = out[out.index(next(line for line in out if line.startswith("[1] "))) + 1:]
+    assert 1 <= len(excerpt) <= 6
+    assert all(line.startswith("    ") and len(line) <= 60 for line in excerpt)
+    assert excerpt[-1].endswith("…")
+
+
+@pytest.mark.parametrize(("question", "message"), [
+    ("Comment faire du pain au levain ?", "Les documents ne traitent pas de cette question."),
+    ("How do I bake sourdough bread?", "The documents don't cover this question."),
+])
+def test_terminal_not_covered_in_the_question_language(question, message):
+    """An unanswered question says so in the question's language, and still lists the passages."""
+    answer = make_answer(question, False)
+    out = render_answer(answer)
+    assert out.startswith(message) and "[1] Titre 1" in out
+    data = answer_json(answer)
+    assert data["answered"] is False and data["answer"].startswith(message)
+    assert len(data["citations"]) == 2
+
+
+def test_terminal_no_passage():
+    """With nothing found at all, the terminal says no passage was found."""
+    assert "No passage found." in render_answer(make_answer("How?", False, citations=0))
