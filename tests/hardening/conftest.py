@@ -25,7 +25,10 @@ TIMEOUT = 60  # a safety net against a hung child, not a timing assertion
 
 @pytest.fixture(autouse=True)
 def _fake_model(monkeypatch):
+    # The torch backend names its model exactly DOCBOT_EMBEDDING_MODEL (others add a suffix), so the real
+    # `docbot`, which fails on a damaged index before it loads any model, agrees with the fake's indexes.
     monkeypatch.setenv("DOCBOT_EMBEDDING_MODEL", MODEL)
+    monkeypatch.setenv("DOCBOT_EMBEDDING_BACKEND", "torch")
 
 
 @pytest.fixture
