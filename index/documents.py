@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DocumentsDirError
-from .text import clean
+from .text import clean, count_words
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,8 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     text = clean(text)
     if not text.strip():
         return Skipped(rel, "empty")
+    if not count_words(text):  # only emoji, punctuation or symbols: nothing a question could find
+        return Skipped(rel, "no words")
     title = tidy_title(str(meta.get("title") or "")) or tidy_title(_title_from(rel, text, suffix))
     date = meta.get("date")
     return Document(path=rel, title=title, text=text, sha256=file_hash(raw, meta), date=str(date) if date else None)
