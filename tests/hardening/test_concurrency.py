@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import pytest
 
 from index import BuildOptions, IndexLockedError, store
@@ -76,3 +80,40 @@ def test_cli_rebuild_during_a_bot_rebuild_is_refused(built, docs_copy, docbot, f
     assert engine.rebuild(docs_copy, BuildOptions()).added == ["zorglub.txt"]
     assert seen["cli"].returncode == 1
     assert seen["cli"].stderr.splitlines() == [BUSY]
+
+
+@pytest.mark.e2e
+async def test_slash_reindex_while_docbot_index_runs(stand_in, built, docs_copy, docbot, tmp_path):
+    """On Discord: /reindex during a CLI rebuild says one is running; after it, /reindex serves its result."""
+    from bot.i18n import t
+
+    from .conftest import DRIVER, TIMEOUT
+
+    fake = stand_in
+    log = open(tmp_path / "bot.log", "w+", encoding="utf-8")
+    bot = subprocess.Popen([sys.executable, str(DRIVER), "run"], stdout=log, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL)
+    try:
+        await fake.wait_ready(timeout=TIMEOUT)
+        manager = fake.add_member("manager", moderator=True)
+        (docs_copy / "zorglub.txt").write_text(NEW_DOC, encoding="utf-8")
+        cli = docbot.paused("embed", "index")
+
+        busy = await fake.invoke("reindex", {}, member=manager)
+        await fake.wait_for(lambda: busy.answered, TIMEOUT, "the reply to /reindex")
+        assert busy.ephemeral and busy.messages[-1]["content"] == t("reindex_running", "fr")
+
+        code, out, err = cli.resume()
+        assert code == 0 and "1 added" in out, err
+        done = await fake.invoke("reindex", {}, member=manager)
+        await fake.wait_for(lambda: done.answered, TIMEOUT, "the reply to the second /reindex")
+        asked = await fake.invoke("ask", {"question": "Que consomme le Zorglub X9 ?"}, member=manager)
+        await fake.wait_for(lambda: asked.answered, TIMEOUT, "the answer")
+        assert done.messages[-1]["content"].startswith(t("reindex_same", "fr", added=0, updated=0, removed=0,
+                                                         skipped=0, unchanged=6, passages=0)[:20])
+        cited = [f["value"] for f in asked.messages[0]["embeds"][0]["fields"]]
+        assert "zorglub.txt" in cited[0]
+    finally:
+        bot.send_signal(signal.SIGINT)
+        bot.wait(TIMEOUT)
+        log.close()
