@@ -282,8 +282,7 @@ def write_version(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    replaced = os.readlink(index_dir / CURRENT) if (index_dir / CURRENT).is_symlink() else None
-    _swap_current(index_dir, final)
+    replaced = _swap_current(index_dir, final)
     _remove_old_versions(index_dir, keep={final.name, replaced})
     return final
 
@@ -298,8 +297,15 @@ def _fsync_tree(folder: Path) -> None:
                 os.close(fd)
 
 
-def _swap_current(index_dir: Path, target: Path) -> None:
+def _swap_current(index_dir: Path, target: Path) -> str | None:
+    """Point `current` at `target`; the name of the version it pointed at before, if any."""
     link = index_dir / CURRENT
+    replaced = os.readlink(link) if link.is_symlink() else None
+    if link.is_dir() and not link.is_symlink():
+        # An index copied with its links followed (cp -rL, a backup tool) has a folder here, which
+        # a link cannot replace: move it aside as a version. Readers see no index for a moment.
+        replaced = f"{_VERSION_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-copied-{os.urandom(3).hex()}"
+        os.rename(link, index_dir / replaced)
     tmp_link = index_dir / f".{CURRENT}.{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp_link.unlink()
@@ -309,6 +315,7 @@ def _swap_current(index_dir: Path, target: Path) -> None:
         fd = os.open(index_dir, os.O_RDONLY)
         os.fsync(fd)
         os.close(fd)
+    return replaced
 
 
 def _remove_old_versions(index_dir: Path, keep: set[str | None]) -> None:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from index import BuildOptions, store
+from index import BuildOptions, build_index, store
 from index.engine import Engine
 
 
@@ -56,3 +56,19 @@ def test_disk_full_during_a_rebuild_leaves_the_old_index_and_no_leftovers(built,
     assert sorted(p.name for p in built.iterdir() if not p.name.startswith(".")) == ["current", before.name]
     assert store.load(built, fake_embedder.name).folder == before
     assert "Jensen Huang" in engine.ask("Qui est le PDG de Nvidia ?").text
+
+
+def test_index_copied_with_its_links_followed_can_be_rebuilt(pristine_index, index_dir, docs_copy,
+                                                              fake_embedder):
+    """An index copied by a tool that follows links (cp -rL) has a folder for `current`: it serves, and
+    the next rebuild replaces it instead of failing with IsADirectoryError every time."""
+    import shutil
+
+    shutil.copytree(pristine_index, index_dir, symlinks=False)
+    assert not store.current_path(index_dir).is_symlink()
+    assert "Jensen Huang" in Engine(index_dir, fake_embedder).ask("Qui est le PDG de Nvidia ?").text
+    (docs_copy / "a.txt").write_text("Le Zorglub A1 est une puce imaginaire.\n", encoding="utf-8")
+    assert build_index(docs_copy, index_dir, fake_embedder, BuildOptions()).added == ["a.txt"]
+    assert store.current_path(index_dir).is_symlink()
+    assert store.load(index_dir, fake_embedder.name).manifest.documents == 6
+    assert len(list(index_dir.glob("v-*"))) == 2  # the new version and the copied one it replaced
