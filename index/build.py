@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .documents import Document, Skipped, read_document, scan, tidy_title
+from .documents import Document, Skipped, meta_hash, read_document, scan
 from .embedding import Embedder
 from .errors import DocbotError
 from .lexical import LexicalIndex
@@ -86,7 +86,7 @@ def build_index(
         found = scan(documents_dir)
         summary.skipped.extend(found.skipped)
         keep: list[store.DocumentEntry] = []
-        fresh: list[tuple[Document, int, int]] = []  # document, size, mtime
+        fresh: list[tuple[Document, int, int, str]] = []  # document, size, mtime, metadata hash
         for rel, path in found.files.items():
             try:
                 st = path.stat()
@@ -96,7 +96,8 @@ def build_index(
             old = old_docs.get(rel)
             meta = found.metadata.get(rel, {})
             # Same size and modification time, and same metadata: trust it, as make and git do.
-            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and _meta_same(old, meta):
+            meta_sha = meta_hash(meta)
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and old.meta_sha == meta_sha:
                 keep.append(old)
                 summary.unchanged.append(rel)
                 continue
@@ -105,16 +106,17 @@ def build_index(
                 summary.skipped.append(doc)
                 continue
             if old and old.sha256 == doc.sha256:
-                keep.append(store.DocumentEntry(**{**old.__dict__, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+                keep.append(store.DocumentEntry(**{**old.__dict__, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                                   "meta_sha": meta_sha}))
                 summary.unchanged.append(rel)
                 continue
             (summary.updated if old else summary.added).append(rel)
-            fresh.append((doc, st.st_size, st.st_mtime_ns))
+            fresh.append((doc, st.st_size, st.st_mtime_ns, meta_sha))
         kept = {d.path for d in keep}
         summary.removed = sorted(p for p in old_docs if p not in kept and p not in
-                                 {doc.path for doc, _, _ in fresh})
+                                 {doc.path for doc, *_ in fresh})
         for s in summary.skipped:
-            log.warning("skipped %s: %s", s.path, s.reason)
+            log.info("skipped %s: %s", s.path, s.reason)  # front ends show the summary
 
         if previous and not summary.changed and not _stat_changed(previous[1], keep):
             summary.passages = previous[0].passages
@@ -123,11 +125,6 @@ def build_index(
         _write(index_dir, embedder, options, previous, keep, fresh, summary, progress)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _meta_same(old: store.DocumentEntry, meta: dict) -> bool:
-    title = meta.get("title")
-    return (not title or tidy_title(str(title)) == old.title) and (meta.get("date") or None) == old.date
 
 
 def _stat_changed(before: list[store.DocumentEntry], after: list[store.DocumentEntry]) -> bool:
@@ -169,12 +166,12 @@ def _write(index_dir, embedder, options, previous, keep, fresh, summary, progres
         chunks.append(np.asarray(old_vectors[old.first:old.first + old.count]))
 
     new_passages: list[Passage] = []
-    for i, (doc, size, mtime) in enumerate(fresh):
+    for i, (doc, size, mtime, meta_sha) in enumerate(fresh):
         if progress:
             progress("split", i, len(fresh))
         pieces = split_document(doc, max_tokens=max_tokens, count_tokens=embedder.count_tokens)
         entries.append(store.DocumentEntry(doc.path, doc.title, doc.sha256, size, mtime,
-                                           len(passages) + len(new_passages), len(pieces), doc.date))
+                                           len(passages) + len(new_passages), len(pieces), doc.date, meta_sha))
         new_passages.extend(pieces)
     if new_passages:
         chunks.append(_embed(embedder, [p.indexed_text for p in new_passages], options.batch_size, progress))

@@ -99,7 +99,25 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
                 out.skipped.append(Skipped(rel, f"too large ({size // (1024 * 1024)} MB)"))
                 continue
             out.files[rel] = real
+    _drop_duplicate_links(out, real_root)
     return out
+
+
+def _drop_duplicate_links(out: Scan, real_root: Path) -> None:
+    # A link to another document of the folder would index the same text twice: the file
+    # itself is kept (or the first link, when the file is not in the folder's tree).
+    by_target: dict[Path, list[str]] = {}
+    for rel, real in out.files.items():
+        by_target.setdefault(real, []).append(rel)
+    for real, rels in by_target.items():
+        if len(rels) < 2:
+            continue
+        own = real.relative_to(real_root).as_posix()
+        keep = own if own in rels else rels[0]
+        for rel in rels:
+            if rel != keep:
+                del out.files[rel]
+                out.skipped.append(Skipped(rel, f"same file as {keep}"))
 
 
 def shown_path(rel: str) -> str:
@@ -126,6 +144,11 @@ def _read_metadata(root: Path) -> dict[str, dict]:
         log.warning("ignoring %s: expected an object mapping file names to {title, date}", path)
         return {}
     return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def meta_hash(meta: dict) -> str:
+    """Hash of a document's metadata entry."""
+    return hashlib.sha256(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def file_hash(raw: bytes, meta: dict) -> str:

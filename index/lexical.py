@@ -11,6 +11,8 @@ from .text import Analyzer
 
 log = logging.getLogger(__name__)
 
+_NO_TERM = "\x00"  # the analyser only yields letters and digits
+
 
 class LexicalIndex:
     """BM25 scores of passages for a question's terms."""
@@ -28,9 +30,13 @@ class LexicalIndex:
         """Index passages' texts."""
         import bm25s
 
+        corpus = [analyzer.terms(t) for t in texts]
+        if not any(corpus):
+            # bm25s cannot index a corpus without terms: a term no question can contain stands
+            # in, so scores stay zero (and `size` keeps the real number of passages).
+            corpus = [[_NO_TERM], *corpus[1:]]
         bm25 = bm25s.BM25()
-        # bm25s cannot index an empty corpus; one empty document stands in and never scores.
-        bm25.index([analyzer.terms(t) for t in texts] or [[]], show_progress=False)
+        bm25.index(corpus, show_progress=False)
         return cls(bm25, analyzer, len(texts))
 
     def save(self, folder: Path) -> None:

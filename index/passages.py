@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -56,6 +58,7 @@ class Paragraph:
     line_start: int
     line_end: int
     is_heading: bool = False
+    line_offsets: tuple[int, ...] = (0,)  # where each of its lines starts in `text`
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,9 @@ def paragraphs(text: str) -> list[Paragraph]:
     result = []
     for i, (lines, first, last) in enumerate(out):
         body = " ".join(lines)
-        has_next = i + 1 < len(out)
-        result.append(Paragraph(i + 1, body, first, last, is_heading=has_next and _looks_like_heading(lines, body)))
+        offsets = tuple(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        heading = i + 1 < len(out) and _looks_like_heading(lines, body)
+        result.append(Paragraph(i + 1, body, first, last, is_heading=heading, line_offsets=offsets))
     return result
 
 
@@ -173,6 +177,8 @@ def split_document(
                 previous = units
                 flush()
                 units = _overlap(previous, budget, count) if overlap else []
+                if units and count(" ".join([*(u.text for u in units), sentence.text])) > budget:
+                    units = []  # the shared sentence would push this piece over the budget
             units.append(sentence)
     flush()
     return passages
@@ -192,15 +198,13 @@ def _overlap(units: list[_Unit], budget: int, count: Callable[[str], int]) -> li
 def _sentence_units(para: Paragraph, budget: int, count: Callable[[str], int]) -> Iterator[_Unit]:
     # Sentences of a wrapped paragraph get the lines they sit on; a single sentence longer
     # than the budget is cut between words.
-    lines = para.line_end - para.line_start + 1
-    total = max(1, len(para.text))
     pos = 0
     for sentence in split_sentences(para.text):
         at = para.text.find(sentence, pos)
         at = pos if at < 0 else at
         pos = at + len(sentence)
-        first = para.line_start + (at * lines) // total if lines > 1 else para.line_start
-        last = para.line_start + (max(at, pos - 1) * lines) // total if lines > 1 else para.line_start
+        first = para.line_start + bisect.bisect_right(para.line_offsets, at) - 1
+        last = para.line_start + bisect.bisect_right(para.line_offsets, max(at, pos - 1)) - 1
         for piece in _cut_words(sentence, budget, count):
             yield _Unit(piece, para.number, first, last)
 

@@ -201,9 +201,6 @@ def test_new_date_reindexes_that_document(built, docs_copy, fake_embedder):
     assert {p.date for p in load(built).passages if p.document == MAR_A_LAGO} == {"2025-04"}
 
 
-@pytest.mark.xfail(strict=True, reason="build.py: _meta_same() treats a title missing from metadata.json as "
-                                       "'same', so with the file's size and time unchanged the old title is "
-                                       "kept instead of the one derived from the file")
 def test_removed_title_reindexes_that_document(built, docs_copy, fake_embedder):
     """A title removed from metadata.json gives the document its own title back."""
     edit_metadata(docs_copy, lambda meta: meta[MAR_A_LAGO].pop("title"))
@@ -237,9 +234,6 @@ def test_engine_keeps_answering_from_the_index_it_loaded(built, docs_copy, fake_
     assert TSMC not in [c.passage.document for c in reader.ask(RARE_EARTHS, k=5).citations]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="lexical.py: bm25s cannot index an empty corpus (see test_lexical), so deleting "
-                          "every document leaves the old index in place and `docbot index` fails")
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_deleting_every_document_empties_the_index(built, docs_copy, fake_embedder):
     """When every document is gone, the index is emptied: nothing is cited any more."""

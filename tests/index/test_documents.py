@@ -205,13 +205,17 @@ def test_link_leading_outside_is_skipped(root, tmp_path):
 
 
 def test_link_inside_and_broken_link(root):
-    """A link to a document inside the folder is read; a broken link is reported."""
-    write(root, "a.txt", "Un.")
-    os.symlink("a.txt", root / "alias.txt")
+    """A link to another document of the folder is not indexed twice; a broken link is reported."""
+    write(root, "b.txt", "Un.")
+    os.symlink("b.txt", root / "alias.txt")  # sorts before its target: the file itself is still kept
     os.symlink("nowhere.txt", root / "broken.txt")
+    write(root, "sub/c.txt", "Deux.")
+    os.symlink("sub/c.txt", root / "c-link.txt")
     found = scan(root)
-    assert sorted(found.files) == ["a.txt", "alias.txt"]
-    assert found.skipped == [Skipped("broken.txt", "broken link")]
+    assert sorted(found.files) == ["b.txt", "sub/c.txt"]
+    assert sorted(found.skipped, key=lambda s: s.path) == [
+        Skipped("alias.txt", "same file as b.txt"), Skipped("broken.txt", "broken link"),
+        Skipped("c-link.txt", "same file as sub/c.txt")]
 
 
 def test_too_large_files_are_skipped(root):

@@ -75,10 +75,6 @@ def test_idf(lexical):
     assert lexical.idf("inconnu") > lexical.idf("mar")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="lexical.py: bm25s 0.3 cannot index the [[]] stand-in for a corpus without "
-                          "terms either (ValueError: max() arg is an empty sequence), so `docbot index` on "
-                          "an empty folder, or after every document is deleted, ends in 'unexpected error'")
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("texts", [[], ["Le la les."]], ids=["no passages", "only stop words"])
 def test_corpus_without_terms(analyzer, texts):

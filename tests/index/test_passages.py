@@ -115,9 +115,6 @@ def test_no_passage_exceeds_the_budget(budget, count):
             assert count(p.indexed_text) <= budget, (d.path, p.location)
 
 
-@pytest.mark.xfail(strict=True, reason="passages.py: after a flush, the overlap sentence is prepended to "
-                                       "the first piece of a sentence cut to the full budget, without "
-                                       "re-checking the size (split_document, sentence loop)")
 def test_overlap_does_not_push_a_cut_sentence_over_the_budget():
     """A sentence longer than the budget, after short ones: no passage is over the budget."""
     text = "Un deux trois. Quatre cinq. Le " + " ".join(f"mot{i}" for i in range(28)) + " fin.\n"
@@ -207,10 +204,6 @@ assez courte.
 """
 
 
-@pytest.mark.xfail(strict=True, reason="passages.py: _sentence_units estimates a sentence's lines in "
-                                       "proportion to its character offset, wrong when wrapped lines differ "
-                                       "in length ('Deuxième phrase assez courte.' is cited at line 3, "
-                                       "starts on line 2)")
 def test_wrapped_paragraph_cut_between_sentences_points_at_its_lines():
     """In hard-wrapped prose cut between sentences, each passage still names the lines holding its text."""
     passages = split_document(doc(WRAPPED), max_tokens=17, count_tokens=words)
