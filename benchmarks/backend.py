@@ -23,7 +23,7 @@ from benchmarks.common import questions
 def _raw_encoder(embedder, backend: str):
     from benchmarks.raw import RawOnnx, RawTorch
 
-    if backend == "onnx":
+    if backend.startswith("onnx"):
         session = embedder._parts()[0]  # the session docbot loaded: the same model, the same runtime
         return RawOnnx(session, embedder.export_dir())
     return RawTorch(embedder.model)

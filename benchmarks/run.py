@@ -1,6 +1,7 @@
 """`make bench`: docbot against the raw floor, its builds and cold start, and docbot at 10k and 100k passages.
 
-usage: python benchmarks/run.py [--repeats 5] [--backends onnx,torch] [--scale 10000,100000] [--json FILE]
+usage: python benchmarks/run.py [--repeats 7] [--backends onnx,onnx-int8,torch] [--scale 10000,100000]
+                               [--json FILE]
 
 Everything is measured in this one run, on the shipped documents (copied to a temporary folder)
 and the questions of benchmarks/questions.txt, with docbot's default settings (DOCBOT_* variables
@@ -49,7 +50,8 @@ def bench_backend(work: Path, backend: str, repeats: int, build_repeats: int, co
     cmd, env = docbot_command(), docbot_env(index_dir, documents_dir, backend)
 
     # The first `docbot index`, as on a fresh clone: for ONNX it also exports the model, once.
-    say(f"{backend}: first `docbot index`{' (exports the model to ONNX)' if backend == 'onnx' else ''}")
+    export = " (exports the model to ONNX)" if backend.startswith("onnx") else ""
+    say(f"{backend}: first `docbot index`{export}")
     first, _ = run_timed([*cmd, "index"], env, cwd=work)
 
     # In a process of its own: one backend per process, as docbot runs (torch and ONNX Runtime in
@@ -145,7 +147,7 @@ def table(results: list[dict], scales: list[dict], default: str) -> str:
     for r in results:
         rows.append((f"First `docbot index` — {label(r)}", f"{r['first_index']:.1f} s",
                      "new process, no index yet" + ("; includes the one-time ONNX export"
-                                                    if r["backend"] == "onnx" else ""), "", ""))
+                                                    if r["backend"].startswith("onnx") else ""), "", ""))
     for r in results:
         rows.append((f"Cold start to first answer — {label(r)}", r["cold"].show("s", 1, 2),
                      "new `docbot ask` process, index on disk", "", "≤ 3 s"))
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=7, help="rounds of questions per backend")
     ap.add_argument("--build-repeats", type=int, default=3, help="full builds and rebuilds per backend")
     ap.add_argument("--cold-repeats", type=int, default=5, help="cold starts per backend")
-    ap.add_argument("--backends", default="onnx,torch")
+    ap.add_argument("--backends", default="onnx,onnx-int8,torch")
     ap.add_argument("--scale", default="10000,100000", help="passages of the synthetic corpora ('' for none)")
     ap.add_argument("--json", type=Path, help="also write every measurement to this file")
     a = ap.parse_args(argv)

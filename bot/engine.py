@@ -33,8 +33,9 @@ def onnx_cache_dir(settings: Settings) -> Path:
 
 def make_embedder(settings: Settings) -> Embedder:
     """Make the configured embedding model on the configured backend (loaded on first use)."""
-    if settings.embedding_backend == "onnx":
-        return OnnxEmbedder(settings.embedding_model, cache_dir=onnx_cache_dir(settings))
+    if settings.embedding_backend in ("onnx", "onnx-int8"):
+        return OnnxEmbedder(settings.embedding_model, cache_dir=onnx_cache_dir(settings),
+                            quantize=settings.embedding_backend == "onnx-int8")
     return SentenceTransformerEmbedder(settings.embedding_model, backend=settings.embedding_backend)
 
 

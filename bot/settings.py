@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     documents_dir: Path = Path("documents")
     index_dir: Path = Path(".index")
     embedding_model: str = DEFAULT_MODEL
-    embedding_backend: Literal["torch", "onnx"] = "torch"
+    embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
     language: str = "fr"
     top_k: int = Field(3, ge=1, le=10)
     passage_tokens: int = Field(200, ge=32, le=1024)

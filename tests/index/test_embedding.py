@@ -148,7 +148,7 @@ def test_export_folder_is_keyed_by_the_model_files(tmp_path):
     cache = tmp_path / "models"
     first = OnnxEmbedder(str(model), cache_dir=cache).export_dir()
     assert OnnxEmbedder(str(model), cache_dir=cache).export_dir() == first
-    assert OnnxEmbedder(str(model), cache_dir=cache, quantize=False).export_dir() != first
+    assert OnnxEmbedder(str(model), cache_dir=cache, quantize=True).export_dir() != first
     assert first.parent == cache and first.name.startswith("my-model-")
     (model / "model.safetensors").write_bytes(b"other weights")
     os.utime(model / "model.safetensors", ns=(1, 1))
@@ -159,16 +159,17 @@ def test_the_backends_name_their_vectors_apart():
     """An index built with one backend is not served by the other: their names differ."""
     from index.embedding import SentenceTransformerEmbedder
 
-    assert OnnxEmbedder().name == "bundled:all-MiniLM-L6-v2 (onnx int8)"
-    assert OnnxEmbedder(quantize=False).name == "bundled:all-MiniLM-L6-v2 (onnx)"
+    assert OnnxEmbedder().name == "bundled:all-MiniLM-L6-v2 (onnx)"
+    assert OnnxEmbedder(quantize=True).name == "bundled:all-MiniLM-L6-v2 (onnx int8)"
     assert SentenceTransformerEmbedder().name == "bundled:all-MiniLM-L6-v2"
 
 
-@pytest.mark.parametrize(("backend", "cls"), [
-    ("onnx", "OnnxEmbedder"),
-    ("torch", "SentenceTransformerEmbedder"),
+@pytest.mark.parametrize(("backend", "cls", "quantize"), [
+    ("onnx", "OnnxEmbedder", False),
+    ("onnx-int8", "OnnxEmbedder", True),
+    ("torch", "SentenceTransformerEmbedder", None),
 ])
-def test_make_embedder_follows_the_setting(tmp_path, backend, cls):
+def test_make_embedder_follows_the_setting(tmp_path, backend, cls, quantize):
     """DOCBOT_EMBEDDING_BACKEND picks the embedder; ONNX exports are kept with the index."""
     from bot.engine import make_embedder
     from bot.settings import Settings
@@ -176,5 +177,15 @@ def test_make_embedder_follows_the_setting(tmp_path, backend, cls):
     settings = Settings(index_dir=tmp_path / "idx", embedding_backend=backend, _env_file=None)
     embedder = make_embedder(settings)
     assert type(embedder).__name__ == cls
-    if backend == "onnx":
+    if quantize is not None:
+        assert embedder.quantize is quantize
         assert embedder.cache_dir == tmp_path / "idx" / "models"
+
+
+def test_onnx_is_the_default_backend(monkeypatch):
+    """Without DOCBOT_EMBEDDING_BACKEND, docbot runs the model with ONNX Runtime (float32)."""
+    from bot.settings import Settings
+
+    monkeypatch.delenv("DOCBOT_EMBEDDING_BACKEND", raising=False)
+
+    assert Settings(_env_file=None).embedding_backend == "onnx"
