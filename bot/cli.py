@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
-from index import DocbotError, InvalidQuestionError
+from index import DocbotError, DocumentsDirError, IndexLockedError, InvalidQuestionError, store
 
 from .settings import Settings
 
@@ -102,6 +102,9 @@ def _questions(question: str | None) -> Iterator[str]:
     if question is not None:
         yield question
         return
+    # A stray byte that isn't UTF-8 must not end the whole stream: it becomes U+FFFD.
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")
     interactive = sys.stdin.isatty()
     while True:
         if interactive:
@@ -219,10 +222,17 @@ def run() -> None:
     settings = load_settings()
     _setup_logging(settings)
     engine = make_engine(settings)
-    summary = build_index(settings.documents_dir, settings.index_dir, engine.embedder, build_options(settings),
-                          progress=_progress(), lock_wait=30.0)
-    if summary.written:
-        typer.echo(f"Index updated: {summary.line()}", err=True)
+    try:
+        summary = build_index(settings.documents_dir, settings.index_dir, engine.embedder,
+                              build_options(settings), progress=_progress(), lock_wait=30.0)
+        if summary.written:
+            typer.echo(f"Index updated: {summary.line()}", err=True)
+    except (DocumentsDirError, IndexLockedError) as exc:
+        # An index that exists still serves: a supervisor restarting us must not crash-loop
+        # because the documents folder is unmounted or another build holds the lock.
+        if not store.current_path(settings.index_dir).exists():
+            raise
+        typer.echo(f"docbot: not updating the index ({exc}); serving the existing one", err=True)
     if settings.discord_token is None:
         typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
                    "(see README). Starting a terminal chat instead; end with Ctrl-D.", err=True)

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index import Answer, BuildSummary, DocbotError
+from index import Answer, BuildSummary, BusyError, DocbotError
 from index.engine import Engine
 
 from .engine import build_options
@@ -59,6 +59,7 @@ class DocBot(commands.Bot):
         self.questions = questions if questions is not None else QuestionLog(settings.db_path)
         # A global cap on retrievals running at once: more questions wait their turn.
         self.retrievals = asyncio.Semaphore(settings.max_concurrent)
+        self.waiting = 0  # questions waiting for or holding a retrieval slot
 
     async def setup_hook(self) -> None:
         """Load the cogs, sync the slash commands, and load the index off the event loop."""
@@ -112,9 +113,16 @@ class DocBot(commands.Bot):
 
     async def ask(self, question: str, k: int | None = None) -> tuple[Answer, float]:
         """Answer off the event loop once a retrieval slot is free; (answer, latency in ms)."""
+        if self.waiting >= self.settings.max_queued:
+            # A flood is refused rather than queued without bound: each waiter holds memory.
+            raise BusyError(f"{self.waiting} questions are already waiting")
         start = time.perf_counter()
-        async with self.retrievals:
-            answer = await asyncio.to_thread(self.engine.ask, question, k)
+        self.waiting += 1
+        try:
+            async with self.retrievals:
+                answer = await asyncio.to_thread(self.engine.ask, question, k)
+        finally:
+            self.waiting -= 1
         return answer, (time.perf_counter() - start) * 1000
 
     async def rebuild(self) -> BuildSummary:

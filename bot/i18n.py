@@ -74,6 +74,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A rebuild of the index is already running; try again when it has finished.",
         "fr": "Une reconstruction de l'index est déjà en cours ; réessayez quand elle sera finie.",
     },
+    "busy": {
+        "en": "Too many questions at once: please ask again in a moment.",
+        "fr": "Trop de questions à la fois : reposez la vôtre dans un instant.",
+    },
     "cooldown": {
         "en": "Slow down: you can ask again in {seconds} s.",
         "fr": "Doucement : vous pourrez reposer une question dans {seconds} s.",

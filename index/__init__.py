@@ -8,6 +8,7 @@ from .build import BuildOptions, BuildSummary, build_index
 from .documents import Document, Skipped
 from .embedding import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
 from .errors import (
+    BusyError,
     DocbotError,
     DocumentsDirError,
     EmbeddingModelError,
@@ -22,7 +23,7 @@ from .search import Hit, SearchConfig, Searcher, SearchResult
 from .store import LoadedIndex, load
 
 __all__ = [
-    "DEFAULT_MODEL", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError", "Document",
+    "DEFAULT_MODEL", "Answer", "BusyError", "BuildOptions", "BuildSummary", "Citation", "DocbotError", "Document",
     "DocumentsDirError", "Embedder", "EmbeddingModelError", "Hit", "IndexCorruptError", "IndexIncompatibleError",
     "IndexLockedError", "IndexMissingError", "InvalidQuestionError", "LoadedIndex", "Passage", "SearchConfig",
     "SearchResult", "Searcher", "SentenceTransformerEmbedder", "Skipped", "assemble", "build_index", "load",

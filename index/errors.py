@@ -31,3 +31,7 @@ class EmbeddingModelError(DocbotError):
 
 class InvalidQuestionError(DocbotError):
     """The question is empty, blank or too long."""
+
+
+class BusyError(DocbotError):
+    """Too many questions are already waiting for an answer."""

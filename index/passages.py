@@ -213,13 +213,17 @@ def _cut_words(sentence: str, budget: int, count: Callable[[str], int]) -> Itera
     if count(sentence) <= budget:
         yield sentence
         return
-    words = sentence.split()
+    # Words are counted one by one (tokenizers split on spaces first, so the counts add up):
+    # recounting the growing piece would be quadratic in a long run-on "sentence".
     piece: list[str] = []
-    for word in words:
-        if piece and count(" ".join([*piece, word])) > budget:
+    size = 0
+    for word in sentence.split():
+        n = count(word)
+        if piece and size + n > budget:
             yield " ".join(piece)
-            piece = []
+            piece, size = [], 0
         piece.append(word)
+        size += n
     if piece:
         yield " ".join(piece)
 

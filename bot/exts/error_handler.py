@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from index import (
+    BusyError,
     DocbotError,
     DocumentsDirError,
     EmbeddingModelError,
@@ -48,6 +49,8 @@ def user_message(error: BaseException, lang: str) -> str:
 def _docbot_message(error: DocbotError, lang: str) -> str:
     if isinstance(error, IndexLockedError):
         return t("reindex_running", lang)
+    if isinstance(error, BusyError):
+        return t("busy", lang)
     if isinstance(error, InvalidQuestionError):
         return t("invalid_question", lang, detail=str(error))
     # The rest needs the operator: the details go to the log, the user gets what they can do.

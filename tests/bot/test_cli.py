@@ -316,6 +316,21 @@ def test_run_without_token_builds_and_chats(docbot):
     assert "[1] " in r.out
 
 
+def test_run_serves_the_existing_index_when_the_documents_are_gone(docbot, indexed, tmp_path, monkeypatch):
+    """`docbot run` with the documents folder unmounted still answers from the index it has."""
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(tmp_path / "unmounted"))
+    r = docbot("run", input=f"{QUESTIONS[1]}\n")
+    assert r.code == 0, r.err
+    assert any("serving the existing one" in line for line in r.err_lines)
+    assert "[1] " in r.out
+
+
+def test_run_without_documents_or_index_fails_in_one_line(docbot, tmp_path, monkeypatch):
+    """With neither documents nor an index, `docbot run` says so in one line and exits 1."""
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(tmp_path / "unmounted"))
+    assert_one_line_error(docbot("run", input=""), 1, "documents folder not found")
+
+
 # The real process
 
 DRIVER = """

@@ -120,8 +120,6 @@ def test_docbot_ask_stream_answers_every_line_even_after_bad_ones(built, docbot)
     assert "Jensen Huang" in out[0]["answer"] and out[-1] == out[0]
 
 
-@pytest.mark.xfail(strict=True, reason="bot/cli.py reads stdin with the locale's strict decoding: one "
-                   "invalid byte ends the stream with 'unexpected error' (reported to cli.py's owner)")
 def test_docbot_ask_stream_survives_invalid_utf8(built, docbot, monkeypatch):
     """A line that is not UTF-8 on stdin (a strict UTF-8 locale): answered or refused, the rest goes on."""
     import subprocess

@@ -167,6 +167,26 @@ async def test_concurrent_retrievals_are_capped_and_queued(make_bot, fake_engine
     assert all(len(sent(i.followup.send)) == 1 and sent(i.followup.send)[0]["embeds"] for i in interactions)
 
 
+async def test_a_flood_beyond_the_queue_is_refused_politely(make_bot, fake_engine, monkeypatch):
+    """DOCBOT_MAX_QUEUED=3: with 3 questions waiting, the next asker gets a short private "busy" message."""
+    bot = await make_bot(cooldown_seconds=0, max_concurrent=1, max_queued=3)
+    release = threading.Event()
+    real_ask = fake_engine.ask
+    monkeypatch.setattr(fake_engine, "ask", lambda question, k=None: (release.wait(5), real_ask(question, k))[1])
+    waiting = [MockInteraction(bot) for _ in range(3)]
+    tasks = [asyncio.create_task(invoke(bot, "ask", i, question=QUESTION)) for i in waiting]
+    while bot.waiting < 3:
+        await asyncio.sleep(0.01)
+    late = MockInteraction(bot, locale=discord.Locale.french)
+    await invoke(bot, "ask", late, question=QUESTION)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert all(sent(i.followup.send)[0]["embeds"] for i in waiting)
+    refusal = sent(late.followup.send) or sent(late.response.send_message)
+    assert refusal[0]["ephemeral"] is True and "Trop de questions" in refusal[0]["content"]
+    assert bot.waiting == 0
+
+
 # Mentions and DMs
 
 
