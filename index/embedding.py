@@ -153,8 +153,9 @@ class OnnxEmbedder:
     the model's files, and checked against the PyTorch model there and then. Loading an existing
     export and embedding need only onnxruntime and tokenizers, so a process that answers
     questions starts in a fraction of a second. Float32 gives the PyTorch model's vectors (to
-    rounding); int8 is faster again, its vectors within cosine 0.98 of them but not equal, so an
-    index is built and queried with one variant: `name` says which.
+    rounding). Int8 answers a question faster (builds only on CPUs with fast int8 arithmetic);
+    its vectors are within cosine 0.98 of them but not equal, so an index is built and queried
+    with one variant: `name` says which.
     """
 
     def __init__(self, name: str = DEFAULT_MODEL, cache_dir: Path | str | None = None, quantize: bool = False,
