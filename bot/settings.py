@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     db_path: Path = Path(".index/docbot.sqlite3")  # follows index_dir unless set: see _db_under_index
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
-    max_queued: int = Field(100, ge=1)
+    max_queued: int = Field(1000, ge=1)
     log_level: str = "INFO"
 
     @field_validator("language")

@@ -6,14 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from .lexical import LexicalIndex
-from .passages import Passage
+from .passages import Passage, SentenceCache
 from .search import SearchConfig, SearchResult
-from .text import count_words, split_sentences
-
-
-def passage_sentences(text: str) -> list[str]:
-    """The sentences of a passage (each line, a heading or a list item, splits on its own)."""
-    return [s for line in text.split("\n") for s in split_sentences(line)] or [text]
+from .text import count_words
 
 MAX_ANSWER_SENTENCES = 2
 MAX_ANSWER_CHARS = 600
@@ -61,15 +56,17 @@ def _fragment(sentence: str) -> bool:
     return count_words(sentence) < MIN_SENTENCE_WORDS or not sentence.rstrip().endswith(tuple(".!?…»\"”)"))
 
 
-def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, k: int = 3) -> Answer:
+def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, k: int = 3,
+             sentences: SentenceCache | None = None) -> Answer:
     """Turn a search result into an answer citing its top `k` passages.
 
     Each sentence of the cited passages is scored by the share of the question's terms it holds
     (weighted by rarity), a little less for lower-ranked passages and for fragments (very short
     or unpunctuated lines: headings, captions). The best sentence answers; a second one joins it when it adds
-    question terms the first lacks.
+    question terms the first lacks. `sentences` (the searcher's) saves re-analysing passages
+    that were cited before.
     """
-    analyzer = lexical.analyzer
+    sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     weights = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
     total = sum(weights.values()) or 1.0
 
@@ -77,8 +74,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, 
     scored: list[tuple[float, int, str, frozenset[str]]] = []  # (score, citation n, sentence, its terms)
     for n, hit in enumerate(result.hits[:k], start=1):
         best, best_score = "", -1.0
-        for sentence in passage_sentences(hit.passage.text):
-            terms = frozenset(analyzer.terms(sentence)) & weights.keys()
+        for sentence, all_terms in sentences.get(hit.position, hit.passage.text):
+            terms = all_terms & weights.keys()
             score = sum(weights[t] for t in terms) / total
             if _fragment(sentence):
                 score *= FRAGMENT_FACTOR

@@ -83,7 +83,7 @@ class Engine:
         k = k or self.top_k
         searcher = self.searcher  # one index for the whole question, even if a swap happens meanwhile
         result = searcher.search(q, limit=k + self.more)
-        return assemble(result, searcher.index.lexical, self.config, k=k)
+        return assemble(result, searcher.index.lexical, self.config, k=k, sentences=searcher.sentences)
 
     def rebuild(self, documents_dir: Path, options: BuildOptions, *, progress: Progress | None = None,
                 lock_wait: float = 0.0) -> BuildSummary:

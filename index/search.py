@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
-from .passages import Passage
+from .passages import Passage, SentenceCache
 from .store import LoadedIndex
 
 # The dense baseline of a question is its median similarity over a fixed sample of passages:
@@ -73,6 +73,7 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.config = config
+        self.sentences = SentenceCache(index.analyzer)  # for answer assembly; lives with this index
         n = len(index.passages)
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n, size=BASELINE_SAMPLE, replace=False)) if n > BASELINE_SAMPLE else np.arange(n)
