@@ -27,6 +27,7 @@ run: install
 	$(BIN)/docbot run
 
 test: install
+	$(BIN)/ruff check bot index tests benchmarks
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q tests
 
 test-fast: install

@@ -76,14 +76,15 @@ def main() -> None:
     a = ap.parse_args()
     embedder = SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory() as tmp:
-        build_index(ROOT / "documents", Path(tmp), embedder, BuildOptions(passage_tokens=a.tokens, term_prefix=a.prefix))
+        options = BuildOptions(passage_tokens=a.tokens, term_prefix=a.prefix)
+        build_index(ROOT / "documents", Path(tmp), embedder, options)
         idx = load(Path(tmp))
     print(f"{len(idx.passages)} passages at {a.tokens} tokens, terms cut at {a.prefix}")
     files = {f: [json.loads(x) for x in open(f, encoding="utf-8") if x.strip()] for f in a.questions}
     allq = [r["question"] for rows in files.values() for r in rows]
     vecs = embedder.embed(allq)
     cache = {q: (v, idx.analyzer.terms(q), idx.analyzer.is_english(q) and idx.analyzer.language != "en")
-             for q, v in zip(allq, vecs)}
+             for q, v in zip(allq, vecs, strict=True)}
     base = SearchConfig(lexical_weight=a.weight)
     if not a.grid:
         for f, rows in files.items():

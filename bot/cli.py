@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -160,9 +160,9 @@ def _terminal_chat(settings: Settings, engine) -> int:
 
 @app.command()
 def ask(
-    question: Annotated[Optional[str], typer.Argument(help="The question; without it, one per line on stdin.")] = None,  # noqa: UP007
+    question: Annotated[str | None, typer.Argument(help="The question; without it, one per line on stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
-    top_k: Annotated[Optional[int], typer.Option("--top-k", "-k", min=1, max=10, help="Passages to cite.")] = None,  # noqa: UP007
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=10, help="Passages to cite.")] = None,
 ) -> None:
     """Answer a question from the indexed documents."""
     from index.engine import validate_question

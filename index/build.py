@@ -187,7 +187,8 @@ def _write(index_dir, embedder, options, previous, keep, fresh, summary, progres
     vectors = store.make_faiss_index(embeddings, options.approximate_above)
     manifest = store.Manifest(
         model=embedder.name, dimension=int(embeddings.shape[1]), language=options.language,
-        passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries), passages=len(passages),
+        passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries),
+        passages=len(passages),
         faiss_index=type(vectors).__name__,
     )
     store.write_version(index_dir, manifest, entries, passages, embeddings, vectors, lexical)

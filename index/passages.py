@@ -257,7 +257,7 @@ def _make_passage(doc: Document, heading: str, units: list[_Unit]) -> Passage:
     if units[0].is_heading:
         heading = ""  # the heading is in the text itself
     text = units[0].text
-    for prev, unit in zip(units, units[1:]):
+    for prev, unit in zip(units, units[1:], strict=False):
         # Sentences of one paragraph are joined by a space, paragraphs by a line break.
         text += (" " if unit.paragraph == prev.paragraph else "\n") + unit.text
     return Passage(
