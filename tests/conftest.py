@@ -76,12 +76,23 @@ def docs_copy(tmp_path) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session")
+def _fake_index_once(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fake-index") / "index"
+
+
 @pytest.fixture
-def fake_engine(tmp_path, fake_embedder):
-    """An Engine over the shipped documents, indexed with the fake embedder."""
+def fake_engine(tmp_path, fake_embedder, _fake_index_once):
+    """An Engine over the shipped documents, indexed with the fake embedder in this test's own index dir.
+
+    The index is built once per session and copied for each test: the copy takes milliseconds
+    where a build takes a few hundred, and most tests need an index.
+    """
     from index import BuildOptions, build_index
     from index.engine import Engine
 
+    if not _fake_index_once.exists():
+        build_index(DOCUMENTS, _fake_index_once, fake_embedder, BuildOptions())
     index_dir = tmp_path / "index"
-    build_index(DOCUMENTS, index_dir, fake_embedder, BuildOptions())
+    shutil.copytree(_fake_index_once, index_dir, symlinks=True)  # `current` is a relative symlink
     return Engine(index_dir, fake_embedder)
