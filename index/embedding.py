@@ -113,7 +113,8 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model's tokenizer makes of `text`."""
-        return len(self.model.tokenizer.tokenize(text))
+        # verbose=False: a passage longer than the model reads is what is being measured, not an error.
+        return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
