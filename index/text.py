@@ -81,6 +81,11 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _raw_words(text: str) -> list[str]:
+    # Apostrophes split words: "l'IA", "d'exportation", "qu'il".
+    return _WORD.findall(clean(text).replace("'", " "))
+
+
 class Analyzer:
     """Turns text into lexical terms: words split on apostrophes, stop words dropped, stemmed, folded.
 
@@ -111,17 +116,12 @@ class Analyzer:
 
     def is_english(self, text: str) -> bool:
         """Whether a text reads as English rather than the configured language (by its function words)."""
-        words = [fold(w) for w in _WORD.findall(clean(text).replace("'", " "))]
+        words = [fold(w) for w in _raw_words(text)]
         return sum(w in self._english for w in words) > sum(w in self._native for w in words)
 
     def words(self, text: str) -> list[str]:
         """Content words of a text, folded, in order (no stemming)."""
-        out = []
-        for raw in _WORD.findall(clean(text).replace("'", " ")):
-            w = fold(raw)
-            if w not in self.stopwords and (len(w) > 1 or w.isdigit()):
-                out.append(w)
-        return out
+        return [fold(w) for w in self._accented_words(text)]
 
     def terms(self, text: str) -> list[str]:
         """Lexical terms of a text: content words, stemmed then folded."""
@@ -131,7 +131,7 @@ class Analyzer:
         # Snowball's French stemmer expects accents, so stem the accented lower-case form
         # and fold afterwards; the stop-word test uses the folded form.
         out = []
-        for raw in _WORD.findall(clean(text).replace("'", " ")):
+        for raw in _raw_words(text):
             low = raw.lower()
             f = fold(low)
             if f not in self.stopwords and (len(f) > 1 or f.isdigit()):
