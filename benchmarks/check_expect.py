@@ -10,6 +10,7 @@ here can be found in the bot's citations only if its extractor reads the file as
 Prints each phrase found in no document (and each question none of whose phrases is found), then a
 summary line; exits 1 if any phrase is missing. --where also lists the files that hold each phrase.
 """
+
 import argparse
 import json
 import re
