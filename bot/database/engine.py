@@ -26,8 +26,10 @@ def database_url(target: str | Path | URL) -> URL:
     try:
         return make_url(target)
     except ArgumentError:
-        raise DatabaseURLError(f"{target!r} is not a database URL (e.g. sqlite:////var/lib/docbot/docbot.sqlite3 or "
-                               "postgresql+psycopg://user:password@host/docbot)") from None
+        # Not echoed: a mistyped URL may still hold a password.
+        raise DatabaseURLError("DOCBOT_DATABASE_URL is not a database URL; e.g. "
+                               "sqlite:////var/lib/docbot/docbot.sqlite3 or postgresql+psycopg://user:password@host/docbot"
+                               ) from None
 
 
 def sqlite_file(url: URL) -> Path | None:

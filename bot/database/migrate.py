@@ -23,7 +23,7 @@ from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from alembic.runtime.migration import MigrationContext  # noqa: E402
 from alembic.script import ScriptDirectory  # noqa: E402
-from alembic.script.revision import RevisionError  # noqa: E402
+from alembic.util import CommandError  # noqa: E402
 
 from .errors import SchemaError  # noqa: E402
 
@@ -90,7 +90,7 @@ def legacy(conn: sa.Connection, shown: str) -> str | None:
 def _known(revision: str) -> bool:
     try:
         return scripts().get_revision(revision) is not None
-    except RevisionError:
+    except CommandError:  # Alembic's word for a revision it cannot find
         return False
 
 
