@@ -1,5 +1,4 @@
-"""The bot's database: migrations from nothing and from the question logs of docbot before them, read-only
-opening, the URL setting, and the durability and concurrency the bot relies on."""
+"""The bot's database: migrations (from nothing and from older logs), read-only, the URL, durability."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import json
 import logging
 import shutil
 import sqlite3
+import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +32,7 @@ from bot.database.engine import create
 from bot.settings import Settings
 
 HEAD = migrate.head()
+REPO = Path(__file__).resolve().parents[2]
 
 # docbot's question log before migrations, as bot/questionlog.py created it (user_version 1), and as the
 # question path's branch extended it (user_version 2: a JSON payload with each question).
@@ -154,8 +155,7 @@ def test_a_table_change_without_a_revision_is_caught(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("version", [1, 2], ids=["user_version-1", "user_version-2-payload"])
 def test_question_log_from_before_migrations_keeps_its_questions_and_votes(tmp_path, version):
-    """A question log of docbot before migrations is recognised, upgraded, and its questions, votes and
-    payloads are all there; the next question gets the next id."""
+    """A log of docbot before migrations is upgraded: questions, votes and payloads kept; ids go on."""
     path = tmp_path / "docbot.sqlite3"
     ids = make_todays_log(path, version)
 
@@ -276,8 +276,7 @@ def test_read_only_never_creates_a_database(tmp_path):
 
 
 def test_read_only_does_not_migrate_an_older_log_and_says_so(tmp_path, monkeypatch, capsys):
-    """Read-only on a question log of docbot before migrations: nothing changes, and `docbot stats` says in one
-    line that the database is older and how to upgrade it."""
+    """Read-only on an older log: the file is untouched, and `docbot stats` says in one line how to upgrade."""
     path = tmp_path / "docbot.sqlite3"
     make_todays_log(path, 1)
     before = digest(path)
@@ -323,8 +322,7 @@ def test_read_only_refuses_to_write(database_url):
      "postgresql+psycopg://docbot@db/docbot", "DOCBOT_DB_PATH is ignored: DOCBOT_DATABASE_URL is set"),
 ], ids=["default", "blank", "url", "db-path-alias", "url-wins"])
 def test_database_url_setting(monkeypatch, tmp_path, caplog, env, expected, warning):
-    """DOCBOT_DATABASE_URL, by default a SQLite file in DOCBOT_INDEX_DIR; DOCBOT_DB_PATH still works, with a
-    warning that says what to set instead."""
+    """DOCBOT_DATABASE_URL defaults to a file in DOCBOT_INDEX_DIR; DOCBOT_DB_PATH works, with a warning."""
     monkeypatch.delenv("DOCBOT_DATABASE_URL")
     monkeypatch.setenv("DOCBOT_INDEX_DIR", str(tmp_path / "index"))
     for name, value in env.items():
@@ -380,8 +378,7 @@ def test_an_unusable_url_is_one_line(monkeypatch, capsys, url, words):
 # Durability and concurrency
 
 def test_closing_folds_the_wal_into_the_file(tmp_path):
-    """After close, the .sqlite3 file alone holds every question (an operator may copy just that file), even
-    while another process keeps the database open."""
+    """After close, a copy of the .sqlite3 file alone has every question, even with another process on it."""
     path = tmp_path / "docbot.sqlite3"
     with QuestionLog(path) as qlog:
         other = sqlite3.connect(path)  # another process on the same file (say, a `docbot stats` running)
@@ -399,8 +396,7 @@ def test_closing_folds_the_wal_into_the_file(tmp_path):
 
 
 def test_two_bots_writing_one_file_queue_rather_than_fail(tmp_path):
-    """Two logs on one SQLite file (as two bots would have), each written from four threads at once, reading
-    then writing (a vote checks its question first): every write waits its turn, none fails."""
+    """Two logs on one file (two bots), four threads each, reads then writes: writes wait their turn, none fails."""
     path = tmp_path / "docbot.sqlite3"
     logs = [QuestionLog(path), QuestionLog(path)]
     start = threading.Barrier(8)
@@ -419,6 +415,21 @@ def test_two_bots_writing_one_file_queue_rather_than_fail(tmp_path):
     finally:
         for qlog in logs:
             qlog.close()
+
+
+def test_bots_starting_together_on_a_new_file_all_get_it(tmp_path):
+    """Four processes open one new SQLite file at once: one creates the tables, all four log their question."""
+    path = tmp_path / "docbot.sqlite3"
+    code = ("import sys; from pathlib import Path; from bot.database import QuestionLog\n"
+            "with QuestionLog(Path(sys.argv[1])) as q:\n"
+            "    q.record('from ' + sys.argv[2], outcome='answered', latency_ms=1, source='slash')\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(i)], cwd=REPO, stderr=subprocess.PIPE,
+                              text=True) for i in range(4)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with QuestionLog(path, readonly=True) as qlog:
+        assert sorted(s.question for s in qlog.most_asked()) == [f"from {i}" for i in range(4)]
 
 
 async def test_safe_from_asyncio_to_thread(tmp_path):
@@ -442,8 +453,7 @@ def test_no_log_noise_when_the_database_is_up_to_date(tmp_path, caplog):
 
 
 def test_stats_before_anything_was_logged_says_so(database_url, monkeypatch, capsys):
-    """`docbot stats` before the bot ever ran (no file, or a server database without tables): "No questions
-    logged yet", and nothing is created."""
+    """`docbot stats` before any start (no file, or no tables): "No questions logged yet", nothing created."""
     monkeypatch.setenv("DOCBOT_DATABASE_URL", database_url)
     monkeypatch.setattr(sys, "argv", ["docbot", "stats"])
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
