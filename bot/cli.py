@@ -151,10 +151,10 @@ def answer_stream(engine, questions: Iterator[str], as_json: bool, qlog=None) ->
 
 
 def _terminal_chat(settings: Settings, engine) -> int:
-    from .questionlog import QuestionLog
+    from .database import QuestionLog
 
     engine.searcher  # noqa: B018 - load (and check) the index before reading questions
-    with QuestionLog(settings.db_path) as qlog:
+    with QuestionLog(settings.database_url.get_secret_value()) as qlog:
         return answer_stream(engine, _questions(None), as_json=False, qlog=qlog)
 
 
@@ -247,13 +247,17 @@ def stats(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Questions per list.")] = 10,
 ) -> None:
     """Print the most asked questions and the ones the documents could not answer."""
-    from .questionlog import QuestionLog, report
+    from .database import QuestionLog, SchemaError, report
 
     settings = load_settings()
-    if not settings.db_path.exists():
-        typer.echo(f"No questions logged yet ({settings.db_path} does not exist).")
+    try:
+        qlog = QuestionLog(settings.database_url.get_secret_value(), readonly=True)
+    except SchemaError as exc:
+        if exc.reason != "empty":
+            raise
+        typer.echo(f"No questions logged yet ({exc}).")
         return
-    with QuestionLog(settings.db_path, readonly=True) as qlog:
+    with qlog:
         typer.echo(report(qlog, limit))
 
 

@@ -15,9 +15,9 @@ from discord.ext import commands
 from index import Answer, BuildSummary, BusyError, DocbotError
 from index.engine import Engine
 
+from .database import QuestionLog
 from .engine import build_options
 from .i18n import LANGUAGES, MESSAGES
-from .questionlog import QuestionLog
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ class DocBot(commands.Bot):
                          help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.engine = engine
-        self.questions = questions if questions is not None else QuestionLog(settings.db_path)
+        if questions is None:
+            questions = QuestionLog(settings.database_url.get_secret_value())
+        self.questions = questions
         # A global cap on retrievals running at once: more questions wait their turn.
         self.retrievals = asyncio.Semaphore(settings.max_concurrent)
         self.waiting = 0  # questions waiting for or holding a retrieval slot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.embedding import DEFAULT_MODEL
 from index.text import LANGUAGES
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -33,7 +36,10 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     guild_id: int | None = None
-    db_path: Path = Path(".index/docbot.sqlite3")  # follows index_dir unless set: see _db_under_index
+    # SQLite in index_dir unless set (see _database_default); a server database by URL, e.g.
+    # postgresql+psycopg://user:password@host/docbot: secret, as the URL may hold a password.
+    database_url: SecretStr = SecretStr("")
+    db_path: Path | None = None  # deprecated: DOCBOT_DB_PATH=<file> means DOCBOT_DATABASE_URL=sqlite:///<file>
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
     max_queued: int = Field(1000, ge=1)
@@ -51,13 +57,19 @@ class Settings(BaseSettings):
         return v
 
     @model_validator(mode="after")
-    def _db_under_index(self) -> Settings:
-        # The question log lives with the index by default, wherever DOCBOT_INDEX_DIR points.
-        if "db_path" not in self.model_fields_set:
-            self.db_path = self.index_dir / "docbot.sqlite3"
+    def _database_default(self) -> Settings:
+        # The bot's database lives with the index by default, wherever DOCBOT_INDEX_DIR points.
+        url = self.database_url.get_secret_value().strip()
+        if self.db_path is not None:
+            if url:
+                log.warning("DOCBOT_DB_PATH is ignored: DOCBOT_DATABASE_URL is set")
+            else:
+                url = f"sqlite:///{self.db_path}"
+                log.warning("DOCBOT_DB_PATH is deprecated: set DOCBOT_DATABASE_URL=%s instead", url)
+        self.database_url = SecretStr(url or f"sqlite:///{self.index_dir / 'docbot.sqlite3'}")
         return self
 
-    @field_validator("guild_id", "discord_token", mode="before")
+    @field_validator("guild_id", "discord_token", "db_path", mode="before")
     @classmethod
     def _blank_is_none(cls, v):
         return None if isinstance(v, str) and not v.strip() else v

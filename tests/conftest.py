@@ -59,7 +59,8 @@ def fake_embedder() -> FakeEmbedder:
 def _isolated_state(tmp_path, monkeypatch):
     """Every test gets its own index, database and documents paths, through the env vars users set."""
     monkeypatch.setenv("DOCBOT_INDEX_DIR", str(tmp_path / "index"))
-    monkeypatch.setenv("DOCBOT_DB_PATH", str(tmp_path / "docbot.sqlite3"))
+    monkeypatch.setenv("DOCBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'docbot.sqlite3'}")
+    monkeypatch.delenv("DOCBOT_DB_PATH", raising=False)
     monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(DOCUMENTS))
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.delenv("DOCBOT_GUILD_ID", raising=False)

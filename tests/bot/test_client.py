@@ -28,15 +28,6 @@ def new_bot(fake_engine):
         b.questions.close()
 
 
-def test_question_log_lives_with_the_index_by_default(monkeypatch, tmp_path):
-    """Without DOCBOT_DB_PATH the question log goes into DOCBOT_INDEX_DIR; with it, where it says."""
-    monkeypatch.delenv("DOCBOT_DB_PATH")
-    monkeypatch.setenv("DOCBOT_INDEX_DIR", str(tmp_path / "elsewhere"))
-    assert Settings().db_path == tmp_path / "elsewhere" / "docbot.sqlite3"
-    monkeypatch.setenv("DOCBOT_DB_PATH", str(tmp_path / "q.db"))
-    assert Settings().db_path == tmp_path / "q.db"
-
-
 def test_bot_never_pings_and_needs_no_privileged_intent(new_bot):
     """AllowedMentions.none() on the client; default intents only (no message content, members, presences)."""
     bot = new_bot()

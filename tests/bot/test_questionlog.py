@@ -14,14 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.questionlog import QuestionLog, normalize, report
+from bot.database import QuestionLog, normalize, report
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def qlog(tmp_path):
-    with QuestionLog(tmp_path / "q.sqlite3") as q:
+def qlog(database_url):
+    with QuestionLog(database_url) as q:
         yield q
 
 
@@ -36,12 +36,14 @@ def test_normalize_groups_the_same_question(a, b):
 
 
 def test_record_and_get(qlog):
-    """A recorded question comes back by id with its outcome."""
-    qid = qlog.record("Qui ?", outcome="answered", latency_ms=12.5, source="slash", guild_id=1,
-                      top_document="a.txt")
+    """A recorded question comes back by id with its outcome, and its payload when it has one."""
+    payload = {"passages": [{"document": "a.txt", "excerpt": "Jensen Huang, PDG…"}], "page": 1}
+    qid = qlog.record("Qui ?", outcome="answered", latency_ms=12.5, source="slash", guild_id=1 << 62,
+                      top_document="a.txt", payload=payload)
     got = qlog.get(qid)
-    assert (got.id, got.question, got.outcome) == (qid, "Qui ?", "answered")
+    assert (got.id, got.question, got.outcome, got.payload) == (qid, "Qui ?", "answered", payload)
     assert qlog.get(qid + 1) is None
+    assert qlog.get(qlog.record("Quoi ?", outcome="not_covered", latency_ms=1, source="dm")).payload is None
 
 
 def test_votes_one_per_person_and_unknown_question(qlog):
@@ -87,9 +89,9 @@ def test_report_names_what_the_documents_are_missing(qlog):
     assert "Où a dîné Huang ?  [0 👍 / 1 👎]" in disliked
 
 
-def test_database_is_in_wal_mode(qlog):
+def test_database_is_in_wal_mode(tmp_path):
     """WAL: readers (docbot stats) never block the bot's writes."""
-    with sqlite3.connect(qlog.path) as db:
+    with QuestionLog(tmp_path / "q.sqlite3") as qlog, sqlite3.connect(qlog.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -98,8 +100,9 @@ def test_kill_9_loses_nothing_recorded(tmp_path):
     db = tmp_path / "q.sqlite3"
     code = textwrap.dedent(f"""
         import sys, time
-        from bot.questionlog import QuestionLog
-        q = QuestionLog({str(db)!r})
+        from pathlib import Path
+        from bot.database import QuestionLog
+        q = QuestionLog(Path({str(db)!r}))
         for i in range(20):
             qid = q.record(f"question {{i}}", outcome="answered", latency_ms=1.0, source="slash")
             q.vote(qid, 1, 1)
@@ -120,12 +123,11 @@ def test_kill_9_loses_nothing_recorded(tmp_path):
 
 
 def test_docbot_stats_command(tmp_path, monkeypatch):
-    """`docbot stats` reads DOCBOT_DB_PATH: a hint when there is nothing yet, then the report."""
+    """`docbot stats` reads DOCBOT_DATABASE_URL: a hint when there is nothing yet, then the report."""
     runner = CliRunner()
     result = runner.invoke(app, ["stats"])
     assert result.exit_code == 0 and "No questions logged yet" in result.output
-    db = Path(os.environ["DOCBOT_DB_PATH"])
-    with QuestionLog(db) as q:
+    with QuestionLog(os.environ["DOCBOT_DATABASE_URL"]) as q:
         q.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
     result = runner.invoke(app, ["stats", "-n", "5"])
     assert result.exit_code == 0, result.output

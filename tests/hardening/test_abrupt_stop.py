@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from bot.questionlog import QuestionLog
+from bot.database import QuestionLog
 from index import store
 
 from .conftest import DRIVER, REPO, TIMEOUT
@@ -17,20 +17,20 @@ from .conftest import DRIVER, REPO, TIMEOUT
 # Records questions, then stops inside the next write, between its INSERT and its COMMIT.
 RECORDER = f"""
 import sys
+from pathlib import Path
 sys.path.insert(0, {str(REPO)!r})
-from bot.questionlog import QuestionLog
-from index import store
+from sqlalchemy import event
+from bot.database import QuestionLog
 
-qlog = QuestionLog(sys.argv[1])
+qlog = QuestionLog(Path(sys.argv[1]))
 for i in range(int(sys.argv[2])):
     qlog.record(f"question {{i}}", outcome="answered", latency_ms=1.0, source="test")
 
-def trace(statement):
-    if statement == "COMMIT":
-        print("PAUSED commit", flush=True)
-        sys.stdin.readline()
+@event.listens_for(qlog.engine, "commit")  # called with the INSERT done, before the COMMIT is sent
+def pause(conn):
+    print("PAUSED commit", flush=True)
+    sys.stdin.readline()
 
-qlog._conn.set_trace_callback(trace)
 qlog.record("the question in flight", outcome="answered", latency_ms=1.0, source="test")
 """
 
@@ -65,7 +65,7 @@ async def test_bot_killed_after_answering_keeps_its_question_log(stand_in, built
     logs the next one."""
     fake = stand_in
     db = tmp_path / "questions.sqlite3"
-    monkeypatch.setenv("DOCBOT_DB_PATH", str(db))
+    monkeypatch.setenv("DOCBOT_DATABASE_URL", f"sqlite:///{db}")
     asked = ["Qui est le PDG de Nvidia ?", "Combien de puces Nvidia a-t-elle commandées à TSMC ?",
              "Quelle est la recette de la tarte aux pommes ?"]
     bot = start_bot()

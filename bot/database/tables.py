@@ -1,0 +1,71 @@
+"""The bot's tables as the newest migration leaves them; the revisions in migrations/ build them step by step."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+OUTCOMES = ("answered", "not_covered", "error")
+
+
+class JSONText(sa.TypeDecorator):
+    """A JSON document stored as TEXT: the same column on SQLite and on a server database."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        """The document as JSON text."""
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> Any:
+        """The document read back."""
+        return None if value is None else json.loads(value)
+
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# Discord ids (snowflakes) need 64 bits: BIGINT, which is INTEGER to SQLite.
+questions = sa.Table(
+    "questions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("asked_at", sa.Double, nullable=False),  # Unix time, seconds
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("normalized", sa.Text, nullable=False),  # groups "Who is X?" and "who is x" together in stats
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("latency_ms", sa.Double),
+    sa.Column("source", sa.Text, nullable=False),  # slash, mention, dm, terminal, ...
+    sa.Column("guild_id", sa.BigInteger),
+    sa.Column("top_document", sa.Text),
+    sa.Column("error", sa.Text),
+    # 0002: what the answer's "More passages" needs, kept with the question.
+    sa.Column("payload", JSONText),
+    # 0003: the conversation a question belongs to (issue 12's follow-ups), all optional.
+    sa.Column("user_id", sa.BigInteger),  # who asked
+    sa.Column("channel_id", sa.BigInteger),  # where it was asked
+    sa.Column("message_id", sa.BigInteger),  # the message that asked it, if any
+    sa.Column("answer_message_id", sa.BigInteger, index=True),  # the bot's answer: a reply to it follows up
+    sa.Column("thread_id", sa.BigInteger, index=True),  # the thread its conversation goes on in
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("questions.id", ondelete="SET NULL"), index=True),
+    sa.CheckConstraint(sa.column("outcome").in_(OUTCOMES), name="outcome"),
+    sa.Index("questions_normalized", "normalized"),
+    sa.Index("ix_questions_asked_at", "asked_at"),  # per-day stats
+    sqlite_autoincrement=True,  # ids go out on Discord buttons: never reuse one
+)
+
+feedback = sa.Table(
+    "feedback", metadata,
+    # One vote per person per answer: voting again replaces it.
+    sa.Column("question_id", sa.Integer, sa.ForeignKey("questions.id"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("vote", sa.Integer, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.CheckConstraint(sa.column("vote").in_((-1, 1)), name="vote"),
+)
