@@ -8,6 +8,7 @@ Calls block on disk I/O; the bot runs them with `asyncio.to_thread`.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import sqlite3
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 OUTCOMES = ("answered", "not_covered", "error")
 Outcome = Literal["answered", "not_covered", "error"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the payload column
 _SCHEMA = ("""
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS questions (
     source TEXT NOT NULL,               -- slash, mention, dm, ...
     guild_id INTEGER,
     top_document TEXT,
-    error TEXT
+    error TEXT,
+    payload TEXT                        -- JSON: what the answer's "More passages" button shows
 )""", """
 CREATE INDEX IF NOT EXISTS questions_normalized ON questions (normalized)""", """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -62,6 +64,7 @@ class LoggedQuestion:
     question: str
     outcome: str
     asked_at: float
+    payload: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ class QuestionLog:
             with self._transaction() as db:
                 for statement in _SCHEMA:
                     db.execute(statement)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(questions)")}
+                if "payload" not in columns:  # a log written before version 2
+                    db.execute("ALTER TABLE questions ADD COLUMN payload TEXT")
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextlib.contextmanager
@@ -136,24 +142,27 @@ class QuestionLog:
 
     def record(self, question: str, *, outcome: Outcome, latency_ms: float | None, source: str,
                guild_id: int | None = None, top_document: str | None = None, error: str | None = None,
-               asked_at: float | None = None) -> int:
-        """Log one question; its id (what the answer's buttons carry)."""
+               asked_at: float | None = None, payload: dict | None = None) -> int:
+        """Log one question; its id (what the answer's buttons carry). `payload` is kept as JSON."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
+        data = None if payload is None else json.dumps(payload, ensure_ascii=False)
         with self._transaction() as db:
             cur = db.execute(
                 "INSERT INTO questions (asked_at, question, normalized, outcome, latency_ms, source,"
-                " guild_id, top_document, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " guild_id, top_document, error, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (asked_at if asked_at is not None else time.time(), question, normalize(question), outcome,
-                 latency_ms, source, guild_id, top_document, error))
+                 latency_ms, source, guild_id, top_document, error, data))
             return int(cur.lastrowid)
 
     def get(self, question_id: int) -> LoggedQuestion | None:
         """The logged question with this id, or None."""
         with self._lock:
-            row = self._conn.execute("SELECT id, question, outcome, asked_at FROM questions WHERE id = ?",
+            row = self._conn.execute("SELECT id, question, outcome, asked_at, payload FROM questions WHERE id = ?",
                                      (question_id,)).fetchone()
-        return LoggedQuestion(*row) if row else None
+        if row is None:
+            return None
+        return LoggedQuestion(*row[:4], payload=json.loads(row[4]) if row[4] is not None else None)
 
     def vote(self, question_id: int, user_id: int, vote: int) -> bool:
         """Record a 👍 (1) or 👎 (-1) from a user on an answer; False if the question is unknown."""
