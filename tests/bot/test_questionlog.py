@@ -42,6 +42,34 @@ def test_record_and_get(qlog):
     got = qlog.get(qid)
     assert (got.id, got.question, got.outcome) == (qid, "Qui ?", "answered")
     assert qlog.get(qid + 1) is None
+    assert got.payload is None
+
+
+def test_payload_is_kept_as_json(qlog):
+    """A question's payload (what "More passages" shows) comes back as it was recorded."""
+    payload = {"more": [{"n": 4, "document": "a.txt", "text": "Le dîner « à Mar-a-Lago »", "score": 0.25}]}
+    qid = qlog.record("Qui ?", outcome="answered", latency_ms=1, source="cli", payload=payload)
+    assert qlog.get(qid).payload == payload
+
+
+def test_a_version_1_log_gains_the_payload_column(tmp_path):
+    """A log written before payloads existed is upgraded on open: old rows have none, new rows keep theirs."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE questions (id INTEGER PRIMARY KEY AUTOINCREMENT, asked_at REAL NOT NULL,"
+                   " question TEXT NOT NULL, normalized TEXT NOT NULL, outcome TEXT NOT NULL, latency_ms REAL,"
+                   " source TEXT NOT NULL, guild_id INTEGER, top_document TEXT, error TEXT)")
+        db.execute("INSERT INTO questions (asked_at, question, normalized, outcome, source)"
+                   " VALUES (1, 'Qui ?', 'qui', 'answered', 'slash')")
+        db.execute("PRAGMA user_version=1")
+    db.close()
+    with QuestionLog(path) as qlog:
+        assert qlog.get(1).payload is None and qlog.get(1).question == "Qui ?"
+        qid = qlog.record("Quoi ?", outcome="not_covered", latency_ms=1, source="cli", payload={"more": []})
+        assert qlog.get(qid).payload == {"more": []}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()
 
 
 def test_votes_one_per_person_and_unknown_question(qlog):
