@@ -23,7 +23,7 @@ from .errors import (
 from .onnx_export import ensure_export
 from .passages import Passage
 from .search import SearchConfig
-from .store import DocumentEntry, LoadedIndex, Manifest
+from .store import DocumentEntry, LoadedIndex, Manifest, load
 from .text import LANGUAGES, guess_language
 
 __all__ = [
@@ -31,5 +31,5 @@ __all__ = [
     "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
     "IndexCorruptError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError",
     "LoadedIndex", "Manifest", "OnnxEmbedder", "Outcome", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
-    "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "resolve_model",
+    "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model",
 ]
