@@ -5,7 +5,7 @@ the index; `build_index` builds it without serving; the errors carry what went w
 The library takes its settings as arguments and knows nothing of Discord, the terminal or env vars.
 """
 
-from .answer import OUTCOMES, Answer, Citation, Outcome
+from .answer import Answer, Citation
 from .build import BuildOptions, BuildSummary, build_index
 from .documents import Document, Skipped
 from .embedding import DEFAULT_MODEL, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, resolve_model
@@ -27,9 +27,9 @@ from .store import DocumentEntry, LoadedIndex, Manifest, load
 from .text import LANGUAGES, guess_language
 
 __all__ = [
-    "DEFAULT_MODEL", "LANGUAGES", "OUTCOMES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError",
+    "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError",
     "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
     "IndexCorruptError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError",
-    "LoadedIndex", "Manifest", "OnnxEmbedder", "Outcome", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
+    "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
     "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import statistics
@@ -169,7 +168,8 @@ async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_pa
     recs = await fake.invoke_many(calls)
     asks, reindex = recs[:50], recs[50]
     await fake.wait_for(lambda: reindex.answered and all(r.answered for r in asks), 60, "all answers")
-    await asyncio.sleep(0.05)
+    sampled = len(lag.samples)
+    await fake.wait_for(lambda: len(lag.samples) > sampled + 1, 10, "event-loop samples past the last answer")
     await lag.stop()
     # The rebuild runs from the /reindex deferral to its report.
     rebuild_start = reindex.callback_at
