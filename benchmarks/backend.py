@@ -31,7 +31,7 @@ def _raw_encoder(embedder, backend: str):
 
 def run(work: Path, backend: str, repeats: int, build_repeats: int) -> dict:
     from benchmarks.raw import RawFloor
-    from bot.engine import build_options, make_engine
+    from bot.service import build_options, make_engine
     from bot.settings import Settings
     from index import build_index
 
@@ -65,7 +65,7 @@ def run(work: Path, backend: str, repeats: int, build_repeats: int) -> dict:
     floor = RawFloor(raw, vectors)
     qs = questions()
     for q in qs:
-        engine.ask(q), floor.ask(q), embedder.embed([q])
+        engine.ask(q), floor.ask(q), embedder.embed([q], query=True)
     ask, raw_ask, embed, ratio = [], [], [], []
     for _ in range(repeats):
         a = r = e = 0.0
@@ -75,7 +75,7 @@ def run(work: Path, backend: str, repeats: int, build_repeats: int) -> dict:
             t1 = time.perf_counter()
             floor.ask(q)
             t2 = time.perf_counter()
-            embedder.embed([q])
+            embedder.embed([q], query=True)
             t3 = time.perf_counter()
             a, r, e = a + t1 - t0, r + t2 - t1, e + t3 - t2
         ask.append(a / len(qs))

@@ -74,7 +74,7 @@ class SyntheticEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(text.split()) * 4 // 3  # about the word pieces per French word of the real tokenizer
 
-    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def embed(self, texts: list[str], batch_size: int = 32, *, query: bool = False) -> np.ndarray:
         return self.vectors.draw(len(texts))
 
 
@@ -138,7 +138,7 @@ def _settings(work: Path, n: int):
 
 def build(n: int, work: Path) -> dict:
     """Write a synthetic corpus of about n passages and index it with docbot's build."""
-    from bot.engine import build_options, make_embedder
+    from bot.service import build_options, make_embedder
     from index import build_index, store
 
     settings = _settings(work, n)
@@ -180,7 +180,7 @@ def serve(n: int, work: Path, exports: Path, rounds: int = 3, recall_queries: in
     """Load the synthetic index as `docbot` does, answer questions, then check ANN recall and speed."""
     import faiss
 
-    from bot.engine import make_engine, onnx_cache_dir
+    from bot.service import make_engine, onnx_cache_dir
 
     settings = _settings(work, n)
     models = onnx_cache_dir(settings)
@@ -190,7 +190,7 @@ def serve(n: int, work: Path, exports: Path, rounds: int = 3, recall_queries: in
     engine.embedder.embed(["préchauffage"])  # the model loads here, not in the index load time
     base_rss = rss_mb()
     t = time.perf_counter()
-    engine.searcher  # noqa: B018 - load the index
+    engine.load()
     load_s = time.perf_counter() - t
     load_rss = rss_mb() - base_rss
     qs = questions()

@@ -17,7 +17,9 @@ import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
-from index import BuildOptions, SearchConfig, Searcher, SentenceTransformerEmbedder, build_index, load
+from index import BuildOptions, SearchConfig, SentenceTransformerEmbedder, build_index
+from index.search import Searcher
+from index.store import load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +41,7 @@ def evaluate(searcher: Searcher, rows, cache, k=3, show=False):
         q = r["question"]
         vec, terms, cross = cache[q]
         res = searcher.search_vector(q, vec, terms, k, cross)
-        covered = res.covered(searcher.config)
+        covered = res.covered
         if r["expect"] is None:
             oos_n += 1
             oos_ok += not covered
@@ -82,8 +84,8 @@ def main() -> None:
     print(f"{len(idx.passages)} passages at {a.tokens} tokens, terms cut at {a.prefix}")
     files = {f: [json.loads(x) for x in open(f, encoding="utf-8") if x.strip()] for f in a.questions}
     allq = [r["question"] for rows in files.values() for r in rows]
-    vecs = embedder.embed(allq)
-    cache = {q: (v, idx.analyzer.terms(q), idx.analyzer.is_english(q) and idx.analyzer.language != "en")
+    vecs = embedder.embed(allq, query=True)
+    cache = {q: (v, idx.analyzer.terms(q), idx.analyzer.is_english(q))
              for q, v in zip(allq, vecs, strict=True)}
     base = SearchConfig(lexical_weight=a.weight)
     if not a.grid:

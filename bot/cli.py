@@ -1,19 +1,28 @@
-"""The `docbot` command line: index, ask, chat, sources, run, stats."""
+"""The `docbot` command line: index, ask, chat, sources, run, stats (the terminal itself is terminal.py)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
-from index import DocbotError, DocumentsDirError, IndexLockedError, InvalidQuestionError, store
+from index import (
+    DocbotError,
+    DocumentsDirError,
+    Engine,
+    IndexLockedError,
+    IndexMissingError,
+    InvalidQuestionError,
+    index_contents,
+)
 
+from . import terminal
+from .i18n import question_language
+from .messages import for_operator, question_refusal
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,7 +92,7 @@ def index(
     """Build the index, or update it for the documents that changed."""
     from index import build_index
 
-    from .engine import build_options, make_engine
+    from .service import build_options, make_engine
 
     settings = load_settings()
     _setup_logging(settings)
@@ -98,100 +107,50 @@ def index(
     typer.echo(f"{verb}: {summary.line()}")
 
 
-def _questions(question: str | None) -> Iterator[str]:
-    if question is not None:
-        yield question
-        return
-    # A stray byte that isn't UTF-8 must not end the whole stream: it becomes U+FFFD.
-    if hasattr(sys.stdin, "reconfigure"):
-        sys.stdin.reconfigure(errors="replace")
-    interactive = sys.stdin.isatty()
-    while True:
-        if interactive:
-            sys.stderr.write("? ")
-            sys.stderr.flush()
-        line = sys.stdin.readline()
-        if not line:
-            return
-        if line.strip():
-            yield line.rstrip("\n")
-
-
-def answer_stream(engine, questions: Iterator[str], as_json: bool, qlog=None) -> int:
-    """Answer questions as they arrive, one output per question; the exit code.
-
-    With a question log, each answered question is recorded (source "terminal"), so `docbot stats`
-    sees the terminal chat's questions as well as Discord's.
-    """
-    import time
-
-    from .terminal import answer_json, render_answer
-
-    code = 0
-    for q in questions:
-        started = time.perf_counter()
-        try:
-            answer = engine.ask(q)
-        except InvalidQuestionError as exc:
-            code = 2
-            if as_json:
-                print(json.dumps({"question": q[:200], "error": str(exc)}, ensure_ascii=False), flush=True)
-            else:
-                typer.echo(f"error: {exc}", err=True)
-            continue
-        if qlog is not None:
-            top = answer.citations[0].passage.document if answer.citations else None
-            qlog.record(answer.question, outcome="answered" if answer.answered else "not_covered",
-                        latency_ms=(time.perf_counter() - started) * 1000, source="terminal", top_document=top)
-        if as_json:
-            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
-        else:
-            print(render_answer(answer) + "\n", flush=True)
-    return code
-
-
-def _terminal_chat(settings: Settings, engine) -> int:
-    from .database import QuestionLog
-
-    engine.searcher  # noqa: B018 - load (and check) the index before reading questions
-    with QuestionLog(settings.database_url.get_secret_value()) as qlog:
-        return answer_stream(engine, _questions(None), as_json=False, qlog=qlog)
-
-
 @app.command()
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question; without it, one per line on stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=10, help="Passages to cite.")] = None,
 ) -> None:
-    """Answer a question from the indexed documents."""
-    from index.engine import validate_question
+    """Answer a question from the indexed documents.
 
-    from .engine import make_engine
+    On stdin with --json, a line may also be {"question": ..., "history": [earlier questions, newest last]}.
+    """
+    from .database import QuestionLog
+    from .service import QuestionService, make_engine
 
     settings = load_settings()
     _setup_logging(settings)
-    if question is not None:
+    with QuestionLog(settings.database_url.get_secret_value()) as qlog:
+        service = QuestionService(make_engine(settings), qlog)
+        if question is None:
+            service.engine.load()  # load (and check) the index before reading questions
+            raise typer.Exit(terminal.answer_lines(service, terminal.read_lines(), as_json=as_json, source="cli",
+                                                   k=top_k))
         try:
-            validate_question(question)
+            asked = service.ask(question, source="cli", k=top_k)
         except InvalidQuestionError as exc:
-            raise CliError(str(exc), 2) from None
-    engine = make_engine(settings)
-    if top_k:
-        engine.top_k = top_k
-    engine.searcher  # noqa: B018 - load (and check) the index before reading questions
-    code = answer_stream(engine, _questions(question), as_json)
-    raise typer.Exit(code)
+            raise CliError(question_refusal(exc, question_language(question)), 2) from None
+        terminal.show(asked.answer, as_json=as_json)
+
+
+def _chat(settings: Settings, engine: Engine) -> int:
+    from .database import QuestionLog
+    from .service import QuestionService
+
+    with QuestionLog(settings.database_url.get_secret_value()) as qlog:
+        return terminal.chat(QuestionService(engine, qlog))
 
 
 @app.command()
 def chat() -> None:
     """Ask questions in the terminal until end of input."""
-    from .engine import make_engine
+    from .service import make_engine
 
     settings = load_settings()
     _setup_logging(settings)
-    raise typer.Exit(_terminal_chat(settings, make_engine(settings)))
+    raise typer.Exit(_chat(settings, make_engine(settings)))
 
 
 @app.command()
@@ -199,15 +158,12 @@ def sources() -> None:
     """List the indexed documents and when the index was built."""
     import datetime as dt
 
-    from index import store
-
     settings = load_settings()
-    folder = store.current_path(settings.index_dir)
-    manifest = store.read_manifest(folder)
+    manifest, documents = index_contents(settings.index_dir)
     built = dt.datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M")
     typer.echo(f"{manifest.documents} documents, {manifest.passages} passages, built {built} "
                f"with {manifest.model}")
-    for d in store.read_documents(folder):
+    for d in documents:
         date = f" ({d.date})" if d.date else ""
         typer.echo(f"- {d.title}{date}: {d.path}, {d.count} passages")
 
@@ -217,7 +173,7 @@ def run() -> None:
     """Start the Discord bot; without DISCORD_TOKEN, a terminal chat on the same answer path."""
     from index import build_index
 
-    from .engine import build_options, make_engine
+    from .service import build_options, make_engine
 
     settings = load_settings()
     _setup_logging(settings)
@@ -230,13 +186,15 @@ def run() -> None:
     except (DocumentsDirError, IndexLockedError) as exc:
         # An index that exists still serves: a supervisor restarting us must not crash-loop
         # because the documents folder is unmounted or another build holds the lock.
-        if not store.current_path(settings.index_dir).exists():
-            raise
-        typer.echo(f"docbot: not updating the index ({exc}); serving the existing one", err=True)
+        try:
+            index_contents(settings.index_dir)
+        except IndexMissingError:
+            raise exc from None
+        typer.echo(f"docbot: not updating the index ({for_operator(exc)}); serving the existing one", err=True)
     if settings.discord_token is None:
         typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
                    "(see README). Starting a terminal chat instead; end with Ctrl-D.", err=True)
-        raise typer.Exit(_terminal_chat(settings, engine))
+        raise typer.Exit(_chat(settings, engine))
     from .client import run_bot
 
     run_bot(settings, engine)
@@ -289,7 +247,7 @@ def main() -> None:
         typer.echo(f"docbot: {exc}", err=True)
         sys.exit(exc.code)
     except DocbotError as exc:
-        typer.echo(f"docbot: {exc}", err=True)
+        typer.echo(f"docbot: {for_operator(exc)}", err=True)
         sys.exit(2 if isinstance(exc, InvalidQuestionError) else 1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -1,28 +1,36 @@
-"""The Discord client: a commands.Bot that loads one cog per feature and answers from an Engine."""
+"""The Discord client: a commands.Bot that loads one cog per feature and bounds the questions in flight."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import pkgutil
 import sys
-import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index import Answer, BuildSummary, BusyError, DocbotError
-from index.engine import Engine
+from index import BuildSummary, DocbotError, Engine
 
+from . import exts
 from .database import QuestionLog
-from .engine import build_options
 from .i18n import LANGUAGES, MESSAGES
+from .messages import for_operator
+from .service import Asked, BusyError, More, QuestionService, build_options
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.error_handler", "bot.exts.ask", "bot.exts.sources", "bot.exts.reindex")
+T = TypeVar("T")
+
+
+def extensions() -> list[str]:
+    """The cog modules of bot.exts (one per feature; modules named with a leading _ are helpers)."""
+    return [f"{exts.__name__}.{m.name}" for m in pkgutil.iter_modules(exts.__path__) if not m.name.startswith("_")]
 
 # What the bot needs in a channel: read it, reply (also in threads), embed answers, and
 # reply to mentions (a reply needs Read Message History).
@@ -59,6 +67,7 @@ class DocBot(commands.Bot):
         if questions is None:
             questions = QuestionLog(settings.database_url.get_secret_value())
         self.questions = questions
+        self.service = QuestionService(engine, self.questions)
         # A global cap on retrievals running at once: more questions wait their turn.
         self.retrievals = asyncio.Semaphore(settings.max_concurrent)
         self.waiting = 0  # questions waiting for or holding a retrieval slot
@@ -66,10 +75,14 @@ class DocBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Load the cogs, sync the slash commands, and load the index off the event loop."""
         await self.tree.set_translator(Translator())
-        for ext in EXTENSIONS:
-            await self.load_extension(ext)
+        await self.load_cogs()
         await self.sync_commands()
         await self._warm_up()
+
+    async def load_cogs(self) -> None:
+        """Load every feature's cog."""
+        for ext in extensions():
+            await self.load_extension(ext)
 
     async def sync_commands(self) -> None:
         """Sync slash commands to DOCBOT_GUILD_ID when set (instant), globally otherwise (up to an hour)."""
@@ -90,13 +103,13 @@ class DocBot(commands.Bot):
 
     async def _warm_up(self) -> None:
         def load() -> None:
-            self.engine.searcher  # noqa: B018 - loads and checks the index
-            self.engine.embedder.embed(["docbot"])  # loads the model, so the first question is not slow
+            self.engine.load()  # loads and checks the index
+            self.engine.embedder.embed(["docbot"], query=True)  # loads the model: the first question is not slow
 
         try:
             await asyncio.to_thread(load)
         except DocbotError as exc:
-            log.warning("The index is not ready (%s); /reindex can build it", exc)
+            log.warning("The index is not ready (%s); /reindex can build it", for_operator(exc))
         except Exception:
             # Questions will report the problem to users; the bot still starts so /reindex can fix it.
             log.exception("Loading the index failed")
@@ -113,19 +126,25 @@ class DocBot(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """Do nothing here: docbot has no prefix commands; the ask cog listens for mentions and DMs."""
 
-    async def ask(self, question: str, k: int | None = None) -> tuple[Answer, float]:
-        """Answer off the event loop once a retrieval slot is free; (answer, latency in ms)."""
+    async def _bounded(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run `work` off the event loop once a retrieval slot is free; BusyError if too many wait already."""
         if self.waiting >= self.settings.max_queued:
             # A flood is refused rather than queued without bound: each waiter holds memory.
-            raise BusyError(f"{self.waiting} questions are already waiting")
-        start = time.perf_counter()
+            raise BusyError(self.waiting)
         self.waiting += 1
         try:
             async with self.retrievals:
-                answer = await asyncio.to_thread(self.engine.ask, question, k)
+                return await asyncio.to_thread(work, *args, **kwargs)
         finally:
             self.waiting -= 1
-        return answer, (time.perf_counter() - start) * 1000
+
+    async def ask(self, question: str, *, source: str, guild_id: int | None = None) -> Asked:
+        """Answer and log a question (the service's one step), in a worker thread within the bounds."""
+        return await self._bounded(self.service.ask, question, source=source, guild_id=guild_id)
+
+    async def more(self, question_id: int) -> More | None:
+        """The stored "more" passages of an answer, read off the event loop (no retrieval: no slot needed)."""
+        return await asyncio.to_thread(self.service.more, question_id)
 
     async def rebuild(self) -> BuildSummary:
         """Update the index from the documents folder off the event loop and swap it in."""

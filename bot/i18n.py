@@ -1,15 +1,8 @@
-"""The bot's own strings in English and French, and a guess at a question's language."""
+"""The bot's own strings in English and French, and the language to answer a question in."""
 
 from __future__ import annotations
 
-import re
-
-_FRENCH_HINTS = frozenset(
-    "le la les un une des du de est sont quel quelle quels quelles qui que quoi pourquoi comment où quand "
-    "combien avec pour dans sur au aux ce cette ces il elle ils elles nous vous a-t-il a-t-elle est-ce".split())
-_ENGLISH_HINTS = frozenset(
-    "the a an is are was were what which who whom why how where when does do did of in on for with to "
-    "about and or".split())
+from index import guess_language
 
 MESSAGES: dict[str, dict[str, str]] = {
     "not_covered": {
@@ -82,14 +75,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Slow down: you can ask again in {seconds} s.",
         "fr": "Doucement : vous pourrez reposer une question dans {seconds} s.",
     },
+    # A question refused before it is asked: the same words from Discord and the CLI.
+    "question_empty": {"en": "The question is empty.", "fr": "La question est vide."},
     "question_too_long": {
-        "en": "That question is too long (the limit is {limit} characters).",
-        "fr": "Cette question est trop longue (la limite est de {limit} caractères).",
+        "en": "The question is too long ({length} characters; the limit is {limit}).",
+        "fr": "La question est trop longue ({length} caractères ; la limite est de {limit}).",
     },
-    "invalid_question": {
-        "en": "That question can't be answered: {detail}.",
-        "fr": "Cette question ne peut pas être traitée : {detail}.",
-    },
+    "question_not_text": {"en": "The question must be text.", "fr": "La question doit être du texte."},
     "mention_help": {
         "en": "Ask me a question: mention me followed by your question, or use /ask.",
         "fr": "Posez-moi une question : mentionnez-moi suivi de votre question, ou utilisez /ask.",
@@ -128,12 +120,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 LANGUAGES = ("en", "fr")
 
 
-def guess_language(text: str) -> str:
-    """"fr" or "en", from the function words of a text (English when unsure)."""
-    words = re.findall(r"[\w'-]+", text.lower().replace("\u2019", "'"))
-    fr = sum(w in _FRENCH_HINTS or w.startswith(("l'", "d'", "qu'")) for w in words)
-    en = sum(w in _ENGLISH_HINTS for w in words)
-    return "fr" if fr > en else "en"
+def question_language(text: str) -> str:
+    """Which of the bot's languages to answer `text` in, from its words ("en" when unsure)."""
+    return guess_language(text, LANGUAGES)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:

@@ -197,7 +197,7 @@ def _shorten_markdown(text: str, limit: int) -> str:
 
 def answer_embeds(answer: Answer, lang: str) -> list[discord.Embed]:
     """The embeds answering a question: the extractive answer with [n] markers, then its citations."""
-    if answer.answered and answer.text:
+    if answer.answered:
         description = answer.text
         footer, colour = t("footer_answered", lang), COLOUR_ANSWERED
     else:

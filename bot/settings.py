@@ -9,14 +9,16 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.embedding import DEFAULT_MODEL
-from index.text import LANGUAGES
+from index import DEFAULT_MODEL, LANGUAGES, BuildOptions, Engine, SearchConfig
 
 log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
-    """docbot's configuration; every field is DOCBOT_<NAME> except the Discord token."""
+    """docbot's configuration; every field is DOCBOT_<NAME> except the Discord token.
+
+    The library's settings default to the library's own defaults (SearchConfig, BuildOptions, Engine).
+    """
 
     model_config = SettingsConfigDict(env_prefix="DOCBOT_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore")
@@ -25,14 +27,14 @@ class Settings(BaseSettings):
     index_dir: Path = Path(".index")
     embedding_model: str = DEFAULT_MODEL
     embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
-    language: str = "fr"
-    top_k: int = Field(3, ge=1, le=10)
-    passage_tokens: int = Field(200, ge=32, le=1024)
-    term_prefix: int = Field(5, ge=0, le=20)
-    lexical_weight: float = Field(0.5, ge=0.0, le=1.0)
-    min_evidence: float = Field(0.185, ge=0.0, le=2.0)
-    min_evidence_cross_language: float = Field(0.14, ge=0.0, le=2.0)
-    approximate_above: int = Field(50_000, ge=1)
+    language: str = BuildOptions.language
+    top_k: int = Field(Engine.top_k, ge=1, le=10)
+    passage_tokens: int = Field(BuildOptions.passage_tokens, ge=32, le=1024)
+    term_prefix: int = Field(BuildOptions.term_prefix, ge=0, le=20)
+    lexical_weight: float = Field(SearchConfig.lexical_weight, ge=0.0, le=1.0)
+    min_evidence: float = Field(SearchConfig.min_evidence, ge=0.0, le=2.0)
+    min_evidence_cross_language: float = Field(SearchConfig.min_evidence_cross_language, ge=0.0, le=2.0)
+    approximate_above: int = Field(BuildOptions.approximate_above, ge=1)
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     guild_id: int | None = None

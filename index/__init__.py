@@ -1,14 +1,16 @@
 """docbot's library: documents in, ranked passages and cited answers out.
 
-It takes its settings as arguments and knows nothing of Discord, the terminal or env vars.
+Front ends use what is exported here and nothing else: an `Engine` answers questions and rebuilds
+the index; `build_index` builds it without serving; the errors carry what went wrong as data.
+The library takes its settings as arguments and knows nothing of Discord, the terminal or env vars.
 """
 
-from .answer import Answer, Citation, assemble
+from .answer import Answer, Citation
 from .build import BuildOptions, BuildSummary, build_index
 from .documents import Document, Skipped
-from .embedding import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from .embedding import DEFAULT_MODEL, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, resolve_model
+from .engine import Engine, index_contents
 from .errors import (
-    BusyError,
     DocbotError,
     DocumentsDirError,
     EmbeddingModelError,
@@ -18,13 +20,16 @@ from .errors import (
     IndexMissingError,
     InvalidQuestionError,
 )
+from .onnx_export import ensure_export
 from .passages import Passage
-from .search import Hit, SearchConfig, Searcher, SearchResult
-from .store import LoadedIndex, load
+from .search import SearchConfig
+from .store import DocumentEntry, LoadedIndex, Manifest, load
+from .text import LANGUAGES, guess_language
 
 __all__ = [
-    "DEFAULT_MODEL", "Answer", "BusyError", "BuildOptions", "BuildSummary", "Citation", "DocbotError", "Document",
-    "DocumentsDirError", "Embedder", "EmbeddingModelError", "Hit", "IndexCorruptError", "IndexIncompatibleError",
-    "IndexLockedError", "IndexMissingError", "InvalidQuestionError", "LoadedIndex", "Passage", "SearchConfig",
-    "SearchResult", "Searcher", "SentenceTransformerEmbedder", "Skipped", "assemble", "build_index", "load",
+    "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError",
+    "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
+    "IndexCorruptError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError",
+    "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
+    "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model",
 ]

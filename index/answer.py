@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .lexical import LexicalIndex
-from .passages import Passage, SentenceCache
-from .search import SearchConfig, SearchResult
-from .text import count_words
+from .passages import Passage
+from .search import SearchResult
+from .text import Analyzer, count_words, split_sentences
 
 MAX_ANSWER_SENTENCES = 2
 MAX_ANSWER_CHARS = 600
@@ -17,6 +20,35 @@ _FOOTNOTE_CALL = re.compile(r"\s*\[\d+\]")
 MIN_SENTENCE_WORDS = 6
 FRAGMENT_FACTOR = 0.5
 RANK_DISCOUNT = 0.1
+
+Outcome = Literal["answered", "not_covered"]
+OUTCOMES: tuple[Outcome, ...] = ("answered", "not_covered")
+_PASSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Passage))
+
+
+def passage_sentences(text: str) -> list[str]:
+    """The sentences of a passage (each line, a heading or a list item, splits on its own)."""
+    return [s for line in text.split("\n") for s in split_sentences(line)] or [text]
+
+
+class SentenceCache:
+    """The sentences of passages with their lexical terms, analysed on first use and kept (LRU).
+
+    Answer assembly scores the sentences of each cited passage; the text never changes, so a
+    passage is analysed once, not at every question that cites it. A cache belongs to one index
+    (passages are keyed by position): it is replaced with it.
+    """
+
+    def __init__(self, analyzer: Analyzer, maxsize: int = 8192) -> None:
+        self.analyzer = analyzer
+        self._get = functools.lru_cache(maxsize=maxsize)(self._analyse) if maxsize else self._analyse
+
+    def get(self, position: int, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """(sentence, its terms) for the passage at `position` of the index, whose text is `text`."""
+        return self._get(position, text)
+
+    def _analyse(self, position: int, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        return tuple((s, frozenset(self.analyzer.terms(s))) for s in passage_sentences(text))
 
 
 @dataclass(frozen=True)
@@ -29,42 +61,66 @@ class Citation:
     highlight: str
 
     def to_dict(self) -> dict:
-        """The JSON form of `docbot ask --json`."""
+        """Plain JSON data: what `ask --json` prints and what is stored to show the passage again later."""
         p = self.passage
-        return {"n": self.n, "document": p.document, "title": p.title, "location": p.location,
-                "text": p.text, "score": round(self.score, 4), "highlight": self.highlight,
-                "heading": p.heading, "date": p.date}
+        shown = {"n": self.n, "document": p.document, "title": p.title, "location": p.location, "text": p.text,
+                 "score": round(self.score, 4), "highlight": self.highlight, "heading": p.heading, "date": p.date}
+        return {**shown, **{name: getattr(p, name) for name in _PASSAGE_FIELDS if name not in shown}}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Citation:
+        """The citation `to_dict` described (keys it does not know are ignored)."""
+        passage = Passage(**{name: data[name] for name in _PASSAGE_FIELDS if name in data})
+        return cls(int(data["n"]), passage, float(data["score"]), str(data.get("highlight") or ""))
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the bot says to a question."""
+    """What the bot says to a question: its outcome, the answer's sentences and the passages behind them.
+
+    `question` is the question as it was understood (cleaned); `more` holds the passages ranked
+    after the cited ones, for a "more passages" request.
+    """
 
     question: str
-    answered: bool
-    sentences: list[tuple[str, int]]  # (sentence, citation number)
+    outcome: Outcome
+    sentences: list[tuple[str, int]]  # (sentence, citation number); empty unless answered
     citations: list[Citation]
-    more: list[Citation] = field(default_factory=list)  # the next passages, for "more"
+    more: list[Citation] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+
+    @property
+    def answered(self) -> bool:
+        """Whether the documents answer the question (otherwise only the closest passages are shown)."""
+        return self.outcome == "answered"
 
     @property
     def text(self) -> str:
         """The extractive answer with [n] markers ("" when the documents don't cover it)."""
         return " ".join(f"{_FOOTNOTE_CALL.sub('', s)} [{n}]" for s, n in self.sentences)
 
+    @property
+    def top_document(self) -> str | None:
+        """The document of the first citation, if any."""
+        return self.citations[0].passage.document if self.citations else None
+
 
 def _fragment(sentence: str) -> bool:
     return count_words(sentence) < MIN_SENTENCE_WORDS or not sentence.rstrip().endswith(tuple(".!?…»\"”)"))
 
 
-def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, k: int = 3,
-             sentences: SentenceCache | None = None) -> Answer:
+def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences: SentenceCache | None = None
+             ) -> Answer:
     """Turn a search result into an answer citing its top `k` passages.
 
     Each sentence of the cited passages is scored by the share of the question's terms it holds
     (weighted by rarity), a little less for lower-ranked passages and for fragments (very short
     or unpunctuated lines: headings, captions). The best sentence answers; a second one joins it when it adds
-    question terms the first lacks. `sentences` (the searcher's) saves re-analysing passages
-    that were cited before.
+    question terms the first lacks. The question is answered when the search found it covered and a
+    sentence was found. `sentences` (the index's cache) saves re-analysing passages cited before.
     """
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     weights = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
@@ -85,9 +141,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, 
         citations.append(Citation(n, hit.passage, hit.score, best))
     more = [Citation(n, h.passage, h.score, "") for n, h in enumerate(result.hits[k:], start=k + 1)]
 
-    answered = result.covered(config)
     chosen: list[tuple[str, int]] = []
-    if answered and scored:
+    if result.covered and scored:
         scored.sort(key=lambda x: -x[0])
         top_score, n, sentence, covered_terms = scored[0]
         chosen.append((sentence, n))
@@ -97,4 +152,4 @@ def assemble(result: SearchResult, lexical: LexicalIndex, config: SearchConfig, 
             if terms - covered_terms and len(chosen[0][0]) + len(sentence) <= MAX_ANSWER_CHARS:
                 chosen.append((sentence, n))
                 covered_terms |= terms
-    return Answer(result.question, answered, chosen, citations, more)
+    return Answer(result.question, "answered" if chosen else "not_covered", chosen, citations, more)

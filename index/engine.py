@@ -1,13 +1,19 @@
-"""The question-answering service: a loaded index, a searcher, and hot swapping after a rebuild."""
+"""The question-answering service: the library's one entry point for front ends.
+
+An Engine validates a question, searches the loaded index, assembles the answer, and swaps a
+rebuilt index in without a restart.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import store
-from .answer import Answer, assemble
+from .answer import Answer, SentenceCache, assemble
 from .build import BuildOptions, BuildSummary, Progress, build_index
 from .embedding import Embedder
 from .errors import InvalidQuestionError
@@ -16,19 +22,35 @@ from .text import clean
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
 
-
-def validate_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
-    """The question, cleaned; InvalidQuestionError if it is blank or too long."""
+def _cleaned(question: object) -> str:
     if not isinstance(question, str):
-        raise InvalidQuestionError("the question must be text")
-    q = " ".join(clean(question).split())
+        raise InvalidQuestionError("not_text")
+    return " ".join(clean(question).split())
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """The question, cleaned; InvalidQuestionError if it is not text, blank once cleaned, or too long."""
+    q = _cleaned(question)
     if not q:
-        raise InvalidQuestionError("the question is empty")
+        raise InvalidQuestionError("empty")
     if len(q) > max_chars:
-        raise InvalidQuestionError(f"the question is too long ({len(q)} characters; the limit is {max_chars})")
+        raise InvalidQuestionError("too_long", length=len(q), limit=max_chars)
     return q
+
+
+def index_contents(index_dir: Path) -> tuple[store.Manifest, list[store.DocumentEntry]]:
+    """What the current index in `index_dir` holds (its manifest and documents), without loading it."""
+    folder = store.current_path(index_dir)
+    return store.read_manifest(folder), store.read_documents(folder)
+
+
+@dataclass(frozen=True)
+class _Served:
+    """An index with what answering from it keeps between questions: replaced as one."""
+
+    searcher: Searcher
+    sentences: SentenceCache
 
 
 class Engine:
@@ -38,61 +60,80 @@ class Engine:
     swap replaces one reference, so each question sees one whole index.
     """
 
-    def __init__(
-        self,
-        index_dir: Path,
-        embedder: Embedder,
-        config: SearchConfig = SearchConfig(),
-        top_k: int = 3,
-        more: int = 5,
-    ) -> None:
+    # Defaults (front ends read them from here rather than repeating them).
+    top_k: int = 3  # passages cited
+    more: int = 5  # passages after them, kept for "more passages"
+    max_question_chars: int = 1000  # of the cleaned question
+
+    def __init__(self, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig(),
+                 top_k: int | None = None, more: int | None = None, max_question_chars: int | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.config = config
-        self.top_k = top_k
-        self.more = more
-        self._searcher: Searcher | None = None
+        self.top_k = top_k if top_k is not None else type(self).top_k
+        self.more = more if more is not None else type(self).more
+        self.max_question_chars = max_question_chars if max_question_chars is not None \
+            else type(self).max_question_chars
+        self._served: _Served | None = None
         self._load_lock = threading.Lock()
+
+    def _serve(self) -> _Served:
+        index = store.load(self.index_dir, self.embedder.name)
+        return _Served(Searcher(index, self.embedder, self.config), SentenceCache(index.analyzer))
+
+    def _current(self) -> _Served:
+        served = self._served
+        if served is None:
+            with self._load_lock:
+                if self._served is None:
+                    self._served = self._serve()
+                served = self._served
+        return served
+
+    def load(self) -> store.LoadedIndex:
+        """The index being served, loaded (and checked) now if it was not yet."""
+        return self._current().searcher.index
 
     @property
     def searcher(self) -> Searcher:
         """The searcher over the current index (loaded on first use)."""
-        s = self._searcher
-        if s is None:
-            with self._load_lock:
-                if self._searcher is None:
-                    self._searcher = Searcher(store.load(self.index_dir, self.embedder.name), self.embedder,
-                                              self.config)
-                s = self._searcher
-        return s
+        return self._current().searcher
 
     @property
     def index(self) -> store.LoadedIndex:
-        """The index being served."""
-        return self.searcher.index
+        """The index being served (loaded on first use)."""
+        return self.load()
 
     def reload(self) -> None:
         """Load the index from disk again and serve it from now on."""
-        fresh = Searcher(store.load(self.index_dir, self.embedder.name), self.embedder, self.config)
+        fresh = self._serve()
         with self._load_lock:
-            self._searcher = fresh
+            self._served = fresh
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer one question: validate, search, assemble."""
-        q = validate_question(question)
+    def ask(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer one question, citing `k` passages (default `top_k`).
+
+        `history` holds the conversation's earlier questions, newest last: a follow-up such as
+        "and where did he dine?" is searched with them. Raises InvalidQuestionError for a question
+        that cannot be asked (the only check of questions: front ends leave it to this).
+        """
+        q = validate_question(question, self.max_question_chars)
+        if isinstance(history, str):
+            raise TypeError("history is a sequence of earlier questions, not one string")
+        earlier = [h[: self.max_question_chars] for h in map(_cleaned, history) if h]
         k = k or self.top_k
-        searcher = self.searcher  # one index for the whole question, even if a swap happens meanwhile
-        result = searcher.search(q, limit=k + self.more)
-        return assemble(result, searcher.index.lexical, self.config, k=k, sentences=searcher.sentences)
+        served = self._current()  # one index for the whole question, even if a swap happens meanwhile
+        result = served.searcher.search(q, limit=k + self.more, history=earlier)
+        return assemble(result, served.searcher.index.lexical, k=k, sentences=served.sentences)
 
     def rebuild(self, documents_dir: Path, options: BuildOptions, *, progress: Progress | None = None,
                 lock_wait: float = 0.0) -> BuildSummary:
         """Update the index on disk, then swap it in."""
         summary = build_index(documents_dir, self.index_dir, self.embedder, options, progress=progress,
                               lock_wait=lock_wait)
-        loaded = self._searcher
-        # Also when nothing was written here but `current` moved: `docbot index` rebuilt it meanwhile.
-        moved = loaded is not None and loaded.index.folder != store.current_path(self.index_dir).resolve()
-        if summary.written or loaded is None or moved:
+        served = self._served
+        # Also when nothing was written here but `current` moved: another process rebuilt it meanwhile.
+        moved = served is not None and served.searcher.index.folder != store.current_path(self.index_dir).resolve()
+        if summary.written or served is None or moved:
             self.reload()
         return summary

@@ -1,37 +1,113 @@
-"""Exceptions raised by the index library; front ends map them to short messages."""
+"""Exceptions raised by the index library: each says what went wrong and carries the data to act on.
+
+The message (`str`) describes the problem for a log; it never says what to do about it, because
+that depends on the front end (a command to run, a setting to change): front ends word it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
 
 
 class DocbotError(Exception):
-    """Base class for errors a user can act on; the message is meant to be shown as is."""
+    """Base class for errors a user or an operator can act on."""
 
 
 class IndexMissingError(DocbotError):
-    """No index has been built yet."""
+    """No index has been built yet in `index_dir`."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        super().__init__(f"no index found in {self.index_dir}")
 
 
 class IndexCorruptError(DocbotError):
-    """The stored index is unreadable, incomplete or does not match its checksums."""
+    """The stored index is unreadable, incomplete or does not match its checksums.
+
+    `file` names the index file at fault when one is (relative to the index version's folder).
+    """
+
+    def __init__(self, problem: str, file: str | None = None) -> None:
+        self.problem = problem
+        self.file = file
+        super().__init__(problem)
 
 
 class IndexIncompatibleError(DocbotError):
-    """The stored index was built by another model, format version or settings."""
+    """The stored index was built by another model or format version than the one asked for."""
+
+    def __init__(self, what: Literal["model", "format"], built: str | int, configured: str | int) -> None:
+        self.what = what
+        self.built = built
+        self.configured = configured
+        if what == "model":
+            message = f"the index was built with model {built!r} but {configured!r} is configured"
+        else:
+            message = f"the index was written by another docbot version (format {built})"
+        super().__init__(message)
 
 
 class IndexLockedError(DocbotError):
-    """Another process is rebuilding the index."""
+    """Another process (or thread) holds the build lock of `index_dir`."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        super().__init__(f"another build is updating the index in {self.index_dir}")
 
 
 class DocumentsDirError(DocbotError):
     """The documents folder is missing or unreadable."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        super().__init__(f"documents folder not found: {self.path}")
+
+
+EmbeddingProblem = Literal[
+    "package_missing",  # `package` is not installed
+    "unloadable",  # the model itself could not be loaded (`detail` says why)
+    "not_exported",  # the ONNX backend has no export of the model yet (in `folder`)
+    "export_unreadable",  # the ONNX export in `folder` cannot be opened
+    "onnx_unsupported",  # the model has parts the ONNX backend cannot run (`detail`)
+    "export_disagrees",  # a fresh ONNX export gives other vectors than the model (`detail`)
+]
+
 
 class EmbeddingModelError(DocbotError):
-    """The embedding model cannot be loaded."""
+    """The embedding model `model` cannot be used; `problem` says why, the other fields what with."""
+
+    def __init__(self, model: str, problem: EmbeddingProblem, *, detail: str = "", package: str | None = None,
+                 folder: Path | None = None) -> None:
+        self.model = model
+        self.problem = problem
+        self.detail = detail
+        self.package = package
+        self.folder = Path(folder) if folder is not None else None
+        described = {
+            "package_missing": f"the package {package} is not installed",
+            "unloadable": f"cannot load embedding model {model!r}",
+            "not_exported": f"no ONNX export of {model!r} in {folder}",
+            "export_unreadable": f"cannot load the ONNX export of {model!r} in {folder}",
+            "onnx_unsupported": f"the ONNX backend cannot run {model!r}",
+            "export_disagrees": f"the ONNX export of {model!r} disagrees with the model",
+        }[problem]
+        super().__init__(f"{described} ({detail})" if detail else described)
+
+
+QuestionProblem = Literal["empty", "too_long", "not_text"]
 
 
 class InvalidQuestionError(DocbotError):
-    """The question is empty, blank or too long."""
+    """The question cannot be asked: empty once cleaned, too long (`length` > `limit`), or not text."""
 
-
-class BusyError(DocbotError):
-    """Too many questions are already waiting for an answer."""
+    def __init__(self, problem: QuestionProblem, *, length: int | None = None, limit: int | None = None) -> None:
+        self.problem = problem
+        self.length = length
+        self.limit = limit
+        message = {
+            "empty": "the question is empty",
+            "too_long": f"the question is too long ({length} characters; the limit is {limit})",
+            "not_text": "the question must be text",
+        }[problem]
+        super().__init__(message)

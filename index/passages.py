@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from .documents import Document
-from .text import Analyzer, count_words, split_sentences
+from .text import count_words, split_sentences
 
 _TERMINAL = tuple(".!?:;»\"”)…]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]|\d{1,3}[.)])\s+")
@@ -48,30 +47,6 @@ class Passage:
     def to_dict(self) -> dict:
         """Plain-data form for storage."""
         return asdict(self)
-
-
-def passage_sentences(text: str) -> list[str]:
-    """The sentences of a passage (each line, a heading or a list item, splits on its own)."""
-    return [s for line in text.split("\n") for s in split_sentences(line)] or [text]
-
-
-class SentenceCache:
-    """The sentences of passages with their lexical terms, analysed on first use and kept (LRU).
-
-    Answer assembly scores the sentences of each cited passage; the text never changes, so a
-    passage is analysed once, not at every question that cites it.
-    """
-
-    def __init__(self, analyzer: Analyzer, maxsize: int = 8192) -> None:
-        self.analyzer = analyzer
-        self._get = functools.lru_cache(maxsize=maxsize)(self._analyse) if maxsize else self._analyse
-
-    def get(self, position: int, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-        """(sentence, its terms) for the passage at `position` of the index, whose text is `text`."""
-        return self._get(position, text)
-
-    def _analyse(self, position: int, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-        return tuple((s, frozenset(self.analyzer.terms(s))) for s in passage_sentences(text))
 
 
 @dataclass(frozen=True)

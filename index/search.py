@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .embedding import Embedder
-from .passages import Passage, SentenceCache
+from .passages import Passage
 from .store import LoadedIndex
 
 # The dense baseline of a question is its median similarity over a fixed sample of passages:
@@ -30,6 +31,11 @@ class SearchConfig:
     documents in another language) get lower similarities throughout, so they have their own
     threshold. The defaults were chosen on the dev questions and a calibration set of our own
     (benchmarks/tune_retrieval.py prints the figures).
+
+    Follow-ups: a question asked after others is searched together with the last of them (its
+    words weigh `history_weight` of the question's own in BM25), so "and where did he dine?"
+    finds the passages of the person asked about before; the evidence still comes from the
+    question's own words, so a follow-up the documents don't cover is declined.
     """
 
     lexical_weight: float = 0.5
@@ -37,6 +43,11 @@ class SearchConfig:
     lexical_evidence_weight: float = 0.25
     min_evidence: float = 0.185
     min_evidence_cross_language: float = 0.14
+    history_weight: float = 0.5
+
+    def covers(self, evidence: float, cross_language: bool) -> bool:
+        """Whether this much evidence makes a question covered (given passages were found)."""
+        return evidence >= (self.min_evidence_cross_language if cross_language else self.min_evidence)
 
 
 @dataclass(frozen=True)
@@ -52,18 +63,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """The ranked passages for a question and the evidence that the documents cover it."""
+    """The ranked passages for a question, the evidence that the documents cover it, and the verdict."""
 
     question: str
     hits: list[Hit]
-    terms: list[str]
+    terms: list[str]  # the question's own lexical terms (not those of earlier questions)
     evidence: float
     cross_language: bool
-
-    def covered(self, config: SearchConfig) -> bool:
-        """Whether the best passages plausibly answer the question."""
-        threshold = config.min_evidence_cross_language if self.cross_language else config.min_evidence
-        return bool(self.hits) and self.evidence >= threshold
+    covered: bool  # whether the best passages plausibly answer the question
 
 
 class Searcher:
@@ -73,34 +80,48 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.config = config
-        self.sentences = SentenceCache(index.analyzer)  # for answer assembly; lives with this index
         n = len(index.passages)
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n, size=BASELINE_SAMPLE, replace=False)) if n > BASELINE_SAMPLE else np.arange(n)
         # Copied once at load so the per-question baseline reads contiguous memory.
         self._baseline_vectors = np.ascontiguousarray(index.embeddings[sample], dtype=np.float32)
 
-    def search(self, question: str, limit: int = 10) -> SearchResult:
-        """The best `limit` passages for a question, best first."""
-        terms = self.index.analyzer.terms(question)
-        cross = self.index.analyzer.is_english(question) and self.index.analyzer.language != "en"
+    def search(self, question: str, limit: int = 10, history: Sequence[str] = ()) -> SearchResult:
+        """The best `limit` passages for a question, best first; `history` holds earlier questions, newest last."""
+        analyzer = self.index.analyzer
+        terms = analyzer.terms(question)
+        cross = analyzer.is_english(question)
         if not self.index.passages:
-            return SearchResult(question, [], terms, 0.0, cross)
-        query = self.embedder.embed([question])[0]
-        return self.search_vector(question, query, terms, limit, cross)
+            return SearchResult(question, [], terms, 0.0, cross, False)
+        if not history:
+            query = self.embedder.embed([question], query=True)[0]
+            return self.search_vector(question, query, terms, limit, cross)
+        context = history[-1]
+        own = set(terms)
+        context_terms = [t for t in analyzer.terms(context) if t not in own]
+        alone, together = self.embedder.embed([question, f"{question} {context}"], query=True)
+        return self.search_vector(question, together, terms, limit, cross, context_terms, alone)
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
-                      cross_language: bool = False) -> SearchResult:
-        """Search with a question already embedded and analysed."""
+                      cross_language: bool = False, context_terms: Sequence[str] = (),
+                      own_query: np.ndarray | None = None) -> SearchResult:
+        """Search with a question already embedded and analysed.
+
+        With earlier questions, `query` embeds the question with them and `context_terms` are their
+        terms (ranking uses both); `own_query` embeds the question alone (the evidence uses it).
+        """
         idx = self.index
         n = len(idx.passages)
         if n == 0:
-            return SearchResult(question, [], terms, 0.0, cross_language)
+            return SearchResult(question, [], terms, 0.0, cross_language, False)
         c = min(n, max(self.config.candidates, limit))
         query = np.ascontiguousarray(query, dtype=np.float32)
 
         _, dense_ids = idx.vectors.search(query.reshape(1, -1), c)
-        lex_all = idx.lexical.scores(terms)
+        own_lex = idx.lexical.scores(terms)
+        lex_all = own_lex
+        if context_terms:
+            lex_all = own_lex + self.config.history_weight * idx.lexical.scores(list(context_terms))
         lex_ids = np.argpartition(-lex_all, c - 1)[:c] if c < n else np.arange(n)
         lex_ids = lex_ids[lex_all[lex_ids] > 0]
         cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids]))
@@ -112,7 +133,14 @@ class Searcher:
         order = np.argsort(-fused, kind="stable")[:limit]
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
                 for i in order]
-        return SearchResult(question, hits, terms, self._evidence(query, dense, lexical, terms), cross_language)
+        if own_query is None:
+            evidence = self._evidence(query, dense, own_lex[cand], terms)
+        else:
+            own_query = np.ascontiguousarray(own_query, dtype=np.float32)
+            own_dense = np.asarray(idx.embeddings[cand] @ own_query, dtype=np.float32)
+            evidence = self._evidence(own_query, own_dense, own_lex[cand], terms)
+        covered = bool(hits) and self.config.covers(evidence, cross_language)
+        return SearchResult(question, hits, terms, evidence, cross_language, covered)
 
     def _evidence(self, query: np.ndarray, dense: np.ndarray, lexical: np.ndarray, terms: list[str]) -> float:
         baseline = float(np.median(self._baseline_vectors @ query))

@@ -34,7 +34,6 @@ BM25_DIR = "bm25"
 LOCK = ".lock"
 _TMP_PREFIX = "tmp-"
 _VERSION_PREFIX = "v-"
-RUN_HINT = "run `docbot index` to rebuild it"
 
 
 @dataclass
@@ -105,18 +104,16 @@ def read_manifest(folder: Path) -> Manifest:
     """Read and check a manifest, without verifying the files."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        raise IndexMissingError(f"no index found in {folder.parent if folder.name == CURRENT else folder}: "
-                                f"run `docbot index` to build it")
+        raise IndexMissingError(folder.parent if folder.name == CURRENT else folder)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         version = data.get("format_version") if isinstance(data, dict) else None
         if isinstance(version, int) and version != FORMAT_VERSION:
             # Checked before the fields: another version's manifest may have other fields.
-            raise IndexIncompatibleError(
-                f"the index was written by another docbot version (format {version}); {RUN_HINT}")
+            raise IndexIncompatibleError("format", version, FORMAT_VERSION)
         return Manifest(**data)
     except (OSError, ValueError, TypeError) as exc:
-        raise IndexCorruptError(f"the index manifest is unreadable ({type(exc).__name__}); {RUN_HINT}") from exc
+        raise IndexCorruptError(f"the index manifest is unreadable ({type(exc).__name__})", MANIFEST) from exc
 
 
 def read_documents(folder: Path) -> list[DocumentEntry]:
@@ -125,7 +122,7 @@ def read_documents(folder: Path) -> list[DocumentEntry]:
         data = json.loads((Path(folder) / DOCUMENTS).read_text(encoding="utf-8"))
         return [DocumentEntry(**d) for d in data]
     except (OSError, ValueError, TypeError) as exc:
-        raise IndexCorruptError(f"the index's document list is unreadable; {RUN_HINT}") from exc
+        raise IndexCorruptError("the index's document list is unreadable", DOCUMENTS) from exc
 
 
 def verify(folder: Path, manifest: Manifest) -> None:
@@ -137,23 +134,22 @@ def verify(folder: Path, manifest: Manifest) -> None:
     listed = manifest.files if isinstance(manifest.files, dict) else {}
     required = {PASSAGES, DOCUMENTS, EMBEDDINGS, VECTORS}
     if not required <= set(listed) or not any(name.startswith(f"{BM25_DIR}/") for name in listed):
-        raise IndexCorruptError(f"the index manifest does not list the index's files; {RUN_HINT}")
+        raise IndexCorruptError("the index manifest does not list the index's files", MANIFEST)
     present = {p.relative_to(folder).as_posix() for p in _checksummed_files(folder)}
     missing = set(listed) - present
     if missing:
-        raise IndexCorruptError(f"the index is incomplete (missing {sorted(missing)[0]}); {RUN_HINT}")
+        raise IndexCorruptError(f"the index is incomplete (missing {sorted(missing)[0]})", sorted(missing)[0])
     extra = present - set(listed)
     if extra:
-        raise IndexCorruptError(f"the index holds a file its manifest does not list ({sorted(extra)[0]}); "
-                                f"{RUN_HINT}")
+        raise IndexCorruptError(f"the index holds a file its manifest does not list ({sorted(extra)[0]})",
+                                sorted(extra)[0])
     for name, digest in listed.items():
         try:
             actual = sha256_file(folder / name)
         except OSError as exc:  # removed or replaced since it was listed
-            raise IndexCorruptError(
-                f"the index file {name} is unreadable ({exc.strerror}); {RUN_HINT}") from exc
+            raise IndexCorruptError(f"the index file {name} is unreadable ({exc.strerror})", name) from exc
         if actual != digest:
-            raise IndexCorruptError(f"the index file {name} is damaged (checksum mismatch); {RUN_HINT}")
+            raise IndexCorruptError(f"the index file {name} is damaged (checksum mismatch)", name)
 
 
 def read_passages(folder: Path) -> list[Passage]:
@@ -189,12 +185,11 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
     """Load the current index, verified; raise a DocbotError that says what to do when it can't be."""
     link = current_path(index_dir)
     if not link.exists():
-        raise IndexMissingError(f"no index found in {index_dir}: run `docbot index` to build it")
+        raise IndexMissingError(index_dir)
     folder = link.resolve()
     manifest = read_manifest(folder)
     if model is not None and manifest.model != model:
-        raise IndexIncompatibleError(
-            f"the index was built with model {manifest.model!r} but {model!r} is configured; {RUN_HINT}")
+        raise IndexIncompatibleError("model", manifest.model, model)
     verify(folder, manifest)
     try:
         documents = read_documents(folder)
@@ -206,11 +201,11 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
     except IndexCorruptError:
         raise
     except Exception as exc:  # the checksums matched, so this is a foreign or buggy file
-        raise IndexCorruptError(f"the index cannot be read ({type(exc).__name__}); {RUN_HINT}") from exc
+        raise IndexCorruptError(f"the index cannot be read ({type(exc).__name__})") from exc
     n = len(passages)
     if not (embeddings.shape == (n, manifest.dimension) and vectors.ntotal == n and lexical.size == n
             and n == manifest.passages):
-        raise IndexCorruptError(f"the index files disagree on the number of passages; {RUN_HINT}")
+        raise IndexCorruptError("the index files disagree on the number of passages")
     return LoadedIndex(folder, manifest, documents, passages, embeddings, vectors, lexical)
 
 
@@ -359,8 +354,7 @@ def build_lock(index_dir: Path, wait: float = 0.0):
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        "another `docbot index` is rebuilding this index; try again when it has finished") from None
+                    raise IndexLockedError(index_dir) from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())

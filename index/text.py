@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 # Zero-width, bidi controls and other invisible format characters: they split words
 # without being seen, so they are removed before anything else looks at the text. Tag
@@ -86,6 +86,34 @@ def _raw_words(text: str) -> list[str]:
     return _WORD.findall(clean(text).replace("'", " "))
 
 
+@cache
+def function_words(language: str) -> frozenset[str]:
+    """The folded function (stop) words of a language: bm25s's list and ours."""
+    import bm25s.stopwords as sw
+
+    lang = language.lower()
+    if lang == "en":
+        words = set(sw.STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"]
+    else:
+        words = _EXTRA_STOPWORDS.get(lang, set()) | set(getattr(sw, f"STOPWORDS_{LANGUAGES[lang].upper()}", ()))
+    return frozenset(fold(w) for w in words)
+
+
+@cache
+def _own_words(languages: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    # Function words of several languages tell nothing about which one a text is in: French "a",
+    # "à" (folded), the "t" of "a-t-il", elided "d'" and "s'" would otherwise count as English.
+    sets = [function_words(lang) for lang in languages]
+    return tuple(own.difference(*(other for other in sets if other is not own)) for own in sets)
+
+
+def guess_language(text: str, languages: tuple[str, ...] = ("en", "fr")) -> str:
+    """Which of `languages` a text reads as, by the function words only that language has; the first if unsure."""
+    words = [fold(w) for w in _raw_words(text)]
+    counts = [sum(w in own for w in words) for own in _own_words(tuple(languages))]
+    return languages[counts.index(max(counts))]
+
+
 class Analyzer:
     """Turns text into lexical terms: words split on apostrophes, stop words dropped, stemmed, folded.
 
@@ -95,7 +123,6 @@ class Analyzer:
     """
 
     def __init__(self, language: str = "fr", prefix: int = 5) -> None:
-        import bm25s.stopwords as sw
         import Stemmer
 
         lang = language.lower()
@@ -104,20 +131,11 @@ class Analyzer:
         self.language = lang
         self._stemmer = Stemmer.Stemmer(LANGUAGES[lang])
         self.prefix = prefix
-        english = set(sw.STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"]
-        own = _EXTRA_STOPWORDS.get(lang, set()) | set(getattr(sw, f"STOPWORDS_{LANGUAGES[lang].upper()}", ()))
-        self.stopwords = frozenset(fold(w) for w in english | own)
-        folded_english = frozenset(fold(w) for w in english)
-        folded_own = frozenset(fold(w) for w in own) if lang != "en" else frozenset()
-        # Function words of both languages tell nothing about which one a question is in: French
-        # "a", "à" (folded), the "t" of "a-t-il", elided "d'" and "s'" would otherwise count as English.
-        self._english = folded_english - folded_own
-        self._native = folded_own - folded_english
+        self.stopwords = function_words("en") | function_words(lang)
 
     def is_english(self, text: str) -> bool:
         """Whether a text reads as English rather than the configured language (by its function words)."""
-        words = [fold(w) for w in _raw_words(text)]
-        return sum(w in self._english for w in words) > sum(w in self._native for w in words)
+        return self.language != "en" and guess_language(text, (self.language, "en")) == "en"
 
     def words(self, text: str) -> list[str]:
         """Content words of a text, folded, in order (no stemming)."""

@@ -1,4 +1,5 @@
-"""Shared fixtures: a deterministic fake embedder, and all on-disk state in temp dirs."""
+"""Shared fixtures: a deterministic fake embedder, one session-built index of the shipped documents,
+and all on-disk state in temp dirs."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class FakeEmbedder:
         self._dim = dimension
         self.calls = 0
         self.embedded = 0
+        self.queries = 0  # calls with query=True: questions, not passages
 
     @property
     def dimension(self) -> int:
@@ -35,9 +37,10 @@ class FakeEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def embed(self, texts: list[str], batch_size: int = 32, *, query: bool = False) -> np.ndarray:
         self.calls += 1
         self.embedded += len(texts)
+        self.queries += query
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in fold(text).split():
@@ -78,22 +81,29 @@ def docs_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _fake_index_once(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("fake-index") / "index"
+def fake_index(tmp_path_factory) -> Path:
+    """The shipped documents indexed once per session with the fake embedder, default settings; read-only.
+
+    Tests copy it (`built`, `fake_engine`): a copy takes milliseconds where a build takes a few hundred.
+    """
+    from index import BuildOptions, build_index
+
+    index_dir = tmp_path_factory.mktemp("fake-index") / "index"
+    build_index(DOCUMENTS, index_dir, FakeEmbedder(), BuildOptions())
+    return index_dir
 
 
 @pytest.fixture
-def fake_engine(tmp_path, fake_embedder, _fake_index_once):
-    """An Engine over the shipped documents, indexed with the fake embedder in this test's own index dir.
+def built(tmp_path, fake_index) -> Path:
+    """This test's own copy of the session's index, where DOCBOT_INDEX_DIR points; the index dir."""
+    target = tmp_path / "index"
+    shutil.copytree(fake_index, target, symlinks=True)  # `current` is a relative symlink
+    return target
 
-    The index is built once per session and copied for each test: the copy takes milliseconds
-    where a build takes a few hundred, and most tests need an index.
-    """
-    from index import BuildOptions, build_index
-    from index.engine import Engine
 
-    if not _fake_index_once.exists():
-        build_index(DOCUMENTS, _fake_index_once, fake_embedder, BuildOptions())
-    index_dir = tmp_path / "index"
-    shutil.copytree(_fake_index_once, index_dir, symlinks=True)  # `current` is a relative symlink
-    return Engine(index_dir, fake_embedder)
+@pytest.fixture
+def fake_engine(built, fake_embedder):
+    """An Engine over this test's copy of the index, with the fake embedder."""
+    from index import Engine
+
+    return Engine(built, fake_embedder)

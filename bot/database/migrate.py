@@ -118,7 +118,7 @@ def upgrade(engine: sa.Engine, shown: str) -> None:
             raise _newer(shown, found)
         command.upgrade(alembic_config(conn), target)
     if found is None:
-        log.info("database %s created (revision %s)", shown, target)
+        log.debug("database %s created (revision %s)", shown, target)
     else:
         log.info("database %s upgraded from revision %s to %s", shown, found, target)
 

@@ -12,15 +12,11 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
-from index.engine import MAX_QUESTION_CHARS, validate_question
-
 from .. import render
-from ..i18n import guess_language, language_for, t
-from .error_handler import NO_MENTIONS, reply_error, send_error
+from ..i18n import language_for, question_language, t
+from ._utils import NO_MENTIONS, interaction_language, reply, reply_error, send_error
 
 if TYPE_CHECKING:
-    from index import Answer
-
     from ..client import DocBot
 
 log = logging.getLogger(__name__)
@@ -50,7 +46,11 @@ class UserCooldown:
 
 
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"docbot:more:(?P<qid>[0-9]{1,19})"):
-    """"More passages": the next results for a logged question (state in custom_id: survives restarts)."""
+    """"More passages": the passages ranked after the cited ones, as stored with the logged question.
+
+    The state is the question's id in custom_id, and the passages are read from the question log:
+    the button shows what belongs to its answer, after a restart or a /reindex too, without searching.
+    """
 
     def __init__(self, question_id: int, label: str | None = None) -> None:
         super().__init__(discord.ui.Button(label=label, emoji="📚", style=discord.ButtonStyle.secondary,
@@ -65,17 +65,15 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"docbot:mo
 
     async def callback(self, interaction: discord.Interaction[DocBot]) -> None:
         """Show the next passages to whoever clicked, privately."""
-        bot = interaction.client
-        lang = language_for(interaction.locale, interaction.guild_locale)
+        lang = interaction_language(interaction)
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            logged = await asyncio.to_thread(bot.questions.get, self.question_id)
-            if logged is None:
+            more = await interaction.client.more(self.question_id)
+            if more is None:
                 await interaction.followup.send(t("question_gone", lang), ephemeral=True,
                                                 allowed_mentions=NO_MENTIONS)
                 return
-            answer, _ = await bot.ask(logged.question)
-            await interaction.followup.send(embeds=render.more_embeds(answer.question, answer.more, lang),
+            await interaction.followup.send(embeds=render.more_embeds(more.question, more.citations, lang),
                                             ephemeral=True, allowed_mentions=NO_MENTIONS)
         except Exception as exc:
             # Component errors don't reach the tree's handler: report them here.
@@ -102,7 +100,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button],
 
     async def callback(self, interaction: discord.Interaction[DocBot]) -> None:
         """Record the vote (one per person per answer) and thank the voter privately."""
-        lang = language_for(interaction.locale, interaction.guild_locale)
+        lang = interaction_language(interaction)
         try:
             recorded = await asyncio.to_thread(interaction.client.questions.vote, self.question_id,
                                                interaction.user.id, self.vote)
@@ -141,38 +139,21 @@ class Ask(commands.Cog):
     async def answer(self, question: str, lang: str, *, source: str,
                      guild_id: int | None) -> tuple[list[discord.Embed], discord.ui.View | None]:
         """Answer and log a question; the embeds and buttons to send (no buttons if it wasn't logged)."""
-        try:
-            answer, latency_ms = await self.bot.ask(question)
-        except Exception as exc:
-            await self._record(question, outcome="error", latency_ms=None, source=source, guild_id=guild_id,
-                               error=f"{type(exc).__name__}: {exc}")
-            raise
-        question_id = await self._record(answer.question, outcome=_outcome(answer), latency_ms=latency_ms,
-                                         source=source, guild_id=guild_id,
-                                         top_document=answer.citations[0].passage.document if answer.citations
-                                         else None)
-        embeds = render.answer_embeds(answer, lang)
-        view = answer_view(question_id, bool(answer.more), lang) if question_id is not None else None
+        asked = await self.bot.ask(question, source=source, guild_id=guild_id)
+        embeds = render.answer_embeds(asked.answer, lang)
+        view = None
+        if asked.question_id is not None:
+            view = answer_view(asked.question_id, bool(asked.answer.more), lang)
         return embeds, view
-
-    async def _record(self, question: str, **fields: object) -> int | None:
-        # A full disk or a locked database must not cost the user the answer: log and go on.
-        try:
-            return await asyncio.to_thread(self.bot.questions.record, question, **fields)
-        except Exception:
-            log.exception("Could not log the question")
-            return None
 
     @app_commands.command(name="ask", description=locale_str(t("cmd_ask", "en"), key="cmd_ask"))
     @app_commands.describe(question=locale_str(t("cmd_ask_question", "en"), key="cmd_ask_question"))
-    async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, MAX_QUESTION_CHARS]) -> None:
-        """/ask: answer publicly with cited passages."""
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """/ask: answer publicly with cited passages (a refused question: privately, see send_error)."""
         self.cooldown.check(interaction.user.id)
-        validate_question(question)  # before deferring, so a bad question gets a private reply
         # Discord drops an interaction with no first response within 3 s: acknowledge first.
         await interaction.response.defer(thinking=True)
-        lang = language_for(interaction.locale, interaction.guild_locale)
+        lang = interaction_language(interaction)
         embeds, view = await self.answer(question, lang, source="slash", guild_id=interaction.guild_id)
         if view is None:
             await interaction.followup.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
@@ -191,14 +172,11 @@ class Ask(commands.Cog):
             return  # replies that merely ping the bot, @everyone and role pings are not questions
         # The bot's mention and mass pings are addressing, not part of the question.
         question = " ".join(_MASS_MENTION.sub(" ", mention.sub(" ", message.content)).split())
-        lang = guess_language(question) if question else language_for(
-            message.guild.preferred_locale if message.guild else None)
         if not question:
-            await self._reply(message, t("mention_help", lang))
+            await reply(message, t("mention_help", language_for(message.guild.preferred_locale if message.guild
+                                                                else None)))
             return
-        if len(question) > MAX_QUESTION_CHARS:
-            await self._reply(message, t("question_too_long", lang, limit=MAX_QUESTION_CHARS))
-            return
+        lang = question_language(question)
         try:
             self.cooldown.check(message.author.id)
             async with message.channel.typing():
@@ -212,16 +190,6 @@ class Ask(commands.Cog):
                                     mention_author=False)
         except Exception as exc:
             await reply_error(message, exc, lang)
-
-    async def _reply(self, message: discord.Message, text: str) -> None:
-        try:
-            await message.reply(text, allowed_mentions=NO_MENTIONS, mention_author=False)
-        except discord.HTTPException:
-            log.warning("Could not reply to a message", exc_info=True)
-
-
-def _outcome(answer: Answer) -> str:
-    return "answered" if answer.answered and answer.sentences else "not_covered"
 
 
 async def setup(bot: DocBot) -> None:

@@ -11,8 +11,8 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from .. import render
-from ..i18n import language_for, t
-from .error_handler import NO_MENTIONS
+from ..i18n import t
+from ._utils import NO_MENTIONS, interaction_language
 
 if TYPE_CHECKING:
     from ..client import DocBot
@@ -41,7 +41,7 @@ class Reindex(commands.Cog):
     async def reindex(self, interaction: discord.Interaction) -> None:
         """/reindex: rebuild incrementally off the event loop, then swap the new index in."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        lang = language_for(interaction.locale, interaction.guild_locale)
+        lang = interaction_language(interaction)
         log.info("Reindex requested by %s in guild %s", interaction.user.id, interaction.guild_id)
         summary = await self.bot.rebuild()
         log.info("Reindex done: %s", summary.line())

@@ -12,8 +12,8 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from .. import render
-from ..i18n import language_for, t
-from .error_handler import NO_MENTIONS
+from ..i18n import t
+from ._utils import NO_MENTIONS, interaction_language
 
 if TYPE_CHECKING:
     from ..client import DocBot
@@ -32,8 +32,8 @@ class Sources(commands.Cog):
         """/sources: the documents (title, passages, date) and the build time, privately."""
         # Loading a large index from disk can outlast Discord's 3 s: acknowledge first.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        lang = language_for(interaction.locale, interaction.guild_locale)
-        index = await asyncio.to_thread(lambda: self.bot.engine.index)
+        lang = interaction_language(interaction)
+        index = await asyncio.to_thread(self.bot.engine.load)
         await interaction.followup.send(embeds=render.sources_embeds(index, lang), ephemeral=True,
                                         allowed_mentions=NO_MENTIONS)
 

@@ -71,7 +71,7 @@ def test_write_corpus_splits_paragraphs_into_documents(tmp_path):
 
 def test_scale_build_makes_an_index_docbot_can_load(tmp_path):
     """A small synthetic build goes through docbot's build and loads under the configured model's name."""
-    from bot.engine import make_embedder
+    from bot.service import make_embedder
     from bot.settings import Settings
     from index import store
 

@@ -1,14 +1,19 @@
-"""Fixtures for the Discord front end: a real DocBot over the fake engine, never connected."""
+"""Fixtures for the front ends: a real DocBot over the fake engine (never connected), and the `docbot` CLI."""
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 
+from bot import service
+from bot.cli import main
 from bot.client import DocBot
 from bot.settings import Settings
 from tests.bot.helpers import MockUser
@@ -28,8 +33,7 @@ def make_bot(fake_engine, me, monkeypatch):
 
     async def make(engine=None, **overrides) -> DocBot:
         bot = DocBot(Settings(**overrides), engine or fake_engine)
-        for ext in ("bot.exts.error_handler", "bot.exts.ask", "bot.exts.sources", "bot.exts.reindex"):
-            await bot.load_extension(ext)
+        await bot.load_cogs()
         bots.append(bot)
         return bot
 
@@ -66,3 +70,49 @@ def database_url(request, tmp_path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@dataclass
+class Result:
+    """What a `docbot` run left: its exit code and both outputs."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+@pytest.fixture
+def docbot(monkeypatch, capsys, fake_embedder):
+    """Run `docbot <args>` through its console entry point, with stdin; the exit code and both outputs."""
+    def make_embedder(settings):
+        # The fake embedder, under the configured model's name (a new name is another model).
+        if settings.embedding_model == fake_embedder.name:
+            return fake_embedder
+        return type(fake_embedder)(settings.embedding_model)
+
+    monkeypatch.setenv("DOCBOT_EMBEDDING_MODEL", fake_embedder.name)
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # set by the CLI; restored after the test
+    monkeypatch.setattr(service, "make_embedder", make_embedder)
+    monkeypatch.setattr(service, "limit_blas_threads", lambda: None)  # process-wide; not in tests
+
+    def run(*args: str, input: str = "") -> Result:
+        monkeypatch.setattr(sys, "argv", ["docbot", *args])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        out, err = capsys.readouterr()
+        code = exit_.value.code
+        return Result(code if isinstance(code, int) else (0 if code is None else 1), out, err)
+
+    return run
+
+
+@pytest.fixture
+def indexed(built):
+    """An index of the shipped documents in DOCBOT_INDEX_DIR, built with the fake embedder."""
+    return built

@@ -7,9 +7,11 @@ real method doesn't accept (bound against its signature).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import re
+import time
 from typing import Any
 from unittest import mock
 
@@ -214,3 +216,12 @@ async def invoke(bot: discord.Client, name: str, interaction: Any, **params: Any
         await command._do_call(interaction, params)
     except app_commands.AppCommandError as error:
         await bot.tree.on_error(interaction, error)
+
+
+async def wait_until(condition: Any, what: str, timeout: float = 10.0) -> None:
+    """Let the event loop run until `condition()` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.01)

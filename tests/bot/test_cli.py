@@ -6,21 +6,18 @@ run it in a child process, for what only a real process shows (the logging set-u
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import bot.engine
-from bot.cli import main
 from bot.terminal import answer_json, render_answer
 from index import Answer, Citation, Passage
+from tests.bot.conftest import Result
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = REPO / "documents"
@@ -28,50 +25,6 @@ SUMMARY = re.compile(r"^(Index updated|Index up to date): (\d+) added, (\d+) upd
                      r"(\d+) skipped, (\d+) unchanged; (\d+) passages \((\d+) embedded\) in [\d.]+s$")
 QUESTIONS = ["Où Jensen Huang a-t-il dîné avec Donald Trump ?", "Qui est le PDG de Nvidia ?",
              "Who is the CEO of Nvidia?", "How do I bake sourdough bread?"]
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
-@pytest.fixture
-def docbot(monkeypatch, capsys, fake_embedder):
-    """Run `docbot <args>` through its console entry point, with stdin; the exit code and both outputs."""
-    def make_embedder(settings):
-        # The fake embedder, under the configured model's name (a new name is another model).
-        if settings.embedding_model == fake_embedder.name:
-            return fake_embedder
-        return type(fake_embedder)(settings.embedding_model)
-
-    monkeypatch.setenv("DOCBOT_EMBEDDING_MODEL", fake_embedder.name)
-    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # set by the CLI; restored after the test
-    monkeypatch.setattr(bot.engine, "make_embedder", make_embedder)
-    monkeypatch.setattr(bot.engine, "limit_blas_threads", lambda: None)  # process-wide; not in tests
-
-    def run(*args: str, input: str = "") -> Result:
-        monkeypatch.setattr(sys, "argv", ["docbot", *args])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(input))
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_:
-            main()
-        out, err = capsys.readouterr()
-        code = exit_.value.code
-        return Result(code if isinstance(code, int) else (0 if code is None else 1), out, err)
-
-    return run
-
-
-@pytest.fixture
-def indexed(fake_engine):
-    """An index of the shipped documents in DOCBOT_INDEX_DIR, built with the fake embedder."""
-    return fake_engine.index_dir
 
 
 def assert_one_line_error(r: Result, code: int, *words: str) -> None:
@@ -149,8 +102,8 @@ def test_index_of_a_missing_folder(docbot, tmp_path, monkeypatch):
 # docbot ask
 
 def test_ask_json_answers_stdin_in_order(docbot, indexed):
-    """`ask --json` answers each stdin line in order, one JSON object per line; blank lines are skipped."""
-    r = docbot("ask", "--json", input="\n".join([QUESTIONS[0], "", "   ", *QUESTIONS[1:]]) + "\n")
+    """`ask --json` answers each stdin line in order, one JSON object per line."""
+    r = docbot("ask", "--json", input="\n".join(QUESTIONS) + "\n")
     assert r.code == 0, r.err
     objects = [json.loads(line) for line in r.out.splitlines()]
     assert [o["question"] for o in objects] == QUESTIONS
@@ -184,13 +137,57 @@ def test_ask_json_unanswered_still_shows_passages(docbot, indexed, monkeypatch):
     assert len(o["citations"]) == 3
 
 
+def test_ask_json_gives_every_line_one_object_blank_ones_too(docbot, indexed):
+    """A blank line gets an error object in its place, so the n-th output answers the n-th input; exit 2."""
+    r = docbot("ask", "--json", input=f"{QUESTIONS[0]}\n\n   \n{QUESTIONS[1]}\n")
+    assert r.code == 2
+    first, blank, spaces, last = (json.loads(line) for line in r.out.splitlines())
+    assert first["question"] == QUESTIONS[0] and last["question"] == QUESTIONS[1]
+    assert blank == {"question": "", "error": "The question is empty."}
+    assert spaces == {"question": "   ", "error": "The question is empty."}
+
+
+@pytest.mark.parametrize(("line", "question"), [
+    ('{"question": "Où a-t-il dîné avec Donald Trump ?", "history": ["Qui est le PDG de Nvidia ?"]}',
+     "Où a-t-il dîné avec Donald Trump ?"),
+    ('{"question": "Qui est le PDG de Nvidia ?"}', "Qui est le PDG de Nvidia ?"),
+    ('{"question": "Qui est le PDG de Nvidia ?", "history": "pas une liste"}',  # not such an object: text
+     '{"question": "Qui est le PDG de Nvidia ?", "history": "pas une liste"}'),
+    ("{Qui est le PDG de Nvidia ?}", "{Qui est le PDG de Nvidia ?}"),  # not JSON: the question as typed
+    ('{"text": "Qui est le PDG de Nvidia ?"}', '{"text": "Qui est le PDG de Nvidia ?"}'),
+])
+def test_ask_json_line_may_carry_the_conversation(docbot, indexed, line, question):
+    """A line that is a JSON object {"question", "history"} is asked as such; anything else is the question."""
+    r = docbot("ask", "--json", input=line + "\n")
+    assert r.code == 0, r.err
+    (o,) = (json.loads(x) for x in r.out.splitlines())
+    assert o["question"] == question and o["citations"]
+
+
+def test_ask_json_passes_the_history_to_the_engine(docbot, indexed, monkeypatch):
+    """The earlier questions of a JSON line reach the engine, newest last; a plain line has none."""
+    from index import Engine
+
+    seen, real_ask = [], Engine.ask
+
+    def ask(self, question, k=None, history=()):
+        seen.append((question, list(history)))
+        return real_ask(self, question, k, history)
+
+    monkeypatch.setattr(Engine, "ask", ask)
+    line = json.dumps({"question": "Où a-t-il dîné ?", "history": ["Qui est le PDG de Nvidia ?", "Et de TSMC ?"]})
+    assert docbot("ask", "--json", input=f"{line}\nQui est le PDG de Nvidia ?\n").code == 0
+    assert seen == [("Où a-t-il dîné ?", ["Qui est le PDG de Nvidia ?", "Et de TSMC ?"]),
+                    ("Qui est le PDG de Nvidia ?", [])]
+
+
 def test_ask_json_invalid_line_is_reported_in_place(docbot, indexed):
     """On stdin, an over-long question gets an error object in its place; the others are answered; exit 2."""
     r = docbot("ask", "--json", input=f"{QUESTIONS[1]}\n{'a' * 1001}\n{QUESTIONS[2]}\n")
     assert r.code == 2
     first, error, last = (json.loads(line) for line in r.out.splitlines())
     assert first["question"] == QUESTIONS[1] and last["question"] == QUESTIONS[2]
-    assert "too long" in error["error"] and "citations" not in error
+    assert error == {"question": "a" * 200, "error": "The question is too long (1001 characters; the limit is 1000)."}
 
 
 def test_ask_top_k(docbot, indexed):
@@ -264,9 +261,9 @@ def test_usage_errors(docbot, indexed, args):
 
 def test_unexpected_error_is_one_line(docbot, indexed, monkeypatch):
     """A bug surfaces as one apologetic line and exit 1, not a traceback."""
-    from index.engine import Engine
+    from index import Engine
 
-    def boom(self, question, k=None):
+    def boom(self, question, k=None, history=()):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Engine, "ask", boom)
@@ -339,8 +336,8 @@ sys.path.insert(0, {repo!r})
 spec = importlib.util.spec_from_file_location("_docbot_tests_conftest", {conftest!r})
 conftest = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(conftest)
-import bot.engine
-bot.engine.make_embedder = lambda settings: conftest.FakeEmbedder(settings.embedding_model)
+import bot.service
+bot.service.make_embedder = lambda settings: conftest.FakeEmbedder(settings.embedding_model)
 from bot.cli import main
 sys.argv = ["docbot", *sys.argv[1:]]
 main()
@@ -368,7 +365,7 @@ def test_process_index_then_ask(tmp_path):
 def test_process_invalid_question():
     """In a real process: an empty question is exit 2 and exactly one line on stderr."""
     r = run_process("ask", "")
-    assert (r.code, r.out, r.err) == (2, "", "docbot: the question is empty\n")
+    assert (r.code, r.out, r.err) == (2, "", "docbot: The question is empty.\n")
 
 
 # What the terminal shows (bot/terminal.py)
@@ -378,8 +375,8 @@ def make_answer(question: str, answered: bool, citations: int = 2, text: str = "
                                  heading="", paragraph_start=n, paragraph_end=n + 1, line_start=2 * n,
                                  line_end=2 * n + 3, date="2025-07" if n == 1 else None), 0.5 / n, text)
              for n in range(1, citations + 1)]
-    sentences = [(text, 1)] if answered and cites else []
-    return Answer(question, answered, sentences, cites)
+    answered = answered and bool(cites)
+    return Answer(question, "answered" if answered else "not_covered", [(text, 1)] if answered else [], cites)
 
 
 def test_terminal_answer_then_sources():

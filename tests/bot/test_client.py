@@ -9,7 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.client import DocBot, Translator, run_bot
+from bot.client import DocBot, Translator, extensions, run_bot
 from bot.settings import Settings
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value.never-to-be-seen"
@@ -35,6 +35,11 @@ def test_bot_never_pings_and_needs_no_privileged_intent(new_bot):
     assert not (allowed.everyone or allowed.users or allowed.roles or allowed.replied_user)
     assert not (bot.intents.message_content or bot.intents.members or bot.intents.presences)
     assert bot.intents.guild_messages and bot.intents.dm_messages
+
+
+def test_extensions_are_discovered():
+    """Every feature module of bot.exts is an extension; helper modules (a leading _) are not."""
+    assert extensions() == ["bot.exts.ask", "bot.exts.error_handler", "bot.exts.reindex", "bot.exts.sources"]
 
 
 @pytest.mark.parametrize("guild_id", [None, 123456789012345678])

@@ -443,10 +443,11 @@ async def test_safe_from_asyncio_to_thread(tmp_path):
 
 def test_no_log_noise_when_the_database_is_up_to_date(tmp_path, caplog):
     """Opening an up-to-date database logs nothing; creating one logs one line, not Alembic's chatter."""
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="bot.database")
     QuestionLog(tmp_path / "docbot.sqlite3").close()
-    assert [r.getMessage() for r in caplog.records] == [
-        f"database {tmp_path / 'docbot.sqlite3'} created (revision {HEAD})"]
+    # At DEBUG: a terminal user asking a first question has no use for it.
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("DEBUG", f"database {tmp_path / 'docbot.sqlite3'} created (revision {HEAD})")]
     caplog.clear()
     QuestionLog(tmp_path / "docbot.sqlite3").close()
     assert caplog.records == []

@@ -54,7 +54,9 @@ def citations(draw, max_size: int = 10) -> list[Citation]:
 def answers(draw) -> Answer:
     cites = draw(citations())
     sentences = [(draw(long_text), draw(st.integers(1, 10))) for _ in range(draw(st.integers(0, 3)))]
-    return Answer(draw(long_text) or "?", draw(st.booleans()), sentences, cites, draw(citations(5)))
+    answered = bool(sentences) and draw(st.booleans())  # an answer has sentences; a closest-passages reply none
+    return Answer(draw(long_text) or "?", "answered" if answered else "not_covered", sentences if answered else [],
+                  cites, draw(citations(5)))
 
 
 def assert_within_limits(embeds: list[discord.Embed]) -> None:
@@ -174,7 +176,7 @@ def test_real_answer_renders_title_location_and_bold_highlight(fake_engine):
 
 def test_unanswered_answer_shows_closest_passages_as_such():
     """Not covered: the description says so, the footer calls the passages the closest ones."""
-    answer = Answer("recette de la tarte aux pommes", False, [], [Citation(1, passage(), 0.1, "Une phrase.")])
+    answer = Answer("recette de la tarte aux pommes", "not_covered", [], [Citation(1, passage(), 0.1, "Une phrase.")])
     [embed] = render.answer_embeds(answer, "en")
     assert embed.description == render.t("not_covered", "en")
     assert embed.footer.text == render.t("footer_closest", "en")

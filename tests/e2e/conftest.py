@@ -8,9 +8,9 @@ import json
 import logging
 
 import pytest
-import yarl
 
 from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.fake_discord.pointing import point_discord_at
 
 FIGURES = pytest.StashKey[dict]()
 FIGURES_PATH = pytest.StashKey[str]()
@@ -28,12 +28,7 @@ def fake_discord():
 @pytest.fixture
 def discord_at(fake_discord, monkeypatch):
     """discord.py's API base and gateway URL set to the stand-in's: configuration, not a code path."""
-    import discord.gateway
-    import discord.http
-
-    monkeypatch.setattr(discord.http.Route, "BASE", fake_discord.api_base)
-    gateway = yarl.URL(fake_discord.gateway_url)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
+    point_discord_at(fake_discord.api_base, fake_discord.gateway_url, monkeypatch.setattr)
     return fake_discord
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import statistics
@@ -16,9 +15,12 @@ import pytest
 from bot.i18n import t
 from bot.terminal import answer_json
 from tests.e2e.fake_discord import CommandUnavailable
+from tests.e2e.fake_discord.pointing import environment
 from tests.e2e.harness import LoopLag, assert_same_citations, citations_shown, embed_text, plain
 
 pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
 
 QUESTION = "Quel accord Jensen Huang a-t-il conclu avec l'administration Trump ?"
 QUESTIONS = [
@@ -44,16 +46,14 @@ class SlowBuildEmbedder:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def embed(self, texts, batch_size=None, progress=False):
-        # The index build passes a batch size; questions don't.
-        if batch_size is not None and self.build_seconds:
+    def embed(self, texts, batch_size=32, *, query=False):
+        if not query and self.build_seconds:  # passages: an index build
             time.sleep(self.build_seconds)
-        return self.inner.embed(texts)
+        return self.inner.embed(texts, batch_size, query=query)
 
 
 def make_engine(docs: Path, index_dir: Path, embedder, **engine_options):
-    from index import BuildOptions, build_index
-    from index.engine import Engine
+    from index import BuildOptions, Engine, build_index
 
     build_index(docs, index_dir, embedder, BuildOptions())
     return Engine(index_dir, embedder, **engine_options)
@@ -168,7 +168,8 @@ async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_pa
     recs = await fake.invoke_many(calls)
     asks, reindex = recs[:50], recs[50]
     await fake.wait_for(lambda: reindex.answered and all(r.answered for r in asks), 60, "all answers")
-    await asyncio.sleep(0.05)
+    sampled = len(lag.samples)
+    await fake.wait_for(lambda: len(lag.samples) > sampled + 1, 10, "event-loop samples past the last answer")
     await lag.stop()
     # The rebuild runs from the /reindex deferral to its report.
     rebuild_start = reindex.callback_at
@@ -285,7 +286,9 @@ async def test_reindex_refused_without_manage_server(docbot, discord_at, docs_co
     [refusal] = rec.messages
     assert rec.callback_type == 4 and rec.ephemeral and refusal["flags"] & 64
     assert refusal["content"] == t("manage_guild_only", "fr")
-    await asyncio.sleep(0.3)
+    # A rebuild starts by deferring ("thinking…"), and an interaction takes one first response: the
+    # refusal being it, and all the bot sent for it, the command never ran.
+    assert [s.route for s in fake.sent_for(rec)] == ["callback"]
     assert sorted(p.name for p in (tmp_path / "index").iterdir()) == before
     assert bot.engine.index.manifest.built_at == built_at and bot.engine.index.manifest.documents == 5
     assert not fake.rejected()
@@ -298,16 +301,16 @@ def test_rejected_token_exits_with_one_line(discord_at, tmp_path, figures):
     site.mkdir()
     # Test configuration for a process we can't monkeypatch: discord.py's API base and gateway URL.
     (site / "sitecustomize.py").write_text(
-        "import discord.gateway, discord.http, yarl\n"
-        f"discord.http.Route.BASE = {fake.api_base!r}\n"
-        f"discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL({fake.gateway_url!r})\n")
+        f"import sys\nsys.path.append({str(REPO)!r})\n"
+        "from tests.e2e.fake_discord.pointing import point_from_environment\npoint_from_environment()\n")
     docs = tmp_path / "small-docs"
     docs.mkdir()
     (docs / "note.txt").write_text("Une courte note, pour que l'index soit vite construit.\n",
                                    encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(PYTHONPATH=str(site), DISCORD_TOKEN="a-token-discord-does-not-know", HF_HUB_OFFLINE="1",
-               DOCBOT_DOCUMENTS_DIR=str(docs), DOCBOT_INDEX_DIR=str(tmp_path / "cli-index"))
+               DOCBOT_DOCUMENTS_DIR=str(docs), DOCBOT_INDEX_DIR=str(tmp_path / "cli-index"),
+               **environment(fake.api_base, fake.gateway_url))
     started = time.monotonic()
     proc = subprocess.run([str(Path(sys.executable).parent / "docbot"), "run"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)

@@ -26,14 +26,14 @@ class CountingEngine:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def ask(self, question, k=None):
+    def ask(self, question, k=None, history=()):
         with self._lock:
             self.running += 1
             self.calls += 1
             self.peak = max(self.peak, self.running)
         try:
             self.release.wait(30)
-            return self.inner.ask(question, k)
+            return self.inner.ask(question, k, history)
         finally:
             with self._lock:
                 self.running -= 1
@@ -43,15 +43,17 @@ async def test_flood_of_questions_is_queued_under_the_cap_and_all_answered(docbo
     """60 people ask at once, DOCBOT_MAX_CONCURRENT=2: all deferred, 2 retrievals at a time, all answered."""
     fake = discord_at
     engine = CountingEngine(fake_engine)
-    await docbot(engine, max_concurrent=2, cooldown_seconds=0)
+    bot = await docbot(engine, max_concurrent=2, cooldown_seconds=0)
     people = [fake.add_member(f"user{i}") for i in range(60)]
     recs = await fake.invoke_many([("ask", {"question": QUESTION}, p) for p in people])
 
     # Everyone gets "docbot is thinking…" while only two retrievals run; the rest wait their turn.
-    await fake.wait_for(lambda: all(r.callback_type == 5 for r in recs) and engine.running == 2, 30,
-                        "every deferral, and two retrievals running")
-    await asyncio.sleep(0.3)  # room for a third retrieval to start, were the cap missing
-    assert engine.running == 2
+    await fake.wait_for(lambda: all(r.callback_type == 5 for r in recs) and bot.waiting == 60
+                        and engine.running == 2, 30, "every deferral, every question queued, two retrievals")
+    # Were the cap missing, every worker thread would hold a blocked retrieval and this would never run;
+    # as it is, no retrieval is waiting for a worker either (the queue is first in, first out).
+    await asyncio.wait_for(asyncio.to_thread(lambda: None), 10)
+    assert engine.running == 2 and engine.calls == 2 and bot.waiting == 60
     engine.release.set()
     await fake.wait_for(lambda: all(r.answered for r in recs), 60, "every answer")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,13 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from index import BuildOptions, build_index
-
 DRIVER = Path(__file__).with_name("fakedocbot.py")
 REPO = DRIVER.parent.parent.parent
 MODEL = "fake-embedder"  # the name FakeEmbedder answers to, and the DOCBOT_EMBEDDING_MODEL of these tests
 TIMEOUT = 60  # a safety net against a hung child, not a timing assertion
-
 
 
 @pytest.fixture(autouse=True)
@@ -43,21 +39,10 @@ def index_dir(tmp_path) -> Path:
     return tmp_path / "index"
 
 
-@pytest.fixture(scope="session")
-def pristine_index(tmp_path_factory) -> Path:
-    """The shipped documents indexed once, as `docbot index` would (default settings, fake embedder)."""
-    from tests.conftest import DOCUMENTS, FakeEmbedder
-
-    index_dir = tmp_path_factory.mktemp("pristine") / "index"
-    build_index(DOCUMENTS, index_dir, FakeEmbedder(MODEL), BuildOptions())
-    return index_dir
-
-
 @pytest.fixture
-def built(pristine_index, docs_copy, index_dir) -> Path:
-    """A private copy of that index, over a private copy of the documents (same stat data); the index dir."""
-    shutil.copytree(pristine_index, index_dir, symlinks=True)
-    return index_dir
+def built(built, docs_copy) -> Path:
+    """The test's copy of the session's index, over a private copy of the documents (same stat data)."""
+    return built
 
 
 def run_docbot(*args: str, input: str | None = None, real: bool = False) -> subprocess.CompletedProcess:
@@ -159,11 +144,12 @@ class Docbot:
 def stand_in(monkeypatch):
     """A local Discord (tests/e2e/fake_discord) that `docbot` children connect to."""
     from tests.e2e.fake_discord import FakeDiscord
+    from tests.e2e.fake_discord.pointing import environment
 
     fake = FakeDiscord(token="MTE5ODc2NTQzMjEwOTg3NjU0.Gh7x2Q.secret-part-of-the-token-0123456789").start()
     monkeypatch.setenv("DISCORD_TOKEN", fake.bot_token)
-    monkeypatch.setenv("DOCBOT_TEST_DISCORD_API", fake.api_base)
-    monkeypatch.setenv("DOCBOT_TEST_DISCORD_GATEWAY", fake.gateway_url)
+    for name, value in environment(fake.api_base, fake.gateway_url).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DOCBOT_GUILD_ID", str(fake.guild_id))
     yield fake
     fake.stop()

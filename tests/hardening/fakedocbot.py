@@ -6,7 +6,8 @@ The real CLI (settings, error mapping, exit codes, the index code) runs unchange
 model is the tests' FakeEmbedder, named after DOCBOT_EMBEDDING_MODEL, so the process starts in half a
 second instead of six. With DOCBOT_TEST_PAUSE_AT=<point>, the process prints "PAUSED <point>" on stdout
 when it gets there and waits for a line on stdin before going on, so a test can kill it right there.
-DOCBOT_TEST_DISCORD_API and DOCBOT_TEST_DISCORD_GATEWAY point discord.py at a local stand-in for Discord.
+DOCBOT_TEST_DISCORD_API and DOCBOT_TEST_DISCORD_GATEWAY point discord.py at a local stand-in for Discord
+(tests/e2e/fake_discord/pointing.py).
 """
 
 from __future__ import annotations
@@ -92,16 +93,11 @@ def _install_pause(point: str) -> None:
 FakeEmbedder = _fake_embedder_class()
 
 if __name__ == "__main__":
-    import bot.engine
+    import bot.service
+    from tests.e2e.fake_discord.pointing import point_from_environment
 
-    bot.engine.make_embedder = lambda settings: FakeEmbedder(settings.embedding_model)
-    if os.environ.get("DOCBOT_TEST_DISCORD_API"):  # a local stand-in for Discord (tests/e2e/fake_discord)
-        import discord.gateway
-        import discord.http
-        import yarl
-
-        discord.http.Route.BASE = os.environ["DOCBOT_TEST_DISCORD_API"]
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DOCBOT_TEST_DISCORD_GATEWAY"])
+    bot.service.make_embedder = lambda settings: FakeEmbedder(settings.embedding_model)
+    point_from_environment()  # a local stand-in for Discord (tests/e2e/fake_discord), if the test started one
     if os.environ.get("DOCBOT_TEST_PAUSE_AT"):
         _install_pause(os.environ["DOCBOT_TEST_PAUSE_AT"])
     from bot.cli import main

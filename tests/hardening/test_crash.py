@@ -6,8 +6,7 @@ import os
 
 import pytest
 
-from index import store
-from index.engine import Engine
+from index import Engine, store
 
 NEW_DOC = ("Le Zorglub X9 est une puce imaginaire.\n"
            "Selon son fabricant, le Zorglub X9 consomme moins que la H20 de Nvidia.\n")

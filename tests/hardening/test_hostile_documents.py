@@ -9,9 +9,8 @@ import random
 
 import pytest
 
-from index import BuildOptions, build_index, store
+from index import BuildOptions, Engine, build_index, store
 from index.documents import DEFAULT_MAX_BYTES, MAX_TITLE_CHARS
-from index.engine import Engine
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
 

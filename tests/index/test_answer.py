@@ -7,8 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from index import SearchConfig, SearchResult, assemble
-from index.answer import MAX_ANSWER_SENTENCES
+from index import Citation
+from index.answer import MAX_ANSWER_SENTENCES, assemble
+from index.search import SearchResult
 from index.text import fold
 
 QUESTIONS = [
@@ -23,9 +24,8 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 
 def covering(result: SearchResult, yes: bool) -> SearchResult:
-    """The same passages, with evidence that makes the question covered (or not) under the default config."""
-    config = SearchConfig()
-    return replace(result, evidence=config.min_evidence + 1.0 if yes else 0.0)
+    """The same passages, with the search's verdict set to covered (or not)."""
+    return replace(result, covered=yes)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -58,7 +58,7 @@ def test_covered_question_gets_a_short_answer(fake_engine):
     """A covered question is answered in at most a few sentences, the first holding a word of the question."""
     question = "Combien de puces H20 TSMC doit-il fabriquer ?"
     result = covering(fake_engine.searcher.search(question, limit=8), True)
-    answer = assemble(result, fake_engine.index.lexical, SearchConfig(), k=3)
+    answer = assemble(result, fake_engine.index.lexical, k=3)
     assert answer.answered
     assert 1 <= len(answer.sentences) <= MAX_ANSWER_SENTENCES
     first = fold(answer.sentences[0][0])
@@ -68,7 +68,7 @@ def test_covered_question_gets_a_short_answer(fake_engine):
 def test_uncovered_question_has_no_answer_but_shows_passages(fake_engine):
     """When the documents don't cover a question there is no answer, but the closest passages are cited."""
     result = covering(fake_engine.searcher.search("Comment faire du pain au levain ?", limit=8), False)
-    answer = assemble(result, fake_engine.index.lexical, SearchConfig(), k=3)
+    answer = assemble(result, fake_engine.index.lexical, k=3)
     assert not answer.answered
     assert answer.text == "" and answer.sentences == []
     assert len(answer.citations) == 3
@@ -77,8 +77,8 @@ def test_uncovered_question_has_no_answer_but_shows_passages(fake_engine):
 
 def test_no_passages_no_answer(fake_engine):
     """With no passages found, there is neither answer nor citation."""
-    empty = SearchResult("Quoi ?", [], [], 1.0, False)
-    answer = assemble(empty, fake_engine.index.lexical, SearchConfig(), k=3)
+    empty = SearchResult("Quoi ?", [], [], 1.0, False, False)
+    answer = assemble(empty, fake_engine.index.lexical, k=3)
     assert (answer.answered, answer.text, answer.citations, answer.more) == (False, "", [], [])
 
 
@@ -100,10 +100,27 @@ def test_citation_json(fake_engine):
     assert data["score"] == round(c.score, 4)
 
 
+def test_citation_round_trips_through_json(fake_engine):
+    """What is stored for "More passages" comes back as the same citations (score to four places)."""
+    import json
+
+    for c in fake_engine.ask("Qui est le PDG de Nvidia ?").more:
+        back = Citation.from_dict(json.loads(json.dumps(c.to_dict())))
+        assert (back.n, back.passage, back.highlight) == (c.n, c.passage, c.highlight)
+        assert back.score == round(c.score, 4) and back.passage.location == c.passage.location
+
+
+def test_an_answer_knows_only_two_outcomes():
+    """An answer is "answered" or "not_covered"; anything else (a bool, say) is refused."""
+    from index import Answer
+
+    with pytest.raises(ValueError):
+        Answer("Quoi ?", True, [], [])
+
+
 def test_footnote_markers_in_documents_are_not_taken_for_citations(tmp_path, fake_embedder):
     """A document's own footnote calls ("[7]") don't show up in the answer as markers of missing citations."""
-    from index import BuildOptions, build_index
-    from index.engine import Engine
+    from index import BuildOptions, Engine, build_index
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -113,8 +130,7 @@ def test_footnote_markers_in_documents_are_not_taken_for_citations(tmp_path, fak
     build_index(docs, tmp_path / "idx", fake_embedder, BuildOptions())
     engine = Engine(tmp_path / "idx", fake_embedder)
     question = "Combien de puces H20 Nvidia a-t-il vendu à la Chine ?"
-    answer = assemble(covering(engine.searcher.search(question, limit=8), True), engine.index.lexical,
-                      SearchConfig(), k=3)
+    answer = assemble(covering(engine.searcher.search(question, limit=8), True), engine.index.lexical, k=3)
     assert "Nvidia a vendu 300 000 puces H20 à la Chine en 2025. [1]" in answer.text
     assert {int(n) for n in MARKER.findall(answer.text)} <= {c.n for c in answer.citations}
     assert "[7]" in answer.citations[0].passage.text  # the excerpt itself is quoted as written

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index import EmbeddingModelError, ensure_export
 from index.embedding import ONNX_META, ONNX_MODEL, ONNX_TOKENIZER, OnnxEmbedder, _pool
 
 WORDS = ["nvidia", "puce", "h20", "chine", "trump", "huang", "tsmc", "export", "accord", "dîner"]
@@ -112,20 +113,37 @@ def test_count_tokens_without_special_tokens_or_truncation(tiny):
 
 
 def test_an_existing_export_is_used_as_is(tiny, monkeypatch):
-    """With the export on disk, loading exports nothing (no torch needed)."""
-    import index.embedding as embedding
+    """With the export on disk, ensuring it exports nothing (no torch needed)."""
+    import index.onnx_export as onnx_export
 
-    monkeypatch.setattr(embedding, "export_onnx", lambda *a, **k: pytest.fail("exported again"))
+    monkeypatch.setattr(onnx_export, "export_onnx", lambda *a, **k: pytest.fail("exported again"))
+    assert ensure_export(tiny) == tiny.export_dir()
     assert tiny.embed(["chine"]).shape == (1, DIM)
 
 
-def test_an_unreadable_export_says_what_to_do(tiny):
-    """A damaged export is an EmbeddingModelError naming the folder and the torch fallback."""
-    from index.errors import EmbeddingModelError
+def test_a_missing_export_is_never_made_on_first_use(tmp_path, monkeypatch):
+    """Without an export, embedding raises EmbeddingModelError("not_exported") naming the folder: exporting
+    is a step of its own (ensure_export), which exports once."""
+    import index.onnx_export as onnx_export
 
+    embedder = OnnxEmbedder("tiny-test-model", cache_dir=tmp_path / "models")
+    with pytest.raises(EmbeddingModelError) as err:
+        embedder.embed(["chine"])
+    assert (err.value.problem, err.value.folder) == ("not_exported", embedder.export_dir())
+    made = []
+    monkeypatch.setattr(onnx_export, "export_onnx", lambda name, folder, quantize: made.append(folder))
+    ensure_export(embedder)
+    assert made == [embedder.export_dir()]
+
+
+def test_an_unreadable_export_names_the_folder(tiny):
+    """A damaged export is an EmbeddingModelError naming the model and the folder (front ends say what to do)."""
     (tiny.export_dir() / ONNX_MODEL).write_bytes(b"not a model")
-    with pytest.raises(EmbeddingModelError, match="DOCBOT_EMBEDDING_BACKEND=torch"):
+    with pytest.raises(EmbeddingModelError) as err:
         tiny.embed(["chine"])
+    assert (err.value.model, err.value.problem, err.value.folder) == (
+        "tiny-test-model", "export_unreadable", tiny.export_dir())
+    assert "DOCBOT" not in str(err.value)
 
 
 @pytest.mark.parametrize(("mode", "expected"), [
@@ -171,7 +189,7 @@ def test_the_backends_name_their_vectors_apart():
 ])
 def test_make_embedder_follows_the_setting(tmp_path, backend, cls, quantize):
     """DOCBOT_EMBEDDING_BACKEND picks the embedder; ONNX exports are kept with the index."""
-    from bot.engine import make_embedder
+    from bot.service import make_embedder
     from bot.settings import Settings
 
     settings = Settings(index_dir=tmp_path / "idx", embedding_backend=backend, _env_file=None)

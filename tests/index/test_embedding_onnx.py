@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import BuildOptions, build_index
+from index import BuildOptions, build_index, ensure_export
 from index.embedding import ONNX_META, OnnxEmbedder, SentenceTransformerEmbedder
 from index.text import split_sentences
 
@@ -25,7 +25,7 @@ DOCUMENTS = REPO / "documents"
 def exports(tmp_path_factory) -> Path:
     """The float32 export of the bundled model, made once for the module (it takes a few seconds)."""
     cache = tmp_path_factory.mktemp("onnx") / "models"
-    OnnxEmbedder(cache_dir=cache).dimension  # noqa: B018 - exports on first load
+    ensure_export(OnnxEmbedder(cache_dir=cache))
     return cache
 
 
@@ -53,6 +53,7 @@ def test_onnx_vectors_are_torch_vectors(exports, torch_embedder, texts):
 def test_int8_vectors_are_close_to_torch(exports, torch_embedder, texts):
     """Every text's int8 vector is within cosine 0.97 of the PyTorch model's, 0.98 on average."""
     int8 = OnnxEmbedder(cache_dir=exports, quantize=True)
+    ensure_export(int8)
     cosines = (int8.embed(texts) * torch_embedder.embed(texts)).sum(axis=1)
     assert cosines.min() >= 0.97, texts[int(cosines.argmin())]
     assert cosines.mean() >= 0.98
@@ -71,20 +72,22 @@ def test_onnx_counts_tokens_as_torch(exports, torch_embedder, texts):
 
 def test_the_export_is_made_once_and_checked(exports, monkeypatch):
     """The export records its check against PyTorch; a second embedder reuses it without exporting again."""
-    import index.embedding as embedding
+    import index.onnx_export as onnx_export
 
     folder = OnnxEmbedder(cache_dir=exports).export_dir()
     meta = json.loads((folder / ONNX_META).read_text())
     assert meta["check_cosine"] >= 0.95 and meta["pooling"] == "mean"
-    monkeypatch.setattr(embedding, "export_onnx", lambda *a, **k: pytest.fail("exported again"))
-    assert OnnxEmbedder(cache_dir=exports).embed(["Qui est le PDG de Nvidia ?"]).shape == (1, 384)
+    monkeypatch.setattr(onnx_export, "export_onnx", lambda *a, **k: pytest.fail("exported again"))
+    again = OnnxEmbedder(cache_dir=exports)
+    assert ensure_export(again) == folder
+    assert again.embed(["Qui est le PDG de Nvidia ?"], query=True).shape == (1, 384)
 
 
 def test_answering_from_an_onnx_index_never_imports_torch(exports, tmp_path):
     """`docbot ask` with the ONNX backend answers without importing torch or sentence-transformers."""
     index_dir = tmp_path / "index"
     build_index(DOCUMENTS, index_dir, OnnxEmbedder(cache_dir=exports), BuildOptions())
-    (index_dir / "models").symlink_to(exports, target_is_directory=True)  # where bot/engine.py looks
+    (index_dir / "models").symlink_to(exports, target_is_directory=True)  # where bot/service.py looks
     code = (
         "import sys\n"
         "sys.argv = ['docbot', 'ask', '--json', 'Où Jensen Huang a-t-il dîné avec Donald Trump ?']\n"

@@ -7,45 +7,48 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index import Hit, Passage, SearchConfig, Searcher, SearchResult
+from index import SearchConfig
+from index.search import Searcher
 
 DINNER = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
-
-
-def passage(n: int = 1) -> Passage:
-    return Passage(document="d.txt", title="T", text=f"Passage {n}.", heading="", paragraph_start=n,
-                   paragraph_end=n, line_start=n, line_end=n)
-
-
-def result(evidence: float, cross: bool = False, hits: int = 3) -> SearchResult:
-    return SearchResult(question="q", hits=[Hit(passage(i), i, 1.0 / (i + 1), 0.5, 1.0) for i in range(hits)],
-                        terms=["q"], evidence=evidence, cross_language=cross)
 
 
 CONFIG = SearchConfig(min_evidence=0.2, min_evidence_cross_language=0.1)
 
 
-@pytest.mark.parametrize(("evidence", "cross", "hits", "covered"), [
-    (0.25, False, 3, True),
-    (0.20, False, 3, True),  # at the threshold: covered
-    (0.19, False, 3, False),
-    (0.15, True, 3, True),  # cross-language questions have their own, lower threshold
-    (0.10, True, 3, True),
-    (0.09, True, 3, False),
-    (0.15, False, 3, False),  # the same evidence in the documents' language is not enough
-    (5.00, False, 0, False),  # no passage at all: never covered
-    (0.00, False, 3, False),
+@pytest.mark.parametrize(("evidence", "cross", "covered"), [
+    (0.25, False, True),
+    (0.20, False, True),  # at the threshold: covered
+    (0.19, False, False),
+    (0.15, True, True),  # cross-language questions have their own, lower threshold
+    (0.10, True, True),
+    (0.09, True, False),
+    (0.15, False, False),  # the same evidence in the documents' language is not enough
+    (0.00, False, False),
 ])
-def test_covered(evidence, cross, hits, covered):
-    """A question is covered when there are passages and the evidence reaches its language's threshold."""
-    assert result(evidence, cross, hits).covered(CONFIG) is covered
+def test_covers(evidence, cross, covered):
+    """A question is covered when the evidence reaches its language's threshold."""
+    assert CONFIG.covers(evidence, cross) is covered
 
 
-def test_covered_follows_the_config():
-    """Thresholds come from the config given, not from constants."""
-    r = result(0.3)
-    assert r.covered(replace(CONFIG, min_evidence=0.3))
-    assert not r.covered(replace(CONFIG, min_evidence=0.31))
+def test_covered_follows_the_searcher_config(fake_engine):
+    """The verdict is the search's, with the thresholds of the config given, not constants."""
+    s = fake_engine.searcher
+    evidence = s.search(DINNER).evidence
+    assert Searcher(s.index, s.embedder, replace(s.config, min_evidence=evidence)).search(DINNER).covered
+    assert not Searcher(s.index, s.embedder, replace(s.config, min_evidence=evidence + 0.01)).search(DINNER).covered
+
+
+def test_an_empty_index_covers_nothing(tmp_path, fake_embedder):
+    """With no passage at all, no question is covered, whatever the thresholds."""
+    from index import BuildOptions, Engine, build_index
+
+    (tmp_path / "docs").mkdir()
+    build_index(tmp_path / "docs", tmp_path / "idx", fake_embedder, BuildOptions())
+    searcher = Searcher(Engine(tmp_path / "idx", fake_embedder).index, fake_embedder,
+                        SearchConfig(min_evidence=0.0, min_evidence_cross_language=0.0))
+    result = searcher.search(DINNER)
+    assert (result.hits, result.covered) == ([], False)
 
 
 def test_hits_are_ranked_and_limited(fake_engine):
@@ -146,3 +149,11 @@ def test_on_topic_question_has_more_evidence_than_off_topic(fake_engine):
     s = fake_engine.searcher
     on_topic = s.search("Qui est le PDG de Nvidia ?").evidence
     assert on_topic > s.search("Comment faire du pain au levain ?").evidence
+
+
+def test_follow_up_terms_of_the_question_weigh_more_than_the_history(fake_engine):
+    """With history, the result's terms are the question's own; the history only adds to the ranking."""
+    s = fake_engine.searcher
+    r = s.search("Où a-t-il dîné ?", history=["Qui est le PDG de Nvidia ?"])
+    assert r.terms == s.search("Où a-t-il dîné ?").terms
+    assert any(h.passage.text.count("Nvidia") for h in r.hits[:3])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import Analyzer, clean, count_words, fold, split_sentences
+from index.text import Analyzer, clean, count_words, fold, guess_language, split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +164,18 @@ def test_unknown_language_is_refused():
     """An unsupported language is a ValueError naming the choices."""
     with pytest.raises(ValueError, match="fr"):
         Analyzer("xx")
+
+
+@pytest.mark.parametrize(("text", "languages", "expected"), [
+    ("Who is the CEO of Nvidia?", ("en", "fr"), "en"),
+    ("Qui est le PDG de Nvidia ?", ("en", "fr"), "fr"),
+    ("Comment faire du pain au levain ?", ("en", "fr"), "fr"),
+    ("Qui a dîné à Mar-a-Lago ?", ("en", "fr"), "fr"),
+    ("Nvidia H20", ("en", "fr"), "en"),  # no function word: the first language
+    ("Nvidia H20", ("fr", "en"), "fr"),
+    ("", ("en", "fr"), "en"),
+    ("Wer ist der Chef von Nvidia?", ("en", "fr", "de"), "de"),
+])
+def test_guess_language(text, languages, expected):
+    """The one language guesser: by the function words only one of the candidate languages has."""
+    assert guess_language(text, languages) == expected

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index import BuildOptions, SentenceTransformerEmbedder, build_index
-from index.engine import Engine
+from index import BuildOptions, Engine, SentenceTransformerEmbedder, build_index
 
 pytestmark = pytest.mark.integration
 

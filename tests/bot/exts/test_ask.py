@@ -12,7 +12,7 @@ import pytest
 
 from bot.exts.ask import MoreButton, VoteButton, answer_view
 from bot.i18n import t
-from index import IndexMissingError
+from index import Engine
 from tests.bot.helpers import (
     MockGuild,
     MockInteraction,
@@ -22,6 +22,7 @@ from tests.bot.helpers import (
     embed_text,
     invoke,
     sent,
+    wait_until,
 )
 
 QUESTION = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
@@ -64,9 +65,9 @@ async def test_retrieval_runs_off_the_event_loop(bot, fake_engine, monkeypatch):
     threads = []
     real_ask = fake_engine.ask
 
-    def ask(question, k=None):
+    def ask(question, k=None, history=()):
         threads.append(threading.current_thread())
-        return real_ask(question, k)
+        return real_ask(question, k, history)
 
     monkeypatch.setattr(fake_engine, "ask", ask)
     await invoke(bot, "ask", MockInteraction(bot), question=QUESTION)
@@ -100,19 +101,23 @@ async def test_cooldown_refuses_a_second_question_privately(make_bot):
     assert bot.questions.totals().questions == 2
 
 
-async def test_blank_question_gets_a_private_reply(bot):
-    """A question with no words is refused before deferring, ephemerally, and not answered."""
-    inter = MockInteraction(bot)
-    await invoke(bot, "ask", inter, question=" \n\t ")
-    inter.response.defer.assert_not_awaited()
-    [msg] = sent(inter.response.send_message)
-    assert msg["ephemeral"] is True and "empty" in msg["content"]
+@pytest.mark.parametrize(("question", "locale", "message"), [
+    (" \n\t ", discord.Locale.american_english, t("question_empty", "en")),
+    ("\u200b\u200d", discord.Locale.french, t("question_empty", "fr")),
+    ("Qui " * 400, discord.Locale.french, t("question_too_long", "fr", length=1599, limit=1000)),
+])
+async def test_refused_question_gets_a_private_reply_in_the_user_language(bot, question, locale, message):
+    """A blank or over-long /ask: the public "thinking…" is withdrawn, a private message says why; not logged."""
+    inter = MockInteraction(bot, locale=locale)
+    await invoke(bot, "ask", inter, question=question)
+    inter.delete_original_response.assert_awaited_once()
+    [msg] = sent(inter.followup.send)
+    assert msg == {"content": message, "ephemeral": True, "allowed_mentions": msg["allowed_mentions"]}
+    assert no_mentions(msg) and bot.questions.totals().questions == 0
 
 
 async def test_index_error_after_deferring_is_private_and_in_french(make_bot, fake_embedder, tmp_path):
     """No index: the public placeholder is removed and the user gets an ephemeral message in French."""
-    from index.engine import Engine
-
     bot = await make_bot(Engine(tmp_path / "no-index", fake_embedder))
     inter = MockInteraction(bot, locale=discord.Locale.french)
     await invoke(bot, "ask", inter, question=QUESTION)
@@ -126,7 +131,7 @@ async def test_index_error_after_deferring_is_private_and_in_french(make_bot, fa
 
 async def test_unexpected_error_apologises_and_logs_the_traceback(bot, fake_engine, monkeypatch, caplog):
     """A bug gives the user a generic apology; the traceback goes to the log."""
-    def boom(question, k=None):
+    def boom(question, k=None, history=()):
         raise RuntimeError("kaput")
 
     monkeypatch.setattr(fake_engine, "ask", boom)
@@ -144,14 +149,14 @@ async def test_concurrent_retrievals_are_capped_and_queued(make_bot, fake_engine
     release = threading.Event()
     real_ask = fake_engine.ask
 
-    def ask(question, k=None):
+    def ask(question, k=None, history=()):
         nonlocal running, peak
         with lock:
             running += 1
             peak = max(peak, running)
         release.wait(5)
         try:
-            return real_ask(question, k)
+            return real_ask(question, k, history)
         finally:
             with lock:
                 running -= 1
@@ -159,8 +164,9 @@ async def test_concurrent_retrievals_are_capped_and_queued(make_bot, fake_engine
     monkeypatch.setattr(fake_engine, "ask", ask)
     interactions = [MockInteraction(bot) for _ in range(5)]
     tasks = [asyncio.create_task(invoke(bot, "ask", i, question=QUESTION)) for i in interactions]
-    while running < 2:  # the first two are in; the others wait on the semaphore
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: running == 2 and bot.waiting == 5, "two retrievals running, three queued")
+    # Were the cap missing, a third question would be in a worker thread: let any such one in first.
+    await asyncio.wait_for(asyncio.to_thread(lambda: None), 5)
     release.set()
     await asyncio.gather(*tasks)
     assert peak == 2
@@ -172,11 +178,11 @@ async def test_a_flood_beyond_the_queue_is_refused_politely(make_bot, fake_engin
     bot = await make_bot(cooldown_seconds=0, max_concurrent=1, max_queued=3)
     release = threading.Event()
     real_ask = fake_engine.ask
-    monkeypatch.setattr(fake_engine, "ask", lambda question, k=None: (release.wait(5), real_ask(question, k))[1])
+    monkeypatch.setattr(fake_engine, "ask", lambda question, k=None, history=(): (release.wait(5),
+                                                                                  real_ask(question, k))[1])
     waiting = [MockInteraction(bot) for _ in range(3)]
     tasks = [asyncio.create_task(invoke(bot, "ask", i, question=QUESTION)) for i in waiting]
-    while bot.waiting < 3:
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bot.waiting == 3, "three questions waiting")
     late = MockInteraction(bot, locale=discord.Locale.french)
     await invoke(bot, "ask", late, question=QUESTION)
     release.set()
@@ -237,8 +243,6 @@ async def test_bare_mention_explains_how_to_ask(bot, me):
 
 async def test_mention_error_is_replied_in_the_question_language(make_bot, fake_embedder, tmp_path, me):
     """An error on a French mention is a short French reply."""
-    from index.engine import Engine
-
     bot = await make_bot(Engine(tmp_path / "no-index", fake_embedder))
     msg = MockMessage(guild=MockGuild(), content=mention(me, QUESTION))
     await bot.get_cog("Ask").on_message(msg)
@@ -287,18 +291,41 @@ async def test_buttons_work_after_a_restart(make_bot, bot):
     assert restarted.questions.totals().up == 1
 
 
-async def test_more_passages_shows_the_next_results_privately(bot, fake_engine):
-    """"More passages" defers ephemerally, then lists the passages after the cited ones."""
+async def test_more_passages_shows_the_next_results_privately(bot, fake_engine, fake_embedder):
+    """"More passages" defers ephemerally, then lists the passages after the cited ones, searching nothing."""
+    expected = fake_engine.ask(QUESTION).more
     more, _, _ = await answer_ids(bot)
+    calls = fake_embedder.calls
     inter = MockInteraction(bot)
     await click(bot, MoreButton, more, inter)
+    assert fake_embedder.calls == calls  # read from the question log, not retrieved again
     assert inter.response.defer.await_args.kwargs == {"ephemeral": True, "thinking": True}
     [reply] = sent(inter.followup.send)
     assert reply["ephemeral"] is True and no_mentions(reply)
-    expected = fake_engine.ask(QUESTION).more
     names = [f.name for f in reply["embeds"][0].fields]
     assert names and names[0].startswith(f"[{expected[0].n}]")
     assert len(names) == len(expected)
+    assert [n.split("] ", 1)[1] for n in names] == [c.passage.title for c in expected]
+
+
+async def test_more_passages_belong_to_their_answer_after_a_reindex_and_a_restart(make_bot, docs_copy,
+                                                                                   fake_embedder):
+    """After /reindex drops a document, and in a restarted bot, More still shows the passages first found."""
+    bot = await make_bot(cooldown_seconds=0, documents_dir=docs_copy)
+    expected = bot.engine.ask(QUESTION).more
+    gone = expected[0].passage.document
+    more, _, _ = await answer_ids(bot)
+    (docs_copy / gone).unlink()
+    assert (await bot.rebuild()).removed == [gone]
+    assert gone not in [c.passage.document for c in bot.engine.ask(QUESTION).more]
+    bot.questions.close()
+    restarted = await make_bot(cooldown_seconds=0)
+    calls = fake_embedder.calls
+    inter = MockInteraction(restarted)
+    await click(restarted, MoreButton, more, inter)
+    assert fake_embedder.calls == calls
+    fields = sent(inter.followup.send)[0]["embeds"][0].fields
+    assert len(fields) == len(expected) and gone in fields[0].value
 
 
 async def test_button_for_an_unknown_answer_says_so(bot):
@@ -311,18 +338,18 @@ async def test_button_for_an_unknown_answer_says_so(bot):
     assert sent(inter.followup.send)[0]["content"] == t("question_gone", "en")
 
 
-async def test_button_error_reaches_the_user(bot, fake_engine, monkeypatch):
-    """An index failure behind "More passages" is reported ephemerally, not swallowed by discord.py."""
+async def test_button_error_reaches_the_user(bot, monkeypatch):
+    """A failure behind "More passages" (the log unreadable) is reported ephemerally, not swallowed."""
     more, _, _ = await answer_ids(bot)
 
-    def missing(question, k=None):
-        raise IndexMissingError("no index")
+    def unreadable(question_id):
+        raise OSError("disk I/O error")
 
-    monkeypatch.setattr(fake_engine, "ask", missing)
-    inter = MockInteraction(bot)
+    monkeypatch.setattr(bot.questions, "get", unreadable)
+    inter = MockInteraction(bot, locale=discord.Locale.french)
     await click(bot, MoreButton, more, inter)
     [msg] = sent(inter.followup.send)
-    assert msg["content"] == t("index_missing", "en") and msg["ephemeral"] is True
+    assert msg["content"] == t("unexpected", "fr") and msg["ephemeral"] is True
 
 
 async def test_no_more_button_when_there_are_no_more_passages():

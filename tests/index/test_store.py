@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from index import BuildOptions, build_index, store
-from index.engine import Engine
+from index import BuildOptions, Engine, build_index, store
 
 
 def test_two_rebuilds_within_one_second_both_land(built, docs_copy, fake_embedder, monkeypatch):
@@ -58,13 +57,13 @@ def test_disk_full_during_a_rebuild_leaves_the_old_index_and_no_leftovers(built,
     assert "Jensen Huang" in engine.ask("Qui est le PDG de Nvidia ?").text
 
 
-def test_index_copied_with_its_links_followed_can_be_rebuilt(pristine_index, index_dir, docs_copy,
-                                                              fake_embedder):
+def test_index_copied_with_its_links_followed_can_be_rebuilt(fake_index, tmp_path, docs_copy, fake_embedder):
     """An index copied by a tool that follows links (cp -rL) has a folder for `current`: it serves, and
     the next rebuild replaces it instead of failing with IsADirectoryError every time."""
     import shutil
 
-    shutil.copytree(pristine_index, index_dir, symlinks=False)
+    index_dir = tmp_path / "copied"
+    shutil.copytree(fake_index, index_dir, symlinks=False)
     assert not store.current_path(index_dir).is_symlink()
     assert "Jensen Huang" in Engine(index_dir, fake_embedder).ask("Qui est le PDG de Nvidia ?").text
     (docs_copy / "a.txt").write_text("Le Zorglub A1 est une puce imaginaire.\n", encoding="utf-8")

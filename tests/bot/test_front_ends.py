@@ -1,0 +1,61 @@
+"""One question path: the same questions through /ask, a mention, the terminal chat and `docbot ask --json`
+get the same outcomes in the question log, and the same refusal, in the asker's language."""
+
+from __future__ import annotations
+
+import json
+
+import discord
+
+from bot.database import QuestionLog
+from bot.i18n import t
+from bot.settings import Settings
+from tests.bot.helpers import MockGuild, MockInteraction, MockMessage, invoke, sent
+
+QUESTIONS = ["Où Jensen Huang a-t-il dîné avec Donald Trump ?", "Qui est le PDG de Nvidia ?",
+             "Who is the CEO of Nvidia?", "recette de la tarte aux pommes"]
+TOO_LONG = ("Qui est le PDG de Nvidia ? " * 40).strip()  # French, 1079 characters once cleaned
+REFUSAL = t("question_too_long", "fr", length=len(TOO_LONG), limit=1000)
+
+
+def logged_outcomes(source: str) -> dict[str, str]:
+    with QuestionLog(Settings().database_url.get_secret_value()) as qlog:
+        rows = _sql(qlog, "SELECT question, outcome FROM questions WHERE source = ?", (source,))
+        return dict(rows)
+
+
+async def test_every_front_end_logs_the_same_outcomes_and_refuses_alike(make_bot, me, docbot, indexed):
+    """Each front end logs each question once with one outcome, the same everywhere; the refused one nowhere."""
+    bot = await make_bot(cooldown_seconds=0)
+    refusals = []
+    for q in [*QUESTIONS, TOO_LONG]:
+        inter = MockInteraction(bot, locale=discord.Locale.french)
+        await invoke(bot, "ask", inter, question=q)
+        refusals += [m["content"] for m in sent(inter.followup.send) if "content" in m]
+        message = MockMessage(guild=MockGuild(), content=f"<@{me.id}> {q}")
+        await bot.get_cog("Ask").on_message(message)
+        refusals += [m["content"] for m in sent(message.reply) if "content" in m]
+    chat = docbot("chat", input="\n".join([*QUESTIONS, TOO_LONG]) + "\n")
+    asked = docbot("ask", "--json", input="\n".join([*QUESTIONS, TOO_LONG]) + "\n")
+    *answers, error = (json.loads(line) for line in asked.out.splitlines())
+
+    assert refusals == [REFUSAL, REFUSAL]
+    assert error == {"question": TOO_LONG[:200], "error": REFUSAL} and asked.code == 2
+    assert chat.err_lines[-1] == f"error: {REFUSAL}"
+    expected = {a["question"]: "answered" if a["answered"] else "not_covered" for a in answers}
+    assert set(expected.values()) == {"answered", "not_covered"}
+    for source in ("slash", "mention", "terminal", "cli"):
+        assert logged_outcomes(source) == expected, source
+    stats = docbot("stats")
+    answered = sum(v == "answered" for v in expected.values())
+    assert stats.out.startswith(f"{4 * len(QUESTIONS)} questions: {4 * answered} answered, "
+                                f"{4 * (len(QUESTIONS) - answered)} not covered by the documents, 0 failed")
+
+
+def _sql(qlog, query: str, params: tuple = ()):
+    """Rows of a query on the log's SQLite file, read directly (what an operator would see)."""
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(qlog.path)) as db:
+        return db.execute(query, params).fetchall()
