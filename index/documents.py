@@ -215,24 +215,27 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     except OSError as exc:
         return Skipped(rel, f"unreadable ({exc.strerror or exc})")
     suffix = path.suffix.lower()
+    source = None
     try:
         if suffix == ".pdf":
             from .readers.pdf import read_pdf
 
             reading = read_pdf(raw)
         else:
-            text = _decode(raw)
-            if text is None:
+            source = _decode(raw)
+            if source is None:
                 return Skipped(rel, "binary or undecodable content")
-            reading = _text_reader(suffix)(text)
+            reading = _text_reader(suffix)(source)
     except ReadError as exc:
         return Skipped(rel, str(exc))
-    blocks = [b for b in map(_tidy_block, reading.blocks) if b is not None]
+    blocks = [b for b in map(_tidy_block, reading.blocks) if b is not None and count_words(b.text)]
     if not blocks:
-        return Skipped(rel, "empty")
-    blocks = [b for b in blocks if count_words(b.text)]
-    if not blocks:  # only emoji, punctuation or symbols: nothing a question could find
-        return Skipped(rel, "no words")
+        visible = clean(source).strip() if source is not None and suffix not in (".html", ".htm") else ""
+        if not visible:
+            return Skipped(rel, "empty")
+        if not count_words(visible):  # only emoji, punctuation or symbols: nothing a question could find
+            return Skipped(rel, "no words")
+        return Skipped(rel, "no text besides contents, borders or drawing")
     title = (tidy_title(str(meta.get("title") or "")) or tidy_title(reading.title or "")
              or tidy_title(_title_from(rel)))
     # A page that is only its title (the rest was navigation) keeps its heading.

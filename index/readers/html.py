@@ -55,27 +55,27 @@ _LINK_DENSE = 0.8  # share of a box's words that are link text, above which it i
 _LINK_DENSE_MIN_LINKS = 3
 _TITLE_SEPARATORS = ("—", "–", "-", "|", "·", ":", "»", "::")
 _BIG_LINES = 65535  # libxml2 stops counting lines there
+_LINE_ATTR = "data-docbot-line"  # where the real line of an element past _BIG_LINES is kept
 
 
 def read_html(source: str) -> Reading:
     """The blocks of an HTML page's main content, its title and its language."""
     import lxml.etree
-    import lxml.html
 
     # The text is already decoded; libxml2 is given UTF-8 bytes and told so, which also
     # overrides whatever charset the page declares.
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+    parser = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
     try:
-        root = lxml.html.document_fromstring(source.encode("utf-8", "surrogatepass"), parser=parser)
+        root = lxml.etree.fromstring(source.encode("utf-8", "surrogatepass"), parser=parser)
     except (lxml.etree.ParserError, ValueError, lxml.etree.XMLSyntaxError) as exc:
-        if "empty" in str(exc).lower():
-            return Reading()
         raise ReadError(f"HTML could not be parsed ({type(exc).__name__})") from exc
+    if root is None:  # nothing but blanks or comments
+        return Reading()
     if source.count("\n") >= _BIG_LINES:
         _restore_big_line_numbers(root, source)
     language = (root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip() or None
     title_el = root.find(".//title")
-    page_title = _squash(title_el.text_content()) if title_el is not None else ""
+    page_title = _squash(_text(title_el)) if title_el is not None else ""
     for el in list(root.iter(*_INVISIBLE_TAGS)):
         _drop(el)
     for el in list(root.iter()):
@@ -101,6 +101,10 @@ def _choose_title(page_title: str, h1: str) -> str:
         if rest.startswith(_TITLE_SEPARATORS):  # "5. Gestion des paquets — Documentation developers-reference"
             return h1
     return page_title
+
+
+def _text(el) -> str:
+    return "".join(el.itertext())
 
 
 def _squash(text: str) -> str:
@@ -142,8 +146,8 @@ def _content_root(root):
         candidates = articles if len(articles) == 1 else []
     if candidates:
         # The outermost one: a main area may hold an article (Material for MkDocs) or the reverse.
-        best = max(candidates, key=lambda el: len(el.text_content()))
-        if len(best.text_content().split()) >= 5:
+        best = max(candidates, key=lambda el: len(_text(el)))
+        if len(_text(best).split()) >= 5:
             return best
     body = root.find("body")
     return body if body is not None else root
@@ -165,9 +169,9 @@ def _is_chrome(el) -> bool:
         # The page's own header and footer; a header inside an article or section holds its heading.
         return tag == "footer" or not any(a.tag in ("article", "section") for a in el.iterancestors())
     if tag in ("form", "search"):
-        return len(el.text_content().split()) < 40
+        return len(_text(el).split()) < 40
     if tag == "a":
-        text = el.text_content().strip()
+        text = _text(el).strip()
         # A permalink: a link to the page itself shown as a sign (¶, #, §, 🔗).
         return (el.get("href") or "").startswith("#") and bool(text) and not any(c.isalnum() for c in text)
     if tag in _HEADINGS:
@@ -229,21 +233,29 @@ def _inline_text(el) -> str:
     return "".join(parts)
 
 
+def _line(el) -> int:
+    """The source line an element starts on."""
+    if not isinstance(el.tag, str):
+        return el.sourceline or 0
+    big = el.get(_LINE_ATTR)
+    return int(big) if big else el.sourceline or 0
+
+
 def _first_text_line(el) -> int:
-    line = el.sourceline or 0
+    line = _line(el)
     text = el.text or ""
     if text.strip():
         return line + text[: len(text) - len(text.lstrip())].count("\n")
     for child in el:
-        if isinstance(child.tag, str) and child.sourceline:
-            return _first_text_line(child) if child.text or len(child) else child.sourceline
+        if isinstance(child.tag, str) and _line(child):
+            return _first_text_line(child) if child.text or len(child) else _line(child)
     return line
 
 
 def _last_text_line(el) -> int:
-    end = (el.sourceline or 0) + (el.text or "").rstrip().count("\n")
+    end = _line(el) + (el.text or "").rstrip().count("\n")
     for d in el.iterdescendants():
-        line = d.sourceline
+        line = _line(d)
         if not line:
             continue
         line += (d.text or "").rstrip().count("\n")
@@ -317,31 +329,32 @@ class _Walker:
                     lines[1] = max(lines[1], line + text.rstrip().count("\n"))
 
         def flush() -> None:
-            if run:
-                text = "".join(run)
-                if text.strip():
-                    self.emit(text, "paragraph", lines[0], lines[1], run_ids[0] if run_ids else None)
-                    if run_ids:
-                        self.anchor = run_ids[-1]
+            text = "".join(run)
+            if text.strip():
+                self.emit(text, "paragraph", lines[0], lines[1], run_ids[0] if run_ids else None)
+            if run_ids:  # an anchor with no text of its own (<a id="x"></a>) marks what follows
+                self.anchor = run_ids[-1]
             run.clear()
             run_ids.clear()
 
         own = el.get("id")
         if own:
             self.anchor = own
-        add(el.text, el.sourceline or 0)
+        add(el.text, _line(el))
         for child in el:
             if not isinstance(child.tag, str):
-                add(child.tail, lines[1] or el.sourceline or 0)
+                add(child.tail, lines[1] or _line(el))
                 continue
             if child.tag in _BLOCK_TAGS:
                 flush()
                 self.visit(child)
-                add(child.tail, _last_text_line(child))
+                if child.tail and child.tail.strip():
+                    add(child.tail, _last_text_line(child))
             else:
                 run_ids.extend(_ids(child))
-                add(_inline_text(child), child.sourceline or lines[1])
-                add(child.tail, _last_text_line(child))
+                add(_inline_text(child), _line(child) or lines[1])
+                if child.tail and child.tail.strip():
+                    add(child.tail, _last_text_line(child))
         flush()
 
     def visit(self, el) -> None:
@@ -448,7 +461,7 @@ class _Walker:
             else:
                 self.visit(child)
         for term in terms:  # terms without a definition
-            self.emit(term, "item", el.sourceline or 0, el.sourceline or 0, None)
+            self.emit(term, "item", _line(el), _line(el), None)
 
     def table(self, el) -> None:
         rows = [tr for tr in el.iter("tr") if _owner_table(tr) is el]
@@ -589,7 +602,7 @@ def _restore_big_line_numbers(root, source: str) -> None:
             k += 1
         if k < len(tags) and tags[k][0] == el.tag:
             if (el.sourceline or 0) >= _BIG_LINES:
-                el.sourceline = tags[k][1]
+                el.set(_LINE_ATTR, str(tags[k][1]))
             j = k + 1
 
 

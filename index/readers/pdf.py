@@ -34,6 +34,8 @@ _ACCENTS = {"´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "^": "\u0302", "¨": 
 _DOTLESS = {"ı": "i", "ȷ": "j"}
 _SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line end
 _BULLET = re.compile(r"^(?:[•◦▪‣●○■□–—*-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+\S")
+# A bullet drawn from a symbol font with no Unicode mapping comes out as a control or private-use character.
+_UNMAPPED_BULLET = re.compile(r"^[\x80-\x9f\ue000-\uf8ff\ufffd](?=\s)")
 _DOT_LEADERS = re.compile(r"(?:\.\s?){4,}\s*[\dIVXLCivxlc]*\s*$")
 _PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|sur|of)\s*\d{1,4})?"
                           r"(?:\s*[-–—])?$", re.IGNORECASE)
@@ -178,6 +180,7 @@ def _page_lines(pdf, index: int) -> list[_Line]:
             size, font = _font(textpage, probe, buf)
             weight = _weight(textpage, probe)
             line_text = _compose_accents(raw_line.strip(), textpage, i0) if _has_accent(raw_line) else raw_line.strip()
+            line_text = _UNMAPPED_BULLET.sub("•", line_text)
             lines.append(_Line(line_text, index + 1, left, right, bottom, min(bottom, last_bottom), size,
                                bold=bool(_BOLD_FONT.search(font)) or weight >= 600,
                                mono=bool(_MONO_FONT.search(font))))

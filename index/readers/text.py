@@ -10,7 +10,7 @@ drawing, not text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..documents import Block, squash
 from . import Reading, Sections
@@ -195,6 +195,12 @@ class _TextReader:
 
     def table(self, lines: list[_Line]) -> None:
         rows = _grid_rows([ln.text for ln in lines])
+        if rows and self.blocks:
+            # A short line just above the table is its caption ("Tableau 1.2. Liste des paquets").
+            last = self.blocks[-1]
+            if last.kind == "paragraph" and lines[0].number - last.line_end <= 2 and len(last.text.split()) <= 14 \
+                    and not last.text.endswith((".", ":", ";", ",")):
+                self.blocks[-1] = replace(last, kind="caption")
         if rows is None:
             # Not a grid we can read: keep the words of each line, without the drawing.
             for ln in lines:
@@ -257,6 +263,8 @@ def _grid_rows(lines: list[str]) -> list[tuple[str, int, int]] | None:
     """Rows of an ASCII grid table as "header : cell · ..." with the line span of each, or None."""
     indent = min(len(t) - len(t.lstrip()) for t in lines)
     lines = [t[indent:].rstrip() for t in lines]
+    if any(_TABLE_SEPARATOR.match(t) and re.search(r"\S {2,}\S", t.strip()) for t in lines):
+        return None  # boxes side by side: a drawing, not a grid
     content = [i for i, t in enumerate(lines) if not _TABLE_SEPARATOR.match(t)]
     if not content:
         return []
