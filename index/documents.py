@@ -228,7 +228,8 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
             reading = _text_reader(suffix)(source)
     except ReadError as exc:
         return Skipped(rel, str(exc))
-    blocks = [b for b in map(_tidy_block, reading.blocks) if b is not None and count_words(b.text)]
+    sections: dict[tuple[str, ...], tuple[str, ...]] = {}  # blocks of a section share its path: clean it once
+    blocks = [b for b in (_tidy_block(b, sections) for b in reading.blocks) if b is not None and count_words(b.text)]
     if not blocks:
         visible = clean(source).strip() if source is not None and suffix not in (".html", ".htm") else ""
         if not visible:
@@ -260,7 +261,7 @@ def _text_reader(suffix: str):
     return read_text
 
 
-def _tidy_block(block: Block) -> Block | None:
+def _tidy_block(block: Block, sections: dict[tuple[str, ...], tuple[str, ...]]) -> Block | None:
     """The block with clean text: one line for prose, verbatim lines for code; None when nothing is left."""
     text = clean(block.text)
     if block.kind == "code":
@@ -272,7 +273,9 @@ def _tidy_block(block: Block) -> Block | None:
         text = squash(text)
     if not text.strip():
         return None
-    section = tuple(squash(clean(s)) for s in block.section)
+    section = sections.get(block.section)
+    if section is None:
+        section = sections[block.section] = tuple(squash(clean(s)) for s in block.section)
     return replace(block, text=text, section=section)
 
 

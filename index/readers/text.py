@@ -28,6 +28,7 @@ _TERMINAL = (".", ",", ";", ":", "!", "?", "…", "»", '"')
 _DOT_LEADERS = re.compile(r"(?:\.\s?){4,}\s*\d*\s*$")
 _MULTI_LEVEL = re.compile(r"^\s*\d{1,3}\.\d{1,3}")
 _MAX_HEADING_WORDS = 14
+_ALNUM = re.compile(r"[^\W_]")
 _MAX_WRAP = 100  # text wrapped for a terminal or an e-mail is narrower than this
 
 
@@ -51,8 +52,8 @@ def read_text(source: str) -> Reading:
 
 def _is_art(text: str) -> bool:
     """A line drawn with symbols: borders, arrows, boxes."""
-    visible = [c for c in text if not c.isspace()]
-    return len(visible) >= 3 and sum(c.isalnum() for c in visible) < 0.4 * len(visible)
+    visible = len(text) - text.count(" ")
+    return visible >= 3 and len(_ALNUM.findall(text)) < 0.4 * visible
 
 
 class _TextReader:
@@ -191,7 +192,14 @@ class _TextReader:
             return
         for part in _intended_lines(lines):
             kind = "item" if _ITEM.match(part[0].text) else "paragraph"
-            self.emit(kind, _reflow([ln.text for ln in part]), part[0].number, part[-1].number)
+            text, first = _reflow([ln.text for ln in part]), part[0].number
+            label = self.blocks[-1] if self.blocks else None
+            if kind == "paragraph" and label and label.kind == "paragraph" and first - label.line_end <= 2 \
+                    and len(label.text.split()) <= 2 and label.text[-1:].isalpha():
+                # A callout's label on its own line ("Astuce", "Attention") leads its text.
+                self.blocks.pop()
+                text, first = f"{label.text} : {text}", label.line_start
+            self.emit(kind, text, first, part[-1].number)
 
     def table(self, lines: list[_Line]) -> None:
         rows = _grid_rows([ln.text for ln in lines])
