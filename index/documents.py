@@ -159,6 +159,9 @@ def _drop_duplicate_links(out: Scan, real_root: Path) -> None:
                 out.skipped.append(Skipped(rel, f"same file as {keep}"))
 
 
+# A line of a verbatim block that only draws (a box border, a rule): kept out like any border.
+_DRAWING_LINE = re.compile(r"^\s*(?:[-=+|_*#~.:<>/\\^`'\"]\s*){4,}$")
+_BINARY_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 _SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
 
 
@@ -265,7 +268,8 @@ def _tidy_block(block: Block, sections: dict[tuple[str, ...], tuple[str, ...]]) 
     """The block with clean text: one line for prose, verbatim lines for code; None when nothing is left."""
     text = clean(block.text)
     if block.kind == "code":
-        lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                 if not _DRAWING_LINE.match(line)]
         while lines and not lines[0].strip():
             lines.pop(0)
         text = "\n".join(lines).rstrip()
@@ -316,7 +320,7 @@ def _decode(raw: bytes) -> str | None:
             return None
     # Mostly control characters or replacement marks: binary data that happened to decode.
     sample = text[:8192]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
+    bad = len(_BINARY_NOISE.findall(sample))
     if sample and bad / len(sample) > 0.05:
         return None
     return text

@@ -14,6 +14,7 @@ glues words, and is 10-30 times faster than pdfminer.six. What it leaves to us:
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import re
 import statistics
@@ -163,6 +164,7 @@ def _page_lines(pdf, index: int) -> list[_Line]:
         if n <= 0:
             return []
         text = textpage.get_text_range(0, n)
+        units = _char_indices(textpage, text, n)
         buf = ctypes.create_string_buffer(128)
         lines = []
         pos = 0
@@ -171,23 +173,46 @@ def _page_lines(pdf, index: int) -> list[_Line]:
             if raw_line in ("\r\n", "\r", "\n") or not raw_line.strip():
                 continue
             lead = len(raw_line) - len(raw_line.lstrip())
-            i0, i1 = start + lead, start + len(raw_line.rstrip()) - 1
-            if i1 >= n:
+            stripped = raw_line.strip()
+            at = [(units[start + lead + k] if units else start + lead + k) for k in range(len(stripped))]
+            if at[-1] >= n:
                 continue
-            left, bottom, _, _ = textpage.get_charbox(i0)
-            _, last_bottom, right, _ = textpage.get_charbox(i1)
-            probe = next((start + k for k, c in enumerate(raw_line) if c.isalpha()), i0)
+            left, bottom, _, _ = textpage.get_charbox(at[0])
+            _, last_bottom, right, _ = textpage.get_charbox(at[-1])
+            probe = next((at[k] for k, c in enumerate(stripped) if c.isalpha()), at[0])
             size, font = _font(textpage, probe, buf)
             weight = _weight(textpage, probe)
-            line_text = _compose_accents(raw_line.strip(), textpage, i0) if _has_accent(raw_line) else raw_line.strip()
+            mono = bool(_MONO_FONT.search(font))
+            line_text = _compose_accents(stripped, textpage, at) if _has_accent(stripped) else stripped
             line_text = _UNMAPPED_BULLET.sub("•", line_text)
             lines.append(_Line(line_text, index + 1, left, right, bottom, min(bottom, last_bottom), size,
                                bold=bool(_BOLD_FONT.search(font)) or weight >= 600,
-                               mono=bool(_MONO_FONT.search(font))))
+                               mono=mono))
         return lines
     finally:
         textpage.close()
         page.close()
+
+
+def _char_indices(textpage, text: str, n: int) -> list[int] | None:
+    """The pdfium index of each character of `text`, or None when they are simply 0, 1, 2..."""
+    import pypdfium2.raw as pdfium_c
+
+    wide = any(ord(c) > 0xFFFF for c in text)
+    if not wide and len(text) == n:
+        return None
+    if len(text) + sum(ord(c) > 0xFFFF for c in text) == n:
+        # pdfium counts UTF-16 units: a character past U+FFFF (LaTeX's mathematical letters) takes two.
+        return list(itertools.accumulate((2 if ord(c) > 0xFFFF else 1 for c in text), initial=0))
+    # Characters pdfium has no text for (code 0) are left out of the text but keep their index.
+    out = []
+    for i in range(n):
+        code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+        if code:
+            out.append(i)
+    if len(out) != len(text):
+        return [min(i, n - 1) for i in range(len(text))]
+    return out + [n]
 
 
 def _weight(textpage, index: int) -> int:
@@ -203,33 +228,50 @@ def _has_accent(text: str) -> bool:
     return any(c in _ACCENTS or c in _DOTLESS for c in text)
 
 
-def _compose_accents(text: str, textpage, offset: int) -> str:
-    """Put each accent drawn on its own back on the letter it sits over: "r´esistance" -> "résistance"."""
+def _compose_accents(text: str, textpage, at: list[int]) -> str:
+    """Put each accent drawn on its own back on the letter it sits over: "r´esistance" -> "résistance".
+
+    `at` gives the pdfium index of each character of `text`. The letter is looked for next to the accent
+    first, then anywhere on the line (pdfium may emit the accent of a capital at the line's end).
+    """
     chars = list(text)
     drop: set[int] = set()
+    boxes: dict[int, tuple[float, float, float, float]] = {}
+
+    def box(k: int) -> tuple[float, float, float, float]:
+        if k not in boxes:
+            boxes[k] = textpage.get_charbox(at[k])
+        return boxes[k]
+
+    def under(k: int, j: int, slack: float = 0.0) -> bool:
+        accent, letter = box(k), box(j)
+        center = (accent[0] + accent[2]) / 2
+        return letter[0] - 0.5 - slack * (letter[2] - letter[0]) <= center <= letter[2] + 0.5
+
     for k, c in enumerate(chars):
         if c not in _ACCENTS:
             continue
-        box = textpage.get_charbox(offset + k)
-        center = (box[0] + box[2]) / 2
-        for j in (k + 1, k + 2, k - 1, k - 2):
-            if not 0 <= j < len(chars) or j in drop:
-                continue
-            letter = chars[j]
-            between = chars[min(j, k) + 1: max(j, k)]
-            if not letter.isalpha() or any(not b.isspace() for b in between):
-                continue
-            lbox = textpage.get_charbox(offset + j)
-            if lbox[0] - 0.5 <= center <= lbox[2] + 0.5:
-                composed = unicodedata.normalize("NFC", _DOTLESS.get(letter, letter) + _ACCENTS[c])
-                if len(composed) == 1:
-                    chars[j] = composed
-                    drop.add(k)
-                    drop.update(range(min(j, k) + 1, max(j, k)))
-                break
+        near = [j for j in (k + 1, k + 2, k - 1, k - 2) if 0 <= j < len(chars)
+                and all(b.isspace() for b in chars[min(j, k) + 1: max(j, k)])]
+        # TeX centres an accent on the letter's advance, not its ink: beside the ink by up to half its width.
+        # ASCII ` ' ^ ~ are also code: for them, the accent must really stand over the letter.
+        slack = 0.0 if c in "'^~`" else 0.75
+        target = next((j for j in near if chars[j].isalpha() and j not in drop and under(k, j, slack)), None)
+        if target is None:
+            # Far from its letter in the text: the letter whose box it stands above, on this line.
+            accent = box(k)
+            target = next((j for j, letter in enumerate(chars) if letter.isalpha() and j not in drop
+                           and under(k, j) and accent[1] >= box(j)[1] + 0.5 * (box(j)[3] - box(j)[1])), None)
+        if target is None:
+            continue
+        composed = unicodedata.normalize("NFC", _DOTLESS.get(chars[target], chars[target]) + _ACCENTS[c])
+        if len(composed) == 1:
+            chars[target] = composed
+            drop.add(k)
+            if abs(target - k) == 2:
+                drop.add((target + k) // 2)  # the space pdfium put between them
     out = "".join(c for k, c in enumerate(chars) if k not in drop)
-    # A dotless i left alone is an i whose accent was not found.
-    return out.replace("ı", "i") if "ı" in out and not any(ord(c) > 0x250 and c != "ı" for c in out) else out
+    return re.sub(r"\s{2,}", " ", out)
 
 
 def _furniture_key(line: _Line) -> tuple[str, int]:
