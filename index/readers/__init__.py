@@ -25,15 +25,12 @@ class Sections:
 
     def __init__(self) -> None:
         self._stack: list[tuple[int, str]] = []
+        self.path: tuple[str, ...] = ()  # the open headings, outermost first
 
     def enter(self, level: int, text: str) -> tuple[str, ...]:
         """Open a heading of `level`, closing those at its level or below; the path ending with it."""
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
         self._stack.append((level, text))
+        self.path = tuple(text for _, text in self._stack)
         return self.path
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        """The open headings, outermost first."""
-        return tuple(text for _, text in self._stack)

@@ -75,7 +75,7 @@ def read_html(source: str) -> Reading:
         _restore_big_line_numbers(root, source)
     language = (root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip() or None
     title_el = root.find(".//title")
-    page_title = _squash(_text(title_el)) if title_el is not None else ""
+    page_title = squash(_text(title_el)) if title_el is not None else ""
     for el in list(root.iter(*_INVISIBLE_TAGS)):
         _drop(el)
     for el in list(root.iter()):
@@ -89,7 +89,7 @@ def read_html(source: str) -> Reading:
     h1 = content.find(".//h1")
     walker = _Walker()
     walker.container(content)
-    title = _choose_title(page_title, _squash(_inline_text(h1)) if h1 is not None else "")
+    title = _choose_title(page_title, squash(_inline_text(h1)) if h1 is not None else "")
     return Reading(title=title or None, blocks=walker.blocks, language=language[:2].lower() if language else None)
 
 
@@ -105,10 +105,6 @@ def _choose_title(page_title: str, h1: str) -> str:
 
 def _text(el) -> str:
     return "".join(el.itertext())
-
-
-def _squash(text: str) -> str:
-    return squash(text)
 
 
 def _tokens(el) -> set[str]:
@@ -290,7 +286,7 @@ class _Walker:
 
     def emit(self, text: str, kind: str, start: int, end: int, anchor: str | None, level: int = 0,
              keep_lines: bool = False) -> None:
-        text = text.strip("\n").rstrip() if keep_lines else _squash(text)
+        text = text.strip("\n").rstrip() if keep_lines else squash(text)
         if not text:
             return
         if self.pending and kind != "heading":
@@ -322,7 +318,7 @@ class _Walker:
 
         def add(text: str | None, line: int) -> None:
             if text:
-                if not run and text.strip():
+                if not lines[0] and text.strip():  # the run's first words
                     lines[0] = line + text[: len(text) - len(text.lstrip())].count("\n")
                 run.append(text)
                 if text.strip():
@@ -336,6 +332,7 @@ class _Walker:
                 self.anchor = run_ids[-1]
             run.clear()
             run_ids.clear()
+            lines[0] = lines[1] = 0
 
         own = el.get("id")
         if own:
@@ -362,7 +359,7 @@ class _Walker:
         if tag in _HEADINGS:
             text = _inline_text(el)
             if self.callouts:
-                self.pending = ("paragraph", _squash(text) + " : ") if text.strip() else self.pending
+                self.pending = ("paragraph", squash(text) + " : ") if text.strip() else self.pending
                 ids = _ids(el)
                 if ids:
                     self.anchor = ids[-1]
@@ -396,7 +393,7 @@ class _Walker:
             self.callout(el)
         elif "seglistitem" in _tokens(el):
             # DocBook's segmented list: "Option : X · Valeur par défaut : Y · Description : Z", one entry.
-            segs = [_squash(_inline_text(c)) for c in el if isinstance(c.tag, str)]
+            segs = [squash(_inline_text(c)) for c in el if isinstance(c.tag, str)]
             self.emit_element(el, " · ".join(s for s in segs if s), "row")
         else:
             self.container(el)
@@ -407,7 +404,7 @@ class _Walker:
             if not isinstance(d.tag, str) or d is el:
                 continue
             if d.tag in _HEADINGS or d.tag == "th" or _tokens(d) & {"admonition-title", "title"}:
-                text = _squash(_inline_text(d))
+                text = squash(_inline_text(d))
                 if text and len(text.split()) <= 5:
                     label = (d, text)
                 break
@@ -441,7 +438,7 @@ class _Walker:
             if child.tag == "dt":
                 if child.get("id"):
                     self.anchor = child.get("id")
-                terms.append(_squash(_inline_text(child)))
+                terms.append(squash(_inline_text(child)))
                 ids = _ids(child)
                 if ids:
                     self.anchor = ids[-1]
@@ -450,7 +447,7 @@ class _Walker:
                 terms = []
                 prefix = f"{term} : " if term else ""
                 if not _has_blocks(child):
-                    text = _squash(_inline_text(child))
+                    text = squash(_inline_text(child))
                     self.emit_element(child, prefix + text if text else term, "definition")
                 else:
                     self.pending = ("definition", prefix)
@@ -482,7 +479,7 @@ class _Walker:
         pending_spans: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
         seen_data = False
         for tr, cells in zip(rows, grid, strict=True):
-            texts = [_squash(_inline_text(c)) for c in cells]
+            texts = [squash(_inline_text(c)) for c in cells]
             columns = _place(cells, pending_spans)
             if not any(texts):
                 continue
@@ -558,10 +555,10 @@ def _is_header_row(tr, cells) -> bool:
 
 
 def _all_bold(cell) -> bool:
-    text = _squash(_inline_text(cell))
-    bold = " ".join(_squash(_inline_text(b)) for b in cell.iter("strong", "b") if b.getparent().tag not in
+    text = squash(_inline_text(cell))
+    bold = " ".join(squash(_inline_text(b)) for b in cell.iter("strong", "b") if b.getparent().tag not in
                     ("strong", "b"))
-    return bool(text) and _squash(bold) == text
+    return bool(text) and squash(bold) == text
 
 
 def _is_layout(table, grid) -> bool:
