@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-
-import pytest
 
 from index.documents import Document, Skipped, read_document
 
@@ -20,12 +17,3 @@ def read_fixture(name: str, meta: dict | None = None) -> Document:
 
 def source_lines(name: str, encoding: str = "utf-8") -> list[str]:
     return (FIXTURES / name).read_text(encoding=encoding).splitlines()
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]{4,}", text)
-
-
-@pytest.fixture
-def fixture_path():
-    return lambda name: FIXTURES / name
