@@ -1,14 +1,13 @@
-"""Find and read the documents of a folder: text, Markdown, HTML and PDF."""
+"""Find the documents of a folder and read each into blocks (the readers of each format are in `readers/`)."""
 
 from __future__ import annotations
 
 import hashlib
-import html.parser
 import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import DocumentsDirError
@@ -26,14 +25,54 @@ OUTSIDE = "link leads outside the documents folder"
 
 
 @dataclass(frozen=True)
+class Block:
+    """One unit of a document as its author wrote it: a heading, a paragraph, a list item, a table row..."""
+
+    text: str  # clean (NFC, no control characters); kept verbatim, newlines included, for "code"
+    kind: str  # one of KINDS
+    section: tuple[str, ...] = ()  # headings above the block, outermost first, without the document title;
+    # a heading's own section ends with itself
+    level: int = 0  # 1..6 for headings, else 0
+    line_start: int = 0  # 1-based lines of the source file (0: unknown, as in PDFs)
+    line_end: int = 0
+    page: int | None = None  # PDF: 1-based page where the block starts
+    page_end: int | None = None  # PDF: page where it ends, when it runs over
+    anchor: str | None = None  # HTML: the nearest element id at or above the block
+
+
+KINDS = ("heading", "paragraph", "item", "code", "row", "definition", "caption")
+
+
+@dataclass(frozen=True)
 class Document:
-    """A document's text and where it came from."""
+    """A document read from the documents folder, as a sequence of blocks."""
 
     path: str  # relative to the documents folder, with forward slashes
     title: str
-    text: str
+    blocks: tuple[Block, ...]
     sha256: str  # of the raw bytes and the document's metadata
     date: str | None = None
+    url: str | None = None  # from metadata.json; citations link url#anchor
+    language: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The blocks' texts joined by blank lines; a block with source lines starts on its own line number.
+
+        So a line number counted in this text is the source file's, for callers that count lines in it.
+        """
+        out: list[str] = []
+        end = 0  # the line the last block ended on
+        for b in self.blocks:
+            if not out:
+                start = max(1, b.line_start)
+                out.append("\n" * (start - 1))
+            else:
+                start = b.line_start if b.line_start > end else end + 2
+                out.append("\n" * (start - end))
+            out.append(b.text)
+            end = start + b.text.count("\n")
+        return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -120,6 +159,17 @@ def _drop_duplicate_links(out: Scan, real_root: Path) -> None:
                 out.skipped.append(Skipped(rel, f"same file as {keep}"))
 
 
+# A line of a verbatim block that only draws (a box border, a rule): kept out like any border.
+_DRAWING_LINE = re.compile(r"^\s*(?:[-=+|_*#~.:<>/\\^`'\"]\s*){4,}$")
+_BINARY_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+_SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
+
+
+def squash(text: str) -> str:
+    """Text on one line, runs of spaces made one; no-break spaces stay, as the author put them."""
+    return _SPACES.sub(" ", text).strip(" ")
+
+
 def shown_path(rel: str) -> str:
     """A path as text that can be printed and stored: undecodable bytes of its name become U+FFFD."""
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -159,37 +209,97 @@ def file_hash(raw: bytes, meta: dict) -> str:
 
 
 def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | Skipped:
-    """Read one file into a Document, or say why it cannot be used."""
+    """Read one file into a Document of blocks, or say why it cannot be used."""
+    from .readers import ReadError
+
     meta = meta or {}
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return Skipped(rel, f"unreadable ({exc.strerror or exc})")
     suffix = path.suffix.lower()
+    source = None
     try:
         if suffix == ".pdf":
-            text = _pdf_text(raw)
+            from .readers.pdf import read_pdf
+
+            reading = read_pdf(raw)
         else:
-            text = _decode(raw)
-            if text is None:
+            source = _decode(raw)
+            if source is None:
                 return Skipped(rel, "binary or undecodable content")
-            if suffix in (".html", ".htm"):
-                html_title, text = _html_text(text)
-                meta = {"title": html_title, **meta} if html_title else meta
-    except _ParseError as exc:
+            reading = _text_reader(suffix)(source)
+    except ReadError as exc:
         return Skipped(rel, str(exc))
-    text = clean(text)
+    sections: dict[tuple[str, ...], tuple[str, ...]] = {}  # blocks of a section share its path: clean it once
+    blocks = [b for b in (_tidy_block(b, sections) for b in reading.blocks) if b is not None and count_words(b.text)]
+    if not blocks:
+        visible = clean(source).strip() if source is not None and suffix not in (".html", ".htm") else ""
+        if not visible:
+            return Skipped(rel, "empty")
+        if not count_words(visible):  # only emoji, punctuation or symbols: nothing a question could find
+            return Skipped(rel, "no words")
+        return Skipped(rel, "no text besides contents, borders or drawing")
+    title = (tidy_title(str(meta.get("title") or "")) or tidy_title(reading.title or "")
+             or tidy_title(_title_from(rel)))
+    # A page that is only its title (the rest was navigation) keeps its heading.
+    blocks = _without_title(blocks, title) or blocks
+    date, url, language = meta.get("date"), meta.get("url"), meta.get("language") or reading.language
+    return Document(path=rel, title=title, blocks=tuple(blocks), sha256=file_hash(raw, meta),
+                    date=str(date) if date else None, url=str(url) if url else None,
+                    language=str(language) if language else None)
+
+
+def _text_reader(suffix: str):
+    if suffix in (".html", ".htm"):
+        from .readers.html import read_html
+
+        return read_html
+    if suffix in (".md", ".markdown"):
+        from .readers.markdown import read_markdown
+
+        return read_markdown
+    from .readers.text import read_text
+
+    return read_text
+
+
+def _tidy_block(block: Block, sections: dict[tuple[str, ...], tuple[str, ...]]) -> Block | None:
+    """The block with clean text: one line for prose, verbatim lines for code; None when nothing is left."""
+    text = clean(block.text)
+    if block.kind == "code":
+        lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                 if not _DRAWING_LINE.match(line)]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        text = "\n".join(lines).rstrip()
+    else:
+        text = squash(text)
     if not text.strip():
-        return Skipped(rel, "empty")
-    if not count_words(text):  # only emoji, punctuation or symbols: nothing a question could find
-        return Skipped(rel, "no words")
-    title = tidy_title(str(meta.get("title") or "")) or tidy_title(_title_from(rel, text, suffix))
-    date = meta.get("date")
-    return Document(path=rel, title=title, text=text, sha256=file_hash(raw, meta), date=str(date) if date else None)
+        return None
+    section = sections.get(block.section)
+    if section is None:
+        section = sections[block.section] = tuple(squash(clean(s)) for s in block.section)
+    return replace(block, text=text, section=section)
 
 
-class _ParseError(Exception):
-    pass
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _without_title(blocks: list[Block], title: str) -> list[Block]:
+    """Drop the heading that repeats the document's title, and take it out of the section paths below it."""
+    first = next((i for i, b in enumerate(blocks) if b.kind == "heading"), None)
+    if first is None or not _same_words(blocks[first].text, title):
+        return blocks
+    top = blocks[first].section[:-1]
+    depth = len(top)
+    out = blocks[:first]
+    for b in blocks[first + 1:]:
+        if len(b.section) > depth and b.section[:depth] == top and _same_words(b.section[depth], title):
+            b = replace(b, section=b.section[:depth] + b.section[depth + 1:])
+        out.append(b)
+    return out
 
 
 def _decode(raw: bytes) -> str | None:
@@ -210,78 +320,12 @@ def _decode(raw: bytes) -> str | None:
             return None
     # Mostly control characters or replacement marks: binary data that happened to decode.
     sample = text[:8192]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
+    bad = len(_BINARY_NOISE.findall(sample))
     if sample and bad / len(sample) > 0.05:
         return None
     return text
 
 
-def _pdf_text(raw: bytes) -> str:
-    import io
-
-    try:
-        from pypdf import PdfReader
-
-        reader = PdfReader(io.BytesIO(raw))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
-        raise _ParseError(f"PDF could not be parsed ({type(exc).__name__})") from exc
-    return "\n\n".join(pages)
-
-
-class _HTMLText(html.parser.HTMLParser):
-    _SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-              "blockquote", "pre", "ul", "ol", "table", "header", "footer", "hr", "dd", "dt"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title: list[str] = []
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "title":
-            self._in_title = True
-        elif tag in self._SKIP:
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-        elif tag in self._SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title.append(data)
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def _html_text(source: str) -> tuple[str, str]:
-    parser = _HTMLText()
-    try:
-        parser.feed(source)
-        parser.close()
-    except Exception as exc:
-        raise _ParseError(f"HTML could not be parsed ({type(exc).__name__})") from exc
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    text = re.sub(r" *\n *", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return " ".join("".join(parser.title).split()), text.strip()
-
-
-def _title_from(rel: str, text: str, suffix: str) -> str:
-    if suffix in (".md", ".markdown"):
-        m = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
-        if m:
-            return m.group(1).strip()
+def _title_from(rel: str) -> str:
     stem = Path(rel).stem
     return re.sub(r"[_-]+", " ", stem).strip().capitalize() or rel

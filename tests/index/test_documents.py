@@ -231,3 +231,47 @@ def test_missing_folder(tmp_path):
     """A documents folder that does not exist is a DocumentsDirError naming it."""
     with pytest.raises(DocumentsDirError, match="nowhere"):
         scan(tmp_path / "nowhere")
+
+
+def test_metadata_url_and_language(root):
+    """metadata.json's url and language are kept with the document (citations link url#anchor)."""
+    write(root, "page.html", "<html lang='en'><title>Page</title><p>Some text.</p></html>")
+    write(root, "autre.html", "<html lang='en-GB'><title>Autre</title><p>More text.</p></html>")
+    write(root, "metadata.json", json.dumps({"page.html": {"url": "https://example.org/page.html", "language": "fr"}}))
+    page, other = read(root, "page.html"), read(root, "autre.html")
+    assert (page.url, page.language) == ("https://example.org/page.html", "fr")
+    assert (other.url, other.language) == (None, "en")
+
+
+def test_heading_that_repeats_the_title_is_not_a_section(root):
+    """The page's title heading is the document's title: it is neither a block nor in the sections below it."""
+    write(root, "page.html", "<title>Réglages</title><h1>Réglages</h1><p>Intro.</p><h2>Réseau</h2><p>Texte.</p>")
+    doc = read(root, "page.html")
+    assert [(b.kind, b.text, b.section) for b in doc.blocks] == [
+        ("paragraph", "Intro.", ()), ("heading", "Réseau", ("Réseau",)), ("paragraph", "Texte.", ("Réseau",))]
+
+
+def test_page_of_only_a_title_keeps_it(root):
+    """A page whose only content is its title (the rest was navigation) is still read, as that heading."""
+    write(root, "ch02.html", "<title>Chapitre 2</title><h2>Chapitre 2</h2><div class='toc'><a href='#a'>A</a></div>")
+    assert [b.text for b in read(root, "ch02.html").blocks] == ["Chapitre 2"]
+
+
+def test_text_keeps_each_block_on_its_source_line(root):
+    """Document.text puts a block on its line of the file, so line numbers counted in it are the file's."""
+    write(root, "notes.txt", "Titre\n=====\n\nUn paragraphe\ncoupé en deux lignes.\n\n\n\n- un point\n")
+    doc = read(root, "notes.txt")
+    lines = doc.text.split("\n")
+    for b in doc.blocks:
+        assert lines[b.line_start - 1] == b.text
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("+--------+\n|        |\n+--------+\n\n==========\n", "no words"),
+    ("1. Installation\n  1.1. Réseau\n  1.2. Disques\n2. Usage\n\n+------+\n| --> |\n+------+\n",
+     "no text besides contents, borders or drawing"),
+], ids=["drawing", "contents-and-drawing"])
+def test_file_of_only_drawing_or_contents_is_skipped_with_a_reason(root, content, reason):
+    """A text file of borders, rules and a table of contents has nothing to index, and says why."""
+    write(root, "cadre.txt", content)
+    assert read(root, "cadre.txt") == Skipped("cadre.txt", reason)

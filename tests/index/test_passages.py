@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index import Document
-from index.documents import read_document, scan
+from index.documents import Block, read_document, scan
 from index.passages import Passage, paragraphs, split_document
 from index.text import clean, count_words, split_sentences
 
@@ -24,7 +24,8 @@ def shipped() -> list[Document]:
 
 
 def doc(text: str, path: str = "doc.txt", title: str = "Titre") -> Document:
-    return Document(path=path, title=title, text=text, sha256="0" * 64)
+    block = Block(text, "paragraph", line_start=1, line_end=text.count("\n") + 1)  # doc.text is the text as given
+    return Document(path=path, title=title, blocks=(block,), sha256="0" * 64)
 
 
 def file_lines(path: Path) -> list[str]:

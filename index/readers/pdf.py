@@ -1,0 +1,534 @@
+"""PDF: text by pdfium, rebuilt into paragraphs, headings, list items and code, each with its page.
+
+pdfium (through pypdfium2, BSD/Apache licensed like pdfium itself) keeps word spacing where pypdf
+glues words, and is 10-30 times faster than pdfminer.six. What it leaves to us:
+- LaTeX draws accents as glyphs of their own (´e); an accent whose box sits over a letter is put back
+  on it (é).
+- Lines are hard-wrapped: they are joined into paragraphs by their spacing, indentation and fonts;
+  a hyphen at a line end is dropped unless the document writes that word with a hyphen elsewhere.
+- Running headers, footers and page numbers (a line at the top or bottom of a page that repeats, its
+  numbers aside, at the same height on several pages), and contents pages (dot leaders), are dropped.
+- The outline (bookmarks), when there is one, says which lines are headings and gives the section path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import logging
+import re
+import statistics
+import unicodedata
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..documents import Block
+from . import ReadError, Reading, Sections
+
+log = logging.getLogger(__name__)
+
+# Spacing accents as LaTeX draws them, and the combining mark each stands for.
+_ACCENTS = {"´": "\u0301", "`": "\u0300", "ˆ": "\u0302", "^": "\u0302", "¨": "\u0308", "˜": "\u0303",
+            "~": "\u0303", "¸": "\u0327", "ˇ": "\u030c", "˘": "\u0306", "˚": "\u030a", "˙": "\u0307",
+            "¯": "\u0304", "'": "\u0301"}
+_DOTLESS = {"ı": "i", "ȷ": "j"}
+_SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line end
+_BULLET = re.compile(r"^(?:[•◦▪‣●○■□–—*-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+\S")
+# A bullet drawn from a symbol font with no Unicode mapping comes out as a control or private-use character.
+_UNMAPPED_BULLET = re.compile(r"^[\x80-\x9f\ue000-\uf8ff\ufffd](?=\s)")
+_DOT_LEADERS = re.compile(r"(?:\.\s?){4,}\s*[\dIVXLCivxlc]*\s*$")
+_PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|sur|of)\s*\d{1,4})?"
+                          r"(?:\s*[-–—])?$", re.IGNORECASE)
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_MONO_FONT = re.compile(r"mono|courier|typewriter|consol|menlo|^(?:cm|ec|sf|t1x|lm|tx|ntx|pcr)tt", re.IGNORECASE)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|^cmbx|^ecbx|^lmbx", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z]\.(?:\d{1,3}\.?)*)\s+\S")
+_USELESS_TITLES = re.compile(r"^(?:untitled|sans titre|document\d*|microsoft word.*|.*\.(?:dvi|tex|docx?|odt|pdf))$",
+                             re.IGNORECASE)
+_HEADING_SIZE = 1.12  # a line this much larger than the body text is a heading
+_MAX_HEADING_WORDS = 20
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int  # 1-based
+    x0: float
+    x1: float
+    y: float  # height of its first character from the bottom of the page
+    y_end: float  # of its last: pdfium joins a hyphenated line end and the next line into one line
+    size: float
+    bold: bool
+    mono: bool
+    heading_level: int = 0
+    outline_title: str | None = None
+
+
+@dataclass
+class _Entry:
+    level: int
+    title: str
+    page: int  # 1-based
+    y: float | None
+    lines: list[_Line] = field(default_factory=list)
+
+
+def read_pdf(raw: bytes) -> Reading:
+    """The blocks of a PDF, each with its page, and its title from the metadata, outline or first page."""
+    import pypdfium2 as pdfium
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            pdf = pdfium.PdfDocument(raw)
+        except pdfium.PdfiumError as exc:
+            raise ReadError(f"PDF could not be parsed ({exc})") from exc
+        try:
+            if len(pdf) == 0:
+                raise ReadError("PDF could not be parsed (no pages)")
+            meta_title = (pdf.get_metadata_dict().get("Title") or "").strip()
+            entries = _outline(pdf)
+            pages = [_page_lines(pdf, i) for i in range(len(pdf))]
+        except pdfium.PdfiumError as exc:
+            raise ReadError(f"PDF could not be parsed ({exc})") from exc
+        finally:
+            pdf.close()
+    for w in caught:
+        log.debug("pdfium: %s", w.message)
+    lines = _drop_page_furniture(pages)
+    if not lines:
+        return Reading(title=_title(meta_title, entries, pages))
+    builder = _Builder(lines, entries)
+    builder.build()
+    return Reading(title=_title(meta_title, entries, pages), blocks=builder.blocks)
+
+
+def _title(meta_title: str, entries: list[_Entry], pages: list[list[_Line]]) -> str | None:
+    if meta_title and not _USELESS_TITLES.match(meta_title) and any(c.isalpha() for c in meta_title):
+        return meta_title
+    roots = [e for e in entries if e.level == 1]
+    if len(roots) == 1 and len(entries) > 1:
+        return roots[0].title
+    first = next((p for p in pages if p), [])
+    if not first:
+        return None
+    biggest = max(line.size for line in first)
+    body = statistics.median(line.size for line in first)
+    if biggest < body * _HEADING_SIZE:
+        return None
+    title = " ".join(line.text for line in first if line.size >= biggest - 0.5)
+    return title if len(title.split()) <= _MAX_HEADING_WORDS else None
+
+
+def _outline(pdf) -> list[_Entry]:
+    out = []
+    try:
+        for item in pdf.get_toc(max_depth=8):
+            title = " ".join((item.get_title() or "").split())
+            dest = item.get_dest()
+            if not title or dest is None:
+                continue
+            index = dest.get_index()
+            if index is None or index < 0:
+                continue
+            y = None
+            try:
+                _, view = dest.get_view()
+                if len(view) >= 2 and view[1]:
+                    y = float(view[1])
+            except Exception:  # noqa: BLE001 - a destination without a position still names its page
+                pass
+            out.append(_Entry(item.level + 1, title, index + 1, y))
+    except Exception as exc:  # noqa: BLE001 - a broken outline only loses the section paths
+        log.debug("PDF outline unreadable: %s", exc)
+        return []
+    return out
+
+
+def _font(textpage, index: int, buf) -> tuple[float, str]:
+    import pypdfium2.raw as pdfium_c
+
+    size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
+    flags = ctypes.c_int()
+    n = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buf, len(buf), ctypes.byref(flags))
+    name = buf.raw[: max(0, n - 1)].decode("latin-1", "replace") if n else ""
+    return round(size * 2) / 2, name.split("+", 1)[-1]
+
+
+def _page_lines(pdf, index: int) -> list[_Line]:
+    page = pdf[index]
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        if n <= 0:
+            return []
+        text = textpage.get_text_range(0, n)
+        units = _char_indices(textpage, text, n)
+        buf = ctypes.create_string_buffer(128)
+        lines = []
+        pos = 0
+        for raw_line in re.split(r"(\r\n|\r|\n)", text):
+            start, pos = pos, pos + len(raw_line)
+            if raw_line in ("\r\n", "\r", "\n") or not raw_line.strip():
+                continue
+            lead = len(raw_line) - len(raw_line.lstrip())
+            stripped = raw_line.strip()
+            at = [(units[start + lead + k] if units else start + lead + k) for k in range(len(stripped))]
+            if at[-1] >= n:
+                continue
+            left, bottom, _, _ = textpage.get_charbox(at[0])
+            _, last_bottom, right, _ = textpage.get_charbox(at[-1])
+            probe = next((at[k] for k, c in enumerate(stripped) if c.isalpha()), at[0])
+            size, font = _font(textpage, probe, buf)
+            weight = _weight(textpage, probe)
+            mono = bool(_MONO_FONT.search(font))
+            line_text = _compose_accents(stripped, textpage, at) if _has_accent(stripped) else stripped
+            line_text = _UNMAPPED_BULLET.sub("•", line_text)
+            lines.append(_Line(line_text, index + 1, left, right, bottom, min(bottom, last_bottom), size,
+                               bold=bool(_BOLD_FONT.search(font)) or weight >= 600,
+                               mono=mono))
+        return lines
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _char_indices(textpage, text: str, n: int) -> list[int] | None:
+    """The pdfium index of each character of `text`, or None when they are simply 0, 1, 2..."""
+    import pypdfium2.raw as pdfium_c
+
+    wide = any(ord(c) > 0xFFFF for c in text)
+    if not wide and len(text) == n:
+        return None
+    if len(text) + sum(ord(c) > 0xFFFF for c in text) == n:
+        # pdfium counts UTF-16 units: a character past U+FFFF (LaTeX's mathematical letters) takes two.
+        return list(itertools.accumulate((2 if ord(c) > 0xFFFF else 1 for c in text), initial=0))
+    # Characters pdfium has no text for (code 0) are left out of the text but keep their index.
+    out = []
+    for i in range(n):
+        code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+        if code:
+            out.append(i)
+    if len(out) != len(text):
+        return [min(i, n - 1) for i in range(len(text))]
+    return out + [n]
+
+
+def _weight(textpage, index: int) -> int:
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        return int(pdfium_c.FPDFText_GetFontWeight(textpage.raw, index))
+    except Exception:  # noqa: BLE001 - older pdfium: no weight
+        return 0
+
+
+def _has_accent(text: str) -> bool:
+    return any(c in _ACCENTS or c in _DOTLESS for c in text)
+
+
+def _compose_accents(text: str, textpage, at: list[int]) -> str:
+    """Put each accent drawn on its own back on the letter it sits over: "r´esistance" -> "résistance".
+
+    `at` gives the pdfium index of each character of `text`. The letter is looked for next to the accent
+    first, then anywhere on the line (pdfium may emit the accent of a capital at the line's end).
+    """
+    chars = list(text)
+    drop: set[int] = set()
+    boxes: dict[int, tuple[float, float, float, float]] = {}
+
+    def box(k: int) -> tuple[float, float, float, float]:
+        if k not in boxes:
+            boxes[k] = textpage.get_charbox(at[k])
+        return boxes[k]
+
+    def under(k: int, j: int, slack: float = 0.0) -> bool:
+        accent, letter = box(k), box(j)
+        center = (accent[0] + accent[2]) / 2
+        return letter[0] - 0.5 - slack * (letter[2] - letter[0]) <= center <= letter[2] + 0.5
+
+    for k, c in enumerate(chars):
+        if c not in _ACCENTS:
+            continue
+        near = [j for j in (k + 1, k + 2, k - 1, k - 2) if 0 <= j < len(chars)
+                and all(b.isspace() for b in chars[min(j, k) + 1: max(j, k)])]
+        # TeX centres an accent on the letter's advance, not its ink: beside the ink by up to half its width.
+        # ASCII ` ' ^ ~ are also code: for them, the accent must really stand over the letter.
+        slack = 0.0 if c in "'^~`" else 0.75
+        target = next((j for j in near if chars[j].isalpha() and j not in drop and under(k, j, slack)), None)
+        if target is None:
+            # Far from its letter in the text: the letter whose box it stands above, on this line.
+            accent = box(k)
+            target = next((j for j, letter in enumerate(chars) if letter.isalpha() and j not in drop
+                           and under(k, j) and accent[1] >= box(j)[1] + 0.5 * (box(j)[3] - box(j)[1])), None)
+        if target is None:
+            continue
+        composed = unicodedata.normalize("NFC", _DOTLESS.get(chars[target], chars[target]) + _ACCENTS[c])
+        if len(composed) == 1:
+            chars[target] = composed
+            drop.add(k)
+            if abs(target - k) == 2:
+                drop.add((target + k) // 2)  # the space pdfium put between them
+    out = "".join(c for k, c in enumerate(chars) if k not in drop)
+    return re.sub(r"\s{2,}", " ", out)
+
+
+def _furniture_key(line: _Line) -> tuple[str, int]:
+    text = re.sub(r"\d+", "#", " ".join(line.text.split()).casefold())
+    return re.sub(r"\b[ivxlcdm]+\b", "#", text), round(line.y / 3)
+
+
+def _drop_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
+    """All lines of the document but running headers, footers, page numbers and contents pages."""
+    edge: list[list[_Line]] = []  # per page: the lines at its top and bottom
+    for lines in pages:
+        by_height = sorted(lines, key=lambda ln: -ln.y)
+        edge.append(by_height[:2] + by_height[-2:] if len(by_height) > 4 else by_height)
+    counts = Counter(key for lines in edge for key in {_furniture_key(ln) for ln in lines})
+    repeats = min(3, len(pages)) if len(pages) > 1 else 10 ** 9
+    out: list[_Line] = []
+    for lines, edges in zip(pages, edge, strict=True):
+        ids = {id(ln) for ln in edges if counts[_furniture_key(ln)] >= repeats
+               or _PAGE_NUMBER.match(ln.text.strip())}
+        kept = [ln for ln in lines if id(ln) not in ids]
+        leaders = sum(1 for ln in kept if _DOT_LEADERS.search(ln.text))
+        if kept and leaders >= max(3, 0.4 * len(kept)):
+            continue  # a contents page
+        out.extend(ln for ln in kept if not _DOT_LEADERS.search(ln.text))
+    return out
+
+
+def _starts(target: str, joined: str) -> bool:
+    """Whether the end of `joined` (past a short number or label) begins `target`."""
+    return any(target.startswith(joined[i:]) for i in range(min(len(joined), 24) + 1) if len(joined) - i >= 3)
+
+
+def _norm(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isalnum())
+
+
+class _Builder:
+    """Joins lines into blocks and gives each its section."""
+
+    def __init__(self, lines: list[_Line], entries: list[_Entry]) -> None:
+        self.lines = lines
+        self.entries = entries
+        self.blocks: list[Block] = []
+        self.sections = Sections()
+        sizes = Counter()
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+        self.body = sizes.most_common(1)[0][0]
+        gaps = [a.y_end - b.y for a, b in zip(lines, lines[1:], strict=False)
+                if a.page == b.page and a.size == b.size == self.body and 0 < a.y_end - b.y < 3 * self.body]
+        self.spacing = statistics.median(gaps) if gaps else self.body * 1.2
+        self.margins = self._margins()
+        self.hyphenated = {w.casefold() for ln in lines for w in _HYPHENATED.findall(ln.text[:-1])}
+        self.size_levels = self._size_levels()
+
+    def _margins(self) -> dict[int, tuple[float, float]]:
+        """Left text edge and right text edge of each page's body lines."""
+        out = {}
+        by_page: dict[int, list[_Line]] = {}
+        for ln in self.lines:
+            by_page.setdefault(ln.page, []).append(ln)
+        for page, lines in by_page.items():
+            body = [ln for ln in lines if ln.size == self.body and not ln.mono] or lines
+            left = Counter(round(ln.x0) for ln in body).most_common(1)[0][0]
+            rights = sorted(ln.x1 for ln in body)
+            out[page] = (left, rights[int(len(rights) * 0.9)] if len(rights) > 2 else rights[-1])
+        return out
+
+    def _size_levels(self) -> dict[float, int]:
+        sizes = sorted({ln.size for ln in self.lines if ln.size >= self.body * _HEADING_SIZE}, reverse=True)
+        return {s: min(6, i + 1) for i, s in enumerate(sizes)}
+
+    def _heading_candidate(self, ln: _Line) -> bool:
+        if len(ln.text.split()) > _MAX_HEADING_WORDS or ln.mono:
+            return False
+        if ln.size >= self.body * _HEADING_SIZE:
+            return any(c.isalpha() for c in ln.text)
+        return ln.bold and bool(_NUMBERED.match(ln.text)) and not ln.text.rstrip().endswith((".", ",", ";"))
+
+    def build(self) -> None:
+        self._mark_headings()
+        entries = sorted((e for e in self.entries if e.y is not None or e.lines), key=lambda e: e.page)
+        position = 0
+        current: list[_Line] = []
+        kind = "paragraph"
+        for ln in self.lines:
+            if ln.heading_level:
+                line_kind = "heading"
+            else:
+                line_kind = "code" if ln.mono else ("item" if _BULLET.match(ln.text) else "paragraph")
+            if current and self._continues(current, kind, ln, line_kind):
+                current.append(ln)
+                continue
+            self._flush(current, kind)
+            position = self._advance(entries, position, ln)  # sections the outline opens before this line
+            current = [ln]
+            kind = line_kind
+        self._flush(current, kind)
+        self._advance(entries, position, None)
+
+    def _advance(self, entries: list[_Entry], position: int, line: _Line | None) -> int:
+        # Outline entries whose target lies before this line, and that no heading line matched.
+        while position < len(entries):
+            e = entries[position]
+            if e.lines:
+                position += 1
+                continue
+            if line is None or (e.page, -(e.y or 1e9)) <= (line.page, -line.y - 2):
+                self.sections.enter(e.level, e.title)
+                position += 1
+                continue
+            break
+        return position
+
+    def _continues(self, current: list[_Line], kind: str, ln: _Line, line_kind: str) -> bool:
+        prev = current[-1]
+        if kind == "heading" or line_kind == "heading":
+            # One heading set on several lines ("Chapitre 1" / "Partir du bon pied").
+            return kind == line_kind and prev.page == ln.page and prev.outline_title == ln.outline_title \
+                and 0 < prev.y - ln.y < 3 * max(self.spacing, ln.size)
+        if line_kind == "item" or (kind == "code") != (line_kind == "code"):
+            return False
+        if ln.page != prev.page:
+            # A paragraph running over the page break: the last line has no full stop and the next
+            # starts in lower case.
+            return kind != "code" and not prev.text.rstrip().endswith((".", "!", "?", ":")) and \
+                ln.text[:1].islower()
+        gap = prev.y_end - ln.y
+        line_gap = max(self.spacing, min(prev.size, ln.size) * 1.05)
+        ended = prev.text.rstrip().endswith((".", "!", "?", ":", ";"))
+        if gap < 0 or gap > line_gap * 1.4:
+            # A sentence going on past a gap (a figure, an equation set apart) is the same paragraph.
+            return kind == line_kind == "paragraph" and 0 < gap < 3 * line_gap and not ended \
+                and ln.text[:1].islower()
+        if abs(ln.size - prev.size) > 0.6 and kind != "code":
+            return False
+        if kind == "code":
+            return True
+        left, right = self.margins.get(ln.page, (ln.x0, ln.x1))
+        indent = ln.x0 - prev.x0
+        if kind == "paragraph" and indent > 0.8 * ln.size and abs(prev.x0 - left) < 0.5 * ln.size \
+                and len(current) > 1:
+            return False  # a first-line indent opens a new paragraph
+        if kind == "paragraph" and indent > 0.8 * ln.size and len(current) == 1 and prev.x1 < right - 4 * ln.size:
+            return False
+        if indent < -0.8 * ln.size and kind == "item":
+            return False  # back at the margin after a list item
+        return not (ended and prev.x1 < right - 3 * ln.size)
+
+    def _mark_headings(self) -> None:
+        """Decide which lines are headings: the outline's titles where there is an outline, else fonts."""
+        if self.entries:
+            by_page: dict[int, list[_Line]] = {}
+            for ln in self.lines:
+                by_page.setdefault(ln.page, []).append(ln)
+            for e in self.entries:
+                self._match_entry(e, by_page.get(e.page, []))
+            # Numbered headings deeper than the outline goes ("17.6.3.2 Authentication block").
+            for ln in self.lines:
+                m = _NUMBERED.match(ln.text)
+                if not ln.heading_level and m and self._heading_candidate(ln) and (ln.bold or ln.size > self.body):
+                    ln.heading_level = min(6, m.group(0).strip().rstrip(".").count(".") + 1)
+            return
+        for ln in self.lines:
+            if self._heading_candidate(ln):
+                if ln.size in self.size_levels:
+                    ln.heading_level = self.size_levels[ln.size]
+                else:
+                    m = re.match(r"[\dA-Z]+(?:\.\d+)*", ln.text)
+                    ln.heading_level = min(6, len(self.size_levels) + (m.group(0).count(".") + 1 if m else 1))
+
+    def _match_entry(self, e: _Entry, lines: list[_Line]) -> None:
+        target = _norm(e.title)
+        if len(target) < 2:
+            return
+        candidates = [ln for ln in lines if not ln.heading_level and (e.y is None or ln.y <= e.y + 2)]
+        for k, ln in enumerate(candidates):
+            if not (ln.size > self.body * 1.05 or ln.bold or _NUMBERED.match(ln.text)):
+                continue
+            joined, used = _norm(ln.text), [ln]
+            for nxt in candidates[k + 1: k + 3]:  # a title wrapped over two or three lines
+                if target in joined or not _starts(target, joined):
+                    break
+                joined += _norm(nxt.text)
+                used.append(nxt)
+            at = joined.find(target)
+            if at < 0 or at > 24 or len(joined) - at - len(target) > 4:
+                continue
+            # A label set above the title ("Chapitre 1"), in the same font.
+            before = lines.index(ln) - 1
+            if before >= 0:
+                label = lines[before]
+                if not label.heading_level and label.size == ln.size and len(label.text.split()) <= 3 \
+                        and 0 < label.y - ln.y < 4 * max(self.spacing, ln.size) and label.bold == ln.bold:
+                    used.insert(0, label)
+            for u in used:
+                u.heading_level = e.level
+                u.outline_title = e.title
+            e.lines = used
+            return
+
+    def _flush(self, lines: list[_Line], kind: str) -> None:
+        if not lines:
+            return
+        page, page_end = lines[0].page, lines[-1].page
+        if kind == "code":
+            left = min(ln.x0 for ln in lines)
+            char = max(0.1, lines[0].size * 0.6)
+            text = "\n".join(" " * max(0, round((ln.x0 - left) / char)) + ln.text for ln in lines)
+            self._emit(text, "code", page, page_end)
+            return
+        if kind == "heading":
+            level = max(1, min(6, lines[0].heading_level))
+            title = lines[0].outline_title
+            text = self._join(lines)
+            section = self.sections.enter(level, title or text)
+            self.blocks.append(Block(text, "heading", section, level, page=page, page_end=page_end))
+            return
+        self._emit(self._join(lines), kind, page, page_end)
+
+    def _emit(self, text: str, kind: str, page: int, page_end: int) -> None:
+        self.blocks.append(Block(text, kind, self.sections.path, 0, page=page, page_end=page_end))
+
+    def _join(self, lines: list[_Line]) -> str:
+        out = ""
+        for ln in lines:
+            part = self._unhyphenate_inside(ln.text)
+            if not out:
+                out = part
+                continue
+            out = self._join_two(out, part)
+        return out
+
+    def _unhyphenate_inside(self, text: str) -> str:
+        # pdfium sometimes joins a hyphenated line end itself, marking the hyphen.
+        if _SOFT_HYPHEN not in text:
+            return text
+        return re.sub(r"([^\W\d_]*)" + _SOFT_HYPHEN + r"([^\W\d_]*)",
+                      lambda m: self._hyphen_join(m.group(1), m.group(2)), text)
+
+    def _hyphen_join(self, left: str, right: str) -> str:
+        if f"{left}-{right}".casefold() in self.hyphenated:
+            return f"{left}-{right}"
+        return left + right
+
+    def _join_two(self, out: str, part: str) -> str:
+        if out.endswith(("-", _SOFT_HYPHEN)) and len(out) > 1:
+            head = out[:-1]
+            word = re.search(r"(\S*?)([^\W\d_]*)$", head)
+            token, left = (word.group(0), word.group(2)) if word else ("", "")
+            if "/" in token:  # a URL or path broken at the margin
+                return head + part
+            if left and part[:1].isalpha() and part[:1].islower():
+                right = re.match(r"[^\W\d_]*", part).group(0)
+                joined = self._hyphen_join(left, right)
+                return head[: len(head) - len(left)] + joined + part[len(right):]
+            if out.endswith(_SOFT_HYPHEN):
+                return head + part
+            return out + part if left else out + " " + part
+        return out + " " + part
