@@ -545,7 +545,12 @@ def rule_report(data, weights: dict[str, float], threshold: float) -> None:
                          + (f"{np.mean(out):.2f} (n={len(out)})" if out else "– (n=0)"))
         allin = [sum(w * v[f] for f, w in weights.items()) >= threshold for q, v in rows if q.in_scope]
         allout = [sum(w * v[f] for f, w in weights.items()) < threshold for q, v in rows if not q.in_scope]
-        print(f"  {name}: answered {np.mean(allin):.2f}, declined {np.mean(allout):.2f} | " + " | ".join(parts))
+        devin = [sum(w * v[f] for f, w in weights.items()) >= threshold
+                 for q, v in rows if q.in_scope and q.source == "questions.jsonl"]
+        devout = [sum(w * v[f] for f, w in weights.items()) < threshold
+                  for q, v in rows if not q.in_scope and q.source == "questions.jsonl"]
+        print(f"  {name}: answered {np.mean(allin):.2f}, declined {np.mean(allout):.2f} "
+              f"(dev only: {np.mean(devin):.2f}, {np.mean(devout):.2f}) | " + " | ".join(parts))
         for q, v in rows:
             e = sum(w * v[f] for f, w in weights.items())
             if (e >= threshold) != q.in_scope:
