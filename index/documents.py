@@ -26,14 +26,36 @@ OUTSIDE = "link leads outside the documents folder"
 
 
 @dataclass(frozen=True)
+class Block:
+    """One unit of a document as its author wrote it."""
+
+    text: str
+    kind: str  # "heading" | "paragraph" | "item" | "code" | "row" | "definition" | "caption"
+    section: tuple[str, ...] = ()  # headings above it, outermost first, without the title; a heading ends with itself
+    level: int = 0  # 1..6 for headings
+    line_start: int = 0  # 1-based lines of the source file (0: unknown)
+    line_end: int = 0
+    page: int | None = None  # PDF: the page it starts on
+    page_end: int | None = None
+    anchor: str | None = None  # HTML: the nearest element id at or above it
+
+
+@dataclass(frozen=True)
 class Document:
-    """A document's text and where it came from."""
+    """A document read from the documents folder."""
 
     path: str  # relative to the documents folder, with forward slashes
     title: str
-    text: str
+    blocks: tuple[Block, ...]
     sha256: str  # of the raw bytes and the document's metadata
     date: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The blocks' texts joined by blank lines."""
+        return "\n\n".join(b.text for b in self.blocks)
 
 
 @dataclass(frozen=True)
@@ -184,8 +206,9 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     if not count_words(text):  # only emoji, punctuation or symbols: nothing a question could find
         return Skipped(rel, "no words")
     title = tidy_title(str(meta.get("title") or "")) or tidy_title(_title_from(rel, text, suffix))
-    date = meta.get("date")
-    return Document(path=rel, title=title, text=text, sha256=file_hash(raw, meta), date=str(date) if date else None)
+    date, url = meta.get("date"), meta.get("url")
+    return Document(path=rel, title=title, blocks=_text_blocks(text), sha256=file_hash(raw, meta),
+                    date=str(date) if date else None, url=str(url) if url else None)
 
 
 class _ParseError(Exception):
@@ -285,3 +308,48 @@ def _title_from(rel: str, text: str, suffix: str) -> str:
             return m.group(1).strip()
     stem = Path(rel).stem
     return re.sub(r"[_-]+", " ", stem).strip().capitalize() or rel
+
+
+# Stand-in until the readers land (issue 10): today's text, cut into paragraph blocks as passages.py
+# used to cut it; a short line before text is a heading.
+_TERMINAL = tuple(".!?:;»\"”)…]")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]|\d{1,3}[.)])\s+")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+
+
+def _text_blocks(text: str) -> tuple[Block, ...]:
+    groups: list[tuple[list[str], int, int]] = []
+    current: list[str] = []
+    start = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            if current:
+                groups.append((current, start, lineno - 1))
+                current = []
+            continue
+        continues = (current and not current[-1].endswith(_TERMINAL) and not _LIST_ITEM.match(line)
+                     and not _MD_HEADING.match(line) and not _MD_HEADING.match(current[0])
+                     and stripped[0].islower())
+        if current and not continues:
+            groups.append((current, start, lineno - 1))
+            current = []
+        if not current:
+            start = lineno
+        current.append(stripped)
+    if current:
+        groups.append((current, start, start + len(current) - 1))
+    blocks: list[Block] = []
+    section: tuple[str, ...] = ()
+    for i, (lines, first, last) in enumerate(groups):
+        body = " ".join(lines)
+        heading = i + 1 < len(groups) and (_MD_HEADING.match(body) or (
+            len(lines) == 1 and not _LIST_ITEM.match(body) and count_words(body) <= 12
+            and not body.rstrip().endswith((".", ",", ";", ":", "…", "»", "\""))))
+        if heading:
+            section = (_MD_HEADING.sub("", body).strip(),)
+            blocks.append(Block(section[0], "heading", section, 1, first, last))
+        else:
+            kind = "item" if _LIST_ITEM.match(body) else "paragraph"
+            blocks.append(Block(body, kind, section, 0, first, last))
+    return tuple(blocks)
