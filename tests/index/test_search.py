@@ -13,8 +13,7 @@ DINNER = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
 
 
 def passage(n: int = 1) -> Passage:
-    return Passage(document="d.txt", title="T", text=f"Passage {n}.", heading="", paragraph_start=n,
-                   paragraph_end=n, line_start=n, line_end=n)
+    return Passage(document="d.txt", title="T", text=f"Passage {n}.", line_start=n, line_end=n)
 
 
 def result(evidence: float, cross: bool = False, hits: int = 3) -> SearchResult:
