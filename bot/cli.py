@@ -55,18 +55,20 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def _progress():
-    """A tqdm progress bar on stderr for the embedding stage, quiet when nothing is embedded."""
+    """Progress bars (tqdm) on stderr: files read, then passages embedded; quiet for small builds."""
     from tqdm import tqdm
 
-    bar = None
+    bars: dict[str, tqdm] = {}
+    labels = {"read": ("Reading", "file"), "embed": ("Embedding", "passage")}
 
     def update(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage != "embed":
+        if stage not in labels:
             return
-        if bar is None:
-            bar = tqdm(total=total, unit="passage", desc="Embedding", file=sys.stderr, leave=False,
-                       disable=total < 64 or not sys.stderr.isatty())
+        bar = bars.get(stage)
+        if bar is None or done < bar.n or total != bar.total:  # a stage may run again (documents read twice)
+            desc, unit = labels[stage]
+            bar = bars[stage] = tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, leave=False,
+                                     disable=total < (8 if stage == "read" else 64) or not sys.stderr.isatty())
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -210,6 +212,59 @@ def sources() -> None:
     for d in store.read_documents(folder):
         date = f" ({d.date})" if d.date else ""
         typer.echo(f"- {d.title}{date}: {d.path}, {d.count} passages")
+
+
+@app.command()
+def passages(
+    document: Annotated[str | None, typer.Argument(help="A document's path as indexed; without it, all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per passage.")] = False,
+) -> None:
+    """Print the passages as indexed (document, section, location, text): how the documents were read."""
+    import difflib
+    import textwrap
+
+    settings = load_settings()
+    folder = store.current_path(settings.index_dir)
+    store.verify(folder, store.read_manifest(folder))
+    documents = store.read_documents(folder)
+    indexed = store.read_passages(folder)
+    if document is None:
+        rows = [(p.place, p) for p in indexed]
+    else:
+        entry = next((d for d in documents if d.path == document), None)
+        if entry is None:
+            close = difflib.get_close_matches(document, [d.path for d in documents], n=3, cutoff=0.3)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            raise CliError(f"no indexed document {document!r}{hint}", 2)
+        rows, seen = [], {}
+        for i in entry.passages:  # a text may occur twice in one document: its n-th place, the n-th time
+            places = [pl for pl in indexed[i].places if pl.document == document]
+            rows.append((places[min(seen.get(i, 0), len(places) - 1)], indexed[i]))
+            seen[i] = seen.get(i, 0) + 1
+    shown = None
+    try:
+        for place, p in rows:
+            others = [pl for pl in p.places if pl != place]
+            if as_json:
+                print(json.dumps({
+                    "document": place.document, "title": place.title, "section": list(place.section),
+                    "location": place.location, "text": p.text, "page_start": place.page_start,
+                    "page_end": place.page_end, "line_start": place.line_start or None,
+                    "line_end": place.line_end or None, "anchor": place.anchor, "url": place.url,
+                    "link": place.link, "also_in": [{"document": o.document, "location": o.location,
+                                                     "link": o.link} for o in others],
+                }, ensure_ascii=False))
+                continue
+            if place.document != shown:
+                shown = place.document
+                print(f"== {place.document} — {place.title}")
+            path = " › ".join(place.section)
+            print(f"[{place.location or '-'}]" + (f" {path}" if path and path != place.heading else ""))
+            print(textwrap.indent(p.text, "    "))
+            if others:
+                print("    (also in " + "; ".join(f"{o.document}, {o.location}" for o in others) + ")")
+    except BrokenPipeError:  # `docbot passages | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()

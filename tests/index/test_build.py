@@ -252,3 +252,61 @@ def test_deleting_every_document_empties_the_index(built, docs_copy, fake_embedd
     summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
     assert len(summary.removed) == 5
     assert Engine(built, fake_embedder).ask(RARE_EARTHS).citations == []
+
+
+SHARED = ("Le Zorglub Q7 se règle par le menu Options, onglet Réseau, puis Valider.\n\n"
+          "Cette procédure vaut pour toutes les versions du logiciel depuis la première.\n")
+
+
+def index_state(index_dir: Path) -> tuple:
+    """The passages (with the other places of their text), the documents' lists and the vectors."""
+    loaded = load(index_dir)
+    return (loaded.passages, [(d.path, d.count) for d in loaded.documents], loaded.embeddings.tolist())
+
+
+def test_repeated_text_is_stored_and_embedded_once(docs_copy, index_dir, fake_embedder):
+    """The same text in two documents (case and punctuation aside) is one passage that names both places."""
+    (docs_copy / "guide.txt").write_text(SHARED, encoding="utf-8")
+    (docs_copy / "guide-copie.md").write_text(SHARED.upper().replace(",", ""), encoding="utf-8")
+    summary = build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    loaded = load(index_dir)
+    (p,) = [p for p in loaded.passages if "ZORGLUB" in p.text.upper()]
+    assert p.document == "guide-copie.md" and [a.document for a in p.also_in] == ["guide.txt"]
+    assert summary.repeated == 1 and summary.embedded == summary.passages == len(loaded.passages)
+    assert {d.path: d.count for d in loaded.documents}["guide.txt"] == 1
+    assert "1 repeated texts stored once" in summary.line()
+
+
+@pytest.mark.parametrize(("change", "holders"), [
+    ("delete", ["c-guide.txt"]),
+    ("edit", ["c-guide.txt"]),
+    ("add-before", ["a-guide.txt", "b-guide.txt", "c-guide.txt"]),
+])
+def test_incremental_build_with_a_shared_text_equals_a_full_build(docs_copy, index_dir, tmp_path, fake_embedder,
+                                                                  change, holders):
+    """When a document holding a shared text changes, goes or is joined by another, the index is the same
+    as one built from scratch."""
+    for name in ("b-guide.txt", "c-guide.txt"):
+        (docs_copy / name).write_text(SHARED, encoding="utf-8")
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    if change == "delete":
+        (docs_copy / "b-guide.txt").unlink()
+    elif change == "edit":
+        (docs_copy / "b-guide.txt").write_text("Un tout autre texte, sans rapport.\n", encoding="utf-8")
+    else:
+        (docs_copy / "a-guide.txt").write_text(SHARED, encoding="utf-8")
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    scratch = tmp_path / "scratch"
+    build_index(docs_copy, scratch, fake_embedder, BuildOptions())
+    assert index_state(index_dir) == index_state(scratch)
+    (shared,) = [p for p in load(index_dir).passages if "Zorglub" in p.text]
+    assert [pl.document for pl in shared.places] == holders
+
+
+def test_progress_covers_reading_and_embedding(docs_copy, index_dir, fake_embedder):
+    """A build reports files read, then passages embedded, then the store."""
+    seen: list[tuple[str, int, int]] = []
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions(), progress=lambda *a: seen.append(a))
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["read", "embed", "store"]
+    assert ("read", 5, 5) in seen and seen[-1] == ("store", 1, 1)
