@@ -55,11 +55,11 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def _progress():
-    """Progress bars (tqdm) on stderr: files read, then passages embedded; quiet for small builds."""
+    """Progress bars (tqdm) on stderr: files read, then cut, then passages embedded; quiet for small builds."""
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
-    labels = {"read": ("Reading", "file"), "embed": ("Embedding", "passage")}
+    labels = {"read": ("Reading", "file"), "split": ("Cutting", "file"), "embed": ("Embedding", "passage")}
 
     def update(stage: str, done: int, total: int) -> None:
         if stage not in labels:
@@ -68,7 +68,7 @@ def _progress():
         if bar is None or done < bar.n or total != bar.total:  # a stage may run again (documents read twice)
             desc, unit = labels[stage]
             bar = bars[stage] = tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, leave=False,
-                                     disable=total < (8 if stage == "read" else 64) or not sys.stderr.isatty())
+                                     disable=total < (64 if stage == "embed" else 8) or not sys.stderr.isatty())
         bar.n = done
         bar.refresh()
         if done >= total:

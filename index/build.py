@@ -14,16 +14,20 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .documents import Skipped, file_hash, meta_hash, read_document, scan
+from .documents import Block, Document, Skipped, file_hash, meta_hash, read_document, scan
 from .embedding import Embedder
 from .errors import DocbotError
 from .lexical import LexicalIndex
-from .passages import Passage, Place, split_document
-from .text import Analyzer, fold
+from .passages import Passage, Place, split_blocks
+from .text import Analyzer, count_words, fold
 
 log = logging.getLogger(__name__)
 
 DEFAULT_APPROXIMATE_ABOVE = 50_000
+# A block of at least this many words that an earlier document holds is not cut into passages again:
+# the same guide in HTML and in PDF, or two editions of a manual, are mostly the same paragraphs.
+# Shorter ones ("Exemple :", a one-line command) are everyone's and stay where they are.
+SHARED_BLOCK_WORDS = 8
 _WORDS = re.compile(r"[^\W_]+")
 # Texts sent to the model per call: sorted by length first, so each batch pads little; a call per
 # few batches reports progress often enough.
@@ -70,7 +74,8 @@ class BuildOptions:
     batch_size: int = 32
 
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total): "read" (files), "embed" (passages), "store"
+# (stage, done, total): "read" then "split" (files), "embed" (passages), "store"
+Progress = Callable[[str, int, int], None]
 
 
 def text_key(text: str) -> str:
@@ -81,14 +86,11 @@ def text_key(text: str) -> str:
 
 @dataclass
 class _Fresh:
-    """A document read in this build: its passages and what the index remembers of the file."""
+    """A document read in this build, and what the index remembers of its file."""
 
-    passages: list[Passage]
-    title: str
-    sha256: str
+    doc: Document
     size: int
     mtime_ns: int
-    date: str | None
     meta_sha: str
 
 
@@ -111,11 +113,6 @@ def build_index(
             log.info("removed the leftovers of an interrupted build: %s", name)
         previous = None if force else _previous(index_dir, embedder.name, options, summary)
         old_docs = {d.path: d for d in previous[1]} if previous else {}
-        max_tokens = min(options.passage_tokens, embedder.max_tokens)
-
-        def split(doc) -> list[Passage]:
-            return split_document(doc, max_tokens=max_tokens, count_tokens=embedder.count_tokens)
-
         found = scan(documents_dir)
         summary.skipped.extend(found.skipped)
         keep: dict[str, store.DocumentEntry] = {}
@@ -147,7 +144,7 @@ def build_index(
                 summary.skipped.append(doc)
                 continue
             (summary.updated if old else summary.added).append(rel)
-            fresh[rel] = _Fresh(split(doc), doc.title, doc.sha256, st.st_size, st.st_mtime_ns, doc.date, meta_sha)
+            fresh[rel] = _Fresh(doc, st.st_size, st.st_mtime_ns, meta_sha)
         report("read", len(files), len(files))
         summary.removed = sorted(p for p in old_docs if p not in keep and p not in fresh)
         for s in summary.skipped:
@@ -157,7 +154,7 @@ def build_index(
             summary.passages = previous[0].passages
             summary.seconds = time.perf_counter() - started
             return summary
-        _write(index_dir, embedder, options, previous, keep, fresh, found, split, summary, report)
+        _write(index_dir, embedder, options, previous, keep, fresh, found, summary, report)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -180,51 +177,39 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
         return None
 
 
-def _write(index_dir, embedder, options, previous, keep, fresh, found, split, summary, report) -> None:
+def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, report) -> None:
     old_passages: list[Passage] = store.read_passages(previous[2]) if previous and keep else []
-    own = _kept_passages(old_passages, keep, summary)
-    # A kept document whose place of a text another (changed or removed) document held is read again:
-    # the index stored that document's text, not its own, and the text may now be its own to hold.
-    again = sorted(set(keep) - set(own))
-    for i, rel in enumerate(again):
-        report("read", i, len(again))
+    max_tokens = min(options.passage_tokens, embedder.max_tokens)
+    index = _Assembly(max_tokens, embedder.count_tokens)
+    entries: list[store.DocumentEntry] = []
+    # In path order: a text is held by its first document, and each document is cut knowing what the
+    # documents before it hold, so an update gives the index a build from scratch would.
+    order = sorted([*keep, *fresh])
+    for i, rel in enumerate(order):
+        report("split", i, len(order))
+        if rel in fresh:
+            f = fresh.pop(rel)  # the document's text is not needed once it is cut
+            positions = index.add_document(f.doc)
+            entries.append(store.DocumentEntry(rel, f.doc.title, f.doc.sha256, f.size, f.mtime_ns, positions,
+                                               f.doc.date, f.meta_sha))
+            continue
+        entry = keep[rel]
+        if index.still_valid(rel, entry, old_passages):
+            entries.append(dataclasses.replace(entry, passages=index.add_kept(rel, entry, old_passages)))
+            continue
+        # A text it shared is now held elsewhere, or no longer held: its own text is needed again.
         doc = read_document(rel, found.files[rel], found.metadata.get(rel, {}))
         if isinstance(doc, Skipped):
             summary.skipped.append(doc)
             summary.unchanged.remove(rel)
             summary.removed.append(rel)
-            del keep[rel]
             continue
-        own[rel] = split(doc)
-    if again:
-        report("read", len(again), len(again))
-    for rel, f in fresh.items():
-        own[rel] = f.passages
-
-    # Each text once, held by its first place in path order; the others are its `also_in`.
-    passages: list[Passage] = []
-    also: list[list[Place]] = []
-    held: dict[str, int] = {}
-    entries: list[store.DocumentEntry] = []
-    for rel in sorted(own):
-        positions = []
-        for p in own[rel]:
-            i = held.setdefault(text_key(p.text), len(passages))
-            if i == len(passages):
-                passages.append(p)
-                also.append([])
-            else:
-                also[i].append(p.place)
-            positions.append(i)
-        if rel in fresh:
-            f = fresh[rel]
-            entries.append(store.DocumentEntry(rel, f.title, f.sha256, f.size, f.mtime_ns, positions, f.date,
-                                               f.meta_sha))
-        else:
-            entries.append(dataclasses.replace(keep[rel], passages=positions))
-    passages = [dataclasses.replace(p, also_in=tuple(a)) if a else p for p, a in zip(passages, also, strict=True)]
-    summary.repeated = sum(len(a) for a in also)
-    del also, own, held
+        entries.append(dataclasses.replace(entry, title=doc.title, sha256=doc.sha256, date=doc.date,
+                                           passages=index.add_document(doc)))
+    report("split", len(order), len(order))
+    passages = index.passages()
+    summary.repeated = index.repeated
+    del index
 
     vectors = _vectors(embedder, options, previous, old_passages, passages, summary, report)
     del old_passages
@@ -242,24 +227,120 @@ def _write(index_dir, embedder, options, previous, keep, fresh, found, split, su
     report("store", 1, 1)
 
 
-def _kept_passages(old: list[Passage], keep: dict, summary: BuildSummary) -> dict[str, list[Passage]]:
-    """The passages of the kept documents, rebuilt from the old index, except those to read again."""
-    changed = set(summary.updated) | set(summary.removed)
-    again = {pl.document for p in old if p.document in changed for pl in p.also_in if pl.document in keep}
-    out: dict[str, list[Passage]] = {}
-    for rel, entry in keep.items():
-        if rel in again:
-            continue
+class _Assembly:
+    """The index's passages, gathered document after document in path order, each text held once.
+
+    Two kinds of copies are folded: a block of SHARED_BLOCK_WORDS words or more that an earlier
+    document holds is left out of a document's passages (the guide in HTML and in PDF, two editions
+    of a manual), and becomes one of the places of the passage that holds it; and a passage whose
+    text an earlier one has (case, accents, spacing and punctuation aside) is stored once, with
+    every place.
+    """
+
+    def __init__(self, max_tokens: int, count_tokens) -> None:
+        self.max_tokens, self.count_tokens = max_tokens, count_tokens
+        self._passages: list[Passage] = []
+        self._also: list[list[Place]] = []
+        self._by_text: dict[str, int] = {}
+        self.holder: dict[str, tuple[str, int]] = {}  # block key -> (document, passage position)
+        self.repeated = 0
+        self._unchanged: set[str] = set()
+
+    def passages(self) -> list[Passage]:
+        return [dataclasses.replace(p, also_in=tuple(a)) if a else p
+                for p, a in zip(self._passages, self._also, strict=True)]
+
+    def _place(self, p: Passage, keys: tuple[str, ...] = ()) -> int:
+        """Position of a passage's text in the index; a copy becomes a place of the passage that has it."""
+        i = self._by_text.setdefault(text_key(p.text), len(self._passages))
+        if i == len(self._passages):
+            self._passages.append(dataclasses.replace(p, block_keys=keys, also_in=()))
+            self._also.append([])
+        else:
+            self._also[i].append(p.place)
+            self.repeated += 1
+        return i
+
+    def add_document(self, doc: Document) -> list[int]:
+        """Cut a document, less the blocks earlier documents hold; the positions of its places, in order."""
+        own, copies = [], {}
+        for b in doc.blocks:
+            key = _block_key(b)
+            held = self.holder.get(key) if key else None
+            if held and held[0] != doc.path:
+                copies[id(b)] = held[1]
+            else:
+                own.append(b)
+        pieces = split_blocks(dataclasses.replace(doc, blocks=tuple(own)), self.max_tokens, self.count_tokens)
+        at: dict[int, int] = {}  # block -> position of the first passage holding it
+        for p, blocks in pieces:
+            keys = tuple(dict.fromkeys(k for k in map(_block_key, blocks) if k))
+            i = self._place(p, keys)
+            for key in keys:
+                self.holder.setdefault(key, (doc.path, i))
+            for b in blocks:
+                at.setdefault(id(b), i)
+        # The document's places in reading order: its passages, and between them the runs of blocks
+        # held elsewhere, one place per run and holder.
+        positions: list[int] = []
+        run: list[Block] = []
+        for b in [*doc.blocks, None]:
+            target = copies.get(id(b)) if b is not None else None
+            if run and (target is None or target != copies[id(run[0])]):
+                self._also[copies[id(run[0])]].append(_run_place(doc, run))
+                self.repeated += 1
+                positions.append(copies[id(run[0])])
+                run = []
+            if target is not None:
+                run.append(b)
+            elif b is not None and id(b) in at and (not positions or positions[-1] != at[id(b)]):
+                positions.append(at[id(b)])
+        return positions
+
+    def still_valid(self, rel: str, entry: store.DocumentEntry, old: list[Passage]) -> bool:
+        """Whether a kept document's places in the old index are still what cutting it now would give."""
+        for i in dict.fromkeys(entry.passages):
+            p = old[i]
+            if p.document != rel and p.document not in self._unchanged:
+                return False  # the holder of one of its texts changed, went, or was read again
+            if any(self.holder.get(k, (p.document,))[0] != p.document for k in p.block_keys):
+                return False  # a document before it now holds one of those blocks
+        return True
+
+    def add_kept(self, rel: str, entry: store.DocumentEntry, old: list[Passage]) -> list[int]:
+        """A document that did not change, from the old index; the positions of its places."""
+        self._unchanged.add(rel)
         seen: dict[int, int] = {}
-        mine = []
+        positions = []
         for i in entry.passages:
             p = old[i]
             places = [pl for pl in p.places if pl.document == rel]
             k = seen.get(i, 0)
             seen[i] = k + 1
-            mine.append(Passage(**{**places[min(k, len(places) - 1)].__dict__, "text": p.text}))
-        out[rel] = mine
-    return out
+            place = places[min(k, len(places) - 1)]
+            mine = p.document == rel and k == 0
+            j = self._place(Passage(**{**place.__dict__, "text": p.text}), p.block_keys if mine else ())
+            if mine:
+                for key in p.block_keys:
+                    self.holder.setdefault(key, (rel, j))
+            positions.append(j)
+        return positions
+
+
+def _block_key(block: Block) -> str | None:
+    """The key of a block long enough to be matched against its copies, else None."""
+    if block.kind == "heading" or count_words(block.text) < SHARED_BLOCK_WORDS:
+        return None
+    return text_key(block.text)[:16]
+
+
+def _run_place(doc: Document, blocks: list[Block]) -> Place:
+    lines = [n for b in blocks for n in (b.line_start, b.line_end) if n]
+    pages = [n for b in blocks for n in (b.page, b.page_end) if n is not None]
+    return Place(document=doc.path, title=doc.title, section=blocks[0].section, line_start=min(lines, default=0),
+                 line_end=max(lines, default=0), page_start=min(pages) if pages else None,
+                 page_end=max(pages) if pages else None, anchor=next((b.anchor for b in blocks if b.anchor), None),
+                 url=doc.url, date=doc.date)
 
 
 def _vectors(embedder, options, previous, old_passages, passages, summary, report):

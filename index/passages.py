@@ -79,6 +79,7 @@ class Passage(Place):
 
     text: str
     also_in: tuple[Place, ...] = ()  # other places holding the same text (stored and embedded once)
+    block_keys: tuple[str, ...] = ()  # the build's keys of the longer blocks it holds, matched against copies
 
     @property
     def context(self) -> str:
@@ -112,7 +113,8 @@ class Passage(Place):
     def from_dict(cls, data: dict) -> Passage:
         """What `to_dict` wrote."""
         also = tuple(Place.from_dict(p) for p in data.get("also_in", ()))
-        return cls(**{**data, "section": tuple(data.get("section", ())), "also_in": also})
+        return cls(**{**data, "section": tuple(data.get("section", ())), "also_in": also,
+                      "block_keys": tuple(data.get("block_keys", ()))})
 
 
 def _plain(value):
@@ -178,10 +180,21 @@ def split_document(
     answer that straddles the cut is still found whole in one of them. Each block is counted
     once: the tokenizers split on white space first, so counts add up.
     """
+    return [p for p, _ in split_blocks(doc, max_tokens, count_tokens, overlap)]
+
+
+def split_blocks(
+    doc: Document,
+    max_tokens: int = 200,
+    count_tokens: Callable[[str], int] | None = None,
+    overlap: bool = True,
+) -> list[tuple[Passage, tuple[Block, ...]]]:
+    """`split_document`, with the blocks each passage holds (whole or in part), in order."""
     packer = _Packer(doc, max_tokens, count_tokens or count_words, overlap)
     for block in doc.blocks:
         packer.add(block)
-    return [_passage(doc, units) for units in packer.finish()]
+    return [(_passage(doc, units), tuple({id(u.block): u.block for u in units if u.block.kind != "heading"}.values()))
+            for units in packer.finish()]
 
 
 class _Packer:

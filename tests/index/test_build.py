@@ -277,17 +277,36 @@ def test_repeated_text_is_stored_and_embedded_once(docs_copy, index_dir, fake_em
     assert "1 repeated texts stored once" in summary.line()
 
 
+OWN = "Cette édition ajoute un paragraphe qui lui est propre, sur la sauvegarde des réglages du Zorglub.\n"
+
+
+def test_blocks_another_document_holds_are_not_cut_again(docs_copy, index_dir, fake_embedder):
+    """A document that repeats another's paragraphs among its own: its passages hold only its own text, and
+    the passage that holds the repeated paragraphs names it as another place."""
+    (docs_copy / "a-guide.txt").write_text(SHARED, encoding="utf-8")
+    (docs_copy / "b-guide.txt").write_text(f"{OWN}\n{SHARED}", encoding="utf-8")
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    loaded = load(index_dir)
+    (held,) = [p for p in loaded.passages if "Zorglub Q7" in p.text]
+    assert held.document == "a-guide.txt"
+    assert [(pl.document, pl.line_start, pl.line_end) for pl in held.also_in] == [("b-guide.txt", 3, 5)]
+    (own,) = [p for p in loaded.passages if p.document == "b-guide.txt"]
+    assert own.text == OWN.strip()
+    assert {d.path: d.count for d in loaded.documents}["b-guide.txt"] == 2
+
+
+@pytest.mark.parametrize("b_text", [SHARED, f"{OWN}\n{SHARED}"], ids=["whole", "partly"])
 @pytest.mark.parametrize(("change", "holders"), [
     ("delete", ["c-guide.txt"]),
     ("edit", ["c-guide.txt"]),
     ("add-before", ["a-guide.txt", "b-guide.txt", "c-guide.txt"]),
 ])
 def test_incremental_build_with_a_shared_text_equals_a_full_build(docs_copy, index_dir, tmp_path, fake_embedder,
-                                                                  change, holders):
+                                                                  change, holders, b_text):
     """When a document holding a shared text changes, goes or is joined by another, the index is the same
     as one built from scratch."""
-    for name in ("b-guide.txt", "c-guide.txt"):
-        (docs_copy / name).write_text(SHARED, encoding="utf-8")
+    (docs_copy / "b-guide.txt").write_text(b_text, encoding="utf-8")
+    (docs_copy / "c-guide.txt").write_text(SHARED, encoding="utf-8")
     build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
     if change == "delete":
         (docs_copy / "b-guide.txt").unlink()
@@ -299,14 +318,14 @@ def test_incremental_build_with_a_shared_text_equals_a_full_build(docs_copy, ind
     scratch = tmp_path / "scratch"
     build_index(docs_copy, scratch, fake_embedder, BuildOptions())
     assert index_state(index_dir) == index_state(scratch)
-    (shared,) = [p for p in load(index_dir).passages if "Zorglub" in p.text]
+    (shared,) = [p for p in load(index_dir).passages if "Zorglub Q7" in p.text]
     assert [pl.document for pl in shared.places] == holders
 
 
-def test_progress_covers_reading_and_embedding(docs_copy, index_dir, fake_embedder):
-    """A build reports files read, then passages embedded, then the store."""
+def test_progress_covers_reading_splitting_and_embedding(docs_copy, index_dir, fake_embedder):
+    """A build reports files read, files cut into passages, then passages embedded, then the store."""
     seen: list[tuple[str, int, int]] = []
     build_index(docs_copy, index_dir, fake_embedder, BuildOptions(), progress=lambda *a: seen.append(a))
     stages = list(dict.fromkeys(stage for stage, _, _ in seen))
-    assert stages == ["read", "embed", "store"]
-    assert ("read", 5, 5) in seen and seen[-1] == ("store", 1, 1)
+    assert stages == ["read", "split", "embed", "store"]
+    assert ("read", 5, 5) in seen and ("split", 5, 5) in seen and seen[-1] == ("store", 1, 1)
