@@ -272,30 +272,27 @@ class _Assembly:
             else:
                 own.append(b)
         pieces = split_blocks(dataclasses.replace(doc, blocks=tuple(own)), self.max_tokens, self.count_tokens)
-        at: dict[int, int] = {}  # block -> position of the first passage holding it
+        # The document's places in reading order: its passages (ordered by their first block), and
+        # the runs of blocks held elsewhere, one place per run and holder.
+        order = {id(b): n for n, b in enumerate(doc.blocks)}
+        places: list[tuple[int, int]] = []  # (first block, position)
         for p, blocks in pieces:
             keys = tuple(dict.fromkeys(k for k in map(_block_key, blocks) if k))
             i = self._place(p, keys)
             for key in keys:
                 self.holder.setdefault(key, (doc.path, i))
-            for b in blocks:
-                at.setdefault(id(b), i)
-        # The document's places in reading order: its passages, and between them the runs of blocks
-        # held elsewhere, one place per run and holder.
-        positions: list[int] = []
+            places.append((order[id(blocks[0])], i))
         run: list[Block] = []
         for b in [*doc.blocks, None]:
             target = copies.get(id(b)) if b is not None else None
-            if run and (target is None or target != copies[id(run[0])]):
+            if run and target != copies[id(run[0])]:
                 self._also[copies[id(run[0])]].append(_run_place(doc, run))
                 self.repeated += 1
-                positions.append(copies[id(run[0])])
+                places.append((order[id(run[0])], copies[id(run[0])]))
                 run = []
             if target is not None:
                 run.append(b)
-            elif b is not None and id(b) in at and (not positions or positions[-1] != at[id(b)]):
-                positions.append(at[id(b)])
-        return positions
+        return [i for _, i in sorted(places, key=lambda x: x[0])]  # stable: a block cut in pieces keeps them in order
 
     def still_valid(self, rel: str, entry: store.DocumentEntry, old: list[Passage]) -> bool:
         """Whether a kept document's places in the old index are still what cutting it now would give."""

@@ -295,6 +295,7 @@ def test_blocks_another_document_holds_are_not_cut_again(docs_copy, index_dir, f
     assert {d.path: d.count for d in loaded.documents}["b-guide.txt"] == 2
 
 
+@pytest.mark.parametrize("tokens", [200, 16], ids=["blocks-whole", "blocks-cut"])
 @pytest.mark.parametrize("b_text", [SHARED, f"{OWN}\n{SHARED}"], ids=["whole", "partly"])
 @pytest.mark.parametrize(("change", "holders"), [
     ("delete", ["c-guide.txt"]),
@@ -302,23 +303,26 @@ def test_blocks_another_document_holds_are_not_cut_again(docs_copy, index_dir, f
     ("add-before", ["a-guide.txt", "b-guide.txt", "c-guide.txt"]),
 ])
 def test_incremental_build_with_a_shared_text_equals_a_full_build(docs_copy, index_dir, tmp_path, fake_embedder,
-                                                                  change, holders, b_text):
+                                                                  change, holders, b_text, tokens):
     """When a document holding a shared text changes, goes or is joined by another, the index is the same
     as one built from scratch."""
     (docs_copy / "b-guide.txt").write_text(b_text, encoding="utf-8")
     (docs_copy / "c-guide.txt").write_text(SHARED, encoding="utf-8")
-    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    options = BuildOptions(passage_tokens=tokens)
+    build_index(docs_copy, index_dir, fake_embedder, options)
     if change == "delete":
         (docs_copy / "b-guide.txt").unlink()
     elif change == "edit":
         (docs_copy / "b-guide.txt").write_text("Un tout autre texte, sans rapport.\n", encoding="utf-8")
     else:
         (docs_copy / "a-guide.txt").write_text(SHARED, encoding="utf-8")
-    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    build_index(docs_copy, index_dir, fake_embedder, options)
     scratch = tmp_path / "scratch"
-    build_index(docs_copy, scratch, fake_embedder, BuildOptions())
+    build_index(docs_copy, scratch, fake_embedder, options)
     assert index_state(index_dir) == index_state(scratch)
-    (shared,) = [p for p in load(index_dir).passages if "Zorglub Q7" in p.text]
+    loaded = load(index_dir)
+    assert {i for d in loaded.documents for i in d.passages} == set(range(len(loaded.passages)))
+    (shared, *_) = [p for p in load(index_dir).passages if "Zorglub Q7" in p.text]
     assert [pl.document for pl in shared.places] == holders
 
 
