@@ -215,7 +215,7 @@ def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, 
     del old_passages
     report("store", 0, 1)
     analyzer = Analyzer(options.language, options.term_prefix)
-    lexical = LexicalIndex.build([p.indexed_text for p in passages], analyzer)
+    lexical = LexicalIndex.build([p.lexical_text for p in passages], analyzer)
     manifest = store.Manifest(
         model=embedder.name, dimension=int(vectors.d), language=options.language,
         passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries),

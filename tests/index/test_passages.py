@@ -78,13 +78,14 @@ def test_passage_round_trips_through_plain_data():
 
 
 def test_headings_are_context_not_text():
-    """No passage is a heading: the section path is searched and embedded, but not quoted."""
+    """No passage is a heading: the section path is searched and embedded (with the title), but not quoted."""
     d = doc(heading("Installation"), heading("Prérequis", "Installation"),
             para(sentences(8), "Installation", "Prérequis"))
     (p,) = split_document(d, max_tokens=200, count_tokens=words)
     assert p.text == sentences(8)
     assert p.section == ("Installation", "Prérequis") and p.title == "Guide"
     assert p.indexed_text == f"Guide › Installation › Prérequis\n{sentences(8)}"
+    assert p.lexical_text == f"Installation › Prérequis\n{sentences(8)}"
 
 
 def test_small_sections_join_their_neighbours():
