@@ -257,11 +257,3 @@ def test_shipped_passages_point_at_their_lines(budget):
             span = " ".join(line.strip() for line in lines[p.line_start - 1:p.line_end])
             for piece in p.text.split("\n"):
                 assert piece in span, f"{p.location}: {piece!r} is not on those lines"
-
-
-def test_shipped_headings_are_carried():
-    """In the shipped Mar-a-Lago article, the section heading is the context of the dinner passage."""
-    d = next(x for x in shipped() if x.path == "nvidia-h20-accord-mar-a-lago.txt")
-    dinner = next(p for p in split_document(d) if "Lors d'un dîner" in p.text)
-    assert dinner.section == ("Un Accord Surprise à Mar-a-Lago",)
-    assert "Un Accord Surprise à Mar-a-Lago" in dinner.indexed_text
