@@ -179,7 +179,7 @@ def vector_view(vectors) -> np.ndarray:
     flat = faiss.downcast_index(vectors.storage if hasattr(vectors, "storage") else vectors)
     n, d = flat.ntotal, flat.d
     if not isinstance(flat, faiss.IndexFlat) or flat.metric_type != faiss.METRIC_INNER_PRODUCT:
-        raise IndexCorruptError(f"the index's vectors are not stored flat ({type(flat).__name__}); {RUN_HINT}")
+        raise IndexCorruptError(f"the index's vectors are not stored flat ({type(flat).__name__})")
     if n == 0:
         return np.zeros((0, d), dtype=np.float32)
     view = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)

@@ -333,3 +333,20 @@ def test_progress_covers_reading_splitting_and_embedding(docs_copy, index_dir, f
     stages = list(dict.fromkeys(stage for stage, _, _ in seen))
     assert stages == ["read", "split", "embed", "store"]
     assert ("read", 5, 5) in seen and ("split", 5, 5) in seen and seen[-1] == ("store", 1, 1)
+
+
+def test_approximate_index_stores_the_vectors_once(docs_copy, index_dir, fake_embedder):
+    """Above the threshold the vectors go into an HNSW index, read back as the passages' vectors, and an
+    update reuses them."""
+    options = BuildOptions(approximate_above=10)
+    build_index(docs_copy, index_dir, fake_embedder, options)
+    loaded = load(index_dir)
+    assert loaded.manifest.faiss_index == "IndexHNSWFlat"
+    assert loaded.embeddings.shape == (len(loaded.passages), fake_embedder.dimension)
+    assert (loaded.embeddings == fake_embedder.embed([p.indexed_text for p in loaded.passages])).all()
+    assert not (loaded.folder / "embeddings.npy").exists()
+    with open(docs_copy / TSMC, "a", encoding="utf-8") as f:
+        f.write("\nLe fondeur livrera les premiers lots de puces à Shenzhen dès septembre.\n")
+    assert build_index(docs_copy, index_dir, fake_embedder, options).embedded == 1
+    answer = Engine(index_dir, fake_embedder).ask("Quand les lots arriveront-ils à Shenzhen ?")
+    assert any("Shenzhen" in c.passage.text for c in answer.citations)
