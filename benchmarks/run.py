@@ -1,7 +1,8 @@
-"""`make bench`: docbot against the raw floor, its builds and cold start, and docbot at 10k and 100k passages.
+"""`make bench`: docbot against the raw floor, its builds and cold start, docbot at 10k and 100k passages,
+and a full build of real documentation.
 
 usage: python benchmarks/run.py [--repeats 7] [--backends onnx,onnx-int8,torch] [--scale 10000,100000]
-                               [--json FILE]
+                               [--realdocs DIR] [--only realdocs] [--json FILE]
 
 Everything is measured in this one run, on the shipped documents (copied to a temporary folder)
 and the questions of benchmarks/questions.txt, with docbot's default settings (DOCBOT_* variables
@@ -114,11 +115,55 @@ def bench_scale(work: Path, n: int, exports: Path) -> dict:
     return out
 
 
+def realdocs_folder(wanted: Path) -> Path | None:
+    """The real documentation corpus: `wanted`, or laid out there by ../shared/realdocs/fetch.sh (root only)."""
+    if wanted.is_dir() and any(wanted.iterdir()):
+        return wanted
+    fetch = ROOT.parent / "shared" / "realdocs" / "fetch.sh"
+    if not fetch.is_file() or os.geteuid() != 0:
+        return None
+    say(f"realdocs: laying out {wanted} with {fetch} (apt-get)")
+    done = subprocess.run(["bash", str(fetch), str(wanted)], capture_output=True, text=True, check=False)
+    return wanted if done.returncode == 0 and wanted.is_dir() else None
+
+
+def bench_realdocs(work: Path, documents: Path, backend: str) -> dict:
+    """A full build of the real corpus and the raw encode of its passages, in a process of their own."""
+    say(f"realdocs: full build of {documents} and raw encode of its passages ({backend}); this takes minutes")
+    # The ONNX export is made once by a `docbot index` of its own (as users get it), not in the
+    # measured process: it loads torch, which would count in the build's memory.
+    run_timed([*docbot_command(), "index"], docbot_env(work / "index-realdocs", ROOT / "documents", backend),
+              cwd=work)
+    script = str(Path(__file__).with_name("realdocs.py"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, script, str(documents), str(work), backend], capture_output=True,
+                          text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmarks/realdocs.py failed: {done.stderr[-1500:]}")
+    shutil.rmtree(work / "index-realdocs", ignore_errors=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def realdocs_rows(r: dict, documents: Path) -> list[tuple[str, str, str, str, str]]:
+    """The real corpus's rows of the table."""
+    n = r["passages"]
+    return [
+        (f"Real docs ({documents.name}): passages", f"{n:,} from {r['documents']} documents",
+         f"{r['repeated']:,} repeated texts stored once ({r['places']:,} places); "
+         f"{r['short'] / max(n, 1):.1%} under 5 words", "", "< 3 % short"),
+        (f"Real docs: full build — {r['backend']}", f"{r['build_s']:.0f} s; {n / r['build_s']:.1f} passages/s",
+         f"{r['encode_s']:.0f} s raw encode of the same texts, same model and runtime",
+         f"{r['build_s'] / r['encode_s']:.2f}", "≤ 1.1"),
+        ("Real docs: peak RSS / index on disk", f"{r['peak_rss_mb']:.0f} MiB / {r['disk_mb']:.0f} MB",
+         f"model loaded: {r['rss_model_mb']:.0f} MiB; vectors stored once ({len(r['files'])} files)", "", ""),
+    ]
+
+
 def _mins(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
 
 
-def table(results: list[dict], scales: list[dict], default: str) -> str:
+def table(results: list[dict], scales: list[dict], default: str, real: list[tuple] = ()) -> str:
     """The one table: docbot, the floor or reference it is held against, the ratio and the goal."""
     rows = [("Measure", "docbot", "Floor / reference", "Ratio", "Goal")]
 
@@ -151,8 +196,8 @@ def table(results: list[dict], scales: list[dict], default: str) -> str:
     for r in results:
         rows.append((f"Cold start to first answer — {label(r)}", r["cold"].show("s", 1, 2),
                      "new `docbot ask` process, index on disk", "", "≤ 3 s"))
-    onnx = next((r for r in results if r["backend"] == default), results[0])
-    tput = Figure([onnx["passages"] / v for v in onnx["build"].values]).median
+    onnx = next((r for r in results if r["backend"] == default), results[0] if results else None)
+    tput = Figure([onnx["passages"] / v for v in onnx["build"].values]).median if onnx else float("nan")
     for s in scales:
         b, v = s["build"], s["serve"]
         n = b["passages"]
@@ -175,10 +220,15 @@ def table(results: list[dict], scales: list[dict], default: str) -> str:
         else:
             rows.append((f"{s['n'] // 1000}k: vector search", f"exact (flat), {v['exact_ms']:.2f} ms",
                          "", "", ""))
+    rows.extend(real)
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def scales_wanted(spec: str) -> bool:
+    return any(n for n in spec.split(","))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,8 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold-repeats", type=int, default=5, help="cold starts per backend")
     ap.add_argument("--backends", default="onnx,onnx-int8,torch")
     ap.add_argument("--scale", default="10000,100000", help="passages of the synthetic corpora ('' for none)")
+    ap.add_argument("--realdocs", type=Path,
+                    default=Path(os.environ.get("TMPDIR", "/tmp")) / "realdocs-dev",
+                    help="the real documentation corpus (laid out by ../shared/realdocs/fetch.sh if missing)")
+    ap.add_argument("--only", choices=["realdocs"], help="run only this part")
     ap.add_argument("--json", type=Path, help="also write every measurement to this file")
     a = ap.parse_args(argv)
+    if a.only == "realdocs":
+        a.backends, a.scale = "", ""
 
     ignored = sorted(k for k in os.environ if k.startswith("DOCBOT_"))
     for k in ignored:
@@ -209,35 +265,41 @@ def main(argv: list[str] | None = None) -> int:
         results = [bench_backend(work, b, a.repeats, a.build_repeats, a.cold_repeats)
                    for b in a.backends.split(",") if b]
         exports = work / "index-onnx" / "models"
-        if a.scale and not exports.exists():
+        if scales_wanted(a.scale) and not exports.exists():
             say("exporting the model to ONNX for the scale runs")
             env = docbot_env(work / "index-onnx", ROOT / "documents", "onnx")
             run_timed([*docbot_command(), "index"], env, cwd=work)
         scales = [bench_scale(work, int(n), exports) for n in a.scale.split(",") if n]
+        documents = realdocs_folder(a.realdocs)
+        real = bench_realdocs(work, documents, default) if documents else None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     took = time.perf_counter() - started
 
-    print(table(results, scales, default))
+    print(table(results, scales, default, realdocs_rows(real, documents) if real else []))
     print()
+    if real is None:
+        print(f"Real docs: skipped ({a.realdocs} is missing, and ../shared/realdocs/fetch.sh could not lay it out).")
     print(f"Machine: {machine()}. Load average (1 min) {load_before} at the start, {loadavg()} at the end; "
           f"the run took {took / 60:.1f} min.")
-    print("Each figure: median over repeats (min–max). Questions: benchmarks/questions.txt, "
-          f"{len(questions())} French and English questions, a few out of scope; per question, the mean of a "
-          f"round, {a.repeats} rounds. Floor: the same loaded model's encode(question) and an exact FAISS "
-          "search over the same passages' vectors, nothing else. Builds: in-process with the model loaded; "
-          "`docbot index` and cold starts: new processes.")
+    if results:
+        print("Each figure: median over repeats (min–max). Questions: benchmarks/questions.txt, "
+              f"{len(questions())} French and English questions, a few out of scope; per question, the mean of "
+              f"a round, {a.repeats} rounds. Floor: the same loaded model's encode(question) and an exact FAISS "
+              "search over the same passages' vectors, nothing else. Builds: in-process with the model loaded; "
+              "`docbot index` and cold starts: new processes.")
     if scales:
         print("Scale: synthetic corpora (see benchmarks/scale.py): real sentences recombined into passages, "
               "passage vectors drawn from a low-rank Gaussian model, not embedded; questions embedded by the "
-              "real model. Memory-mapped on load: embeddings.npy (numpy), the BM25 matrices (bm25s), the "
-              "FAISS vectors (IO_FLAG_MMAP_IFC); peak RSS counts the mapped pages a process has touched.")
+              "real model. Memory-mapped on load: the FAISS vectors (IO_FLAG_MMAP_IFC; numpy reads the same pages), "
+              "the BM25 matrices (bm25s); peak RSS counts the mapped pages a process has touched.")
     if a.json:
         def plain(x):
             return x.to_dict() if isinstance(x, Figure) else x
 
         a.json.write_text(json.dumps({"results": [{k: plain(v) for k, v in r.items()} for r in results],
-                                      "scale": scales, "machine": machine(), "seconds": took}, indent=1))
+                                      "scale": scales, "realdocs": real, "machine": machine(), "seconds": took},
+                                     indent=1))
     return 0
 
 

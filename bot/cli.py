@@ -17,7 +17,9 @@ from index import (
     IndexLockedError,
     IndexMissingError,
     InvalidQuestionError,
+    UnknownDocumentError,
     index_contents,
+    indexed_passages,
 )
 
 from . import terminal
@@ -64,18 +66,20 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def _progress():
-    """A tqdm progress bar on stderr for the embedding stage, quiet when nothing is embedded."""
+    """Progress bars (tqdm) on stderr: files read, then cut, then passages embedded; quiet for small builds."""
     from tqdm import tqdm
 
-    bar = None
+    bars: dict[str, tqdm] = {}
+    labels = {"read": ("Reading", "file"), "split": ("Cutting", "file"), "embed": ("Embedding", "passage")}
 
     def update(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage != "embed":
+        if stage not in labels:
             return
-        if bar is None:
-            bar = tqdm(total=total, unit="passage", desc="Embedding", file=sys.stderr, leave=False,
-                       disable=total < 64 or not sys.stderr.isatty())
+        bar = bars.get(stage)
+        if bar is None or done < bar.n or total != bar.total:  # a stage may run again (documents read twice)
+            desc, unit = labels[stage]
+            bar = bars[stage] = tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, leave=False,
+                                     disable=total < (64 if stage == "embed" else 8) or not sys.stderr.isatty())
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -166,6 +170,49 @@ def sources() -> None:
     for d in documents:
         date = f" ({d.date})" if d.date else ""
         typer.echo(f"- {d.title}{date}: {d.path}, {d.count} passages")
+
+
+@app.command()
+def passages(
+    document: Annotated[str | None, typer.Argument(help="A document's path as indexed; without it, all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per passage.")] = False,
+) -> None:
+    """Print the passages as indexed (document, section, location, text): how the documents were read."""
+    import difflib
+    import json
+    import textwrap
+
+    settings = load_settings()
+    try:
+        rows = indexed_passages(settings.index_dir, document)
+    except UnknownDocumentError as exc:
+        close = difflib.get_close_matches(document, exc.known, n=3, cutoff=0.3)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise CliError(f"{exc}{hint}", 2) from None
+    shown = None
+    try:
+        for place, p in rows:
+            others = [pl for pl in p.places if pl != place]
+            if as_json:
+                print(json.dumps({
+                    "document": place.document, "title": place.title, "section": list(place.section),
+                    "location": place.location, "text": p.text, "page_start": place.page_start,
+                    "page_end": place.page_end, "line_start": place.line_start or None,
+                    "line_end": place.line_end or None, "anchor": place.anchor, "url": place.url,
+                    "link": place.link, "also_in": [{"document": o.document, "location": o.location,
+                                                     "link": o.link} for o in others],
+                }, ensure_ascii=False))
+                continue
+            if place.document != shown:
+                shown = place.document
+                print(f"== {place.document} — {place.title}")
+            path = " › ".join(place.section)
+            print(f"[{place.location or '-'}]" + (f" {path}" if path and path != place.heading else ""))
+            print(textwrap.indent(p.text, "    "))
+            if others:
+                print("    (also in " + "; ".join(f"{o.document}, {o.location}" for o in others) + ")")
+    except BrokenPipeError:  # `docbot passages | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()

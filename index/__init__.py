@@ -9,7 +9,7 @@ from .answer import Answer, Citation
 from .build import BuildOptions, BuildSummary, build_index
 from .documents import Document, Skipped
 from .embedding import DEFAULT_MODEL, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, resolve_model
-from .engine import Engine, index_contents
+from .engine import Engine, index_contents, indexed_passages
 from .errors import (
     DocbotError,
     DocumentsDirError,
@@ -19,17 +19,19 @@ from .errors import (
     IndexLockedError,
     IndexMissingError,
     InvalidQuestionError,
+    UnknownDocumentError,
 )
 from .onnx_export import ensure_export
-from .passages import Passage
+from .passages import Passage, Place
 from .search import SearchConfig
 from .store import DocumentEntry, LoadedIndex, Manifest, load
 from .text import LANGUAGES, guess_language
 
 __all__ = [
-    "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError",
-    "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
-    "IndexCorruptError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError",
-    "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
-    "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model",
+    "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError", "Document",
+    "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine", "IndexCorruptError",
+    "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError", "LoadedIndex",
+    "Manifest", "OnnxEmbedder", "Passage", "Place", "SearchConfig", "SentenceTransformerEmbedder", "Skipped",
+    "UnknownDocumentError", "build_index", "ensure_export", "guess_language", "index_contents", "indexed_passages",
+    "load", "resolve_model",
 ]

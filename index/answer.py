@@ -65,12 +65,13 @@ class Citation:
         p = self.passage
         shown = {"n": self.n, "document": p.document, "title": p.title, "location": p.location, "text": p.text,
                  "score": round(self.score, 4), "highlight": self.highlight, "heading": p.heading, "date": p.date}
-        return {**shown, **{name: getattr(p, name) for name in _PASSAGE_FIELDS if name not in shown}}
+        stored = {k: v for k, v in p.to_dict().items() if k != "block_keys"}  # build bookkeeping, not for readers
+        return {**shown, **{k: v for k, v in stored.items() if k not in shown}}
 
     @classmethod
     def from_dict(cls, data: dict) -> Citation:
         """The citation `to_dict` described (keys it does not know are ignored)."""
-        passage = Passage(**{name: data[name] for name in _PASSAGE_FIELDS if name in data})
+        passage = Passage.from_dict({name: data[name] for name in _PASSAGE_FIELDS if name in data})
         return cls(int(data["n"]), passage, float(data["score"]), str(data.get("highlight") or ""))
 
 

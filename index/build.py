@@ -1,8 +1,11 @@
-"""Build or update the index incrementally: only new and changed documents are embedded."""
+"""Build or update the index incrementally: only new and changed texts are embedded, and each text once."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,16 +14,24 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .documents import Document, Skipped, meta_hash, read_document, scan
+from .documents import Block, Document, Skipped, file_hash, meta_hash, read_document, scan
 from .embedding import Embedder
 from .errors import DocbotError
 from .lexical import LexicalIndex
-from .passages import Passage, split_document
-from .text import Analyzer
+from .passages import Passage, Place, split_blocks
+from .text import Analyzer, count_words, fold
 
 log = logging.getLogger(__name__)
 
 DEFAULT_APPROXIMATE_ABOVE = 50_000
+# A block of at least this many words that an earlier document holds is not cut into passages again:
+# the same guide in HTML and in PDF, or two editions of a manual, are mostly the same paragraphs.
+# Shorter ones ("Exemple :", a one-line command) are everyone's and stay where they are.
+SHARED_BLOCK_WORDS = 8
+_WORDS = re.compile(r"[^\W_]+")
+# Texts sent to the model per call: sorted by length first, so each batch pads little; a call per
+# few batches reports progress often enough.
+EMBED_CHUNK_BATCHES = 8
 
 
 @dataclass
@@ -34,6 +45,7 @@ class BuildSummary:
     skipped: list[Skipped] = field(default_factory=list)
     passages: int = 0
     embedded: int = 0
+    repeated: int = 0  # places whose text another place already holds: stored and embedded once
     full_rebuild_reason: str | None = None
     written: bool = False
     seconds: float = 0.0
@@ -45,9 +57,10 @@ class BuildSummary:
 
     def line(self) -> str:
         """One-line summary for people."""
+        repeated = f"; {self.repeated} repeated texts stored once" if self.repeated else ""
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
                 f"{len(self.skipped)} skipped, {len(self.unchanged)} unchanged; "
-                f"{self.passages} passages ({self.embedded} embedded) in {self.seconds:.1f}s")
+                f"{self.passages} passages ({self.embedded} embedded{repeated}) in {self.seconds:.1f}s")
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,24 @@ class BuildOptions:
     batch_size: int = 32
 
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# (stage, done, total): "read" then "split" (files), "embed" (passages), "store"
+Progress = Callable[[str, int, int], None]
+
+
+def text_key(text: str) -> str:
+    """What makes two passages the same text: their words, case, accents, spacing and punctuation folded."""
+    words = _WORDS.findall(fold(text))
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class _Fresh:
+    """A document read in this build, and what the index remembers of its file."""
+
+    doc: Document
+    size: int
+    mtime_ns: int
+    meta_sha: str
 
 
 def build_index(
@@ -77,58 +107,56 @@ def build_index(
     """Bring the index in `index_dir` up to date with `documents_dir`."""
     started = time.perf_counter()
     summary = BuildSummary()
+    report = progress or (lambda stage, done, total: None)
     with store.build_lock(index_dir, wait=lock_wait):
         for name in store.clean_leftovers(index_dir):
             log.info("removed the leftovers of an interrupted build: %s", name)
         previous = None if force else _previous(index_dir, embedder.name, options, summary)
         old_docs = {d.path: d for d in previous[1]} if previous else {}
-
         found = scan(documents_dir)
         summary.skipped.extend(found.skipped)
-        keep: list[store.DocumentEntry] = []
-        fresh: list[tuple[Document, int, int, str]] = []  # document, size, mtime, metadata hash
-        for rel, path in found.files.items():
-            try:
-                st = path.stat()
-            except OSError as exc:  # removed or made unreadable since the scan
-                summary.skipped.append(Skipped(rel, f"unreadable ({exc.strerror or exc})"))
-                continue
+        keep: dict[str, store.DocumentEntry] = {}
+        fresh: dict[str, _Fresh] = {}
+        files = list(found.files.items())
+        for i, (rel, path) in enumerate(files):
+            report("read", i, len(files))
             old = old_docs.get(rel)
             meta = found.metadata.get(rel, {})
-            # Same size and modification time, and same metadata: trust it, as make and git do.
             meta_sha = meta_hash(meta)
-            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and old.meta_sha == meta_sha:
-                keep.append(old)
-                summary.unchanged.append(rel)
+            try:
+                st = path.stat()
+                # Same size and modification time, and same metadata: trust it, as make and git do.
+                if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and old.meta_sha == meta_sha:
+                    keep[rel] = old
+                    summary.unchanged.append(rel)
+                    continue
+                # Touched but the same bytes: nothing to read or write. Its new time is remembered at the
+                # next write; until then each build hashes it again, which costs little next to a rewrite.
+                if old and file_hash(path.read_bytes(), meta) == old.sha256:
+                    keep[rel] = dataclasses.replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns, meta_sha=meta_sha)
+                    summary.unchanged.append(rel)
+                    continue
+            except OSError as exc:  # removed or made unreadable since the scan
+                summary.skipped.append(Skipped(rel, f"unreadable ({exc.strerror or exc})"))
                 continue
             doc = read_document(rel, path, meta)
             if isinstance(doc, Skipped):
                 summary.skipped.append(doc)
                 continue
-            if old and old.sha256 == doc.sha256:
-                keep.append(store.DocumentEntry(**{**old.__dict__, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                                                   "meta_sha": meta_sha}))
-                summary.unchanged.append(rel)
-                continue
             (summary.updated if old else summary.added).append(rel)
-            fresh.append((doc, st.st_size, st.st_mtime_ns, meta_sha))
-        kept = {d.path for d in keep}
-        summary.removed = sorted(p for p in old_docs if p not in kept and p not in
-                                 {doc.path for doc, *_ in fresh})
+            fresh[rel] = _Fresh(doc, st.st_size, st.st_mtime_ns, meta_sha)
+        report("read", len(files), len(files))
+        summary.removed = sorted(p for p in old_docs if p not in keep and p not in fresh)
         for s in summary.skipped:
             log.info("skipped %s: %s", s.path, s.reason)  # front ends show the summary
 
-        if previous and not summary.changed and not _stat_changed(previous[1], keep):
+        if previous and not summary.changed:
             summary.passages = previous[0].passages
             summary.seconds = time.perf_counter() - started
             return summary
-        _write(index_dir, embedder, options, previous, keep, fresh, summary, progress)
+        _write(index_dir, embedder, options, previous, keep, fresh, found, summary, report)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _stat_changed(before: list[store.DocumentEntry], after: list[store.DocumentEntry]) -> bool:
-    return {(d.path, d.size, d.mtime_ns) for d in before} != {(d.path, d.size, d.mtime_ns) for d in after}
 
 
 def _previous(index_dir: Path, model: str, options: BuildOptions, summary: BuildSummary):
@@ -142,69 +170,204 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
             summary.full_rebuild_reason = reason
             return None
         store.verify(folder, manifest)
-        return manifest, store.read_documents(folder), folder
+        return manifest, store.read_documents(folder), folder.resolve()
     except DocbotError as exc:
         summary.full_rebuild_reason = str(exc)
         log.warning("previous index unusable, rebuilding everything: %s", exc)
         return None
 
 
-def _write(index_dir, embedder, options, previous, keep, fresh, summary, progress) -> None:
-    old_passages: list[Passage] = []
-    old_vectors = None
-    if previous and keep:
-        old_passages = store.read_passages(previous[2])
-        old_vectors = store.read_embeddings(previous[2])
-
+def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, report) -> None:
+    old_passages: list[Passage] = store.read_passages(previous[2]) if previous and keep else []
     max_tokens = min(options.passage_tokens, embedder.max_tokens)
+    index = _Assembly(max_tokens, embedder.count_tokens)
     entries: list[store.DocumentEntry] = []
-    passages: list[Passage] = []
-    chunks: list[np.ndarray] = []
-    for old in keep:
-        entries.append(store.DocumentEntry(**{**old.__dict__, "first": len(passages)}))
-        passages.extend(old_passages[old.first:old.first + old.count])
-        chunks.append(np.asarray(old_vectors[old.first:old.first + old.count]))
+    # In path order: a text is held by its first document, and each document is cut knowing what the
+    # documents before it hold, so an update gives the index a build from scratch would.
+    order = sorted([*keep, *fresh])
+    for i, rel in enumerate(order):
+        report("split", i, len(order))
+        if rel in fresh:
+            f = fresh.pop(rel)  # the document's text is not needed once it is cut
+            positions = index.add_document(f.doc)
+            entries.append(store.DocumentEntry(rel, f.doc.title, f.doc.sha256, f.size, f.mtime_ns, positions,
+                                               f.doc.date, f.meta_sha))
+            continue
+        entry = keep[rel]
+        if index.still_valid(rel, entry, old_passages):
+            entries.append(dataclasses.replace(entry, passages=index.add_kept(rel, entry, old_passages)))
+            continue
+        # A text it shared is now held elsewhere, or no longer held: its own text is needed again.
+        doc = read_document(rel, found.files[rel], found.metadata.get(rel, {}))
+        if isinstance(doc, Skipped):
+            summary.skipped.append(doc)
+            summary.unchanged.remove(rel)
+            summary.removed.append(rel)
+            continue
+        entries.append(dataclasses.replace(entry, title=doc.title, sha256=doc.sha256, date=doc.date,
+                                           passages=index.add_document(doc)))
+    report("split", len(order), len(order))
+    passages = index.passages()
+    summary.repeated = index.repeated
+    del index
 
-    new_passages: list[Passage] = []
-    for i, (doc, size, mtime, meta_sha) in enumerate(fresh):
-        if progress:
-            progress("split", i, len(fresh))
-        pieces = split_document(doc, max_tokens=max_tokens, count_tokens=embedder.count_tokens)
-        entries.append(store.DocumentEntry(doc.path, doc.title, doc.sha256, size, mtime,
-                                           len(passages) + len(new_passages), len(pieces), doc.date, meta_sha))
-        new_passages.extend(pieces)
-    if new_passages:
-        chunks.append(_embed(embedder, [p.indexed_text for p in new_passages], options.batch_size, progress))
-    passages.extend(new_passages)
-    summary.embedded = len(new_passages)
-
-    dim = embedder.dimension if (new_passages or not previous) else previous[0].dimension
-    embeddings = np.concatenate(chunks) if chunks else np.zeros((0, dim), dtype=np.float32)
-    if progress:
-        progress("store", 0, 1)
+    vectors = _vectors(embedder, options, previous, old_passages, passages, summary, report)
+    del old_passages
+    report("store", 0, 1)
     analyzer = Analyzer(options.language, options.term_prefix)
-    lexical = LexicalIndex.build([p.indexed_text for p in passages], analyzer)
-    vectors = store.make_faiss_index(embeddings, options.approximate_above)
+    lexical = LexicalIndex.build([p.lexical_text for p in passages], analyzer)
     manifest = store.Manifest(
-        model=embedder.name, dimension=int(embeddings.shape[1]), language=options.language,
+        model=embedder.name, dimension=int(vectors.d), language=options.language,
         passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries),
-        passages=len(passages),
-        faiss_index=type(vectors).__name__,
+        passages=len(passages), faiss_index=type(vectors).__name__,
     )
-    store.write_version(index_dir, manifest, entries, passages, embeddings, vectors, lexical)
+    store.write_version(index_dir, manifest, entries, passages, vectors, lexical)
     summary.passages = len(passages)
     summary.written = True
-    if progress:
-        progress("store", 1, 1)
+    report("store", 1, 1)
 
 
-def _embed(embedder: Embedder, texts: list[str], batch_size: int, progress: Progress | None) -> np.ndarray:
-    out = []
-    step = max(batch_size * 4, 64)
-    for start in range(0, len(texts), step):
-        if progress:
-            progress("embed", start, len(texts))
-        out.append(embedder.embed(texts[start:start + step], batch_size=batch_size))
-    if progress:
-        progress("embed", len(texts), len(texts))
-    return np.concatenate(out)
+class _Assembly:
+    """The index's passages, gathered document after document in path order, each text held once.
+
+    Two kinds of copies are folded: a block of SHARED_BLOCK_WORDS words or more that an earlier
+    document holds is left out of a document's passages (the guide in HTML and in PDF, two editions
+    of a manual), and becomes one of the places of the passage that holds it; and a passage whose
+    text an earlier one has (case, accents, spacing and punctuation aside) is stored once, with
+    every place.
+    """
+
+    def __init__(self, max_tokens: int, count_tokens) -> None:
+        self.max_tokens, self.count_tokens = max_tokens, count_tokens
+        self._passages: list[Passage] = []
+        self._also: list[list[Place]] = []
+        self._by_text: dict[str, int] = {}
+        self.holder: dict[str, tuple[str, int]] = {}  # block key -> (document, passage position)
+        self.repeated = 0
+        self._unchanged: set[str] = set()
+
+    def passages(self) -> list[Passage]:
+        return [dataclasses.replace(p, also_in=tuple(a)) if a else p
+                for p, a in zip(self._passages, self._also, strict=True)]
+
+    def _place(self, p: Passage, keys: tuple[str, ...] = ()) -> int:
+        """Position of a passage's text in the index; a copy becomes a place of the passage that has it."""
+        i = self._by_text.setdefault(text_key(p.text), len(self._passages))
+        if i == len(self._passages):
+            self._passages.append(dataclasses.replace(p, block_keys=keys, also_in=()))
+            self._also.append([])
+        else:
+            self._also[i].append(p.place)
+            self.repeated += 1
+        return i
+
+    def add_document(self, doc: Document) -> list[int]:
+        """Cut a document, less the blocks earlier documents hold; the positions of its places, in order."""
+        own, copies = [], {}
+        for b in doc.blocks:
+            key = _block_key(b)
+            held = self.holder.get(key) if key else None
+            if held and held[0] != doc.path:
+                copies[id(b)] = held[1]
+            else:
+                own.append(b)
+        pieces = split_blocks(dataclasses.replace(doc, blocks=tuple(own)), self.max_tokens, self.count_tokens)
+        # The document's places in reading order: its passages (ordered by their first block), and
+        # the runs of blocks held elsewhere, one place per run and holder.
+        order = {id(b): n for n, b in enumerate(doc.blocks)}
+        places: list[tuple[int, int]] = []  # (first block, position)
+        for p, blocks in pieces:
+            keys = tuple(dict.fromkeys(k for k in map(_block_key, blocks) if k))
+            i = self._place(p, keys)
+            for key in keys:
+                self.holder.setdefault(key, (doc.path, i))
+            places.append((order[id(blocks[0])], i))
+        run: list[Block] = []
+        for b in [*doc.blocks, None]:
+            target = copies.get(id(b)) if b is not None else None
+            if run and target != copies[id(run[0])]:
+                self._also[copies[id(run[0])]].append(_run_place(doc, run))
+                self.repeated += 1
+                places.append((order[id(run[0])], copies[id(run[0])]))
+                run = []
+            if target is not None:
+                run.append(b)
+        return [i for _, i in sorted(places, key=lambda x: x[0])]  # stable: a block cut in pieces keeps them in order
+
+    def still_valid(self, rel: str, entry: store.DocumentEntry, old: list[Passage]) -> bool:
+        """Whether a kept document's places in the old index are still what cutting it now would give."""
+        for i in dict.fromkeys(entry.passages):
+            p = old[i]
+            if p.document != rel and p.document not in self._unchanged:
+                return False  # the holder of one of its texts changed, went, or was read again
+            if any(self.holder.get(k, (p.document,))[0] != p.document for k in p.block_keys):
+                return False  # a document before it now holds one of those blocks
+        return True
+
+    def add_kept(self, rel: str, entry: store.DocumentEntry, old: list[Passage]) -> list[int]:
+        """A document that did not change, from the old index; the positions of its places."""
+        self._unchanged.add(rel)
+        seen: dict[int, int] = {}
+        positions = []
+        for i in entry.passages:
+            p = old[i]
+            places = [pl for pl in p.places if pl.document == rel]
+            k = seen.get(i, 0)
+            seen[i] = k + 1
+            place = places[min(k, len(places) - 1)]
+            mine = p.document == rel and k == 0
+            j = self._place(Passage(**{**place.__dict__, "text": p.text}), p.block_keys if mine else ())
+            if mine:
+                for key in p.block_keys:
+                    self.holder.setdefault(key, (rel, j))
+            positions.append(j)
+        return positions
+
+
+def _block_key(block: Block) -> str | None:
+    """The key of a block long enough to be matched against its copies, else None."""
+    if block.kind == "heading" or count_words(block.text) < SHARED_BLOCK_WORDS:
+        return None
+    return text_key(block.text)[:16]
+
+
+def _run_place(doc: Document, blocks: list[Block]) -> Place:
+    lines = [n for b in blocks for n in (b.line_start, b.line_end) if n]
+    pages = [n for b in blocks for n in (b.page, b.page_end) if n is not None]
+    return Place(document=doc.path, title=doc.title, section=blocks[0].section, line_start=min(lines, default=0),
+                 line_end=max(lines, default=0), page_start=min(pages) if pages else None,
+                 page_end=max(pages) if pages else None, anchor=next((b.anchor for b in blocks if b.anchor), None),
+                 url=doc.url, date=doc.date)
+
+
+def _vectors(embedder, options, previous, old_passages, passages, summary, report):
+    """The FAISS index of the passages' vectors: the old index's for the same text, else embedded.
+
+    New texts go to the model longest first, so each batch holds texts of similar lengths.
+    """
+    def digest(p: Passage) -> bytes:
+        return hashlib.blake2b(p.indexed_text.encode(), digest_size=16).digest()
+
+    old_at = {digest(p): i for i, p in enumerate(old_passages)}
+    reuse = [(i, old_at.get(digest(p))) for i, p in enumerate(passages)]
+    todo = [i for i, j in reuse if j is None]
+    dim = embedder.dimension if (todo or not previous) else previous[0].dimension
+    n = len(passages)
+    flat = n <= options.approximate_above
+    index, view = store.flat_index(n, dim) if flat else (None, np.empty((n, dim), dtype=np.float32))
+    if len(todo) < n:
+        old_index = store.read_faiss_index(previous[2] / store.VECTORS)
+        old_view = store.vector_view(old_index)
+        for i, j in reuse:
+            if j is not None:
+                view[i] = old_view[j]
+        del old_view, old_index
+    todo.sort(key=lambda i: -len(passages[i].text))
+    step = options.batch_size * EMBED_CHUNK_BATCHES
+    for start in range(0, len(todo), step):
+        report("embed", start, len(todo))
+        rows = todo[start:start + step]
+        view[rows] = embedder.embed([passages[i].indexed_text for i in rows], batch_size=options.batch_size)
+    report("embed", len(todo), len(todo))
+    summary.embedded = len(todo)
+    return index if flat else store.make_faiss_index(view, options.approximate_above)

@@ -16,7 +16,8 @@ from . import store
 from .answer import Answer, SentenceCache, assemble
 from .build import BuildOptions, BuildSummary, Progress, build_index
 from .embedding import Embedder
-from .errors import InvalidQuestionError
+from .errors import InvalidQuestionError, UnknownDocumentError
+from .passages import Passage, Place
 from .search import SearchConfig, Searcher
 from .text import clean
 
@@ -43,6 +44,30 @@ def index_contents(index_dir: Path) -> tuple[store.Manifest, list[store.Document
     """What the current index in `index_dir` holds (its manifest and documents), without loading it."""
     folder = store.current_path(index_dir)
     return store.read_manifest(folder), store.read_documents(folder)
+
+
+def indexed_passages(index_dir: Path, document: str | None = None) -> list[tuple[Place, Passage]]:
+    """The passages of the current index as stored (checked first), each with the place it is listed at.
+
+    With `document`, only that document's passages, in its order, at its own place (a text stored once
+    may occur in several documents, or twice in one); UnknownDocumentError if it is not indexed.
+    """
+    folder = store.current_path(index_dir)
+    store.verify(folder, store.read_manifest(folder))
+    documents = store.read_documents(folder)
+    passages = store.read_passages(folder)
+    if document is None:
+        return [(p.place, p) for p in passages]
+    entry = next((d for d in documents if d.path == document), None)
+    if entry is None:
+        raise UnknownDocumentError(document, [d.path for d in documents])
+    rows: list[tuple[Place, Passage]] = []
+    seen: dict[int, int] = {}
+    for i in entry.passages:  # a text twice in one document: its n-th place, the n-th time
+        places = [pl for pl in passages[i].places if pl.document == document]
+        rows.append((places[min(seen.get(i, 0), len(places) - 1)], passages[i]))
+        seen[i] = seen.get(i, 0) + 1
+    return rows
 
 
 @dataclass(frozen=True)

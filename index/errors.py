@@ -111,3 +111,12 @@ class InvalidQuestionError(DocbotError):
             "not_text": "the question must be text",
         }[problem]
         super().__init__(message)
+
+
+class UnknownDocumentError(DocbotError):
+    """`document` is not in the index; `known` lists the documents that are."""
+
+    def __init__(self, document: str, known: list[str]) -> None:
+        self.document = document
+        self.known = known
+        super().__init__(f"no indexed document {document!r}")

@@ -1,125 +1,153 @@
-"""Split a document into passages that follow paragraph and sentence boundaries."""
+"""Cut a document's blocks into passages: each under its section path, packed whole up to the model's budget."""
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 
-from .documents import Document
+from .documents import Block, Document
 from .text import count_words, split_sentences
 
-_TERMINAL = tuple(".!?:;»\"”)…]")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]|\d{1,3}[.)])\s+")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+PATH_SEPARATOR = " › "
+# The section path is context for every passage under it: the innermost levels say the most, and a
+# long path must not eat the text's budget (at most this many levels, each at most this long).
+CONTEXT_LEVELS = 3
+CONTEXT_CHARS = 80
+# A passage with fewer words than this joins its neighbours across a section boundary rather than
+# stand alone: a lone "Voir ci-dessous." says nothing a question could match.
+MIN_WORDS = 12
+# A sub-section starts a new passage once the passage under way holds this share of the budget;
+# smaller sections join the next one (their headings stay in the text).
+SECTION_FILL = 1 / 3
+LOCATION_HEADING_CHARS = 48
 
 
 @dataclass(frozen=True)
-class Passage:
-    """A piece of a document, with what is needed to cite it."""
+class Place:
+    """Where a passage's text sits: a document, its section, and lines or pages a person can follow."""
 
     document: str
     title: str
-    text: str
-    heading: str
-    paragraph_start: int
-    paragraph_end: int
-    line_start: int
-    line_end: int
+    section: tuple[str, ...] = ()  # the headings above the text, outermost first, without the title
+    line_start: int = 0  # lines of the source file (0: unknown)
+    line_end: int = 0
+    page_start: int | None = None  # PDF pages
+    page_end: int | None = None
+    anchor: str | None = None  # HTML element id: url#anchor
+    url: str | None = None  # the document's, from metadata.json
     date: str | None = None
 
     @property
+    def heading(self) -> str:
+        """The innermost section heading ("" outside any section)."""
+        return self.section[-1] if self.section else ""
+
+    @property
     def location(self) -> str:
-        """Where the passage sits in its document, e.g. "¶4-5, lines 12-18"."""
-        para = f"¶{self.paragraph_start}" + (
-            f"–{self.paragraph_end}" if self.paragraph_end != self.paragraph_start else "")
-        if self.line_start == self.line_end:
-            return f"{para}, line {self.line_start}"
-        return f"{para}, lines {self.line_start}–{self.line_end}"
+        """Short and readable: "p. 17", "pp. 17–18", or "Section, lines 12–18"."""
+        if self.page_start is not None:
+            last = self.page_end if self.page_end is not None else self.page_start
+            return f"p. {self.page_start}" if last == self.page_start else f"pp. {self.page_start}–{last}"
+        parts = [_shorten(self.heading, LOCATION_HEADING_CHARS)] if self.heading else []
+        if self.line_start:
+            last = max(self.line_end, self.line_start)
+            parts.append(f"line {last}" if last == self.line_start else f"lines {self.line_start}–{last}")
+        return ", ".join(parts)
+
+    @property
+    def link(self) -> str | None:
+        """The document's URL, with the anchor of the passage when there is one."""
+        if not self.url:
+            return None
+        return f"{self.url.split('#')[0]}#{self.anchor}" if self.anchor else self.url
+
+    def to_dict(self) -> dict:
+        """Plain data, without the fields left at their defaults."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)
+                if getattr(self, f.name) != f.default}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Place:
+        """What `to_dict` wrote."""
+        return cls(**{**data, "section": tuple(data.get("section", ()))})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Passage(Place):
+    """A piece of a document as it is indexed, with where it sits and where else the same text occurs."""
+
+    text: str
+    also_in: tuple[Place, ...] = ()  # other places holding the same text (stored and embedded once)
+    # The build's keys of the longer blocks it holds, matched against copies: bookkeeping, not what the passage is.
+    block_keys: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def context(self) -> str:
+        """Title and section path: searched and embedded with the text, but not quoted."""
+        return context_line(self.title, self.section)
 
     @property
     def indexed_text(self) -> str:
-        """What is embedded and searched: the section heading gives the passage its context."""
-        return f"{self.heading}\n{self.text}" if self.heading else self.text
+        """What is embedded: the title and section path give the text its context."""
+        context = self.context
+        return f"{context}\n{self.text}" if context else self.text
+
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 searches: the section path and the text.
+
+        Not the title: its words, in every passage of a document, make them all match a question
+        that shares one (measured: the dev questions of both corpora rank better without it).
+        """
+        context = context_line("", self.section)
+        return f"{context}\n{self.text}" if context else self.text
+
+    @property
+    def place(self) -> Place:
+        """The passage's own place, without its text."""
+        return Place(**{f.name: getattr(self, f.name) for f in fields(Place)})
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """Every place the text occurs in, its own first."""
+        return (self.place, *self.also_in)
 
     def to_dict(self) -> dict:
-        """Plain-data form for storage."""
-        return asdict(self)
+        """Plain data for storage (also_in as a list of places)."""
+        out = super().to_dict()
+        if self.also_in:
+            out["also_in"] = [p.to_dict() for p in self.also_in]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Passage:
+        """What `to_dict` wrote."""
+        also = tuple(Place.from_dict(p) for p in data.get("also_in", ()))
+        return cls(**{**data, "section": tuple(data.get("section", ())), "also_in": also,
+                      "block_keys": tuple(data.get("block_keys", ()))})
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """A paragraph of a document with its number and line range (both 1-based)."""
+def _plain(value):
+    if isinstance(value, tuple):
+        return [asdict(v) if isinstance(v, Place) else v for v in value]
+    return value
 
-    number: int
-    text: str
-    line_start: int
-    line_end: int
-    is_heading: bool = False
-    line_offsets: tuple[int, ...] = (0,)  # where each of its lines starts in `text`
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def context_line(title: str, section: tuple[str, ...]) -> str:
+    """The title and the innermost levels of the section path, each shortened, on one line."""
+    parts = [title, *section[-CONTEXT_LEVELS:]] if title else list(section[-CONTEXT_LEVELS:])
+    return PATH_SEPARATOR.join(_shorten(" ".join(p.split()), CONTEXT_CHARS) for p in parts if p.strip())
 
 
 @dataclass(frozen=True)
 class _Unit:
     text: str
-    paragraph: int
-    line_start: int
-    line_end: int
-    is_heading: bool = False
-
-
-def paragraphs(text: str) -> list[Paragraph]:
-    """Group lines into paragraphs.
-
-    A blank line ends a paragraph; so does a line break after terminal punctuation, before a
-    list item or Markdown heading, or before a capitalised line (files that put one paragraph
-    per line). Hard-wrapped prose, a line ending mid-sentence and the next starting in
-    lower case, stays together.
-    """
-    out: list[tuple[list[str], int, int]] = []
-    current: list[str] = []
-    start = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped:
-            if current:
-                out.append((current, start, lineno - 1))
-                current = []
-            continue
-        continues = (
-            current
-            and not current[-1].endswith(_TERMINAL)
-            and not _LIST_ITEM.match(line)
-            and not _MD_HEADING.match(line)
-            and not _MD_HEADING.match(current[0])
-            and stripped[0].islower()
-        )
-        if current and not continues:
-            out.append((current, start, lineno - 1))
-            current = []
-        if not current:
-            start = lineno
-        current.append(stripped)
-    if current:
-        out.append((current, start, start + len(current) - 1))
-
-    result = []
-    for i, (lines, first, last) in enumerate(out):
-        body = " ".join(lines)
-        offsets = tuple(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-        heading = i + 1 < len(out) and _looks_like_heading(lines, body)
-        result.append(Paragraph(i + 1, body, first, last, is_heading=heading, line_offsets=offsets))
-    return result
-
-
-def _looks_like_heading(lines: list[str], body: str) -> bool:
-    if _MD_HEADING.match(body):
-        return True
-    if len(lines) != 1 or _LIST_ITEM.match(body):
-        return False
-    return count_words(body) <= 12 and not body.rstrip().endswith((".", ",", ";", ":", "…", "»", "\""))
+    block: Block
+    size: int  # tokens, counted once
 
 
 def split_document(
@@ -128,121 +156,172 @@ def split_document(
     count_tokens: Callable[[str], int] | None = None,
     overlap: bool = True,
 ) -> list[Passage]:
-    """Cut a document into passages of at most `max_tokens` (as counted by `count_tokens`).
+    """Cut a document into passages whose indexed text (section path and text) fits `max_tokens`.
 
-    Paragraphs are packed whole while they fit; a paragraph too long for one passage is cut
-    between sentences. Consecutive passages of one section share a sentence when it is short,
-    so an answer that straddles the cut is still found whole in one of them.
+    Headings open sections and are context, not text. Blocks are packed whole while they fit:
+    short blocks join their neighbours (across sub-sections when the passage under way is small;
+    across top-level sections only when it would otherwise stand alone), table rows and code
+    blocks are never cut unless one alone is over the budget, a long paragraph is cut between
+    sentences. Consecutive passages of one section share a short sentence (`overlap`), so an
+    answer that straddles the cut is still found whole in one of them. Each block is counted
+    once: the tokenizers split on white space first, so counts add up.
     """
-    count = count_tokens or count_words
-    passages: list[Passage] = []
-    heading = ""
-    units: list[_Unit] = []
-    budget = max_tokens
+    return [p for p, _ in split_blocks(doc, max_tokens, count_tokens, overlap)]
 
-    def flush() -> None:
-        nonlocal units
-        if units:
-            passages.append(_make_passage(doc, heading, units))
-        units = []
 
-    for para in paragraphs(doc.text):
-        if para.is_heading:
-            flush()
-            heading = _MD_HEADING.sub("", para.text).strip()
-            budget = max(max_tokens // 2, max_tokens - count(heading))
-            # The heading is part of the first passage of its section (it is cited with it);
-            # later passages of the section carry it as context only.
-            units = [_Unit(heading, para.number, para.line_start, para.line_end, is_heading=True)]
-            continue
-        para_unit = _Unit(para.text, para.number, para.line_start, para.line_end)
-        size = count(" ".join([*(u.text for u in units), para.text]))
-        if size <= budget:
-            units.append(para_unit)
-            continue
-        if units and not (len(units) == 1 and units[0].is_heading):
-            previous = units
-            flush()
-            units = _overlap(previous, budget, count) if overlap else []
-            if units and count(" ".join([*(u.text for u in units), para.text])) <= budget:
-                units.append(para_unit)
+def split_blocks(
+    doc: Document,
+    max_tokens: int = 200,
+    count_tokens: Callable[[str], int] | None = None,
+    overlap: bool = True,
+) -> list[tuple[Passage, tuple[Block, ...]]]:
+    """`split_document`, with the blocks each passage holds (whole or in part), in order."""
+    packer = _Packer(doc, max_tokens, count_tokens or count_words, overlap)
+    for block in doc.blocks:
+        packer.add(block)
+    return [(_passage(doc, units), tuple({id(u.block): u.block for u in units if u.block.kind != "heading"}.values()))
+            for units in packer.finish()]
+
+
+class _Packer:
+    def __init__(self, doc: Document, max_tokens: int, count: Callable[[str], int], overlap: bool) -> None:
+        self.doc, self.max_tokens, self.count, self.overlap = doc, max_tokens, count, overlap
+        self.done: list[list[_Unit]] = []
+        self.units: list[_Unit] = []
+        self.size = 0
+        self.section: tuple[str, ...] = ()
+        self._budgets: dict[tuple[str, ...], int] = {}
+
+    def budget(self, section: tuple[str, ...]) -> int:
+        """Tokens left for the text of a passage under `section` once its context is counted."""
+        if section not in self._budgets:
+            context = context_line(self.doc.title, section)
+            used = self.count(context) + 1 if context else 0
+            self._budgets[section] = max(self.max_tokens // 2, self.max_tokens - used)
+        return self._budgets[section]
+
+    def add(self, block: Block) -> None:
+        if block.kind == "heading":
+            self._heading(block)
+            return
+        if not block.text.strip():
+            return
+        if not self._has_text():
+            self.units, self.size, self.section = [], 0, block.section
+        size = self.count(block.text)
+        whole = size <= self.budget(block.section)
+        for piece in [_Unit(block.text, block, size)] if whole else self._cut(block):
+            if self.size + piece.size > self.budget(self.section) and self._has_text():
+                carried = self._carry(block)
+                self._flush()
+                self.section = (carried or piece).block.section
+                if carried and carried.size + piece.size <= self.budget(self.section):
+                    self._push(carried)
+                else:
+                    self.section = block.section
+            self._push(piece)
+
+    def _heading(self, block: Block) -> None:
+        if not self._has_text():
+            self.units, self.size, self.section = [], 0, block.section
+            return
+        new_top = block.section[:1] != self.section[:1]
+        full = (self._words() >= MIN_WORDS) if new_top else self.size >= SECTION_FILL * self.budget(self.section)
+        size = self.count(block.text)
+        if full or self.size + size > self.budget(self.section):
+            self._flush()
+            self.section = block.section
+        else:
+            self._push(_Unit(block.text, block, size))  # a small section joins the next: its heading stays
+
+    def finish(self) -> list[list[_Unit]]:
+        self._flush()
+        if len(self.done) > 1 and _words(self.done[-1]) < MIN_WORDS:
+            # A short last section joins the passage before it, under its own heading, when it fits.
+            *_, before, last = self.done
+            inline = [] if last[0].block.section == before[-1].block.section else [_heading_unit(last, self.count)]
+            if sum(u.size for u in [*before, *inline, *last]) <= self.budget(before[0].block.section):
+                self.done[-2:] = [[*before, *inline, *last]]
+        return self.done
+
+    def _push(self, unit: _Unit) -> None:
+        self.units.append(unit)
+        self.size += unit.size
+
+    def _has_text(self) -> bool:
+        return any(u.block.kind != "heading" for u in self.units)
+
+    def _words(self) -> int:
+        return _words(self.units)
+
+    def _flush(self) -> None:
+        while self.units and self.units[-1].block.kind == "heading":
+            self.units.pop()  # a heading at the end goes with its section, as context of the next passage
+        if self.units:
+            self.done.append(self.units)
+        self.units, self.size = [], 0
+
+    def _carry(self, block: Block) -> _Unit | None:
+        """The short last sentence of the passage under way, to open the next one in the same section."""
+        if not self.overlap or self.units[-1].block.section != block.section or self.units[-1].block.kind in (
+                "heading", "code", "row"):
+            return None
+        last = self.units[-1]
+        sentences = split_sentences(last.text)
+        if not sentences or (len(self.units) == 1 and len(sentences) == 1):
+            return None
+        size = self.count(sentences[-1])
+        return _Unit(sentences[-1], last.block, size) if size <= self.budget(block.section) // 4 else None
+
+    def _cut(self, block: Block) -> Iterator[_Unit]:
+        """Pieces of a block too long for one passage: lines of code, else sentences; words at worst."""
+        budget = self.budget(block.section)
+        parts = block.text.split("\n") if block.kind == "code" else split_sentences(block.text)
+        for part in parts:
+            size = self.count(part)
+            if size <= budget:
+                yield _Unit(part, block, size)
                 continue
-            units = []
-        if not units and count(para.text) <= budget:
-            units = [para_unit]
-            continue
-        for sentence in _sentence_units(para, budget, count):
-            fits = count(" ".join([*(u.text for u in units), sentence.text])) <= budget
-            if units and not fits and not (len(units) == 1 and units[0].is_heading):
-                previous = units
-                flush()
-                units = _overlap(previous, budget, count) if overlap else []
-                if units and count(" ".join([*(u.text for u in units), sentence.text])) > budget:
-                    units = []  # the shared sentence would push this piece over the budget
-            units.append(sentence)
-    flush()
-    return passages
+            # Words are counted one by one (recounting the growing piece would be quadratic), and the
+            # pieces are made even, so that the last one is not a stray word or two.
+            counted = [(word, self.count(word)) for word in part.split()]
+            pieces = -(-size // budget)
+            target = -(-sum(n for _, n in counted) // pieces)
+            piece: list[str] = []
+            used = 0
+            for word, n in counted:
+                if piece and (used + n > budget or used >= target):
+                    yield _Unit(" ".join(piece), block, used)
+                    piece, used = [], 0
+                piece.append(word)
+                used += n
+            if piece:
+                yield _Unit(" ".join(piece), block, used)
 
 
-def _overlap(units: list[_Unit], budget: int, count: Callable[[str], int]) -> list[_Unit]:
-    last = units[-1]
-    sentences = split_sentences(last.text)
-    if not sentences:
-        return []
-    tail = sentences[-1]
-    if count(tail) > budget // 4 or (len(units) == 1 and len(sentences) == 1):
-        return []
-    return [_Unit(tail, last.paragraph, last.line_end, last.line_end)]
+def _words(units: list[_Unit]) -> int:
+    return sum(count_words(u.text) for u in units if u.block.kind != "heading")
 
 
-def _sentence_units(para: Paragraph, budget: int, count: Callable[[str], int]) -> Iterator[_Unit]:
-    # Sentences of a wrapped paragraph get the lines they sit on; a single sentence longer
-    # than the budget is cut between words.
-    pos = 0
-    for sentence in split_sentences(para.text):
-        at = para.text.find(sentence, pos)
-        at = pos if at < 0 else at
-        pos = at + len(sentence)
-        first = para.line_start + bisect.bisect_right(para.line_offsets, at) - 1
-        last = para.line_start + bisect.bisect_right(para.line_offsets, max(at, pos - 1)) - 1
-        for piece in _cut_words(sentence, budget, count):
-            yield _Unit(piece, para.number, first, last)
+def _heading_unit(units: list[_Unit], count: Callable[[str], int]) -> _Unit:
+    section = units[0].block.section
+    heading = section[-1] if section else ""
+    return _Unit(heading, Block(heading, "heading", section, len(section)), count(heading))
 
 
-def _cut_words(sentence: str, budget: int, count: Callable[[str], int]) -> Iterator[str]:
-    if count(sentence) <= budget:
-        yield sentence
-        return
-    # Words are counted one by one (tokenizers split on spaces first, so the counts add up):
-    # recounting the growing piece would be quadratic in a long run-on "sentence".
-    piece: list[str] = []
-    size = 0
-    for word in sentence.split():
-        n = count(word)
-        if piece and size + n > budget:
-            yield " ".join(piece)
-            piece, size = [], 0
-        piece.append(word)
-        size += n
-    if piece:
-        yield " ".join(piece)
-
-
-def _make_passage(doc: Document, heading: str, units: list[_Unit]) -> Passage:
-    if units[0].is_heading:
-        heading = ""  # the heading is in the text itself
+def _passage(doc: Document, units: list[_Unit]) -> Passage:
     text = units[0].text
     for prev, unit in zip(units, units[1:], strict=False):
-        # Sentences of one paragraph are joined by a space, paragraphs by a line break.
-        text += (" " if unit.paragraph == prev.paragraph else "\n") + unit.text
+        # Pieces of one block are joined as they were (sentences by a space, code lines by a line
+        # break); blocks by a line break.
+        same = unit.block is prev.block
+        text += (" " if same and unit.block.kind != "code" else "\n") + unit.text
+    blocks = [u.block for u in units if u.text]
+    lines = [b.line_start for b in blocks if b.line_start] + [b.line_end for b in blocks if b.line_end]
+    pages = [p for b in blocks for p in (b.page, b.page_end) if p is not None]
     return Passage(
-        document=doc.path,
-        title=doc.title,
-        text=text,
-        heading=heading,
-        paragraph_start=units[0].paragraph,
-        paragraph_end=units[-1].paragraph,
-        line_start=min(u.line_start for u in units),
-        line_end=max(u.line_end for u in units),
-        date=doc.date,
+        document=doc.path, title=doc.title, text=text, section=units[0].block.section,
+        line_start=min(lines, default=0), line_end=max(lines, default=0),
+        page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,
+        anchor=next((b.anchor for b in blocks if b.anchor), None), url=doc.url, date=doc.date,
     )

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +24,13 @@ from .text import Analyzer
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: passages carry their section, pages, anchor and the other places of their text; the vectors
+# are stored once, in the FAISS file (format 1 had them in embeddings.npy too).
+FORMAT_VERSION = 2
 CURRENT = "current"
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.json"
-EMBEDDINGS = "embeddings.npy"
 VECTORS = "vectors.faiss"
 BM25_DIR = "bm25"
 LOCK = ".lock"
@@ -45,10 +47,14 @@ class DocumentEntry:
     sha256: str
     size: int
     mtime_ns: int
-    first: int  # index of its first passage
-    count: int  # number of passages
+    passages: list[int] = field(default_factory=list)  # positions of its passages in the index, in its order
     date: str | None = None
     meta_sha: str = ""  # of its entry in metadata.json, so an edit there is noticed without reading the file
+
+    @property
+    def count(self) -> int:
+        """How many passages the document has (a text it shares with another document included)."""
+        return len(self.passages)
 
 
 @dataclass
@@ -132,7 +138,7 @@ def verify(folder: Path, manifest: Manifest) -> None:
     file no checksum covers (a manifest with no file list, a file dropped in) is never read.
     """
     listed = manifest.files if isinstance(manifest.files, dict) else {}
-    required = {PASSAGES, DOCUMENTS, EMBEDDINGS, VECTORS}
+    required = {PASSAGES, DOCUMENTS, VECTORS}
     if not required <= set(listed) or not any(name.startswith(f"{BM25_DIR}/") for name in listed):
         raise IndexCorruptError("the index manifest does not list the index's files", MANIFEST)
     present = {p.relative_to(folder).as_posix() for p in _checksummed_files(folder)}
@@ -155,12 +161,39 @@ def verify(folder: Path, manifest: Manifest) -> None:
 def read_passages(folder: Path) -> list[Passage]:
     """The passages, in index order."""
     with open(Path(folder) / PASSAGES, encoding="utf-8") as f:
-        return [Passage(**json.loads(line)) for line in f if line.strip()]
+        return [Passage.from_dict(json.loads(line)) for line in f if line.strip()]
 
 
-def read_embeddings(folder: Path, mmap: bool = True) -> np.ndarray:
-    """The passage vectors (memory-mapped by default)."""
-    return np.load(Path(folder) / EMBEDDINGS, mmap_mode="r" if mmap else None, allow_pickle=False)
+def vector_view(vectors) -> np.ndarray:
+    """The vectors a FAISS index holds, as a read-only (n, d) array over its own storage (no copy).
+
+    The array is valid while `vectors` lives: keep both. A file read with `read_faiss_index` is
+    memory-mapped, so the array's pages are the page cache's.
+    """
+    import faiss
+
+    flat = faiss.downcast_index(vectors.storage if hasattr(vectors, "storage") else vectors)
+    n, d = flat.ntotal, flat.d
+    if not isinstance(flat, faiss.IndexFlat) or flat.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise IndexCorruptError(f"the index's vectors are not stored flat ({type(flat).__name__})")
+    if n == 0:
+        return np.zeros((0, d), dtype=np.float32)
+    view = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+    view.flags.writeable = False
+    return view
+
+
+def flat_index(n: int, dimension: int):
+    """An exact inner-product FAISS index of `n` vectors, and its storage as an array to fill in place."""
+    import faiss
+
+    index = faiss.IndexFlatIP(dimension)
+    if n:
+        index.codes.resize(n * dimension * 4)
+        index.ntotal = n
+    view = faiss.rev_swig_ptr(index.get_xb(), n * dimension).reshape(n, dimension) if n else \
+        np.zeros((0, dimension), dtype=np.float32)
+    return index, view
 
 
 @dataclass
@@ -171,7 +204,7 @@ class LoadedIndex:
     manifest: Manifest
     documents: list[DocumentEntry]
     passages: list[Passage]
-    embeddings: np.ndarray
+    embeddings: np.ndarray  # a view of the vectors `vectors` holds (kept alive with it)
     vectors: object  # a faiss.Index
     lexical: LexicalIndex
 
@@ -194,8 +227,8 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
     try:
         documents = read_documents(folder)
         passages = read_passages(folder)
-        embeddings = read_embeddings(folder)
         vectors = read_faiss_index(folder / VECTORS)
+        embeddings = vector_view(vectors)
         lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language, manifest.term_prefix),
                                    manifest.passages)
     except IndexCorruptError:
@@ -231,16 +264,16 @@ def make_faiss_index(embeddings: np.ndarray, approximate_above: int):
     import faiss
 
     n, dim = embeddings.shape
-    if n > approximate_above:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        # Search asks for 50 candidates: at efSearch 128 recall@50 was 0.95 on 100k synthetic
-        # vectors, at 256 0.98, still about 10x faster than exact (benchmarks/scale.py).
-        index.hnsw.efSearch = 256
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if n:
-        index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    if n <= approximate_above:
+        index, view = flat_index(n, dim)
+        view[:] = embeddings
+        return index
+    index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 80
+    # Search asks for 50 candidates: at efSearch 128 recall@50 was 0.95 on 100k synthetic
+    # vectors, at 256 0.98, still about 10x faster than exact (benchmarks/scale.py).
+    index.hnsw.efSearch = 256
+    index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
     return index
 
 
@@ -248,12 +281,14 @@ def write_version(
     index_dir: Path,
     manifest: Manifest,
     documents: list[DocumentEntry],
-    passages: list[Passage],
-    embeddings: np.ndarray,
+    passages: Iterable[Passage],
     vectors,
     lexical: LexicalIndex,
 ) -> Path:
-    """Write a complete index into a fresh folder, then point `current` at it atomically."""
+    """Write a complete index into a fresh folder, then point `current` at it atomically.
+
+    The vectors are written once, in the FAISS file (`vector_view` reads them back as an array).
+    """
     import faiss
 
     index_dir = Path(index_dir)
@@ -265,9 +300,10 @@ def write_version(
         with open(tmp / PASSAGES, "w", encoding="utf-8") as f:
             for p in passages:
                 f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        # One document a line: a document's list of passages can be long.
         (tmp / DOCUMENTS).write_text(
-            json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=1), encoding="utf-8")
-        np.save(tmp / EMBEDDINGS, np.ascontiguousarray(embeddings, dtype=np.float32), allow_pickle=False)
+            "[\n" + ",\n".join(json.dumps(d.__dict__, ensure_ascii=False) for d in documents) + "\n]\n",
+            encoding="utf-8")
         faiss.write_index(vectors, str(tmp / VECTORS))
         lexical.save(tmp / BM25_DIR)
         manifest.files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in _checksummed_files(tmp)}

@@ -21,7 +21,9 @@ _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
 # a digit, an opening quote or a dash. Abbreviations are rare in news prose; "M." and
 # initials are guarded below.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[«\"“(\[–—-]?\s*[A-ZÀ-ÖØ-Þ0-9])")
-_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mr|Mrs|Dr|St|etc|cf|p|vol|no|n°|Inc|Corp|U\.S)|\b[A-Z])\.$")
+# Documentation adds its own ("p. ex.", "cf.", "fig.", "chap.", "e.g."), in either case.
+_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mlle|MM|Mr|Mrs|Dr|Pr|St|Inc|Corp|U\.S)|\b(?i:etc|cf|p|pp|ex|env|fig|chap|sect|"
+                     r"vol|no|n°|réf|éd|resp|vs|art|e\.g|i\.e|ibid|op|cit)|\b[A-Z])\.$")
 
 # Added to the stop lists: interrogatives carry no topic ("Quelle agence ... ?" must not match
 # every "quel" of the text), nor do the prepositions and adverbs that Lucene's French list has

@@ -114,7 +114,7 @@ def test_ask_json_answers_stdin_in_order(docbot, indexed):
         for c in o["citations"]:
             assert {"document", "title", "location", "text", "score"} <= set(c)
             assert (DOCUMENTS / c["document"]).is_file()
-            assert re.match(r"^¶\d+(–\d+)?, lines? \d+(–\d+)?$", c["location"])
+            assert re.match(r"^([^,]+, )?lines? \d+(–\d+)?$", c["location"])
             assert isinstance(c["score"], float)
 
 
@@ -204,7 +204,7 @@ def test_ask_prints_answer_and_sources(docbot, indexed):
     sources = [line for line in r.out.splitlines() if re.match(r"^\[\d\] ", line)]
     assert len(sources) == 3
     for line in sources:
-        assert re.search(r"— [\w./-]+\.txt, ¶\d+", line), line
+        assert re.search(r"— [\w./-]+\.txt, .*lines? \d+", line), line
 
 
 @pytest.mark.parametrize(("question", "words"), [
@@ -286,6 +286,62 @@ def test_sources_lists_the_documents(docbot, indexed):
         assert line.startswith(f"- {m['title']}")
         assert re.search(r", \d+ passages$", line)
     assert any("(2025-07)" in line for line in lines)  # the one dated document
+
+
+MAR_A_LAGO = "nvidia-h20-accord-mar-a-lago.txt"
+
+
+def test_passages_json_lists_every_passage_as_indexed(docbot, indexed):
+    """`docbot passages --json`: one object a line per passage, with its document, section, location and text."""
+    r = docbot("passages", "--json")
+    assert r.code == 0, r.err
+    rows = [json.loads(line) for line in r.out.splitlines()]
+    assert len(rows) == sum(int(n) for n in re.findall(r"(\d+) passages", docbot("sources").out)[1:])
+    for row in rows:
+        assert {"document", "title", "section", "location", "text", "also_in"} <= set(row)
+        assert (DOCUMENTS / row["document"]).is_file() and row["text"]
+    dinner = next(row for row in rows if "Lors d'un dîner" in row["text"])
+    assert dinner["document"] == MAR_A_LAGO and re.search(r"lines? \d+", dinner["location"])
+
+
+def test_passages_of_one_document_in_reading_order(docbot, indexed):
+    """`docbot passages DOCUMENT` lists that document's passages alone, section and lines first."""
+    r = docbot("passages", MAR_A_LAGO)
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert lines[0].startswith(f"== {MAR_A_LAGO} — ")
+    assert not any(line.startswith("== ") for line in lines[1:])
+    starts = [int(m.group(1)) for m in re.finditer(r"^\[(?:.*, )?lines? (\d+)", r.out, re.MULTILINE)]
+    assert starts and starts == sorted(starts)
+    assert "    Tout commence autour d'une table à Mar-a-Lago" in r.out
+
+
+def test_passages_shows_the_other_places_of_a_repeated_text(docbot, docs_copy, monkeypatch):
+    """A text two documents share is listed under each, with the other place."""
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(docs_copy))
+    text = "Le Zorglub Q7 se règle par le menu Options, onglet Réseau, puis Valider.\n"
+    (docs_copy / "a.txt").write_text(text, encoding="utf-8")
+    (docs_copy / "b.txt").write_text(text, encoding="utf-8")
+    assert docbot("index").code == 0
+    (row,) = [json.loads(line) for line in docbot("passages", "--json", "b.txt").out.splitlines()]
+    assert (row["document"], row["location"]) == ("b.txt", "line 1")
+    assert row["also_in"] == [{"document": "a.txt", "location": "line 1", "link": None}]
+
+
+@pytest.mark.parametrize(("name", "closest"), [("mar-a-lago.txt", MAR_A_LAGO), ("absent.pdf", None)])
+def test_passages_of_an_unknown_document(docbot, indexed, name, closest):
+    """A document that is not indexed: a one-line error naming the closest indexed ones, exit code 2."""
+    r = docbot("passages", name)
+    assert_one_line_error(r, 2)
+    assert f"no indexed document '{name}'" in r.err
+    assert (closest in r.err) if closest else "closest" not in r.err
+
+
+def test_passages_without_an_index(docbot):
+    """Without an index, `docbot passages` says to build one."""
+    r = docbot("passages")
+    assert_one_line_error(r, 1)
+    assert "docbot index" in r.err
 
 
 def test_chat_answers_until_end_of_input_and_logs(docbot, indexed):
@@ -372,7 +428,7 @@ def test_process_invalid_question():
 
 def make_answer(question: str, answered: bool, citations: int = 2, text: str = "Une phrase.") -> Answer:
     cites = [Citation(n, Passage(document=f"doc{n}.txt", title=f"Titre {n}", text=f"{text} Suite {n}. " * 30,
-                                 heading="", paragraph_start=n, paragraph_end=n + 1, line_start=2 * n,
+                                 line_start=2 * n,
                                  line_end=2 * n + 3, date="2025-07" if n == 1 else None), 0.5 / n, text)
              for n in range(1, citations + 1)]
     answered = answered and bool(cites)
@@ -384,8 +440,8 @@ def test_terminal_answer_then_sources():
     out = render_answer(make_answer("Qui est le PDG ?", True)).splitlines()
     assert out[0] == "Une phrase. [1]"
     assert out[2] == "Sources:"
-    assert "[1] Titre 1, 2025-07 — doc1.txt, ¶1–2, lines 2–5 (score 0.50)" in out
-    assert "[2] Titre 2 — doc2.txt, ¶2–3, lines 4–7 (score 0.25)" in out
+    assert "[1] Titre 1, 2025-07 — doc1.txt, lines 2–5 (score 0.50)" in out
+    assert "[2] Titre 2 — doc2.txt, lines 4–7 (score 0.25)" in out
 
 
 def test_terminal_excerpts_are_indented_and_cut():

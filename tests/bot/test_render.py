@@ -29,8 +29,7 @@ SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 def passage(text: str = "Une phrase. Une autre phrase.", title: str = "Titre", date: str | None = "2025-07",
             document: str = "doc.txt") -> Passage:
-    return Passage(document=document, title=title, text=text, heading="", paragraph_start=1, paragraph_end=2,
-                   line_start=3, line_end=4, date=date)
+    return Passage(document=document, title=title, text=text, line_start=3, line_end=4, date=date)
 
 
 @st.composite
@@ -163,7 +162,7 @@ def test_excerpt_of_a_long_passage_keeps_the_highlight_with_context():
 
 
 def test_real_answer_renders_title_location_and_bold_highlight(fake_engine):
-    """Each citation field names the document, its location (¶, lines) and bolds its best sentence."""
+    """Each citation field names the document, its location (section, lines) and bolds its best sentence."""
     answer = fake_engine.ask("Où Jensen Huang a-t-il dîné avec Donald Trump ?")
     [embed] = render.answer_embeds(answer, "fr")
     assert embed.title == escape(answer.question)
@@ -192,8 +191,8 @@ def loaded(index: LoadedIndex, docs: list[DocumentEntry]) -> LoadedIndex:
 
 
 def entry(i: int, title: str = "Titre", date: str | None = None, count: int = 3) -> DocumentEntry:
-    return DocumentEntry(path=f"doc{i}.txt", title=title, sha256="0", size=1, mtime_ns=0, first=0,
-                         count=count, date=date)
+    return DocumentEntry(path=f"doc{i}.txt", title=title, sha256="0", size=1, mtime_ns=0,
+                         passages=list(range(count)), date=date)
 
 
 def test_sources_lists_documents_and_build_time(fake_engine):

@@ -41,7 +41,7 @@ def delete(path):
 
 DAMAGES = [truncate, zero_fill, random_bytes, flip_one_byte, empty, delete]
 # The BM25 files' names are bm25s's business: found through the manifest, by extension.
-FILES = [store.VECTORS, store.EMBEDDINGS, store.PASSAGES, store.DOCUMENTS, "lexical *.json", "lexical *.npy"]
+FILES = [store.VECTORS, store.PASSAGES, store.DOCUMENTS, "lexical *.json", "lexical *.npy"]
 
 
 @pytest.fixture
@@ -134,8 +134,9 @@ def test_files_swapped_in_from_another_index_are_refused(built, tmp_path, fake_e
 
 @pytest.mark.parametrize(("changes", "expected"), [
     ({"model": "intfloat/multilingual-e5-small"}, "built with model 'intfloat/multilingual-e5-small'"),
-    ({"format_version": 2}, "another docbot version (format 2)"),
-    ({"format_version": 2, "shards": 4}, "another docbot version (format 2)"),  # a future manifest's fields
+    ({"format_version": store.FORMAT_VERSION + 1}, f"another docbot version (format {store.FORMAT_VERSION + 1})"),
+    ({"format_version": store.FORMAT_VERSION + 1, "shards": 4},  # a future manifest's fields
+     f"another docbot version (format {store.FORMAT_VERSION + 1})"),
 ])
 def test_index_from_another_model_or_version_is_refused(built, changes, expected, no_faiss_read):
     """An index built by another model or docbot version: IndexIncompatibleError saying what it was built with."""

@@ -75,14 +75,23 @@ def test_nothing_changed_embeds_and_writes_nothing(built, docs_copy, fake_embedd
     assert "(0 embedded)" in summary.line()
 
 
-def test_touched_file_is_not_embedded_again(built, docs_copy, fake_embedder):
-    """A file whose modification time changed but not its content is not embedded again."""
+def test_touched_file_rewrites_nothing(built, docs_copy, fake_embedder):
+    """A file whose modification time changed but not its content: nothing embedded, nothing written."""
     path = docs_copy / TSMC
+    before = snapshot(built)
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
     assert fake_embedder.embedded == 0
-    assert summary.unchanged and not summary.changed
-    # The new time is remembered, so the build after that does not even read the file.
+    assert summary.unchanged and not summary.changed and not summary.written
+    assert snapshot(built) == before
+
+
+def test_touched_file_time_is_remembered_at_the_next_write(built, docs_copy, fake_embedder):
+    """When another document changes, the touched file's new time is stored, so later builds skip it."""
+    path = docs_copy / TSMC
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    (docs_copy / "a.txt").write_text("Le Zorglub A1 est une puce imaginaire.\n", encoding="utf-8")
+    build_index(docs_copy, built, fake_embedder, BuildOptions())
     assert documents(built)[TSMC].mtime_ns == path.stat().st_mtime_ns
 
 
@@ -94,7 +103,8 @@ def test_changed_document_is_embedded_alone(built, docs_copy, fake_embedder):
     entries = documents(built)
     assert summary.updated == [TSMC] and not summary.added and not summary.removed
     assert sorted(summary.unchanged) == sorted(set(entries) - {TSMC})
-    assert fake_embedder.embedded == summary.embedded == entries[TSMC].count
+    # Its passages whose text did not change keep their vectors: only the new one is embedded.
+    assert 1 <= fake_embedder.embedded == summary.embedded < entries[TSMC].count
     answer = Engine(built, fake_embedder).ask("Quand les lots arriveront-ils à Shenzhen ?")
     assert any("Shenzhen" in c.passage.text and c.passage.document == TSMC for c in answer.citations)
 
@@ -242,3 +252,101 @@ def test_deleting_every_document_empties_the_index(built, docs_copy, fake_embedd
     summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
     assert len(summary.removed) == 5
     assert Engine(built, fake_embedder).ask(RARE_EARTHS).citations == []
+
+
+SHARED = ("Le Zorglub Q7 se règle par le menu Options, onglet Réseau, puis Valider.\n\n"
+          "Cette procédure vaut pour toutes les versions du logiciel depuis la première.\n")
+
+
+def index_state(index_dir: Path) -> tuple:
+    """The passages (with the other places of their text), the documents' lists and the vectors."""
+    loaded = load(index_dir)
+    return (loaded.passages, [(d.path, d.count) for d in loaded.documents], loaded.embeddings.tolist())
+
+
+def test_repeated_text_is_stored_and_embedded_once(docs_copy, index_dir, fake_embedder):
+    """The same text in two documents (case and punctuation aside) is one passage that names both places."""
+    (docs_copy / "guide.txt").write_text(SHARED, encoding="utf-8")
+    (docs_copy / "guide-copie.md").write_text(SHARED.upper().replace(",", ""), encoding="utf-8")
+    summary = build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    loaded = load(index_dir)
+    (p,) = [p for p in loaded.passages if "ZORGLUB" in p.text.upper()]
+    assert p.document == "guide-copie.md" and [a.document for a in p.also_in] == ["guide.txt"]
+    assert summary.repeated == 1 and summary.embedded == summary.passages == len(loaded.passages)
+    assert {d.path: d.count for d in loaded.documents}["guide.txt"] == 1
+    assert "1 repeated texts stored once" in summary.line()
+
+
+OWN = "Cette édition ajoute un paragraphe qui lui est propre, sur la sauvegarde des réglages du Zorglub.\n"
+
+
+def test_blocks_another_document_holds_are_not_cut_again(docs_copy, index_dir, fake_embedder):
+    """A document that repeats another's paragraphs among its own: its passages hold only its own text, and
+    the passage that holds the repeated paragraphs names it as another place."""
+    (docs_copy / "a-guide.txt").write_text(SHARED, encoding="utf-8")
+    (docs_copy / "b-guide.txt").write_text(f"{OWN}\n{SHARED}", encoding="utf-8")
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    loaded = load(index_dir)
+    (held,) = [p for p in loaded.passages if "Zorglub Q7" in p.text]
+    assert held.document == "a-guide.txt"
+    assert [(pl.document, pl.line_start, pl.line_end) for pl in held.also_in] == [("b-guide.txt", 3, 5)]
+    (own,) = [p for p in loaded.passages if p.document == "b-guide.txt"]
+    assert own.text == OWN.strip()
+    assert {d.path: d.count for d in loaded.documents}["b-guide.txt"] == 2
+
+
+@pytest.mark.parametrize("tokens", [200, 16], ids=["blocks-whole", "blocks-cut"])
+@pytest.mark.parametrize("b_text", [SHARED, f"{OWN}\n{SHARED}"], ids=["whole", "partly"])
+@pytest.mark.parametrize(("change", "holders"), [
+    ("delete", ["c-guide.txt"]),
+    ("edit", ["c-guide.txt"]),
+    ("add-before", ["a-guide.txt", "b-guide.txt", "c-guide.txt"]),
+])
+def test_incremental_build_with_a_shared_text_equals_a_full_build(docs_copy, index_dir, tmp_path, fake_embedder,
+                                                                  change, holders, b_text, tokens):
+    """When a document holding a shared text changes, goes or is joined by another, the index is the same
+    as one built from scratch."""
+    (docs_copy / "b-guide.txt").write_text(b_text, encoding="utf-8")
+    (docs_copy / "c-guide.txt").write_text(SHARED, encoding="utf-8")
+    options = BuildOptions(passage_tokens=tokens)
+    build_index(docs_copy, index_dir, fake_embedder, options)
+    if change == "delete":
+        (docs_copy / "b-guide.txt").unlink()
+    elif change == "edit":
+        (docs_copy / "b-guide.txt").write_text("Un tout autre texte, sans rapport.\n", encoding="utf-8")
+    else:
+        (docs_copy / "a-guide.txt").write_text(SHARED, encoding="utf-8")
+    build_index(docs_copy, index_dir, fake_embedder, options)
+    scratch = tmp_path / "scratch"
+    build_index(docs_copy, scratch, fake_embedder, options)
+    assert index_state(index_dir) == index_state(scratch)
+    loaded = load(index_dir)
+    assert {i for d in loaded.documents for i in d.passages} == set(range(len(loaded.passages)))
+    (shared, *_) = [p for p in load(index_dir).passages if "Zorglub Q7" in p.text]
+    assert [pl.document for pl in shared.places] == holders
+
+
+def test_progress_covers_reading_splitting_and_embedding(docs_copy, index_dir, fake_embedder):
+    """A build reports files read, files cut into passages, then passages embedded, then the store."""
+    seen: list[tuple[str, int, int]] = []
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions(), progress=lambda *a: seen.append(a))
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["read", "split", "embed", "store"]
+    assert ("read", 5, 5) in seen and ("split", 5, 5) in seen and seen[-1] == ("store", 1, 1)
+
+
+def test_approximate_index_stores_the_vectors_once(docs_copy, index_dir, fake_embedder):
+    """Above the threshold the vectors go into an HNSW index, read back as the passages' vectors, and an
+    update reuses them."""
+    options = BuildOptions(approximate_above=10)
+    build_index(docs_copy, index_dir, fake_embedder, options)
+    loaded = load(index_dir)
+    assert loaded.manifest.faiss_index == "IndexHNSWFlat"
+    assert loaded.embeddings.shape == (len(loaded.passages), fake_embedder.dimension)
+    assert (loaded.embeddings == fake_embedder.embed([p.indexed_text for p in loaded.passages])).all()
+    assert not (loaded.folder / "embeddings.npy").exists()
+    with open(docs_copy / TSMC, "a", encoding="utf-8") as f:
+        f.write("\nLe fondeur livrera les premiers lots de puces à Shenzhen dès septembre.\n")
+    assert build_index(docs_copy, index_dir, fake_embedder, options).embedded == 1
+    answer = Engine(index_dir, fake_embedder).ask("Quand les lots arriveront-ils à Shenzhen ?")
+    assert any("Shenzhen" in c.passage.text for c in answer.citations)
