@@ -23,7 +23,7 @@ from benchmarks.common import folder_mb, peak_rss_mb
 
 
 def run(documents: Path, work: Path, backend: str) -> dict:
-    from bot.engine import build_options, make_engine
+    from bot.service import build_options, make_engine
 
     from benchmarks.backend import _raw_encoder
     from bot.settings import Settings
