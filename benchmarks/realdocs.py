@@ -23,9 +23,8 @@ from benchmarks.common import folder_mb, peak_rss_mb
 
 
 def run(documents: Path, work: Path, backend: str) -> dict:
-    from bot.service import build_options, make_engine
-
     from benchmarks.backend import _raw_encoder
+    from bot.service import build_options, make_engine
     from bot.settings import Settings
     from index import build_index, store
 
