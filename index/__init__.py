@@ -15,9 +15,11 @@ from .errors import (
     DocumentsDirError,
     EmbeddingModelError,
     IndexCorruptError,
+    IndexEmptyError,
     IndexIncompatibleError,
     IndexLockedError,
     IndexMissingError,
+    IndexNotWritableError,
     InvalidQuestionError,
 )
 from .onnx_export import ensure_export
@@ -29,7 +31,8 @@ from .text import LANGUAGES, guess_language
 __all__ = [
     "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError",
     "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
-    "IndexCorruptError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError",
+    "IndexCorruptError", "IndexEmptyError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError",
+    "IndexNotWritableError", "InvalidQuestionError",
     "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
     "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model",
 ]

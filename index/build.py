@@ -13,7 +13,7 @@ import numpy as np
 from . import store
 from .documents import Document, Skipped, meta_hash, read_document, scan
 from .embedding import Embedder
-from .errors import DocbotError
+from .errors import DocbotError, DocumentsDirError
 from .lexical import LexicalIndex
 from .passages import Passage, split_document
 from .text import Analyzer
@@ -61,7 +61,7 @@ class BuildOptions:
     batch_size: int = 32
 
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Progress = Callable[[str, int, int], None]  # (stage, done, total); stages "read", "split", "embed", "store"
 
 
 def build_index(
@@ -87,7 +87,9 @@ def build_index(
         summary.skipped.extend(found.skipped)
         keep: list[store.DocumentEntry] = []
         fresh: list[tuple[Document, int, int, str]] = []  # document, size, mtime, metadata hash
-        for rel, path in found.files.items():
+        for i, (rel, path) in enumerate(found.files.items()):
+            if progress:
+                progress("read", i, len(found.files))
             try:
                 st = path.stat()
             except OSError as exc:  # removed or made unreadable since the scan
@@ -112,11 +114,16 @@ def build_index(
                 continue
             (summary.updated if old else summary.added).append(rel)
             fresh.append((doc, st.st_size, st.st_mtime_ns, meta_sha))
+        if progress:
+            progress("read", len(found.files), len(found.files))
         kept = {d.path for d in keep}
         summary.removed = sorted(p for p in old_docs if p not in kept and p not in
                                  {doc.path for doc, *_ in fresh})
         for s in summary.skipped:
             log.info("skipped %s: %s", s.path, s.reason)  # front ends show the summary
+        if not keep and not fresh:
+            # An index of nothing answers nothing: keep the previous one and say why.
+            raise DocumentsDirError(documents_dir, "empty", skipped=len(summary.skipped))
 
         if previous and not summary.changed and not _stat_changed(previous[1], keep):
             summary.passages = previous[0].passages
