@@ -235,8 +235,6 @@ def ask(
 
     settings = start(verbose, INDEX + MODEL + SEARCH + DATABASE)
     engine = make_engine(settings)
-    if question is not None:
-        engine.load()  # a missing index is said before a refused question's words
     with question_log(settings, enabled=not no_log) as qlog:
         service = QuestionService(engine, qlog)
         if question is None:
@@ -365,7 +363,7 @@ def _with_usage(exc: Exception, argv: list[str]) -> None:
     if not hasattr(exc, "ctx") or exc.ctx is not None:
         return
     group = typer.main.get_command(app)
-    ctx = group.make_context("docbot", [], resilient_parsing=True)
+    ctx = group.make_context("docbot", [], resilient_parsing=True)  # the name main() gives
     name = next((a for a in argv if not a.startswith("-")), None)
     sub = group.get_command(ctx, name) if name else None
     exc.ctx = sub.make_context(name, [], parent=ctx, resilient_parsing=True) if sub is not None else ctx
@@ -374,7 +372,7 @@ def _with_usage(exc: Exception, argv: list[str]) -> None:
 def main() -> None:
     """Console entry point: user errors become one line on stderr and an exit code, never a traceback."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="docbot")
         sys.exit(code if isinstance(code, int) else 0)
     except CliError as exc:
         typer.echo(f"docbot: {exc}", err=True)

@@ -11,7 +11,18 @@ _NOISY = ("sentence_transformers", "httpx", "huggingface_hub", "transformers", "
 
 
 class _Handler(logging.StreamHandler):
-    """docbot's own handler on stderr, replaced (not added to) when logging is set up again."""
+    """docbot's own handler on stderr, replaced (not added to) when logging is set up again.
+
+    It writes to whatever sys.stderr is when a record comes, not to the stream of its creation.
+    """
+
+    @property
+    def stream(self):  # noqa: D102
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
 
 
 def level_for(setting: str | None, verbose: int, default: str) -> int:
@@ -28,7 +39,7 @@ def setup_logging(level: int, *, timestamps: bool = False) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _Handler)]:
         root.removeHandler(handler)
-    handler = _Handler(sys.stderr)
+    handler = _Handler()
     fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s" if timestamps else "%(levelname)s %(name)s: %(message)s"
     handler.setFormatter(logging.Formatter(fmt))
     root.addHandler(handler)

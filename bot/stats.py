@@ -112,10 +112,9 @@ def _chart(report: Report, width: int) -> Table:
 def _questions(title: str, stats: list[QuestionStat], votes: bool) -> RenderableType:
     if not stats:
         return Text(f"{title}: none.", style="bold")
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-                  show_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=True)
     table.add_column("×", justify="right", no_wrap=True)
-    table.add_column("Question", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("Question", overflow="ellipsis", no_wrap=True, ratio=1, min_width=10)
     if votes:
         table.add_column("👍", justify="right", no_wrap=True)
         table.add_column("👎", justify="right", no_wrap=True)
@@ -124,7 +123,7 @@ def _questions(title: str, stats: list[QuestionStat], votes: bool) -> Renderable
         if votes:
             row += [str(s.up or ""), str(s.down or "")]
         table.add_row(*row)
-    return table
+    return Group(Text(f"{title}:", style="bold"), table)
 
 
 def render(report: Report, width: int) -> RenderableType:
@@ -134,11 +133,11 @@ def render(report: Report, width: int) -> RenderableType:
     if not tot.questions:
         return Text(f"No questions in the last {period.days} days ({span}).")
     latency = "" if tot.median_latency_ms is None else f"; median answer time {tot.median_latency_ms:.0f} ms"
-    head = Text()
-    head.append(f"{tot.questions} questions", style="bold")
-    head.append(f" in the last {period.days} days ({span}): {tot.answered} answered, {tot.not_covered} not "
-                f"covered by the documents, {tot.errors} failed{latency}; feedback {tot.up} 👍 / {tot.down} 👎")
-    return Group(head, Text(""), _chart(report, width), Text(""),
+    head = Text(f"{tot.questions} question{'s' if tot.questions != 1 else ''} in the last {period.days} days "
+                f"({span})", style="bold")
+    figures = Text(f"{tot.answered} answered, {tot.not_covered} not covered by the documents, {tot.errors} "
+                   f"failed{latency}; feedback {tot.up} 👍 / {tot.down} 👎")
+    return Group(head, figures, Text(""), _chart(report, width), Text(""),
                  _questions("Most asked", report.most_asked, votes=True), Text(""),
                  _questions("Not answered by the documents (what they are missing)", report.not_covered,
                             votes=False), Text(""),

@@ -201,10 +201,11 @@ def test_ask_prints_answer_and_sources(docbot, indexed):
     r = docbot("ask", QUESTIONS[1])
     assert r.code == 0
     assert "[1]" in r.out
-    sources = [line for line in r.out.splitlines() if re.match(r"^\[\d\] ", line)]
+    sources = re.split(r"\n(?=\[\d\] )", r.out)[1:]
     assert len(sources) == 3
-    for line in sources:
-        assert re.search(r"— [\w./-]+\.txt, ¶\d+", line), line
+    for source in sources:
+        assert re.search(r"— [\w./-]+\.txt, ¶\d+", " ".join(source.split())), source
+    assert all(len(line) <= 80 for line in r.out.splitlines())  # not a terminal: COLUMNS, else 80
 
 
 @pytest.mark.parametrize(("question", "words"), [
@@ -232,31 +233,79 @@ def test_missing_index_says_to_run_docbot_index(docbot, args):
     assert_one_line_error(docbot(*args, input="Qui est le PDG ?\n"), 1, "run `docbot index`")
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("DOCBOT_TOP_K", "0"),
-    ("DOCBOT_TOP_K", "11"),
-    ("DOCBOT_TOP_K", "trois"),
-    ("DOCBOT_LANGUAGE", "klingon"),
-    ("DOCBOT_PASSAGE_TOKENS", "8"),
-    ("DOCBOT_LEXICAL_WEIGHT", "2"),
-    ("DOCBOT_EMBEDDING_BACKEND", "tensorflow"),
+@pytest.mark.parametrize(("name", "value", "commands"), [
+    ("DOCBOT_TOP_K", "0", ["ask", "chat"]),
+    ("DOCBOT_TOP_K", "11", ["ask"]),
+    ("DOCBOT_TOP_K", "trois", ["ask", "run"]),
+    ("DOCBOT_LANGUAGE", "klingon", ["index", "run"]),
+    ("DOCBOT_PASSAGE_TOKENS", "8", ["index"]),
+    ("DOCBOT_LEXICAL_WEIGHT", "2", ["ask"]),
+    ("DOCBOT_EMBEDDING_BACKEND", "tensorflow", ["ask", "index"]),
+    ("DOCBOT_LOG_LEVEL", "loud", ["ask", "index", "sources", "stats", "run"]),
 ])
-@pytest.mark.parametrize("command", ["ask", "index", "sources"])
-def test_invalid_setting(docbot, indexed, monkeypatch, name, value, command):
-    """A bad setting: exit 2 and one line naming the variable."""
+def test_invalid_setting(docbot, indexed, monkeypatch, name, value, commands):
+    """A bad value of a setting a command reads: exit 2 and one clean line naming the variable."""
     monkeypatch.setenv(name, value)
-    assert_one_line_error(docbot(command, "Qui est le PDG ?") if command == "ask" else docbot(command), 2,
-                          f"invalid setting {name}")
+    for command in commands:
+        r = docbot(command, "Qui est le PDG ?") if command == "ask" else docbot(command)
+        assert_one_line_error(r, 2, f"invalid setting {name}: ")
+        assert "Value error" not in r.err and "type=" not in r.err, r.err
 
 
-@pytest.mark.parametrize("args", [("nope",), ("ask", "--top-k", "0", "Qui ?"), ("ask", "--frob", "Qui ?")],
-                         ids=["command", "option value", "option"])
+def test_invalid_setting_words(docbot, monkeypatch):
+    """The line says what is wrong in words a person reads, not pydantic's."""
+    monkeypatch.setenv("DOCBOT_LANGUAGE", "klingon")
+    r = docbot("index")
+    assert r.err.startswith("docbot: invalid setting DOCBOT_LANGUAGE: unsupported language 'klingon'; choose one of ")
+    monkeypatch.setenv("DOCBOT_LOG_LEVEL", "loud")
+    assert docbot("sources").err == ("docbot: invalid setting DOCBOT_LOG_LEVEL: unknown log level 'loud'; choose one "
+                                     "of DEBUG, INFO, WARNING, ERROR\n")
+
+
+@pytest.mark.parametrize(("name", "value"), [("DOCBOT_TOP_K", "abc"), ("DOCBOT_LANGUAGE", "klingon"),
+                                             ("DOCBOT_MIN_EVIDENCE", "-1"), ("DOCBOT_COOLDOWN_SECONDS", "soon")])
+def test_a_bad_setting_a_command_does_not_read_does_not_stop_it(docbot, indexed, monkeypatch, name, value):
+    """`sources` and `stats` read neither the search nor the build settings: a bad value there is not theirs."""
+    monkeypatch.setenv(name, value)
+    assert docbot("sources").code == 0
+    assert docbot("stats").code == 0
+
+
+@pytest.mark.parametrize("level", ["debug", "INFO", "warning", "Error", ""])
+def test_log_levels_are_accepted_in_any_case(docbot, indexed, monkeypatch, level):
+    """DOCBOT_LOG_LEVEL takes the usual level names, in any case; empty means each command's own."""
+    monkeypatch.setenv("DOCBOT_LOG_LEVEL", level)
+    assert docbot("sources").code == 0
+
+
+@pytest.mark.parametrize("args", [("nope",), ("ask", "--top-k", "0", "Qui ?"), ("ask", "--frob", "Qui ?"),
+                                  ("index", "--force=yes"), ("stats", "--days", "0"), ("ask", "--json=no")],
+                         ids=["command", "option value", "option", "flag given a value", "range", "json=no"])
 def test_usage_errors(docbot, indexed, args):
-    """A mistyped command or option: exit 2 and a usage message, not an "unexpected error"."""
+    """A mistyped command or option: exit 2, the usage line of the command and the error, no "unexpected error"."""
     r = docbot(*args)
     assert r.code == 2, r
     assert "unexpected error" not in r.err and "Traceback" not in r.err
-    assert "Usage:" in r.err
+    command = args[0] if args[0] != "nope" else ""
+    assert r.err.startswith(f"Usage: docbot {command}".rstrip()), r.err
+    assert r.err_lines[-1].startswith("Error: ")
+
+
+def test_version(docbot):
+    """`docbot --version` prints the installed version and exits 0."""
+    from importlib.metadata import version
+
+    r = docbot("--version")
+    assert (r.code, r.out) == (0, f"docbot {version('docbot')}\n")
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "stats"])
+def test_help_shows_flags_as_flags(docbot, command):
+    """`--help` lists a flag as `--force`, not `--force <bool>`, and every command takes -v."""
+    r = docbot(command, "--help")
+    assert r.code == 0
+    assert "<bool>" not in r.out and "BOOLEAN" not in r.out
+    assert "-v, --verbose" in r.out
 
 
 def test_unexpected_error_is_one_line(docbot, indexed, monkeypatch):
@@ -391,7 +440,7 @@ def test_terminal_answer_then_sources():
 def test_terminal_excerpts_are_indented_and_cut():
     """Each excerpt is indented under its citation, at most six lines of the width, ending in … when cut."""
     out = render_answer(make_answer("Qui est le PDG ?", True, citations=1), width=60).splitlines()
-    excerpt = out[out.index(next(line for line in out if line.startswith("[1] "))) + 1:]
+    excerpt = out[out.index(next(line for line in out if line.endswith(")"))) + 1:]
     assert 1 <= len(excerpt) <= 6
     assert all(line.startswith("    ") and len(line) <= 60 for line in excerpt)
     assert excerpt[-1].endswith("…")

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.database import QuestionLog, normalize, report
+from bot.database import QuestionLog, normalize
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,20 +73,6 @@ def test_stats_group_count_and_separate_unanswered(qlog):
     totals = qlog.totals()
     assert (totals.questions, totals.answered, totals.not_covered, totals.errors) == (7, 3, 3, 1)
     assert totals.median_latency_ms == 5
-
-
-def test_report_names_what_the_documents_are_missing(qlog):
-    """The stats text has the totals, the most asked, the unanswered and the 👎 answers."""
-    assert report(qlog) == "No questions logged yet."
-    a = qlog.record("Où a dîné Huang ?", outcome="answered", latency_ms=10, source="slash")
-    qlog.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
-    qlog.vote(a, 1, -1)
-    text = report(qlog)
-    assert text.startswith("2 questions: 1 answered, 1 not covered by the documents, 0 failed")
-    most, missing, disliked = text.split("\n\n")[1:]
-    assert "Où a dîné Huang ?" in most and "Recette de crêpes ?" in most
-    assert "Recette de crêpes ?" in missing and "Huang" not in missing
-    assert "Où a dîné Huang ?  [0 👍 / 1 👎]" in disliked
 
 
 def test_database_is_in_wal_mode(tmp_path):
