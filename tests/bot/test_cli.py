@@ -463,3 +463,56 @@ def test_terminal_not_covered_in_the_question_language(question, message):
 def test_terminal_no_passage():
     """With nothing found at all, the terminal says no passage was found."""
     assert "No passage found." in render_answer(make_answer("How?", False, citations=0))
+
+
+# The question log, folders that can't be used
+
+def logged(source: str | None = None) -> list[tuple[str, str]]:
+    from bot.database import QuestionLog
+    from bot.settings import Settings
+
+    with QuestionLog(Settings().database_url.get_secret_value()) as qlog, qlog.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT question, source FROM questions ORDER BY id").all()
+    return [tuple(r) for r in rows if source is None or r[1] == source]
+
+
+def test_ask_logs_its_questions_unless_no_log(docbot, indexed):
+    """`docbot ask` logs each question (source "cli") for `docbot stats`; with --no-log, none."""
+    assert docbot("ask", QUESTIONS[1]).code == 0
+    assert docbot("ask", "--json", input=f"{QUESTIONS[0]}\n").code == 0
+    assert logged() == [(QUESTIONS[1], "cli"), (QUESTIONS[0], "cli")]
+    assert docbot("ask", "--no-log", QUESTIONS[2]).code == 0
+    assert docbot("ask", "--json", "--no-log", input=f"{QUESTIONS[3]}\n").code == 0
+    assert len(logged()) == 2
+
+
+def test_piped_questions_are_echoed_before_their_answers(docbot, indexed):
+    """Questions piped into the chat are shown before their answers, so a transcript reads like a session."""
+    r = docbot("chat", input=f"{QUESTIONS[1]}\n\n{QUESTIONS[2]}\n")
+    assert r.code == 0
+    lines = r.out.splitlines()
+    assert lines[0] == f"? {QUESTIONS[1]}"
+    assert f"? {QUESTIONS[2]}" in lines and lines.index(f"? {QUESTIONS[2]}") > 3
+
+
+@pytest.mark.parametrize("contents", [[], ["notes.bin", "vide.txt"]], ids=["empty", "nothing readable"])
+def test_index_of_a_folder_without_documents(docbot, tmp_path, monkeypatch, contents):
+    """A documents folder with nothing to index: one line naming it, exit 1, and no index made."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in contents:
+        (docs / name).write_bytes(b"")
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(docs))
+    assert_one_line_error(docbot("index"), 1, f"the documents folder {docs} holds no document")
+    assert_one_line_error(docbot("ask", "Qui ?"), 1, "run `docbot index`")
+
+
+def test_ask_on_an_empty_index_says_so_once(docbot, tmp_path, fake_embedder):
+    """An index of no passages (an older docbot made them): one line saying so, not "not covered" and "no passage"."""
+    from tests.index.test_search import empty_index
+
+    empty_index(tmp_path / "index", fake_embedder)
+    for args, stdin in [(("ask", "Qui ?"), ""), (("ask", "--json"), "Qui ?\nQuoi ?\n"), (("chat",), "Qui ?\n")]:
+        r = docbot(*args, input=stdin)
+        assert_one_line_error(r, 1, "holds no passages", "run `docbot index`")
+        assert r.out == ""
