@@ -121,6 +121,8 @@ def build_index(
                                  {doc.path for doc, *_ in fresh})
         for s in summary.skipped:
             log.info("skipped %s: %s", s.path, s.reason)  # front ends show the summary
+        log.info("documents in %s: %d new or changed, %d unchanged, %d removed, %d skipped", documents_dir, len(fresh),
+                 len(keep), len(summary.removed), len(summary.skipped))
         if not keep and not fresh:
             # An index of nothing answers nothing: keep the previous one and say why.
             raise DocumentsDirError(documents_dir, "empty", skipped=len(summary.skipped))
@@ -198,7 +200,8 @@ def _write(index_dir, embedder, options, previous, keep, fresh, summary, progres
         passages=len(passages),
         faiss_index=type(vectors).__name__,
     )
-    store.write_version(index_dir, manifest, entries, passages, embeddings, vectors, lexical)
+    folder = store.write_version(index_dir, manifest, entries, passages, embeddings, vectors, lexical)
+    log.info("index of %d passages written to %s", len(passages), folder)
     summary.passages = len(passages)
     summary.written = True
     if progress:
