@@ -11,9 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli import app
 from bot.database import QuestionLog, normalize
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,15 +104,3 @@ def test_kill_9_loses_nothing_recorded(tmp_path):
     with QuestionLog(db, readonly=True) as q:
         totals = q.totals()
     assert (totals.questions, totals.up) == (20, 20)
-
-
-def test_docbot_stats_command(tmp_path, monkeypatch):
-    """`docbot stats` reads DOCBOT_DATABASE_URL: a hint when there is nothing yet, then the report."""
-    runner = CliRunner()
-    result = runner.invoke(app, ["stats"])
-    assert result.exit_code == 0 and "No questions logged yet" in result.output
-    with QuestionLog(os.environ["DOCBOT_DATABASE_URL"]) as q:
-        q.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
-    result = runner.invoke(app, ["stats", "-n", "5"])
-    assert result.exit_code == 0, result.output
-    assert "Not answered by the documents" in result.output and "Recette de crêpes ?" in result.output
