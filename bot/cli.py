@@ -229,7 +229,8 @@ def ask(
 ) -> None:
     """Answer a question from the indexed documents.
 
-    The question is logged for `docbot stats` unless --no-log. On stdin with --json, a line may also be {"question": ..., "history": [earlier questions, newest last]}.
+    The question is logged for `docbot stats` unless --no-log. On stdin with --json, a line may also
+    be {"question": ..., "history": [earlier questions, newest last]}.
     """
     from .service import QuestionService, make_engine
 

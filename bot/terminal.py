@@ -110,6 +110,10 @@ def _excerpt(citation: Citation, width: int) -> list[Text]:
         lines = lines[:EXCERPT_LINES]
         last = lines[-1]
         last.truncate(width - 2)
+        # Cut at the last word that fits whole (the next line began with the word after it).
+        space = last.plain.rfind(" ", len(INDENT))
+        if space > len(INDENT) and len(last.plain) >= width - 2:
+            last.truncate(space)
         last.rstrip()
         last.append(" …", style="dim")
     return lines

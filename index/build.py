@@ -79,7 +79,7 @@ def build_index(
     summary = BuildSummary()
     with store.build_lock(index_dir, wait=lock_wait):
         for name in store.clean_leftovers(index_dir):
-            log.info("removed the leftovers of an interrupted build: %s", name)
+            log.warning("removed the leftovers of an interrupted build: %s", name)
         previous = None if force else _previous(index_dir, embedder.name, options, summary)
         old_docs = {d.path: d for d in previous[1]} if previous else {}
 
