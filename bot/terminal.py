@@ -257,15 +257,17 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _warm_up(service: QuestionService) -> None:
-    """Load the model in the background while the first question is typed."""
+def _warm_up(service: QuestionService) -> threading.Thread:
+    """Load the model in the background while the first question is typed; the thread doing it."""
     def load() -> None:
         try:
             service.engine.embedder.embed(["docbot"], query=True)
         except Exception:  # the first question says what is wrong
             log.debug("warming up the model failed", exc_info=True)
 
-    threading.Thread(target=load, name="docbot-warm-up", daemon=True).start()
+    thread = threading.Thread(target=load, name="docbot-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def chat(service: QuestionService, *, source: str = "terminal", k: int | None = None) -> int:
@@ -275,7 +277,7 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
         return answer_stream(service, read_lines(), as_json=False, source=source, k=k)
     from prompt_toolkit import PromptSession
 
-    _warm_up(service)
+    warming = _warm_up(service)
     out, printer = console(), Printer(as_json=False)
     documents = index.manifest.documents
     out.print(Text(f"Ask about the {documents} indexed document{'s' if documents != 1 else ''}; "
@@ -305,4 +307,6 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
             continue
         printer.answer(asked.answer)
     out.print("Bye.")
+    # A process that exits while a thread is inside the model's native code can abort: let it finish.
+    warming.join()
     return 0
