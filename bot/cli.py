@@ -1,21 +1,31 @@
-"""The `docbot` command line: index, ask, chat, sources, run, stats (the terminal itself is terminal.py)."""
+"""The `docbot` command line: index, ask, chat, sources, run, stats (the terminal itself is terminal.py).
+
+A command is one function: it says which settings it reads (`start`), so a bad value of another
+setting does not stop it; errors reach `main`, which turns them into one line and an exit code.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import json
 import logging
-import os
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from importlib import metadata
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from index import (
+    BuildSummary,
     DocbotError,
     DocumentsDirError,
-    Engine,
+    Embedder,
     IndexLockedError,
     IndexMissingError,
+    IndexNotWritableError,
     InvalidQuestionError,
     UnknownDocumentError,
     index_contents,
@@ -24,13 +34,17 @@ from index import (
 
 from . import terminal
 from .i18n import question_language
+from .logs import level_for, setup_logging
 from .messages import for_operator, question_refusal
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# rich_markup_mode=None: click's plain help, where a flag reads `--force` (Typer's rich help shows `--force <bool>`).
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Answer questions about a folder of documents, with citations.")
+
+F = TypeVar("F", bound=Callable[..., None])
 
 
 class CliError(Exception):
@@ -41,68 +55,159 @@ class CliError(Exception):
         self.code = code
 
 
-def load_settings() -> Settings:
-    """Settings, or a one-line error naming the bad variable."""
+# The settings each command reads: a bad value of any other does not stop it.
+INDEX = ("index_dir", "log_level")
+MODEL = ("embedding_model", "embedding_backend")
+SEARCH = ("top_k", "lexical_weight", "min_evidence", "min_evidence_cross_language")
+BUILD = ("documents_dir", "language", "passage_tokens", "term_prefix", "approximate_above")
+DATABASE = ("database_url", "db_path")
+EVERYTHING = ("*",)
+
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False,
+                                      help="Log what docbot does (-vv: debugging details).")]
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    return alias if isinstance(alias, str) else f"DOCBOT_{field.upper()}"
+
+
+def _field(error: dict) -> str | None:
+    """The Settings field a validation error is about (None for a check of several)."""
+    loc = error.get("loc") or ()
+    if not loc:
+        return None
+    name = str(loc[0])
+    for field, info in Settings.model_fields.items():
+        if name in (field, info.validation_alias):
+            return field
+    return name
+
+
+def _setting_error(error: dict) -> CliError:
+    field = _field(error)
+    name = _env_name(field) if field else "setting"
+    # A ValueError raised by our own validators has its words in ctx; pydantic prefixes them with "Value error, ".
+    cause = (error.get("ctx") or {}).get("error")
+    message = str(cause) if cause is not None else str(error.get("msg", "invalid"))
+    return CliError(f"invalid setting {name}: {message[:1].lower()}{message[1:]}", 2)
+
+
+def load_settings(uses: tuple[str, ...] = EVERYTHING) -> Settings:
+    """The settings, checking those in `uses` (every one with EVERYTHING): a one-line error for a bad value.
+
+    A bad value of a setting the command does not read is left at its default, for this command only.
+    """
     try:
         return Settings()
     except ValidationError as exc:
-        err = exc.errors()[0]
-        name = str(err["loc"][0]).upper() if err.get("loc") else "setting"
-        name = name if name == "DISCORD_TOKEN" else f"DOCBOT_{name}"
-        raise CliError(f"invalid setting {name}: {err['msg']}", 2) from None
+        errors = exc.errors()
+    for error in errors:
+        if uses == EVERYTHING or _field(error) is None or _field(error) in uses:
+            raise _setting_error(error)
+    defaults = {_env_name(f) if f == "discord_token" else f: Settings.model_fields[f].default
+                for f in {_field(e) for e in errors}}
+    try:
+        return Settings(**defaults)
+    except ValidationError as exc:
+        raise _setting_error(exc.errors()[0]) from None
 
 
-def _setup_logging(settings: Settings) -> None:
-    # Model loading draws progress bars on the terminal; the log says what was loaded.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # bm25s sets its logger to DEBUG when imported, which would undo the level set below (a "DEBUG
-    # bm25s: Building index from tokens" line in every `docbot index`); every command logging is
-    # set up for uses bm25s, so importing it here first costs nothing.
-    import bm25s  # noqa: F401
-    for noisy in ("sentence_transformers", "httpx", "huggingface_hub", "transformers", "faiss", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def start(verbose: int, uses: tuple[str, ...], *, default_level: str = "WARNING") -> Settings:
+    """A command's first step: its settings, and logging at the level asked for (warnings only by default)."""
+    settings = load_settings(uses)
+    setup_logging(level_for(settings.log_level, verbose, default_level))
+    return settings
 
 
-def _progress():
-    """Progress bars (tqdm) on stderr: files read, then cut, then passages embedded; quiet for small builds."""
-    from tqdm import tqdm
+def command(fn: F) -> F:
+    """A `docbot` command: Ctrl-C ends it with one line and exit code 130 (Typer would swallow the interrupt)."""
+    @functools.wraps(fn)
+    def run(*args: object, **kwargs: object) -> None:
+        try:
+            fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise CliError("interrupted", 130) from None
 
-    bars: dict[str, tqdm] = {}
-    labels = {"read": ("Reading", "file"), "split": ("Cutting", "file"), "embed": ("Embedding", "passage")}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in labels:
-            return
-        bar = bars.get(stage)
-        if bar is None or done < bar.n or total != bar.total:  # a stage may run again (documents read twice)
-            desc, unit = labels[stage]
-            bar = bars[stage] = tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, leave=False,
-                                     disable=total < (64 if stage == "embed" else 8) or not sys.stderr.isatty())
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
+    return app.command()(run)  # type: ignore[return-value]
 
 
-@app.command()
-def index(
-    force: Annotated[bool, typer.Option("--force", help="Re-embed every document.")] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for another running build.")] = 0.0,
-) -> None:
-    """Build the index, or update it for the documents that changed."""
+@contextlib.contextmanager
+def question_log(settings: Settings, *, enabled: bool = True) -> Iterator[object | None]:
+    """The question log, or None when not logging; a log that can't be written is said once, not fatal."""
+    from .database import DatabaseUnavailableError, QuestionLog
+
+    if not enabled:
+        yield None
+        return
+    try:
+        qlog = QuestionLog(settings.database_url.get_secret_value())
+    except DatabaseUnavailableError as exc:
+        typer.echo(f"docbot: questions are not logged: {for_operator(exc)}", err=True)
+        yield None
+        return
+    with qlog:
+        yield qlog
+
+
+def _built_at(settings: Settings) -> float | None:
+    try:
+        return index_contents(settings.index_dir)[0].built_at
+    except DocbotError:
+        return None
+
+
+def _build(settings: Settings, embedder: Embedder | None = None, *, force: bool = False,
+           wait: float = 0.0) -> BuildSummary:
+    """Build or update the index with a progress bar; Ctrl-C says whether the previous index still serves."""
     from index import build_index
 
-    from .service import build_options, make_engine
+    from .progress import BuildProgress
+    from .service import build_options, make_embedder, prepare_embedder
 
-    settings = load_settings()
-    _setup_logging(settings)
-    engine = make_engine(settings)
-    summary = build_index(settings.documents_dir, settings.index_dir, engine.embedder, build_options(settings),
-                          force=force, progress=_progress(), lock_wait=wait)
+    before = _built_at(settings)
+    try:
+        with BuildProgress() as progress:
+            if embedder is None:
+                progress("prepare", 0, 0)
+                embedder = make_embedder(settings)
+                prepare_embedder(embedder)  # the first time, the model's ONNX export
+            return build_index(settings.documents_dir, settings.index_dir, embedder, build_options(settings),
+                               force=force, progress=progress, lock_wait=wait)
+    except KeyboardInterrupt:
+        after = _built_at(settings)
+        if after is not None and after != before:
+            raise CliError("interrupted after the new index was in place", 130) from None
+        if before is None:
+            raise CliError("interrupted; no index was built", 130) from None
+        raise CliError("interrupted; the index was not changed: the previous one still serves", 130) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"docbot {metadata.version('docbot')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version, expose_value=False,
+                                          help="Print docbot's version and exit.")] = False,
+) -> None:
+    """Answer questions about a folder of documents, with citations."""
+
+
+@command
+def index(
+    force: Annotated[bool, typer.Option("--force", help="Re-embed every document.")] = False,
+    wait: Annotated[float, typer.Option("--wait", min=0, metavar="SECONDS",
+                                        help="Wait this long for another build to finish.")] = 0.0,
+    verbose: Verbose = 0,
+) -> None:
+    """Build the index, or update it for the documents that changed."""
+    settings = start(verbose, INDEX + MODEL + BUILD)
+    summary = _build(settings, force=force, wait=wait)
     if summary.full_rebuild_reason:
         typer.echo(f"Full rebuild: {summary.full_rebuild_reason}", err=True)
     for s in summary.skipped:
@@ -111,58 +216,59 @@ def index(
     typer.echo(f"{verb}: {summary.line()}")
 
 
-@app.command()
+TopK = Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=10, show_default=False,
+                                          help="Passages to cite [default: DOCBOT_TOP_K, 3].")]
+
+
+@command
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question; without it, one per line on stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
-    top_k: Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=10, help="Passages to cite.")] = None,
+    top_k: TopK = None,
+    no_log: Annotated[bool, typer.Option("--no-log", help="Keep the questions out of the question log "
+                                                          "(for scripts).")] = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Answer a question from the indexed documents.
 
-    On stdin with --json, a line may also be {"question": ..., "history": [earlier questions, newest last]}.
+    The question is logged for `docbot stats` unless --no-log. On stdin with --json, a line may also
+    be {"question": ..., "history": [earlier questions, newest last]}.
     """
-    from .database import QuestionLog
     from .service import QuestionService, make_engine
 
-    settings = load_settings()
-    _setup_logging(settings)
-    with QuestionLog(settings.database_url.get_secret_value()) as qlog:
-        service = QuestionService(make_engine(settings), qlog)
+    settings = start(verbose, INDEX + MODEL + SEARCH + DATABASE)
+    engine = make_engine(settings)
+    with question_log(settings, enabled=not no_log) as qlog:
+        service = QuestionService(engine, qlog)
         if question is None:
-            service.engine.load()  # load (and check) the index before reading questions
-            raise typer.Exit(terminal.answer_lines(service, terminal.read_lines(), as_json=as_json, source="cli",
-                                                   k=top_k))
+            if not as_json and terminal.interactive():
+                raise typer.Exit(terminal.chat(service, source="cli", k=top_k))
+            engine.load()  # load (and check) the index before reading questions
+            raise typer.Exit(terminal.answer_stream(service, terminal.read_lines(), as_json=as_json, source="cli",
+                                                    k=top_k))
         try:
-            asked = service.ask(question, source="cli", k=top_k)
+            terminal.ask_one(service, question, as_json=as_json, k=top_k)
         except InvalidQuestionError as exc:
             raise CliError(question_refusal(exc, question_language(question)), 2) from None
-        terminal.show(asked.answer, as_json=as_json)
 
 
-def _chat(settings: Settings, engine: Engine) -> int:
-    from .database import QuestionLog
-    from .service import QuestionService
+@command
+def chat(top_k: TopK = None, verbose: Verbose = 0) -> None:
+    """Ask questions in the terminal: Ctrl-D (or Ctrl-C twice) to leave."""
+    from .service import QuestionService, make_engine
 
-    with QuestionLog(settings.database_url.get_secret_value()) as qlog:
-        return terminal.chat(QuestionService(engine, qlog))
-
-
-@app.command()
-def chat() -> None:
-    """Ask questions in the terminal until end of input."""
-    from .service import make_engine
-
-    settings = load_settings()
-    _setup_logging(settings)
-    raise typer.Exit(_chat(settings, make_engine(settings)))
+    settings = start(verbose, INDEX + MODEL + SEARCH + DATABASE)
+    engine = make_engine(settings)
+    with question_log(settings) as qlog:
+        raise typer.Exit(terminal.chat(QuestionService(engine, qlog), k=top_k))
 
 
-@app.command()
-def sources() -> None:
+@command
+def sources(verbose: Verbose = 0) -> None:
     """List the indexed documents and when the index was built."""
     import datetime as dt
 
-    settings = load_settings()
+    settings = start(verbose, INDEX)
     manifest, documents = index_contents(settings.index_dir)
     built = dt.datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M")
     typer.echo(f"{manifest.documents} documents, {manifest.passages} passages, built {built} "
@@ -172,17 +278,19 @@ def sources() -> None:
         typer.echo(f"- {d.title}{date}: {d.path}, {d.count} passages")
 
 
-@app.command()
+@command
 def passages(
     document: Annotated[str | None, typer.Argument(help="A document's path as indexed; without it, all.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per passage.")] = False,
+    verbose: Verbose = 0,
 ) -> None:
     """Print the passages as indexed (document, section, location, text): how the documents were read."""
     import difflib
     import json
+    import os
     import textwrap
 
-    settings = load_settings()
+    settings = start(verbose, INDEX)
     try:
         rows = indexed_passages(settings.index_dir, document)
     except UnknownDocumentError as exc:
@@ -215,22 +323,22 @@ def passages(
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-@app.command()
-def run() -> None:
-    """Start the Discord bot; without DISCORD_TOKEN, a terminal chat on the same answer path."""
-    from index import build_index
-
-    from .service import build_options, make_engine
+@command
+def run(verbose: Verbose = 0) -> None:
+    """Update the index, then start the Discord bot (a terminal chat without DISCORD_TOKEN)."""
+    from .service import QuestionService, make_engine
 
     settings = load_settings()
-    _setup_logging(settings)
+    service_mode = settings.discord_token is not None
+    # The Discord bot is a service: its operators read its log, with times, from INFO up.
+    setup_logging(level_for(settings.log_level, verbose, "INFO" if service_mode else "WARNING"),
+                  timestamps=service_mode)
     engine = make_engine(settings)
     try:
-        summary = build_index(settings.documents_dir, settings.index_dir, engine.embedder,
-                              build_options(settings), progress=_progress(), lock_wait=30.0)
+        summary = _build(settings, engine.embedder, wait=30.0)
         if summary.written:
             typer.echo(f"Index updated: {summary.line()}", err=True)
-    except (DocumentsDirError, IndexLockedError) as exc:
+    except (DocumentsDirError, IndexLockedError, IndexNotWritableError) as exc:
         # An index that exists still serves: a supervisor restarting us must not crash-loop
         # because the documents folder is unmounted or another build holds the lock.
         try:
@@ -238,32 +346,45 @@ def run() -> None:
         except IndexMissingError:
             raise exc from None
         typer.echo(f"docbot: not updating the index ({for_operator(exc)}); serving the existing one", err=True)
-    if settings.discord_token is None:
+    if not service_mode:
         typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
-                   "(see README). Starting a terminal chat instead; end with Ctrl-D.", err=True)
-        raise typer.Exit(_chat(settings, engine))
+                   "(see README). Starting a terminal chat instead.", err=True)
+        with question_log(settings) as qlog:
+            raise typer.Exit(terminal.chat(QuestionService(engine, qlog)))
     from .client import run_bot
 
     run_bot(settings, engine)
 
 
-@app.command()
+@command
 def stats(
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Questions per list.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Questions per table.")] = 10,
+    days: Annotated[int, typer.Option("--days", "-d", min=1, max=365, help="Days to report on, today "
+                                                                           "included.")] = 14,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as one JSON object, for scripts.")] = False,
+    verbose: Verbose = 0,
 ) -> None:
-    """Print the most asked questions and the ones the documents could not answer."""
-    from .database import QuestionLog, SchemaError, report
+    """The questions of the last days: per day, most asked, not covered by the documents, marked 👎."""
+    from . import stats as report
+    from .database import QuestionLog, SchemaError
 
-    settings = load_settings()
+    settings = start(verbose, ("index_dir", "log_level") + DATABASE)
     try:
         qlog = QuestionLog(settings.database_url.get_secret_value(), readonly=True)
     except SchemaError as exc:
         if exc.reason != "empty":
             raise
-        typer.echo(f"No questions logged yet ({exc}).")
+        if as_json:
+            typer.echo(json.dumps({"days": days, "totals": None}))
+        else:
+            typer.echo(f"No questions logged yet ({exc}).")
         return
     with qlog:
-        typer.echo(report(qlog, limit))
+        gathered = report.gather(qlog, report.Period.last(days), limit)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(gathered), ensure_ascii=False))
+    else:
+        report.show(gathered, terminal.console())
 
 
 def _click_exceptions() -> tuple[type[Exception], ...]:
@@ -285,10 +406,21 @@ def _click_exceptions() -> tuple[type[Exception], ...]:
     return tuple(types)
 
 
+def _with_usage(exc: Exception, argv: list[str]) -> None:
+    """Give a usage error raised while parsing (`--force=yes`) the context of its command, for the usage line."""
+    if not hasattr(exc, "ctx") or exc.ctx is not None:
+        return
+    group = typer.main.get_command(app)
+    ctx = group.make_context("docbot", [], resilient_parsing=True)  # the name main() gives
+    name = next((a for a in argv if not a.startswith("-")), None)
+    sub = group.get_command(ctx, name) if name else None
+    exc.ctx = sub.make_context(name, [], parent=ctx, resilient_parsing=True) if sub is not None else ctx
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and an exit code, never a traceback."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="docbot")
         sys.exit(code if isinstance(code, int) else 0)
     except CliError as exc:
         typer.echo(f"docbot: {exc}", err=True)
@@ -299,13 +431,14 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("docbot: interrupted", err=True)
+        typer.echo("\ndocbot: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
         if isinstance(exc, _click_exceptions()):
+            _with_usage(exc, sys.argv[1:])
             exc.show()  # usage errors print the usage line and the message; their exit code is 2
             sys.exit(exc.exit_code)
         log.debug("unexpected error", exc_info=True)
         typer.echo(f"docbot: unexpected error ({type(exc).__name__}: {exc}); "
-                   "run with DOCBOT_LOG_LEVEL=DEBUG for the details", err=True)
+                   "run with -vv (or DOCBOT_LOG_LEVEL=DEBUG) for the details", err=True)
         sys.exit(1)

@@ -90,6 +90,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no index yet: a server manager can build it with /reindex.",
         "fr": "Il n'y a pas encore d'index : un gestionnaire du serveur peut le construire avec /reindex.",
     },
+    "index_empty": {
+        "en": "The index holds no documents yet: a server manager can add some and run /reindex.",
+        "fr": "L'index ne contient encore aucun document : un gestionnaire du serveur peut en ajouter et "
+              "lancer /reindex.",
+    },
     "index_broken": {
         "en": "The index can't be read: a server manager can rebuild it with /reindex.",
         "fr": "L'index est illisible : un gestionnaire du serveur peut le reconstruire avec /reindex.",

@@ -12,12 +12,15 @@ from index import (
     DocumentsDirError,
     EmbeddingModelError,
     IndexCorruptError,
+    IndexEmptyError,
     IndexIncompatibleError,
     IndexLockedError,
     IndexMissingError,
+    IndexNotWritableError,
     InvalidQuestionError,
 )
 
+from .database import DatabaseReadOnlyError
 from .i18n import t
 from .service import BusyError
 
@@ -43,8 +46,19 @@ def for_operator(error: DocbotError | BusyError) -> str:
         return f"{error}; run `docbot index` to rebuild it"
     if isinstance(error, IndexLockedError):
         return "another `docbot index` is rebuilding this index; try again when it has finished"
+    if isinstance(error, IndexEmptyError):
+        return f"{error}: put documents in DOCBOT_DOCUMENTS_DIR and run `docbot index`"
+    if isinstance(error, IndexNotWritableError):
+        return (f"{error}: docbot writes the index there; make the folder writable, or set DOCBOT_INDEX_DIR "
+                "to one you can write")
     if isinstance(error, DocumentsDirError):
-        return f"{error}; check DOCBOT_DOCUMENTS_DIR"
+        if error.problem == "empty":
+            return (f"{error}: put text, Markdown, HTML or PDF files there (or set DOCBOT_DOCUMENTS_DIR); "
+                    "the index was left as it was")
+        return f"{error}; create it, or set DOCBOT_DOCUMENTS_DIR"
+    if isinstance(error, DatabaseReadOnlyError):
+        return (f"{error}: docbot logs questions in {error.folder}; make it writable, or set "
+                "DOCBOT_DATABASE_URL")
     if isinstance(error, EmbeddingModelError):
         return _model_advice(error)
     return str(error)
@@ -58,6 +72,8 @@ def _model_advice(error: EmbeddingModelError) -> str:
         "unloadable": "check DOCBOT_EMBEDDING_MODEL, and that the hub is reachable for a model that is not on disk",
         "not_exported": f"run `docbot index` to export it, or {_TORCH}",
         "export_unreadable": f"delete that folder to export it again, or {_TORCH}",
+        "export_unwritable": "`docbot index` writes the export there; make the index folder writable, "
+                             "or set DOCBOT_INDEX_DIR",
     }.get(error.problem, _TORCH)
     return f"{error}; {advice}"
 
@@ -72,9 +88,11 @@ def for_user(error: DocbotError | BusyError, lang: str) -> str:
         return t("reindex_running", lang)
     if isinstance(error, IndexMissingError):
         return t("index_missing", lang)
+    if isinstance(error, IndexEmptyError):
+        return t("index_empty", lang)
     if isinstance(error, (IndexCorruptError, IndexIncompatibleError)):
         return t("index_broken", lang)
-    if isinstance(error, DocumentsDirError):
+    if isinstance(error, (DocumentsDirError, IndexNotWritableError)):
         return t("documents_missing", lang)
     if isinstance(error, EmbeddingModelError):
         return t("model_error", lang)

@@ -13,6 +13,8 @@ from index import DEFAULT_MODEL, LANGUAGES, BuildOptions, Engine, SearchConfig
 
 log = logging.getLogger(__name__)
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
 
 class Settings(BaseSettings):
     """docbot's configuration; every field is DOCBOT_<NAME> except the Discord token.
@@ -45,7 +47,8 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
     max_queued: int = Field(1000, ge=1)
-    log_level: str = "INFO"
+    # Unset: each command's own level (warnings only in a terminal, INFO for the Discord bot); see bot/logs.py.
+    log_level: str | None = None
 
     @field_validator("language")
     @classmethod
@@ -57,6 +60,17 @@ class Settings(BaseSettings):
             shown = f" {v!r}" if len(v) <= 12 else ""
             raise ValueError(f"unsupported language{shown}; choose one of {', '.join(sorted(LANGUAGES))}")
         return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        level = v.strip().upper()
+        if level not in LOG_LEVELS:
+            shown = f" {v.strip()!r}" if len(v) <= 12 else ""
+            raise ValueError(f"unknown log level{shown}; choose one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @model_validator(mode="after")
     def _database_default(self) -> Settings:

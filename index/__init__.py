@@ -15,9 +15,11 @@ from .errors import (
     DocumentsDirError,
     EmbeddingModelError,
     IndexCorruptError,
+    IndexEmptyError,
     IndexIncompatibleError,
     IndexLockedError,
     IndexMissingError,
+    IndexNotWritableError,
     InvalidQuestionError,
     UnknownDocumentError,
 )
@@ -30,8 +32,8 @@ from .text import LANGUAGES, guess_language
 __all__ = [
     "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError", "Document",
     "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine", "IndexCorruptError",
-    "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError", "LoadedIndex",
-    "Manifest", "OnnxEmbedder", "Passage", "Place", "SearchConfig", "SentenceTransformerEmbedder", "Skipped",
-    "UnknownDocumentError", "build_index", "ensure_export", "guess_language", "index_contents", "indexed_passages",
-    "load", "resolve_model",
+    "IndexEmptyError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "IndexNotWritableError",
+    "InvalidQuestionError", "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "Place", "SearchConfig",
+    "SentenceTransformerEmbedder", "Skipped", "UnknownDocumentError", "build_index", "ensure_export",
+    "guess_language", "index_contents", "indexed_passages", "load", "resolve_model",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 from . import store
 from .documents import Block, Document, Skipped, file_hash, meta_hash, read_document, scan
 from .embedding import Embedder
-from .errors import DocbotError
+from .errors import DocbotError, DocumentsDirError
 from .lexical import LexicalIndex
 from .passages import Passage, Place, split_blocks
 from .text import Analyzer, count_words, fold
@@ -110,7 +110,7 @@ def build_index(
     report = progress or (lambda stage, done, total: None)
     with store.build_lock(index_dir, wait=lock_wait):
         for name in store.clean_leftovers(index_dir):
-            log.info("removed the leftovers of an interrupted build: %s", name)
+            log.warning("removed the leftovers of an interrupted build: %s", name)
         previous = None if force else _previous(index_dir, embedder.name, options, summary)
         old_docs = {d.path: d for d in previous[1]} if previous else {}
         found = scan(documents_dir)
@@ -149,6 +149,11 @@ def build_index(
         summary.removed = sorted(p for p in old_docs if p not in keep and p not in fresh)
         for s in summary.skipped:
             log.info("skipped %s: %s", s.path, s.reason)  # front ends show the summary
+        log.info("documents in %s: %d new or changed, %d unchanged, %d removed, %d skipped", documents_dir, len(fresh),
+                 len(keep), len(summary.removed), len(summary.skipped))
+        if not keep and not fresh:
+            # An index of nothing answers nothing: keep the previous one and say why.
+            raise DocumentsDirError(documents_dir, "empty", skipped=len(summary.skipped))
 
         if previous and not summary.changed:
             summary.passages = previous[0].passages

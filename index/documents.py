@@ -96,7 +96,7 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
     """List the supported files under `root`, recursively, skipping links that lead outside it."""
     root = Path(root)
     if not root.is_dir():
-        raise DocumentsDirError(f"documents folder not found: {root}")
+        raise DocumentsDirError(root)
     real_root = root.resolve()
     out = Scan(metadata=_read_metadata(root))
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):

@@ -16,7 +16,7 @@ from . import store
 from .answer import Answer, SentenceCache, assemble
 from .build import BuildOptions, BuildSummary, Progress, build_index
 from .embedding import Embedder
-from .errors import InvalidQuestionError, UnknownDocumentError
+from .errors import IndexEmptyError, InvalidQuestionError, UnknownDocumentError
 from .passages import Passage, Place
 from .search import SearchConfig, Searcher
 from .text import clean
@@ -140,7 +140,8 @@ class Engine:
 
         `history` holds the conversation's earlier questions, newest last: a follow-up such as
         "and where did he dine?" is searched with them. Raises InvalidQuestionError for a question
-        that cannot be asked (the only check of questions: front ends leave it to this).
+        that cannot be asked (the only check of questions: front ends leave it to this), and
+        IndexEmptyError when the index holds no passages.
         """
         q = validate_question(question, self.max_question_chars)
         if isinstance(history, str):
@@ -148,6 +149,8 @@ class Engine:
         earlier = [h[: self.max_question_chars] for h in map(_cleaned, history) if h]
         k = k or self.top_k
         served = self._current()  # one index for the whole question, even if a swap happens meanwhile
+        if not served.searcher.index.passages:
+            raise IndexEmptyError(self.index_dir)
         result = served.searcher.search(q, limit=k + self.more, history=earlier)
         return assemble(result, served.searcher.index.lexical, k=k, sentences=served.sentences)
 

@@ -56,12 +56,42 @@ class IndexLockedError(DocbotError):
         super().__init__(f"another build is updating the index in {self.index_dir}")
 
 
-class DocumentsDirError(DocbotError):
-    """The documents folder is missing or unreadable."""
+DocumentsProblem = Literal[
+    "missing",  # no such folder (or not a folder)
+    "empty",  # the folder holds no document that could be read (`skipped` files were set aside)
+]
 
-    def __init__(self, path: Path) -> None:
+
+class DocumentsDirError(DocbotError):
+    """The documents folder `path` can't be indexed: missing, or holding no readable document."""
+
+    def __init__(self, path: Path, problem: DocumentsProblem = "missing", *, skipped: int = 0) -> None:
         self.path = Path(path)
-        super().__init__(f"documents folder not found: {self.path}")
+        self.problem = problem
+        self.skipped = skipped
+        if problem == "empty":
+            extra = f" ({skipped} files skipped)" if skipped else ""
+            message = f"the documents folder {self.path} holds no document that can be indexed{extra}"
+        else:
+            message = f"documents folder not found: {self.path}"
+        super().__init__(message)
+
+
+class IndexNotWritableError(DocbotError):
+    """The index folder `index_dir` can't be written (`reason`: the system's words), so nothing can be built there."""
+
+    def __init__(self, index_dir: Path, reason: str) -> None:
+        self.index_dir = Path(index_dir)
+        self.reason = reason
+        super().__init__(f"cannot write to the index folder {self.index_dir} ({reason})")
+
+
+class IndexEmptyError(DocbotError):
+    """The index in `index_dir` holds no passages: there is nothing to answer from."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        super().__init__(f"the index in {self.index_dir} holds no passages")
 
 
 EmbeddingProblem = Literal[
@@ -71,6 +101,7 @@ EmbeddingProblem = Literal[
     "export_unreadable",  # the ONNX export in `folder` cannot be opened
     "onnx_unsupported",  # the model has parts the ONNX backend cannot run (`detail`)
     "export_disagrees",  # a fresh ONNX export gives other vectors than the model (`detail`)
+    "export_unwritable",  # the ONNX export can't be written into `folder` (`detail`: the system's words)
 ]
 
 
@@ -91,6 +122,7 @@ class EmbeddingModelError(DocbotError):
             "export_unreadable": f"cannot load the ONNX export of {model!r} in {folder}",
             "onnx_unsupported": f"the ONNX backend cannot run {model!r}",
             "export_disagrees": f"the ONNX export of {model!r} disagrees with the model",
+            "export_unwritable": f"cannot write the ONNX export of {model!r} into {folder}",
         }[problem]
         super().__init__(f"{described} ({detail})" if detail else described)
 

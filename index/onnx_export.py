@@ -68,10 +68,14 @@ def export_onnx(name: str, folder: Path, quantize: bool = False) -> Path:
             raise EmbeddingModelError(name, "package_missing", package=package) from exc
     import torch
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{threading.get_ident()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    except OSError as exc:  # a read-only folder: one clear error, not the OSError of a library
+        raise EmbeddingModelError(name, "export_unwritable", detail=exc.strerror or str(exc),
+                                  folder=folder.parent) from None
     try:
         tokenizer = st.tokenizer
         tokenizer.save_pretrained(str(tmp / "tokenizer"))

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexIncompatibleError, IndexLockedError, IndexMissingError
+from .errors import (
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexLockedError,
+    IndexMissingError,
+    IndexNotWritableError,
+)
 from .lexical import LexicalIndex
 from .passages import Passage
 from .text import Analyzer
@@ -292,10 +298,11 @@ def write_version(
     import faiss
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
     # Time for people, pid and random bits for uniqueness: a bot rebuilds twice in a second.
     tmp = index_dir / f"{_TMP_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
-    tmp.mkdir()
+    with _writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
     try:
         with open(tmp / PASSAGES, "w", encoding="utf-8") as f:
             for p in passages:
@@ -371,6 +378,20 @@ def clean_leftovers(index_dir: Path) -> list[str]:
     return removed
 
 
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+@contextlib.contextmanager
+def _writing(index_dir: Path):
+    """Turn "permission denied" and "read-only file system" on the index folder into IndexNotWritableError."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _NOT_WRITABLE:
+            raise IndexNotWritableError(index_dir, exc.strerror or str(exc)) from None
+        raise
+
+
 @contextlib.contextmanager
 def build_lock(index_dir: Path, wait: float = 0.0):
     """Hold the index's build lock; raise IndexLockedError if another build holds it past `wait` seconds.
@@ -378,8 +399,9 @@ def build_lock(index_dir: Path, wait: float = 0.0):
     The lock is an flock on a file, so the kernel releases it when its holder dies, even by kill -9.
     """
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    with _writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
     try:
         while True:

@@ -1,8 +1,8 @@
 """The bot's database: SQLite by default, a server database by URL; Alembic migrations run when it opens."""
 
 from .engine import open_database
-from .errors import DatabaseError, DatabaseUnavailableError, DatabaseURLError, SchemaError
-from .questionlog import LoggedQuestion, QuestionLog, QuestionStat, Totals, normalize, report
+from .errors import DatabaseError, DatabaseReadOnlyError, DatabaseUnavailableError, DatabaseURLError, SchemaError
+from .questionlog import DayStat, LoggedQuestion, QuestionLog, QuestionStat, Totals, normalize
 
-__all__ = ["DatabaseError", "DatabaseURLError", "DatabaseUnavailableError", "LoggedQuestion", "QuestionLog",
-           "QuestionStat", "SchemaError", "Totals", "normalize", "open_database", "report"]
+__all__ = ["DatabaseError", "DatabaseReadOnlyError", "DatabaseURLError", "DatabaseUnavailableError", "DayStat",
+           "LoggedQuestion", "QuestionLog", "QuestionStat", "SchemaError", "Totals", "normalize", "open_database"]

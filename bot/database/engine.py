@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from . import migrate
-from .errors import DatabaseUnavailableError, DatabaseURLError, SchemaError
+from .errors import DatabaseReadOnlyError, DatabaseUnavailableError, DatabaseURLError, SchemaError
 
 # How long a write waits for another process's transaction on the same SQLite file before failing.
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -57,12 +58,15 @@ def create(url: URL, *, readonly: bool = False) -> sa.Engine:
             options = {"postgresql_readonly": True} if readonly and url.get_backend_name() == "postgresql" else {}
             return sa.create_engine(url, pool_pre_ping=True, execution_options=options)
         if readonly:
-            # A URI so SQLite itself refuses writes and never creates the file.
-            ro = URL.create("sqlite", database=f"file:{quote(str(file.resolve()))}",
-                            query={"mode": "ro", "uri": "true"})
+            # A URI so SQLite itself refuses writes and never creates the file. In a folder we can't
+            # write, SQLite can't make the WAL's shared-memory file a reader needs: read it as immutable.
+            query = {"mode": "ro", "uri": "true"}
+            if not os.access(file.resolve().parent, os.W_OK):
+                query["immutable"] = "1"
+            ro = URL.create("sqlite", database=f"file:{quote(str(file.resolve()))}", query=query)
             engine = sa.create_engine(ro, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         else:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            _writable(file)
             engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         hint = (" (for PostgreSQL: pip install 'psycopg[binary]' and a postgresql+psycopg:// URL)"
@@ -70,6 +74,18 @@ def create(url: URL, *, readonly: bool = False) -> sa.Engine:
         raise DatabaseURLError(f"no driver for the database {shown(url)}: {exc}{hint}") from None
     _set_up_sqlite(engine, readonly=readonly)
     return engine
+
+
+def _writable(file: Path) -> None:
+    """Make sure docbot can write the SQLite file and its journal beside it; DatabaseReadOnlyError if not."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseReadOnlyError(file, exc.strerror or "read-only") from None
+    # The folder too: SQLite writes its WAL and shared-memory files next to the database.
+    for path in (file.parent, file):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise DatabaseReadOnlyError(file)
 
 
 def _set_up_sqlite(engine: sa.Engine, *, readonly: bool) -> None:
@@ -133,6 +149,8 @@ def open_database(target: str | Path | URL, *, readonly: bool = False) -> tuple[
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        if file is not None and "readonly database" in reason:
+            raise DatabaseReadOnlyError(file) from None
         raise DatabaseUnavailableError(f"cannot open the database {shown(url)}: {reason}") from None
     except BaseException:
         engine.dispose()

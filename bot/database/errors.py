@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from index import DocbotError
@@ -17,6 +18,16 @@ class DatabaseURLError(DatabaseError):
 
 class DatabaseUnavailableError(DatabaseError):
     """The database could not be opened or reached."""
+
+
+class DatabaseReadOnlyError(DatabaseUnavailableError):
+    """The SQLite database `file` can't be written: its folder (or the file) is read-only."""
+
+    def __init__(self, file: Path, reason: str = "read-only") -> None:
+        self.file = Path(file)
+        self.folder = self.file.parent
+        self.reason = reason
+        super().__init__(f"cannot write the database {self.file} ({reason})")
 
 
 class SchemaError(DatabaseError):

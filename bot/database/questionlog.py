@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -55,6 +55,17 @@ class QuestionStat:
 
 
 @dataclass(frozen=True)
+class DayStat:
+    """The questions of one day (from `start` to `end`, Unix times) and how they went."""
+
+    start: float
+    end: float
+    questions: int
+    answered: int
+    not_covered: int
+
+
+@dataclass(frozen=True)
 class Totals:
     """Overall counts for `docbot stats`."""
 
@@ -68,7 +79,16 @@ class Totals:
 
 
 def _votes(vote: sa.ColumnElement[int], value: int) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((vote == value, 1), else_=0)), 0)
+    return _count(vote == value)
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """How many rows of a group meet `condition` (0 for an empty group)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _since(asked_at: sa.ColumnElement[float], since: float | None) -> sa.ColumnElement[bool]:
+    return sa.true() if since is None else asked_at >= since
 
 
 class QuestionLog:
@@ -140,13 +160,14 @@ class QuestionLog:
                                                         set_={"vote": stmt.excluded.vote, "at": stmt.excluded.at}))
             return True
 
-    def _grouped(self, where: Callable[[sa.Alias], sa.ColumnElement[bool]], limit: int) -> list[QuestionStat]:
+    def _grouped(self, where: Callable[[sa.Alias], sa.ColumnElement[bool]], limit: int,
+                 since: float | None) -> list[QuestionStat]:
         # Each group is shown with its latest wording (the row with the highest id).
         q, f = questions.alias("q"), feedback.alias("f")
         groups = (sa.select(sa.func.max(q.c.id).label("last_id"), sa.func.count(sa.distinct(q.c.id)).label("n"),
                             _votes(f.c.vote, 1).label("up"), _votes(f.c.vote, -1).label("down"))
                   .select_from(q.outerjoin(f, f.c.question_id == q.c.id))
-                  .where(where(q))
+                  .where(where(q), _since(q.c.asked_at, since))
                   .group_by(q.c.normalized).subquery("g"))
         latest = questions.alias("latest")
         stmt = (sa.select(latest.c.question, groups.c.n, latest.c.asked_at, groups.c.up, groups.c.down)
@@ -156,60 +177,59 @@ class QuestionLog:
             rows = conn.execute(stmt).all()
         return [QuestionStat(text, int(n), last, int(up), int(down)) for text, n, last, up, down in rows]
 
-    def most_asked(self, limit: int = 10) -> list[QuestionStat]:
-        """The questions asked most often (errors aside)."""
-        return self._grouped(lambda q: q.c.outcome != "error", limit)
+    def most_asked(self, limit: int = 10, since: float | None = None) -> list[QuestionStat]:
+        """The questions asked most often (errors aside), since `since` (Unix time) if given."""
+        return self._grouped(lambda q: q.c.outcome != "error", limit, since)
 
-    def unanswered(self, limit: int = 10) -> list[QuestionStat]:
+    def unanswered(self, limit: int = 10, since: float | None = None) -> list[QuestionStat]:
         """The questions the documents could not answer, most frequent first."""
-        return self._grouped(lambda q: q.c.outcome == "not_covered", limit)
+        return self._grouped(lambda q: q.c.outcome == "not_covered", limit, since)
 
-    def disliked(self, limit: int = 10) -> list[QuestionStat]:
+    def disliked(self, limit: int = 10, since: float | None = None) -> list[QuestionStat]:
         """Answered questions that got a 👎: answers the documents may get wrong or only half cover."""
         downvoted = sa.select(feedback.c.question_id).where(feedback.c.vote == -1)
-        return self._grouped(lambda q: (q.c.outcome == "answered") & q.c.id.in_(downvoted), limit)
+        return self._grouped(lambda q: (q.c.outcome == "answered") & q.c.id.in_(downvoted), limit, since)
 
-    def totals(self) -> Totals:
-        """How many questions, answered or not, the median latency and the votes."""
+    def per_day(self, bounds: Sequence[float]) -> list[DayStat]:
+        """The questions of each day, the days given by their bounds (n + 1 ascending Unix times for n days).
+
+        The caller chooses the bounds (local midnights, whatever the time zone and its clock changes);
+        the database only counts between them, in one query that uses the index on `asked_at`, so it
+        is the same SQL on SQLite and PostgreSQL. Days without questions are there, with zeros.
+        """
+        pairs = list(zip(bounds[:-1], bounds[1:], strict=True))
+        if not pairs:
+            return []
+        days = sa.union_all(*(sa.select(sa.literal(i, sa.Integer).label("day"), sa.literal(lo, sa.Double).label("lo"),
+                                        sa.literal(hi, sa.Double).label("hi"))
+                              for i, (lo, hi) in enumerate(pairs))).subquery("days")
+        q = questions.alias("q")
+        stmt = (sa.select(days.c.day, sa.func.count(q.c.id), _count(q.c.outcome == "answered"),
+                          _count(q.c.outcome == "not_covered"))
+                .select_from(days.outerjoin(q, sa.and_(q.c.asked_at >= days.c.lo, q.c.asked_at < days.c.hi)))
+                .group_by(days.c.day).order_by(days.c.day))
+        with self._reads.begin() as conn:
+            rows = conn.execute(stmt).all()
+        return [DayStat(pairs[day][0], pairs[day][1], int(n), int(answered), int(not_covered))
+                for day, n, answered, not_covered in rows]
+
+    def totals(self, since: float | None = None) -> Totals:
+        """How many questions, answered or not, the median latency and the votes (since `since` if given)."""
         q = questions.c
-        timed = sa.and_(q.outcome != "error", q.latency_ms.is_not(None))
+        recent = _since(q.asked_at, since)
+        timed = sa.and_(q.outcome != "error", q.latency_ms.is_not(None), recent)
         with self._reads.begin() as conn:  # one transaction: the figures agree with each other
-            counts = dict(conn.execute(sa.select(q.outcome, sa.func.count()).group_by(q.outcome)).all())
+            counts = dict(conn.execute(sa.select(q.outcome, sa.func.count()).where(recent)
+                                       .group_by(q.outcome)).all())
             n = conn.execute(sa.select(sa.func.count()).where(timed)).scalar_one()
             median = None
             if n:
                 median = conn.execute(sa.select(q.latency_ms).where(timed).order_by(q.latency_ms)
                                       .limit(1).offset((n - 1) // 2)).scalar_one()
-            up, down = conn.execute(sa.select(_votes(feedback.c.vote, 1), _votes(feedback.c.vote, -1))).one()
+            up, down = conn.execute(sa.select(_votes(feedback.c.vote, 1), _votes(feedback.c.vote, -1))
+                                    .select_from(feedback.join(questions, questions.c.id == feedback.c.question_id))
+                                    .where(recent)).one()
         return Totals(questions=sum(counts.values()), answered=counts.get("answered", 0),
                       not_covered=counts.get("not_covered", 0), errors=counts.get("error", 0),
                       median_latency_ms=median, up=int(up), down=int(down))
 
-
-def report(qlog: QuestionLog, limit: int = 10) -> str:
-    """The `docbot stats` text: totals, the most asked questions, and what the documents could not answer."""
-    tot = qlog.totals()
-    if not tot.questions:
-        return "No questions logged yet."
-    latency = "" if tot.median_latency_ms is None else f"; median answer time {tot.median_latency_ms:.0f} ms"
-    lines = [f"{tot.questions} questions: {tot.answered} answered, {tot.not_covered} not covered by the "
-             f"documents, {tot.errors} failed{latency}; feedback {tot.up} 👍 / {tot.down} 👎", ""]
-
-    def section(title: str, stats: list[QuestionStat], empty: str) -> None:
-        lines.append(title)
-        if not stats:
-            lines.append(f"  {empty}")
-        for s in stats:
-            votes = f"  [{s.up} 👍 / {s.down} 👎]" if s.up or s.down else ""
-            lines.append(f"  {s.count:>4} × {_one_line(s.question)}{votes}")
-        lines.append("")
-
-    section("Most asked:", qlog.most_asked(limit), "(none)")
-    section("Not answered by the documents (what they are missing):", qlog.unanswered(limit), "(none)")
-    section("Answered but marked 👎:", qlog.disliked(limit), "(none)")
-    return "\n".join(lines).rstrip()
-
-
-def _one_line(text: str, width: int = 100) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 import uuid
@@ -109,7 +110,14 @@ def docbot(monkeypatch, capsys, fake_embedder):
         code = exit_.value.code
         return Result(code if isinstance(code, int) else (0 if code is None else 1), out, err)
 
-    return run
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield run
+    # The CLI sets up logging for its process: undo it, so later tests see the log as they left it.
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -201,10 +201,11 @@ def test_ask_prints_answer_and_sources(docbot, indexed):
     r = docbot("ask", QUESTIONS[1])
     assert r.code == 0
     assert "[1]" in r.out
-    sources = [line for line in r.out.splitlines() if re.match(r"^\[\d\] ", line)]
+    sources = re.split(r"\n(?=\[\d\] )", r.out)[1:]
     assert len(sources) == 3
-    for line in sources:
-        assert re.search(r"— [\w./-]+\.txt, .*lines? \d+", line), line
+    for source in sources:
+        assert re.search(r"— [\w./-]+\.txt, .*lines? \d+", " ".join(source.split())), source
+    assert all(len(line) <= 80 for line in r.out.splitlines())  # not a terminal: COLUMNS, else 80
 
 
 @pytest.mark.parametrize(("question", "words"), [
@@ -232,31 +233,79 @@ def test_missing_index_says_to_run_docbot_index(docbot, args):
     assert_one_line_error(docbot(*args, input="Qui est le PDG ?\n"), 1, "run `docbot index`")
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("DOCBOT_TOP_K", "0"),
-    ("DOCBOT_TOP_K", "11"),
-    ("DOCBOT_TOP_K", "trois"),
-    ("DOCBOT_LANGUAGE", "klingon"),
-    ("DOCBOT_PASSAGE_TOKENS", "8"),
-    ("DOCBOT_LEXICAL_WEIGHT", "2"),
-    ("DOCBOT_EMBEDDING_BACKEND", "tensorflow"),
+@pytest.mark.parametrize(("name", "value", "commands"), [
+    ("DOCBOT_TOP_K", "0", ["ask", "chat"]),
+    ("DOCBOT_TOP_K", "11", ["ask"]),
+    ("DOCBOT_TOP_K", "trois", ["ask", "run"]),
+    ("DOCBOT_LANGUAGE", "klingon", ["index", "run"]),
+    ("DOCBOT_PASSAGE_TOKENS", "8", ["index"]),
+    ("DOCBOT_LEXICAL_WEIGHT", "2", ["ask"]),
+    ("DOCBOT_EMBEDDING_BACKEND", "tensorflow", ["ask", "index"]),
+    ("DOCBOT_LOG_LEVEL", "loud", ["ask", "index", "sources", "stats", "run"]),
 ])
-@pytest.mark.parametrize("command", ["ask", "index", "sources"])
-def test_invalid_setting(docbot, indexed, monkeypatch, name, value, command):
-    """A bad setting: exit 2 and one line naming the variable."""
+def test_invalid_setting(docbot, indexed, monkeypatch, name, value, commands):
+    """A bad value of a setting a command reads: exit 2 and one clean line naming the variable."""
     monkeypatch.setenv(name, value)
-    assert_one_line_error(docbot(command, "Qui est le PDG ?") if command == "ask" else docbot(command), 2,
-                          f"invalid setting {name}")
+    for command in commands:
+        r = docbot(command, "Qui est le PDG ?") if command == "ask" else docbot(command)
+        assert_one_line_error(r, 2, f"invalid setting {name}: ")
+        assert "Value error" not in r.err and "type=" not in r.err, r.err
 
 
-@pytest.mark.parametrize("args", [("nope",), ("ask", "--top-k", "0", "Qui ?"), ("ask", "--frob", "Qui ?")],
-                         ids=["command", "option value", "option"])
+def test_invalid_setting_words(docbot, monkeypatch):
+    """The line says what is wrong in words a person reads, not pydantic's."""
+    monkeypatch.setenv("DOCBOT_LANGUAGE", "klingon")
+    r = docbot("index")
+    assert r.err.startswith("docbot: invalid setting DOCBOT_LANGUAGE: unsupported language 'klingon'; choose one of ")
+    monkeypatch.setenv("DOCBOT_LOG_LEVEL", "loud")
+    assert docbot("sources").err == ("docbot: invalid setting DOCBOT_LOG_LEVEL: unknown log level 'loud'; choose one "
+                                     "of DEBUG, INFO, WARNING, ERROR\n")
+
+
+@pytest.mark.parametrize(("name", "value"), [("DOCBOT_TOP_K", "abc"), ("DOCBOT_LANGUAGE", "klingon"),
+                                             ("DOCBOT_MIN_EVIDENCE", "-1"), ("DOCBOT_COOLDOWN_SECONDS", "soon")])
+def test_a_bad_setting_a_command_does_not_read_does_not_stop_it(docbot, indexed, monkeypatch, name, value):
+    """`sources` and `stats` read neither the search nor the build settings: a bad value there is not theirs."""
+    monkeypatch.setenv(name, value)
+    assert docbot("sources").code == 0
+    assert docbot("stats").code == 0
+
+
+@pytest.mark.parametrize("level", ["debug", "INFO", "warning", "Error", ""])
+def test_log_levels_are_accepted_in_any_case(docbot, indexed, monkeypatch, level):
+    """DOCBOT_LOG_LEVEL takes the usual level names, in any case; empty means each command's own."""
+    monkeypatch.setenv("DOCBOT_LOG_LEVEL", level)
+    assert docbot("sources").code == 0
+
+
+@pytest.mark.parametrize("args", [("nope",), ("ask", "--top-k", "0", "Qui ?"), ("ask", "--frob", "Qui ?"),
+                                  ("index", "--force=yes"), ("stats", "--days", "0"), ("ask", "--json=no")],
+                         ids=["command", "option value", "option", "flag given a value", "range", "json=no"])
 def test_usage_errors(docbot, indexed, args):
-    """A mistyped command or option: exit 2 and a usage message, not an "unexpected error"."""
+    """A mistyped command or option: exit 2, the usage line of the command and the error, no "unexpected error"."""
     r = docbot(*args)
     assert r.code == 2, r
     assert "unexpected error" not in r.err and "Traceback" not in r.err
-    assert "Usage:" in r.err
+    command = args[0] if args[0] != "nope" else ""
+    assert r.err.startswith(f"Usage: docbot {command}".rstrip()), r.err
+    assert r.err_lines[-1].startswith("Error: ")
+
+
+def test_version(docbot):
+    """`docbot --version` prints the installed version and exits 0."""
+    from importlib.metadata import version
+
+    r = docbot("--version")
+    assert (r.code, r.out) == (0, f"docbot {version('docbot')}\n")
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "stats"])
+def test_help_shows_flags_as_flags(docbot, command):
+    """`--help` lists a flag as `--force`, not `--force <bool>`, and every command takes -v."""
+    r = docbot(command, "--help")
+    assert r.code == 0
+    assert "<bool>" not in r.out and "BOOLEAN" not in r.out
+    assert "-v, --verbose" in r.out
 
 
 def test_unexpected_error_is_one_line(docbot, indexed, monkeypatch):
@@ -447,7 +496,7 @@ def test_terminal_answer_then_sources():
 def test_terminal_excerpts_are_indented_and_cut():
     """Each excerpt is indented under its citation, at most six lines of the width, ending in … when cut."""
     out = render_answer(make_answer("Qui est le PDG ?", True, citations=1), width=60).splitlines()
-    excerpt = out[out.index(next(line for line in out if line.startswith("[1] "))) + 1:]
+    excerpt = out[out.index(next(line for line in out if line.endswith(")"))) + 1:]
     assert 1 <= len(excerpt) <= 6
     assert all(line.startswith("    ") and len(line) <= 60 for line in excerpt)
     assert excerpt[-1].endswith("…")
@@ -470,3 +519,56 @@ def test_terminal_not_covered_in_the_question_language(question, message):
 def test_terminal_no_passage():
     """With nothing found at all, the terminal says no passage was found."""
     assert "No passage found." in render_answer(make_answer("How?", False, citations=0))
+
+
+# The question log, folders that can't be used
+
+def logged(source: str | None = None) -> list[tuple[str, str]]:
+    from bot.database import QuestionLog
+    from bot.settings import Settings
+
+    with QuestionLog(Settings().database_url.get_secret_value()) as qlog, qlog.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT question, source FROM questions ORDER BY id").all()
+    return [tuple(r) for r in rows if source is None or r[1] == source]
+
+
+def test_ask_logs_its_questions_unless_no_log(docbot, indexed):
+    """`docbot ask` logs each question (source "cli") for `docbot stats`; with --no-log, none."""
+    assert docbot("ask", QUESTIONS[1]).code == 0
+    assert docbot("ask", "--json", input=f"{QUESTIONS[0]}\n").code == 0
+    assert logged() == [(QUESTIONS[1], "cli"), (QUESTIONS[0], "cli")]
+    assert docbot("ask", "--no-log", QUESTIONS[2]).code == 0
+    assert docbot("ask", "--json", "--no-log", input=f"{QUESTIONS[3]}\n").code == 0
+    assert len(logged()) == 2
+
+
+def test_piped_questions_are_echoed_before_their_answers(docbot, indexed):
+    """Questions piped into the chat are shown before their answers, so a transcript reads like a session."""
+    r = docbot("chat", input=f"{QUESTIONS[1]}\n\n{QUESTIONS[2]}\n")
+    assert r.code == 0
+    lines = r.out.splitlines()
+    assert lines[0] == f"? {QUESTIONS[1]}"
+    assert f"? {QUESTIONS[2]}" in lines and lines.index(f"? {QUESTIONS[2]}") > 3
+
+
+@pytest.mark.parametrize("contents", [[], ["notes.bin", "vide.txt"]], ids=["empty", "nothing readable"])
+def test_index_of_a_folder_without_documents(docbot, tmp_path, monkeypatch, contents):
+    """A documents folder with nothing to index: one line naming it, exit 1, and no index made."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in contents:
+        (docs / name).write_bytes(b"")
+    monkeypatch.setenv("DOCBOT_DOCUMENTS_DIR", str(docs))
+    assert_one_line_error(docbot("index"), 1, f"the documents folder {docs} holds no document")
+    assert_one_line_error(docbot("ask", "Qui ?"), 1, "run `docbot index`")
+
+
+def test_ask_on_an_empty_index_says_so_once(docbot, tmp_path, fake_embedder):
+    """An index of no passages (an older docbot made them): one line saying so, not "not covered" and "no passage"."""
+    from tests.index.test_search import empty_index
+
+    empty_index(tmp_path / "index", fake_embedder)
+    for args, stdin in [(("ask", "Qui ?"), ""), (("ask", "--json"), "Qui ?\nQuoi ?\n"), (("chat",), "Qui ?\n")]:
+        r = docbot(*args, input=stdin)
+        assert_one_line_error(r, 1, "holds no passages", "run `docbot index`")
+        assert r.out == ""

@@ -46,10 +46,10 @@ async def test_every_front_end_logs_the_same_outcomes_and_refuses_alike(make_bot
     assert set(expected.values()) == {"answered", "not_covered"}
     for source in ("slash", "mention", "terminal", "cli"):
         assert logged_outcomes(source) == expected, source
-    stats = docbot("stats")
+    totals = json.loads(docbot("stats", "--json").out)["totals"]
     answered = sum(v == "answered" for v in expected.values())
-    assert stats.out.startswith(f"{4 * len(QUESTIONS)} questions: {4 * answered} answered, "
-                                f"{4 * (len(QUESTIONS) - answered)} not covered by the documents, 0 failed")
+    assert (totals["questions"], totals["answered"], totals["not_covered"], totals["errors"]) == (
+        4 * len(QUESTIONS), 4 * answered, 4 * (len(QUESTIONS) - answered), 0)
 
 
 def _sql(qlog, query: str, params: tuple = ()):

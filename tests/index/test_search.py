@@ -39,16 +39,33 @@ def test_covered_follows_the_searcher_config(fake_engine):
     assert not Searcher(s.index, s.embedder, replace(s.config, min_evidence=evidence + 0.01)).search(DINNER).covered
 
 
-def test_an_empty_index_covers_nothing(tmp_path, fake_embedder):
-    """With no passage at all, no question is covered, whatever the thresholds."""
-    from index import BuildOptions, Engine, build_index
+def empty_index(folder, embedder):
+    """An index of no passages, as a docbot that indexed an empty folder wrote it."""
+    import numpy as np
 
-    (tmp_path / "docs").mkdir()
-    build_index(tmp_path / "docs", tmp_path / "idx", fake_embedder, BuildOptions())
-    searcher = Searcher(Engine(tmp_path / "idx", fake_embedder).index, fake_embedder,
-                        SearchConfig(min_evidence=0.0, min_evidence_cross_language=0.0))
+    from index import store
+    from index.lexical import LexicalIndex
+    from index.text import Analyzer
+
+    vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
+    manifest = store.Manifest(model=embedder.name, dimension=embedder.dimension, language="fr", passage_tokens=200,
+                              term_prefix=5, documents=0, passages=0, faiss_index="IndexFlatIP")
+    store.write_version(folder, manifest, [], [], store.make_faiss_index(vectors, 50_000),
+                        LexicalIndex.build([], Analyzer("fr", 5)))
+    return folder
+
+
+def test_an_empty_index_covers_nothing(tmp_path, fake_embedder):
+    """With no passage at all, no question is covered, whatever the thresholds; the engine says the index is empty."""
+    from index import Engine, IndexEmptyError
+
+    engine = Engine(empty_index(tmp_path / "idx", fake_embedder), fake_embedder)
+    searcher = Searcher(engine.index, fake_embedder, SearchConfig(min_evidence=0.0, min_evidence_cross_language=0.0))
     result = searcher.search(DINNER)
     assert (result.hits, result.covered) == ([], False)
+    with pytest.raises(IndexEmptyError) as caught:
+        engine.ask(DINNER)
+    assert caught.value.index_dir == tmp_path / "idx"
 
 
 def test_hits_are_ranked_and_limited(fake_engine):
