@@ -258,3 +258,48 @@ def reindex_message(summary: BuildSummary, lang: str) -> str:
         if paths:
             lines.append(f"{sign} {fit(', '.join(paths), 350)}")
     return _shorten_markdown("\n".join(lines), MESSAGE_LIMIT)
+
+
+# Plain text, for channels where the bot may not embed --------------------------------------------------
+
+_BLOCK_START = re.compile(r"^(?:#{1,3}\s|-#\s|>|[-*+]\s|\d+[.)]\s)")
+
+
+def _inert_line(text: str) -> str:
+    """An escaped line that can't start a heading, list or quote (escape_markdown leaves line starts alone)."""
+    return "\\" + text if _BLOCK_START.match(text) else text
+
+
+def answer_text(answer: Answer, lang: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The answer as one plain message of at most `limit` UTF-16 units, every citation kept (no Embed Links).
+
+    Discord hides a bot's embeds in a channel where it lacks Embed Links; this is the same answer as
+    markdown text: the question, the answer with its [n] markers, then each citation with an excerpt.
+    """
+    if answer.answered:
+        body, footer = answer.text, t("footer_answered", lang)
+    else:
+        body = t("not_covered", lang) if answer.citations else t("no_passages", lang)
+        footer = t("footer_closest", lang)
+    title = f"**{fit(flat(answer.question), 200)}**"
+    footer_line = f"-# {fit(flat(footer), 200)}"
+    cites = list(answer.citations)[:FIELD_LIMIT]
+    heads = []
+    for c in cites:
+        p = c.passage
+        meta = " · ".join(flat(m) for m in [p.location, *([p.date] if p.date else []), p.document])
+        heads.append(f"**\\[{c.n}\\]** {fit(flat(p.title) or p.document, 100)} — _{fit(meta, 120)}_")
+    # Lines: title, body, "", (head, excerpt) per citation, "", footer; the newlines count too.
+    newlines = 4 + 2 * len(cites)
+    fixed = size(title) + size(footer_line) + sum(size(h) for h in heads) + newlines + 3 * len(cites)  # "\n> "
+    room = max(0, limit - fixed)
+    # The answer takes what it needs, up to half the room (at least 120 units), the excerpts share the rest.
+    body_room = room if not cites else min(size(escape(flat(body))), max(room // 2, min(room, 120)))
+    body_line = _inert_line(fit(flat(body), max(0, body_room - 1)))
+    per_cite = (room - size(body_line)) // len(cites) if cites else 0
+    lines = [title, body_line, ""]
+    for c, head in zip(cites, heads, strict=True):
+        lines.append(head)
+        lines.append(f"> {excerpt(c.passage.text, c.highlight, max(0, per_cite))}")
+    lines += ["", footer_line]
+    return _shorten_markdown("\n".join(lines), limit)
