@@ -87,9 +87,10 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"docbot:mo
         """Show the next passages to whoever clicked, privately (as often as questions may be asked)."""
         lang = interaction_language(interaction)
         try:
-            cog = interaction.client.get_cog(Ask.__cog_name__)
-            if isinstance(cog, Ask):
-                cog.more_cooldown.check(interaction.user.id)
+            # By name, not class: a reloaded extension defines its classes anew.
+            cooldown = getattr(interaction.client.get_cog("Ask"), "more_cooldown", None)
+            if cooldown is not None:
+                cooldown.check(interaction.user.id)
             await interaction.response.defer(ephemeral=True, thinking=True)
             more = await interaction.client.more(self.question_id)
             if more is None:

@@ -141,7 +141,8 @@ class MockDMChannel(SpecMock):
 class MockMessage(SpecMock):
     """A message; `reply`, `create_thread` and `add_reaction` check their arguments against discord.Message.
 
-    Users mentioned in `content` are in `mentions`, as Discord sends them. `reply` returns the reply (a MockMessage), `create_thread` a MockThread started from this message.
+    Users mentioned in `content` are in `mentions`, as Discord sends them. `reply` returns the reply (a
+    MockMessage), `create_thread` a MockThread started from this message (Discord gives it the same id).
     """
 
     spec_class = discord.Message
@@ -258,14 +259,27 @@ UNESCAPED_MASS_MENTION = re.compile(r"@(everyone|here)")
 
 
 async def invoke(bot: discord.Client, name: str, interaction: Any, **params: Any) -> None:
-    """Run slash command `name` as discord.py's CommandTree does: checks, callback, errors to on_error."""
-    command = bot.tree.get_command(name)
+    """Run slash command `name` ("settings mode" for a subcommand) as discord.py's CommandTree does."""
+    first, *path = name.split()
+    command = bot.tree.get_command(first)
+    for part in path:
+        command = command.get_command(part) if isinstance(command, app_commands.Group) else None
     assert isinstance(command, app_commands.Command), f"/{name} is not registered"
     try:
         # The two steps of Command._invoke_with_namespace, minus Discord's option parsing.
         if not await command._check_can_run(interaction):
             raise app_commands.CheckFailure(f"The check functions for command {name!r} failed.")
         await command._do_call(interaction, params)
+    except app_commands.AppCommandError as error:
+        await bot.tree.on_error(interaction, error)
+
+
+async def invoke_menu(bot: discord.Client, name: str, interaction: Any, target: Any) -> None:
+    """Run message menu `name` on `target` as the CommandTree does: checks, callback, errors to on_error."""
+    menu = bot.tree.get_command(name, type=discord.AppCommandType.message)
+    assert isinstance(menu, app_commands.ContextMenu), f"no message menu {name!r}"
+    try:
+        await menu._invoke(interaction, target)
     except app_commands.AppCommandError as error:
         await bot.tree.on_error(interaction, error)
 
