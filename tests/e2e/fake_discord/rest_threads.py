@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 FROM_MESSAGE_FIELDS = {"name", "auto_archive_duration", "rate_limit_per_user"}
-FORUM_FIELDS = {"name", "auto_archive_duration", "rate_limit_per_user", "applied_tags", "message"}
+# `type` is the same route's field for text channels (discord.py sends 11 for a forum too), `tts` a message's.
+FORUM_FIELDS = {"name", "auto_archive_duration", "rate_limit_per_user", "applied_tags", "message", "type"}
 FORUM_MESSAGE_FIELDS = {"content", "embeds", "allowed_mentions", "components", "sticker_ids", "attachments",
-                        "flags"}
+                        "flags", "tts"}
 
 
 def thread_errors(body: Any, fields: set[str]) -> dict:
@@ -117,6 +118,8 @@ def thread_routes(fake: FakeDiscord, api: SimpleNamespace) -> list[tuple[str, st
         if ch["type"] != o.GUILD_FORUM:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")  # text: not modelled
         errors = thread_errors(body, FORUM_FIELDS)
+        if isinstance(body, dict) and body.get("type", o.PUBLIC_THREAD) != o.PUBLIC_THREAD:
+            limits._put(errors, ("type",), limits._err("BASE_TYPE_CHOICES", "A forum's posts are public threads."))
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict):
             limits._put(errors, ("message",), limits._err("BASE_TYPE_REQUIRED", "This field is required"))
