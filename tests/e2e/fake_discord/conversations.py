@@ -9,6 +9,7 @@ content whatever the intents; a button click is a MESSAGE_COMPONENT interaction 
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from . import objects as o
@@ -197,3 +198,10 @@ class ConversationsMixin:
             found += [m for rec in self.interactions.values() for m in rec.messages
                       if int(m["channel_id"]) == channel_id]
         return sorted(found, key=lambda m: int(m["id"]))
+
+    def reactions_on(self: FakeDiscord, message: dict) -> list[str]:
+        """The emoji the bot added to a message (accepted requests), in order."""
+        with self.lock:
+            return [urllib.parse.unquote(r.path.split("/reactions/")[1].removesuffix("/@me"))
+                    for r in self.requests if r.method == "PUT" and r.status == 204
+                    and f"/messages/{message['id']}/reactions/" in r.path]
