@@ -139,6 +139,15 @@ def thread_turn(thread: MockThread, author, content: str, **kwargs) -> MockMessa
     return MockMessage(guild=thread.parent.guild, channel=thread, author=author, content=content, **kwargs)
 
 
+async def thread_started(bot, me) -> tuple[MockThread, MockMember]:
+    """A thread in a server where a member (returned) asked docbot the first question, with a mention."""
+    guild = MockGuild()
+    thread = MockThread(parent=MockTextChannel(guild=guild), guild=guild)
+    ada = MockMember()
+    await bot.get_cog("Ask").on_message(thread_turn(thread, ada, f"<@{me.id}> {QUESTION}"))
+    return thread, ada
+
+
 @pytest.mark.parametrize(("message_content", "who", "answered"), [
     (True, "asker", True),      # the intent on: who asked goes on without the mention
     (False, "asker", False),    # without it, a mention is needed
@@ -147,10 +156,7 @@ def thread_turn(thread: MockThread, author, content: str, **kwargs) -> MockMessa
 async def test_follow_ups_in_a_thread_without_a_mention(make_bot, me, asked, message_content, who, answered):
     """In a thread where docbot answered: the asker's next message is a follow-up, with the intent on."""
     bot = await make_bot(cooldown_seconds=0, message_content=message_content)
-    guild = MockGuild()
-    thread = MockThread(parent=MockTextChannel(guild=guild), guild=guild)
-    ada = MockMember()
-    await bot.get_cog("Ask").on_message(thread_turn(thread, ada, f"<@{me.id}> {QUESTION}"))
+    thread, ada = await thread_started(bot, me)
     nxt = thread_turn(thread, ada if who == "asker" else MockMember(), FOLLOW_UP)
     await bot.get_cog("Ask").on_message(nxt)
     assert bool(nxt.reply.await_count) is answered
@@ -160,10 +166,7 @@ async def test_follow_ups_in_a_thread_without_a_mention(make_bot, me, asked, mes
 async def test_a_reply_to_a_person_in_a_thread_is_for_them(make_bot, me, asked):
     """The asker replying to a human helper in the thread is talking to them, not to docbot."""
     bot = await make_bot(cooldown_seconds=0, message_content=True)
-    guild = MockGuild()
-    thread = MockThread(parent=MockTextChannel(guild=guild), guild=guild)
-    ada = MockMember()
-    await bot.get_cog("Ask").on_message(thread_turn(thread, ada, f"<@{me.id}> {QUESTION}"))
+    thread, ada = await thread_started(bot, me)
     helper = thread_turn(thread, MockMember(), "As-tu lu l'article ?")
     nxt = thread_turn(thread, ada, "Oui, merci !", type=discord.MessageType.reply, reference=reply_reference(helper))
     await bot.get_cog("Ask").on_message(nxt)
@@ -173,12 +176,9 @@ async def test_a_reply_to_a_person_in_a_thread_is_for_them(make_bot, me, asked):
 async def test_three_turns_in_a_thread_carry_the_last_questions(make_bot, me, asked):
     """Turn after turn, the engine gets the earlier questions, newest last; /ask in the thread too."""
     bot = await make_bot(cooldown_seconds=0, message_content=True)
-    guild = MockGuild()
-    thread = MockThread(parent=MockTextChannel(guild=guild), guild=guild)
-    ada = MockMember()
-    await bot.get_cog("Ask").on_message(thread_turn(thread, ada, f"<@{me.id}> {QUESTION}"))
+    thread, ada = await thread_started(bot, me)
     await bot.get_cog("Ask").on_message(thread_turn(thread, ada, FOLLOW_UP))
-    inter = MockInteraction(bot, guild=guild, user=ada, channel=thread, channel_id=thread.id)
+    inter = MockInteraction(bot, guild=thread.guild, user=ada, channel=thread, channel_id=thread.id)
     await invoke(bot, "ask", inter, question=ANOTHER)
     assert asked == [(QUESTION, []), (FOLLOW_UP, [QUESTION]), (ANOTHER, [QUESTION, FOLLOW_UP])]
     assert logged(bot, "thread_id") == [thread.id] * 3
