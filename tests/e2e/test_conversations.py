@@ -3,12 +3,15 @@ replies, threads, the message menu, private answers, server settings, help forum
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 
 import pytest
 
+from bot.client import run_bot
 from bot.i18n import t
+from bot.settings import Settings
 from bot.terminal import answer_json
 from index import Engine
 from tests.e2e.fake_discord import CommandUnavailable
@@ -273,3 +276,15 @@ async def test_vote_is_acknowledged_before_the_database_write(docbot, discord_at
     await fake.wait_for(lambda: click.answered, WAIT, "the thanks")
     assert click.ephemeral and click.messages[0]["content"] == t("thanks_up", "fr")
     assert bot.questions.totals().up == 1 and "Merci" in embed_text(click.messages[0])
+
+
+async def test_message_content_switched_off_in_the_portal(discord_at, fake_engine, monkeypatch, capsys):
+    """DOCBOT_MESSAGE_CONTENT=true while the portal's switch is off: Discord says 4014; one line, exit 1."""
+    fake = discord_at
+    fake.privileged_intents = 0
+    monkeypatch.setenv("DISCORD_TOKEN", fake.bot_token)
+    with pytest.raises(SystemExit) as exit_info:
+        await asyncio.to_thread(run_bot, Settings(message_content=True), fake_engine)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and err.count("\n") == 1 and "DOCBOT_MESSAGE_CONTENT" in err
+    assert [code for code, _ in fake.gateway_closes] == [4014]
