@@ -6,7 +6,7 @@ import asyncio
 import logging
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import aiohttp
@@ -17,7 +17,7 @@ from discord.ext import commands
 from index import BuildSummary, DocbotError, Engine
 
 from . import exts
-from .database import QuestionLog
+from .database import Conversations, GuildSettingsStore, Origin, QuestionLog
 from .i18n import LANGUAGES, MESSAGES
 from .messages import for_operator
 from .service import Asked, BusyError, More, QuestionService, build_options
@@ -32,10 +32,12 @@ def extensions() -> list[str]:
     """The cog modules of bot.exts (one per feature; modules named with a leading _ are helpers)."""
     return [f"{exts.__name__}.{m.name}" for m in pkgutil.iter_modules(exts.__path__) if not m.name.startswith("_")]
 
-# What the bot needs in a channel: read it, reply (also in threads), embed answers, and
-# reply to mentions (a reply needs Read Message History).
+# What the bot needs in a channel: read it, reply (also in threads), embed answers, reply to mentions
+# (a reply needs Read Message History), start a thread from a question, and react (⏳ to a question asked
+# too soon).
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
-                                  embed_links=True, read_message_history=True)
+                                  embed_links=True, read_message_history=True, create_public_threads=True,
+                                  add_reactions=True)
 
 
 class Translator(app_commands.Translator):
@@ -58,9 +60,11 @@ class DocBot(commands.Bot):
                  **options: object) -> None:
         # docbot never joins voice: spare operators discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        # Default intents only: mentions and DMs carry their text without the privileged
-        # message-content intent (see README, "Running on Discord").
-        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+        # Default intents: mentions and DMs carry their text without the privileged message-content
+        # intent, which an operator may add for forums and threads (see README, "Running on Discord").
+        intents = discord.Intents.default()
+        intents.message_content = settings.message_content
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.engine = engine
@@ -68,6 +72,9 @@ class DocBot(commands.Bot):
             questions = QuestionLog(settings.database_url.get_secret_value())
         self.questions = questions
         self.service = QuestionService(engine, self.questions)
+        # Conversation links and each server's /settings live in the same database as the question log.
+        self.conversations = Conversations(self.questions)
+        self.guild_settings = GuildSettingsStore(self.questions)
         # A global cap on retrievals running at once: more questions wait their turn.
         self.retrievals = asyncio.Semaphore(settings.max_concurrent)
         self.waiting = 0  # questions waiting for or holding a retrieval slot
@@ -138,9 +145,11 @@ class DocBot(commands.Bot):
         finally:
             self.waiting -= 1
 
-    async def ask(self, question: str, *, source: str, guild_id: int | None = None) -> Asked:
+    async def ask(self, question: str, *, source: str, guild_id: int | None = None, history: Sequence[str] = (),
+                  origin: Origin | None = None) -> Asked:
         """Answer and log a question (the service's one step), in a worker thread within the bounds."""
-        return await self._bounded(self.service.ask, question, source=source, guild_id=guild_id)
+        return await self._bounded(self.service.ask, question, source=source, guild_id=guild_id, history=history,
+                                   origin=origin)
 
     async def more(self, question_id: int) -> More | None:
         """The stored "more" passages of an answer, read off the event loop (no retrieval: no slot needed)."""
@@ -178,7 +187,7 @@ def run_bot(settings: Settings, engine: Engine) -> None:
         _fail("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal "
               "(your application → Bot → Reset Token)")
     except discord.PrivilegedIntentsRequired:
-        _fail("Discord refused the bot's intents: enable them in the Developer Portal "
-              "(Bot → Privileged Gateway Intents)")
+        _fail("Discord refused the bot's intents: enable Message Content in the Developer Portal "
+              "(Bot → Privileged Gateway Intents), or unset DOCBOT_MESSAGE_CONTENT")
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         _fail(f"cannot reach Discord ({type(exc).__name__}); check the network connection")

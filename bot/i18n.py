@@ -86,6 +86,73 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Ask me a question: mention me followed by your question, or use /ask.",
         "fr": "Posez-moi une question : mentionnez-moi suivi de votre question, ou utilisez /ask.",
     },
+    # Conversations: private answers, the message menu, threads and help forums (bot/exts/ask.py).
+    "cmd_ask_private": {"en": "Only you see the answer", "fr": "Vous seul voyez la réponse"},
+    "menu_ask": {"en": "Ask docbot", "fr": "Demander à docbot"},
+    "menu_answered": {"en": "Answered under the message: {link}", "fr": "Réponse sous le message : {link}"},
+    # /settings (bot/exts/server_settings.py).
+    "cmd_settings": {
+        "en": "docbot's settings on this server (server managers)",
+        "fr": "Réglages de docbot sur ce serveur (gestionnaires du serveur)",
+    },
+    "cmd_settings_show": {"en": "Show docbot's settings on this server", "fr": "Afficher les réglages de docbot ici"},
+    "cmd_settings_mode": {"en": "How mentions are answered", "fr": "Comment répondre aux mentions"},
+    "cmd_settings_mode_answers": {"en": "Reply, or a new thread", "fr": "Réponse, ou nouveau fil"},
+    "cmd_settings_language": {"en": "The language of docbot's messages", "fr": "La langue des messages de docbot"},
+    "cmd_settings_language_language": {"en": "Language", "fr": "Langue"},
+    "cmd_settings_channel": {
+        "en": "Answer mentions in a channel, or stop",
+        "fr": "Répondre aux mentions dans un salon, ou arrêter",
+    },
+    "cmd_settings_channel_channel": {"en": "The channel", "fr": "Le salon"},
+    "cmd_settings_channel_answer": {"en": "Answer mentions there", "fr": "Y répondre aux mentions"},
+    "cmd_settings_all_channels": {"en": "Answer mentions in every channel", "fr": "Répondre aux mentions partout"},
+    "cmd_settings_forum": {
+        "en": "Answer new posts of a help forum, or stop",
+        "fr": "Répondre aux nouveaux posts d'un forum d'aide, ou arrêter",
+    },
+    "cmd_settings_forum_forum": {"en": "The forum", "fr": "Le forum"},
+    "cmd_settings_forum_answer": {"en": "Answer its new posts", "fr": "Répondre à ses nouveaux posts"},
+    "choice_reply": {"en": "As a reply", "fr": "En réponse"},
+    "choice_thread": {"en": "In a new thread", "fr": "Dans un nouveau fil"},
+    "choice_auto": {"en": "The asker's language", "fr": "La langue de la personne"},
+    "choice_fr": {"en": "French", "fr": "Français"},
+    "choice_en": {"en": "English", "fr": "Anglais"},
+    "settings_title": {"en": "docbot on this server", "fr": "docbot sur ce serveur"},
+    "settings_saved": {"en": "Saved.", "fr": "Enregistré."},
+    "settings_mode_reply": {
+        "en": "Mentions are answered with a reply.",
+        "fr": "Les mentions reçoivent une réponse.",
+    },
+    "settings_mode_thread": {
+        "en": "Mentions are answered in a new thread started from the question.",
+        "fr": "Les mentions reçoivent une réponse dans un nouveau fil ouvert depuis la question.",
+    },
+    "settings_channels_all": {"en": "Mentions are answered in every channel.",
+                              "fr": "Les mentions reçoivent une réponse dans tous les salons."},
+    "settings_channels": {"en": "Mentions are answered in: {channels}.",
+                          "fr": "Les mentions reçoivent une réponse dans : {channels}."},
+    "settings_forums_none": {"en": "No help forum is answered automatically.",
+                             "fr": "Aucun forum d'aide ne reçoit de réponse automatique."},
+    "settings_forums": {"en": "New posts are answered in: {forums}.",
+                        "fr": "Les nouveaux posts reçoivent une réponse dans : {forums}."},
+    "settings_language_auto": {"en": "docbot speaks the asker's language (English or French).",
+                               "fr": "docbot parle la langue de la personne (anglais ou français)."},
+    "settings_language_fixed": {"en": "docbot speaks {language}.", "fr": "docbot parle {language}."},
+    "language_fr": {"en": "French", "fr": "français"},
+    "language_en": {"en": "English", "fr": "anglais"},
+    "settings_forum_needs_intent": {
+        "en": "docbot can't read forum posts: the bot's operator must turn on the Message Content intent "
+              "(DOCBOT_MESSAGE_CONTENT=true, and the switch in the Developer Portal). The forum is saved: its new "
+              "posts will be answered once that is done.",
+        "fr": "docbot ne peut pas lire les posts des forums : la personne qui exploite le bot doit activer "
+              "l'intent Message Content (DOCBOT_MESSAGE_CONTENT=true, et l'interrupteur du Developer Portal). "
+              "Le forum est enregistré : ses nouveaux posts recevront une réponse ensuite.",
+    },
+    "settings_thread_needs_intent": {
+        "en": "Without the Message Content intent, people mention docbot for each follow-up in a thread.",
+        "fr": "Sans l'intent Message Content, il faut mentionner docbot à chaque relance dans un fil.",
+    },
     "index_missing": {
         "en": "There is no index yet: a server manager can build it with /reindex.",
         "fr": "Il n'y a pas encore d'index : un gestionnaire du serveur peut le construire avec /reindex.",

@@ -258,3 +258,52 @@ def reindex_message(summary: BuildSummary, lang: str) -> str:
         if paths:
             lines.append(f"{sign} {fit(', '.join(paths), 350)}")
     return _shorten_markdown("\n".join(lines), MESSAGE_LIMIT)
+
+
+# Plain text, for channels where the bot may not embed --------------------------------------------------
+
+_BLOCK_START = re.compile(r"^(?:#{1,3}\s|-#\s|>|[-*+]\s|\d+[.)]\s)")
+
+
+def _inert_line(text: str) -> str:
+    """An escaped line that can't start a heading, list or quote (escape_markdown leaves line starts alone)."""
+    return "\\" + text if _BLOCK_START.match(text) else text
+
+
+def answer_text(answer: Answer, lang: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The answer as one plain message of at most `limit` UTF-16 units, every citation kept (no Embed Links).
+
+    Discord hides a bot's embeds in a channel where it lacks Embed Links; this is the same answer as
+    markdown text: the question, the answer with its [n] markers, then each citation and an excerpt.
+    """
+    if answer.answered:
+        body, footer = answer.text, t("footer_answered", lang)
+    else:
+        body = t("not_covered", lang) if answer.citations else t("no_passages", lang)
+        footer = t("footer_closest", lang)
+    title = f"**{fit(flat(answer.question), 200)}**"
+    footer_line = f"-# {fit(flat(footer), 200)}"
+    cites = list(answer.citations)[:FIELD_LIMIT]
+    # Each citation's line shares what is left after the title and footer, keeping room for the answer.
+    head_room = (limit - size(title) - size(footer_line) - 240) // max(1, len(cites)) // 2
+    heads = []
+    for c in cites:
+        p = c.passage
+        meta = " · ".join(flat(m) for m in [p.location, *([p.date] if p.date else []), p.document])
+        name = fit(flat(p.title) or p.document, max(8, min(100, head_room * 2 // 5)))
+        heads.append(f"**\\[{c.n}\\]** {name} — _{fit(meta, max(8, min(120, head_room // 2)))}_")
+    # Lines: title, body, "", then head and "> excerpt" per citation, "", footer; newlines count too.
+    fixed = size(title) + size(footer_line) + sum(size(h) for h in heads) + 4 + 4 * len(cites)
+    room = max(0, limit - fixed)
+    # The answer takes what it needs, leaving each excerpt 200 units (at least half the room for them all).
+    body_room = room if not cites else min(size(escape(flat(body))) + 1, max(room - 200 * len(cites), room // 2))
+    body_line = _inert_line(fit(flat(body), max(0, body_room - 1)))
+    per_cite = (room - size(body_line)) // len(cites) if cites else 0
+    lines = [title, body_line, ""]
+    for c, head in zip(cites, heads, strict=True):
+        lines.append(head)
+        quoted = excerpt(c.passage.text, c.highlight, per_cite) if per_cite >= 16 else ""
+        if quoted:
+            lines.append(f"> {quoted}")
+    lines += ["", footer_line]
+    return _shorten_markdown("\n".join(lines), limit)

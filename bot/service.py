@@ -28,7 +28,7 @@ from index import (
     resolve_model,
 )
 
-from .database import QuestionLog
+from .database import Origin, QuestionLog
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -135,11 +135,12 @@ class QuestionService:
         self.questions = questions
 
     def ask(self, question: str, *, source: str, guild_id: int | None = None, history: Sequence[str] = (),
-            k: int | None = None) -> Asked:
+            k: int | None = None, origin: Origin | None = None) -> Asked:
         """Answer and log one question (blocking: front ends on an event loop run it in a thread).
 
-        InvalidQuestionError (nothing was asked) is raised without logging; any other failure is
-        logged with outcome "error", then raised.
+        `history`: the conversation's earlier questions, newest last (a follow-up); `origin`: where on
+        Discord it was asked and what it follows up, kept with it. InvalidQuestionError (nothing was
+        asked) is raised without logging; any other failure is logged with outcome "error", then raised.
         """
         started = time.perf_counter()
         try:
@@ -148,12 +149,12 @@ class QuestionService:
             raise
         except Exception as exc:
             self._record(question, outcome="error", latency_ms=None, source=source, guild_id=guild_id,
-                         error=f"{type(exc).__name__}: {exc}")
+                         error=f"{type(exc).__name__}: {exc}", origin=origin)
             raise
         latency_ms = (time.perf_counter() - started) * 1000
         question_id = self._record(answer.question, outcome=answer.outcome, latency_ms=latency_ms, source=source,
                                    guild_id=guild_id, top_document=answer.top_document,
-                                   payload=more_payload(answer))
+                                   payload=more_payload(answer), origin=origin)
         return Asked(answer, question_id, latency_ms)
 
     def more(self, question_id: int) -> More | None:

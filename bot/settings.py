@@ -40,6 +40,9 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     guild_id: int | None = None
+    # The privileged Message Content intent (switch it on in the Developer Portal too): help-forum posts and
+    # follow-ups in threads without a mention need it; mentions, replies that ping, DMs and /ask do not.
+    message_content: bool = False
     # SQLite in index_dir unless set (see _database_default); a server database by URL, e.g.
     # postgresql+psycopg://user:password@host/docbot: secret, as the URL may hold a password.
     database_url: SecretStr = SecretStr("")

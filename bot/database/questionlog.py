@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
 from . import engine as db
+from .conversations import Origin
 from .tables import OUTCOMES, feedback, questions
 
 Outcome = Literal["answered", "not_covered", "error"]
@@ -123,13 +124,19 @@ class QuestionLog:
 
     def record(self, question: str, *, outcome: Outcome, latency_ms: float | None, source: str,
                guild_id: int | None = None, top_document: str | None = None, error: str | None = None,
-               asked_at: float | None = None, payload: dict[str, Any] | None = None) -> int:
-        """Log one question, with the JSON its answer's "More passages" needs; its id (what the buttons carry)."""
+               asked_at: float | None = None, payload: dict[str, Any] | None = None,
+               origin: Origin | None = None) -> int:
+        """Log one question, with the JSON its answer's "More passages" needs; its id (what the buttons carry).
+
+        `origin`: where on Discord it was asked, and the question it follows up.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         row = {"asked_at": asked_at if asked_at is not None else time.time(), "question": question,
                "normalized": normalize(question), "outcome": outcome, "latency_ms": latency_ms, "source": source,
                "guild_id": guild_id, "top_document": top_document, "error": error, "payload": payload}
+        if origin is not None:
+            row.update(origin.columns())
         with self.engine.begin() as conn:
             return int(conn.execute(sa.insert(questions).values(row)).inserted_primary_key[0])
 

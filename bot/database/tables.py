@@ -8,6 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 OUTCOMES = ("answered", "not_covered", "error")
+ANSWER_MODES = ("reply", "thread")
+ANSWER_LANGUAGES = ("auto", "fr", "en")
+CHANNEL_PURPOSES = ("mentions", "forum")
 
 
 class JSONText(sa.TypeDecorator):
@@ -68,4 +71,28 @@ feedback = sa.Table(
     sa.Column("vote", sa.Integer, nullable=False),
     sa.Column("at", sa.Double, nullable=False),
     sa.CheckConstraint(sa.column("vote").in_((-1, 1)), name="vote"),
+)
+
+# 0004: each server's choices (/settings); a server without a row has GuildSettings' defaults.
+guild_settings = sa.Table(
+    "guild_settings", metadata,
+    sa.Column("guild_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("answer_mode", sa.Text, nullable=False),  # reply, or a new thread from the question
+    sa.Column("language", sa.Text, nullable=False),  # of the bot's own words: auto (the asker's), fr, en
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("updated_by", sa.BigInteger),  # the manager who last changed them
+    sa.CheckConstraint(sa.column("answer_mode").in_(ANSWER_MODES), name="answer_mode"),
+    sa.CheckConstraint(sa.column("language").in_(ANSWER_LANGUAGES), name="language"),
+)
+
+# 0004: the channels a server picked: where mentions are answered (none listed: everywhere), and the help
+# forums whose new posts are answered. One row per choice, so two managers' changes never overwrite each other.
+guild_channels = sa.Table(
+    "guild_channels", metadata,
+    sa.Column("guild_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("channel_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("purpose", sa.Text, primary_key=True),
+    sa.Column("added_at", sa.Double, nullable=False),
+    sa.Column("added_by", sa.BigInteger),
+    sa.CheckConstraint(sa.column("purpose").in_(CHANNEL_PURPOSES), name="purpose"),
 )

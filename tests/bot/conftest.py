@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from bot import service
 from bot.cli import main
 from bot.client import DocBot
+from bot.database import QuestionLog
 from bot.settings import Settings
 from tests.bot.helpers import MockUser
 
@@ -71,6 +72,13 @@ def database_url(request, tmp_path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def question_log(database_url) -> Iterator[QuestionLog]:
+    """A question log on a new database (and its conversations and server settings)."""
+    with QuestionLog(database_url) as qlog:
+        yield qlog
 
 
 @dataclass

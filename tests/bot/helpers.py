@@ -58,7 +58,7 @@ class MockGuild(SpecMock):
     spec_class = discord.Guild
 
     def __init__(self, **attributes: Any) -> None:
-        super().__init__(**{"id": next_id(), "name": "guild",
+        super().__init__(**{"id": next_id(), "name": "guild", "self_role": None, "me": MockMember(bot=True),
                             "preferred_locale": discord.Locale.american_english, **attributes})
 
 
@@ -91,12 +91,42 @@ class _Typing:
         return None
 
 
+def _permissions(permissions: discord.Permissions | None) -> mock.Mock:
+    """A `permissions_for` giving everything docbot asks for, unless told otherwise."""
+    return mock.Mock(return_value=permissions if permissions is not None else discord.Permissions.text())
+
+
 class MockTextChannel(SpecMock):
+    """A server text channel; `permissions` are the bot's there (default: all text permissions)."""
+
     spec_class = discord.TextChannel
 
-    def __init__(self, **attributes: Any) -> None:
+    def __init__(self, *, permissions: discord.Permissions | None = None, **attributes: Any) -> None:
         typing = _Typing()
         super().__init__(**{"id": next_id(), "name": "channel", "typing": mock.Mock(return_value=typing),
+                            "permissions_for": _permissions(permissions),
+                            "send": checked_async(discord.TextChannel, "send", lambda *a, **k: MockMessage()),
+                            **attributes})
+
+
+class MockForumChannel(SpecMock):
+    spec_class = discord.ForumChannel
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(**{"id": next_id(), "name": "forum", **attributes})
+
+
+class MockThread(SpecMock):
+    """A thread in a text channel (or a post of a forum: `parent=MockForumChannel()`)."""
+
+    spec_class = discord.Thread
+
+    def __init__(self, *, permissions: discord.Permissions | None = None, **attributes: Any) -> None:
+        typing = _Typing()
+        parent = attributes.pop("parent", None) or MockTextChannel()
+        super().__init__(**{"id": next_id(), "name": "thread", "parent": parent, "parent_id": parent.id,
+                            "typing": mock.Mock(return_value=typing), "permissions_for": _permissions(permissions),
+                            "send": checked_async(discord.Thread, "send", lambda *a, **k: MockMessage()),
                             **attributes})
 
 
@@ -109,7 +139,11 @@ class MockDMChannel(SpecMock):
 
 
 class MockMessage(SpecMock):
-    """A message; `reply` checks its arguments against discord.Message.reply."""
+    """A message; `reply`, `create_thread` and `add_reaction` check their arguments against discord.Message.
+
+    Users mentioned in `content` are in `mentions`, as Discord sends them. `reply` returns the reply (a
+    MockMessage), `create_thread` a MockThread started from this message (Discord gives it the same id).
+    """
 
     spec_class = discord.Message
 
@@ -117,9 +151,24 @@ class MockMessage(SpecMock):
         guild = attributes.pop("guild", None)
         channel = attributes.pop("channel", None) or (
             MockTextChannel(guild=guild) if guild else MockDMChannel())
-        super().__init__(**{"id": next_id(), "content": "", "author": MockMember(), "guild": guild,
-                            "channel": channel, "type": discord.MessageType.default,
-                            "reply": checked_async(discord.Message, "reply"), **attributes})
+        mid = attributes.pop("id", next_id())
+        # As Discord does, the users mentioned in the content are in `mentions`.
+        mentioned = [MockUser(id=int(i)) for i in re.findall(r"<@!?(\d+)>", attributes.get("content", ""))]
+        super().__init__(**{
+            "id": mid, "content": "", "author": MockMember(), "guild": guild, "channel": channel,
+            "type": discord.MessageType.default, "reference": None, "mentions": mentioned, "role_mentions": [],
+            "jump_url": f"https://discord.com/channels/{guild.id if guild else '@me'}/{channel.id}/{mid}",
+            "reply": checked_async(discord.Message, "reply", lambda *a, **k: MockMessage(channel=channel)),
+            "create_thread": checked_async(discord.Message, "create_thread",
+                                           lambda *a, **k: MockThread(id=mid, name=k["name"], parent=channel)),
+            "add_reaction": checked_async(discord.Message, "add_reaction"),
+            **attributes})
+
+
+def reply_reference(message: MockMessage) -> mock.Mock:
+    """The `reference` of a message replying to `message`, as Discord resolves it."""
+    return mock.Mock(spec_set=discord.MessageReference, message_id=message.id, channel_id=message.channel.id,
+                     resolved=message, cached_message=message)
 
 
 class MockInteractionResponse(SpecMock):
@@ -146,12 +195,13 @@ class MockInteractionResponse(SpecMock):
 
 
 class MockWebhook(SpecMock):
-    """interaction.followup."""
+    """interaction.followup; `send(..., wait=True)` returns the message sent."""
 
     spec_class = discord.Webhook
 
     def __init__(self) -> None:
-        super().__init__(send=checked_async(discord.Webhook, "send"))
+        super().__init__(send=checked_async(discord.Webhook, "send",
+                                            lambda *a, **k: MockMessage() if k.get("wait") else None))
 
 
 class MockInteraction(SpecMock):
@@ -171,6 +221,9 @@ class MockInteraction(SpecMock):
             "locale": discord.Locale.american_english,
             "guild_locale": guild.preferred_locale if guild else None,
             "permissions": permissions if permissions is not None else discord.Permissions.none(),
+            "app_permissions": discord.Permissions.text(),
+            "channel": None,
+            "channel_id": next_id(),
             "response": MockInteractionResponse(),
             "followup": MockWebhook(),
             "delete_original_response": checked_async(discord.Interaction, "delete_original_response"),
@@ -206,14 +259,27 @@ UNESCAPED_MASS_MENTION = re.compile(r"@(everyone|here)")
 
 
 async def invoke(bot: discord.Client, name: str, interaction: Any, **params: Any) -> None:
-    """Run slash command `name` as discord.py's CommandTree does: checks, callback, errors to on_error."""
-    command = bot.tree.get_command(name)
+    """Run slash command `name` ("settings mode" for a subcommand) as discord.py's CommandTree does."""
+    first, *path = name.split()
+    command = bot.tree.get_command(first)
+    for part in path:
+        command = command.get_command(part) if isinstance(command, app_commands.Group) else None
     assert isinstance(command, app_commands.Command), f"/{name} is not registered"
     try:
         # The two steps of Command._invoke_with_namespace, minus Discord's option parsing.
         if not await command._check_can_run(interaction):
             raise app_commands.CheckFailure(f"The check functions for command {name!r} failed.")
         await command._do_call(interaction, params)
+    except app_commands.AppCommandError as error:
+        await bot.tree.on_error(interaction, error)
+
+
+async def invoke_menu(bot: discord.Client, name: str, interaction: Any, target: Any) -> None:
+    """Run message menu `name` on `target` as the CommandTree does: checks, callback, errors to on_error."""
+    menu = bot.tree.get_command(name, type=discord.AppCommandType.message)
+    assert isinstance(menu, app_commands.ContextMenu), f"no message menu {name!r}"
+    try:
+        await menu._invoke(interaction, target)
     except app_commands.AppCommandError as error:
         await bot.tree.on_error(interaction, error)
 

@@ -39,7 +39,8 @@ def test_bot_never_pings_and_needs_no_privileged_intent(new_bot):
 
 def test_extensions_are_discovered():
     """Every feature module of bot.exts is an extension; helper modules (a leading _) are not."""
-    assert extensions() == ["bot.exts.ask", "bot.exts.error_handler", "bot.exts.reindex", "bot.exts.sources"]
+    assert extensions() == ["bot.exts.ask", "bot.exts.error_handler", "bot.exts.reindex", "bot.exts.server_settings",
+                            "bot.exts.sources"]
 
 
 @pytest.mark.parametrize("guild_id", [None, 123456789012345678])
@@ -50,12 +51,12 @@ async def test_setup_hook_loads_cogs_and_syncs(new_bot, monkeypatch, guild_id):
     monkeypatch.setattr(bot.tree, "sync", sync)
     await bot.setup_hook()
 
-    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex"}
-    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex"}
+    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex", "settings", "Ask docbot"}
+    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex", "ServerSettings"}
     if guild_id:
         sync.assert_awaited_once_with(guild=discord.Object(id=guild_id))
         assert {c.name for c in bot.tree.get_commands(guild=discord.Object(id=guild_id))} == {
-            "ask", "sources", "reindex"}
+            "ask", "sources", "reindex", "settings", "Ask docbot"}
     else:
         sync.assert_awaited_once_with()
 

@@ -175,7 +175,7 @@ def test_question_log_from_before_migrations_keeps_its_questions_and_votes(tmp_p
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-@pytest.mark.parametrize("stop", ["0001", "0002"])
+@pytest.mark.parametrize("stop", ["0001", "0002", "0003"])
 def test_each_revision_upgrades_to_the_same_schema_as_a_new_database(tmp_path, stop):
     """A database left at an earlier revision (an older docbot) upgrades to what a new one gets."""
     old, new = f"sqlite:///{tmp_path / 'old.sqlite3'}", f"sqlite:///{tmp_path / 'new.sqlite3'}"
@@ -190,6 +190,33 @@ def test_each_revision_upgrades_to_the_same_schema_as_a_new_database(tmp_path, s
         assert qlog.get(1).question == "Qui ?"
     QuestionLog(new).close()
     assert schema(old) == schema(new)
+
+
+def test_upgrade_from_0003_keeps_questions_votes_and_conversations(tmp_path):
+    """A database at 0003 (conversation columns, no server settings) upgrades: rows kept, settings at defaults."""
+    from bot.database import Conversations, GuildSettings, GuildSettingsStore
+
+    url = f"sqlite:///{tmp_path / 'docbot.sqlite3'}"
+    engine = create(sa.make_url(url))
+    with engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), "0003")
+        conn.execute(sa.text(
+            "INSERT INTO questions (asked_at, question, normalized, outcome, source, guild_id, user_id, channel_id, "
+            "message_id, answer_message_id, thread_id, payload) VALUES (1, 'Qui dîne ?', 'qui dîne', 'answered', "
+            "'mention', :guild, 7, 8, 9, 10, 11, :payload)"), {"guild": GUILD, "payload": json.dumps(PAYLOAD)})
+        conn.execute(sa.text("INSERT INTO questions (asked_at, question, normalized, outcome, source, parent_id, "
+                             "thread_id) VALUES (2, 'Et où ?', 'et où', 'answered', 'thread', 1, 11)"))
+        conn.execute(sa.text("INSERT INTO feedback (question_id, user_id, vote, at) VALUES (1, 7, 1, 3)"))
+    engine.dispose()
+
+    with QuestionLog(url) as qlog:
+        assert qlog.get(1).payload == PAYLOAD and qlog.totals().up == 1
+        follow = Conversations(qlog).follow_up(reply_to=10)
+        assert follow.history == ["Qui dîne ?"]
+        assert Conversations(qlog).follow_up(thread_id=11).history == ["Qui dîne ?", "Et où ?"]
+        assert GuildSettingsStore(qlog).get(GUILD) == GuildSettings()
+        assert GuildSettingsStore(qlog).set_answer_mode(GUILD, "thread").answer_mode == "thread"
+    assert revision_of(tmp_path / "docbot.sqlite3")[0] == HEAD
 
 
 def test_opening_again_changes_nothing(database_url):

@@ -27,7 +27,7 @@ def logged_outcomes(source: str) -> dict[str, str]:
 async def test_every_front_end_logs_the_same_outcomes_and_refuses_alike(make_bot, me, docbot, indexed):
     """Each front end logs each question once with one outcome, the same everywhere; the refused one nowhere."""
     bot = await make_bot(cooldown_seconds=0)
-    refusals = []
+    refusals, reactions = [], []
     for q in [*QUESTIONS, TOO_LONG]:
         inter = MockInteraction(bot, locale=discord.Locale.french)
         await invoke(bot, "ask", inter, question=q)
@@ -35,11 +35,12 @@ async def test_every_front_end_logs_the_same_outcomes_and_refuses_alike(make_bot
         message = MockMessage(guild=MockGuild(), content=f"<@{me.id}> {q}")
         await bot.get_cog("Ask").on_message(message)
         refusals += [m["content"] for m in sent(message.reply) if "content" in m]
+        reactions += [c.args[0] for c in message.add_reaction.await_args_list]
     chat = docbot("chat", input="\n".join([*QUESTIONS, TOO_LONG]) + "\n")
     asked = docbot("ask", "--json", input="\n".join([*QUESTIONS, TOO_LONG]) + "\n")
     *answers, error = (json.loads(line) for line in asked.out.splitlines())
 
-    assert refusals == [REFUSAL, REFUSAL]
+    assert refusals == [REFUSAL] and reactions == ["✂️"]  # a mention is refused by a reaction, not in public
     assert error == {"question": TOO_LONG[:200], "error": REFUSAL} and asked.code == 2
     assert chat.err_lines[-1] == f"error: {REFUSAL}"
     expected = {a["question"]: "answered" if a["answered"] else "not_covered" for a in answers}

@@ -39,7 +39,9 @@ async def test_token_is_never_printed_during_a_bot_session(stand_in, built, tmp_
         ada = fake.add_member("ada")
         asked = await fake.invoke("ask", {"question": "Qui est le PDG de Nvidia ?"}, member=ada)
         refused = await fake.invoke("reindex", {}, member=ada, permission_override=True)
-        mention = await fake.post_message(f"<@{fake.app_id}> Qui est le PDG de Nvidia ?", member=ada)
+        # Someone else: Ada asking again so soon would get a ⏳ reaction, not an answer.
+        mention = await fake.post_message(f"<@{fake.app_id}> Qui est le PDG de Nvidia ?",
+                                          member=fake.add_member("bea"))
         await fake.wait_for(lambda: asked.answered and refused.answered and fake.replies_to(mention), TIMEOUT,
                             "the answers")
     finally:

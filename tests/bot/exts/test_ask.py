@@ -272,7 +272,8 @@ async def test_votes_are_recorded_once_per_person(bot):
     voter = MockMember()
     first = MockInteraction(bot, user=voter)
     await click(bot, VoteButton, up, first)
-    [thanks] = sent(first.response.send_message)
+    assert first.response.defer.await_args.kwargs == {"ephemeral": True, "thinking": True}
+    [thanks] = sent(first.followup.send)
     assert thanks["content"] == t("thanks_up", "en") and thanks["ephemeral"] is True and no_mentions(thanks)
     await click(bot, VoteButton, down, MockInteraction(bot, user=voter))
     await click(bot, VoteButton, up, MockInteraction(bot))
@@ -287,7 +288,7 @@ async def test_buttons_work_after_a_restart(make_bot, bot):
     restarted = await make_bot(cooldown_seconds=0)
     inter = MockInteraction(restarted, locale=discord.Locale.french)
     await click(restarted, VoteButton, up, inter)
-    assert sent(inter.response.send_message)[0]["content"] == t("thanks_up", "fr")
+    assert sent(inter.followup.send)[0]["content"] == t("thanks_up", "fr")
     assert restarted.questions.totals().up == 1
 
 
@@ -332,7 +333,7 @@ async def test_button_for_an_unknown_answer_says_so(bot):
     """A click carrying an id that isn't in the log (database replaced) gets a clear message."""
     inter = MockInteraction(bot)
     await click(bot, VoteButton, "docbot:vote:424242:down", inter)
-    assert sent(inter.response.send_message)[0]["content"] == t("question_gone", "en")
+    assert sent(inter.followup.send)[0]["content"] == t("question_gone", "en")
     inter = MockInteraction(bot)
     await click(bot, MoreButton, "docbot:more:424242", inter)
     assert sent(inter.followup.send)[0]["content"] == t("question_gone", "en")

@@ -108,12 +108,21 @@ class Session:
 
     def _shape(self, event: str, data: dict) -> dict | None:
         """What this session receives of an event, given its intents; None if nothing."""
+        if event.startswith(("CHANNEL_", "THREAD_")):
+            return data if self.intents & INTENT_GUILDS else None
         if event != "MESSAGE_CREATE":
             return data
         dm = "guild_id" not in data
         if not self.intents & (INTENT_DIRECT_MESSAGES if dm else INTENT_GUILD_MESSAGES):
             return None
+        return self._readable(data)
+
+    def _readable(self, data: dict) -> dict:
+        """A message as this session may read it: blanked without the Message Content intent, unless exempt."""
+        if data.get("referenced_message"):  # the message a reply quotes is read by the same rule
+            data = {**data, "referenced_message": self._readable(data["referenced_message"])}
         bot_id = self.fake.bot_user["id"]
+        dm = "guild_id" not in data
         mentioned = any(u["id"] == bot_id for u in data.get("mentions", []))
         if dm or mentioned or data["author"]["id"] == bot_id or self.intents & o.INTENT_MESSAGE_CONTENT:
             return data

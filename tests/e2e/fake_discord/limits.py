@@ -22,6 +22,7 @@ BUTTON_LABEL_MAX = 80
 SELECT_OPTIONS_MAX = 25
 ALLOWED_MENTION_IDS_MAX = 100
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+MENU_NAME = re.compile(r"^[-_ '\w]{1,32}$")  # user and message commands: mixed case and spaces allowed
 COMMAND_DESCRIPTION_MAX = 100
 COMMAND_OPTIONS_MAX = 25
 
@@ -185,7 +186,8 @@ def command_errors(commands: Any) -> dict:
     for i, cmd in enumerate(commands):
         ctype = cmd.get("type", 1)
         name = cmd.get("name")
-        if not isinstance(name, str) or not COMMAND_NAME.match(name) or (ctype == 1 and name != name.lower()):
+        pattern = COMMAND_NAME if ctype == 1 else MENU_NAME
+        if not isinstance(name, str) or not pattern.match(name) or (ctype == 1 and name != name.lower()):
             _put(errors, (i, "name"), _err("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))
         elif (ctype, name) in names:
             _put(errors, (i, "name"), _err("APPLICATION_COMMANDS_DUPLICATE_NAME",
@@ -195,6 +197,9 @@ def command_errors(commands: Any) -> dict:
         if ctype == 1 and not 1 <= len(desc) <= COMMAND_DESCRIPTION_MAX:
             _put(errors, (i, "description"),
                  _err("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {COMMAND_DESCRIPTION_MAX} in length."))
+        elif ctype != 1 and (desc or cmd.get("options")):  # menus take no description nor options
+            _put(errors, (i, "description" if desc else "options"),
+                 _err("APPLICATION_COMMAND_INVALID", "Only chat input commands have a description or options"))
         options = cmd.get("options") or []
         if len(options) > COMMAND_OPTIONS_MAX:
             _put(errors, (i, "options"), _too_long(COMMAND_OPTIONS_MAX))

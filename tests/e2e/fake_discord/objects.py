@@ -21,10 +21,11 @@ ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 USE_APPLICATION_COMMANDS = 1 << 31
+CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 
 MEMBER_PERMISSIONS = (VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
-                      | ADD_REACTIONS | USE_APPLICATION_COMMANDS | SEND_MESSAGES_IN_THREADS)
+                      | ADD_REACTIONS | USE_APPLICATION_COMMANDS | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS)
 # The bot may ping @everyone: the worst case, so that only allowed_mentions stands between a quoted
 # "@everyone" and a notification to the whole server.
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | MENTION_EVERYONE
@@ -66,11 +67,15 @@ def user(id: int, username: str, *, bot: bool = False) -> dict:
             "accent_color": None, "avatar_decoration_data": None}
 
 
-def role(id: int, name: str, permissions: int, position: int, *, mentionable: bool = False) -> dict:
-    """A role object."""
-    return {"id": str(id), "name": name, "color": 0, "colors": {"primary_color": 0}, "hoist": False,
-            "icon": None, "unicode_emoji": None, "position": position, "permissions": str(permissions),
-            "managed": False, "mentionable": mentionable, "flags": 0}
+def role(id: int, name: str, permissions: int, position: int, *, mentionable: bool = False,
+         bot_id: int | None = None) -> dict:
+    """A role object; with `bot_id`, the role Discord manages for that bot (made when it joined)."""
+    out = {"id": str(id), "name": name, "color": 0, "colors": {"primary_color": 0}, "hoist": False,
+           "icon": None, "unicode_emoji": None, "position": position, "permissions": str(permissions),
+           "managed": bot_id is not None, "mentionable": mentionable, "flags": 0}
+    if bot_id is not None:
+        out["tags"] = {"bot_id": str(bot_id)}
+    return out
 
 
 def text_channel(id: int, guild_id: int, name: str, position: int = 0) -> dict:
@@ -119,3 +124,46 @@ def message(id: int, channel_id: int, author: dict, payload: dict, *, guild_id: 
     if webhook_id is not None:
         out["webhook_id"] = str(webhook_id)
     return out
+
+
+# Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
+GUILD_TEXT, GUILD_ANNOUNCEMENT, ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD, GUILD_FORUM = 0, 5, 10, 11, 12, 15
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+HAS_THREAD = 1 << 5  # message flag: a thread was started from it
+
+
+def is_thread(channel: dict) -> bool:
+    """Whether a channel object is a thread."""
+    return channel["type"] in THREAD_TYPES
+
+
+def forum_channel(id: int, guild_id: int, name: str, position: int = 0) -> dict:
+    """A guild forum channel object."""
+    return {"id": str(id), "type": GUILD_FORUM, "guild_id": str(guild_id), "name": name, "position": position,
+            "permission_overwrites": [], "topic": None, "nsfw": False, "last_message_id": None,
+            "rate_limit_per_user": 0, "parent_id": None, "flags": 0, "available_tags": [],
+            "default_reaction_emoji": None, "default_thread_rate_limit_per_user": 0, "default_sort_order": None,
+            "default_forum_layout": 0, "default_auto_archive_duration": 1440}
+
+
+def thread_channel(id: int, guild_id: int, parent_id: int, owner_id: int, name: str, *,
+                   auto_archive_duration: int = 1440, rate_limit_per_user: int = 0, forum: bool = False) -> dict:
+    """A public thread object (a forum's posts are public threads too)."""
+    out = {"id": str(id), "type": PUBLIC_THREAD, "guild_id": str(guild_id), "parent_id": str(parent_id),
+           "owner_id": str(owner_id), "name": name, "last_message_id": None, "message_count": 0,
+           "member_count": 1, "rate_limit_per_user": rate_limit_per_user, "flags": 0, "total_message_sent": 0,
+           "thread_metadata": {"archived": False, "auto_archive_duration": auto_archive_duration,
+                               "archive_timestamp": iso_now(), "locked": False, "create_timestamp": iso_now()}}
+    if forum:
+        out["applied_tags"] = []
+    return out
+
+
+def thread_member(thread_id: int, user_id: int) -> dict:
+    """The thread member object of a user in a thread (what its creator gets back)."""
+    return {"id": str(thread_id), "user_id": str(user_id), "join_timestamp": iso_now(), "flags": 0}
+
+
+def overwrite(target_id: int, *, member: bool = False, allow: int = 0, deny: int = 0) -> dict:
+    """A permission overwrite on a channel, for a role (or a member)."""
+    return {"id": str(target_id), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import limits
+from . import limits, permissions
 from . import objects as o
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
             for cmd in body:
                 keep = old.get(cmd["name"])
                 stored.append({
-                    "type": 1, "options": [], "default_member_permissions": None, "nsfw": False,
+                    "type": 1, "description": "", "options": [], "default_member_permissions": None, "nsfw": False,
                     "integration_types": [0], "contexts": None, "description_localizations": None,
                     "name_localizations": None, **cmd,
                     "id": keep["id"] if keep else str(o.snowflake()), "application_id": str(fake.app_id),
@@ -338,7 +339,11 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         payload, files = await read_payload(request)
         cid = int(ch["id"])
         reply_to = None
+        perms = permissions.in_channel(fake, fake.bot_member, ch) if "guild_id" in ch else permissions.ALL
         try:
+            refused = permissions.missing_to_send(perms, ch, payload)
+            if refused:
+                raise DiscordError(*refused)
             check_message(payload, result={**payload, "attachments": files})
             ref = payload.get("message_reference")
             if ref:
@@ -355,7 +360,8 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
             record_sent("channel_message", payload, exc.status, channel_id=cid, error=exc.body)
             raise
         guild_id = int(ch["guild_id"]) if "guild_id" in ch else None
-        msg = o.message(o.snowflake(), cid, {**fake.bot_user, "bot": True}, payload, guild_id=guild_id)
+        msg = o.message(o.snowflake(), cid, {**fake.bot_user, "bot": True}, permissions.as_shown(perms, payload),
+                        guild_id=guild_id)
         msg["attachments"] = files
         with fake.lock:
             fake.channel_messages[int(msg["id"])] = msg
@@ -436,6 +442,9 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         ("PUT", "/channels/{channel}/messages/{message}/reactions/{emoji}/@me", reaction),
         ("POST", "/users/@me/channels", create_dm),
     ]
+    from .rest_threads import thread_routes
+
+    table += thread_routes(fake, SimpleNamespace(authorized=authorized, channel=channel, read_payload=read_payload))
 
     def wrap(handler):
         async def run(request: web.Request) -> web.StreamResponse:

@@ -14,6 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from . import objects as o
+from . import permissions
+from .conversations import ConversationsMixin, command_options, reply_fields
 from .mentions import pings
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class Request:
     response: Any = None
 
 
-class FakeDiscord:
+class FakeDiscord(ConversationsMixin):
     """A local Discord: REST API v10 and gateway on 127.0.0.1, in a thread of its own, as a remote server is.
 
     Tests call the async methods from their own event loop; the state is shared under a lock.
@@ -133,7 +135,7 @@ class FakeDiscord:
             o.role(self.guild_id, "@everyone", o.MEMBER_PERMISSIONS, 0),
             o.role(self.moderator_role, "Moderators", o.MANAGE_GUILD, 1),
             o.role(self.pingable_role, "Announcements", 0, 2, mentionable=True),
-            o.role(self.bot_role, "docbot", o.BOT_PERMISSIONS, 3),
+            o.role(self.bot_role, "docbot", o.BOT_PERMISSIONS, 3, bot_id=self.app_id),
         ]
         general = o.text_channel(self.channel_id, self.guild_id, "general")
         self.channels: dict[int, dict] = {self.channel_id: general}
@@ -251,6 +253,7 @@ class FakeDiscord:
         """The GUILD_CREATE payload of the one guild the bot is in."""
         with self.lock:
             members = [o.member(m.user, m.roles) for m in self.members.values()]
+            channels = list(self.channels.values())
         return {
             "id": str(self.guild_id), "name": "docbot e2e", "icon": None, "splash": None,
             "discovery_splash": None, "owner_id": self.owner["id"], "afk_channel_id": None,
@@ -264,7 +267,8 @@ class FakeDiscord:
             "premium_progress_bar_enabled": False,
             "safety_alerts_channel_id": None, "joined_at": "2024-01-01T00:00:00+00:00", "large": False,
             "unavailable": False, "member_count": len(members), "voice_states": [], "members": members,
-            "channels": list(self.channels.values()), "threads": [], "presences": [], "stage_instances": [],
+            "channels": [c for c in channels if not o.is_thread(c)],
+            "threads": [c for c in channels if o.is_thread(c)], "presences": [], "stage_instances": [],
             "guild_scheduled_events": [], "soundboard_sounds": [], "incidents_data": None,
         }
 
@@ -302,23 +306,24 @@ class FakeDiscord:
                 raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
             await asyncio.sleep(0.02)
 
-    def command(self, name: str, guild_id: int | None = None) -> dict | None:
-        """The registered command `name`: guild commands first, then global ones."""
+    def command(self, name: str, guild_id: int | None = None, type: int = 1) -> dict | None:
+        """The registered command `name` of `type` (1 slash, 3 message menu): guild commands first, then global."""
         with self.lock:
             for scope in (guild_id, None):
                 for c in self.commands.get(scope, []):
-                    if c["name"] == name and c.get("type", 1) == 1:
+                    if c["name"] == name and c.get("type", 1) == type:
                         return c
         return None
 
     async def invoke(self, name: str, options: dict | None = None, *, member: Member, dm: bool = False,
-                     permission_override: bool = False) -> Interaction:
-        """A user runs slash command `name`: dispatch the INTERACTION_CREATE Discord would send.
+                     permission_override: bool = False, channel_id: int | None = None) -> Interaction:
+        """A user runs slash command `name` ("settings mode": a subcommand): the INTERACTION_CREATE Discord sends.
 
         Discord hides a command from members who lack its `default_member_permissions`, unless a server
-        admin grants it to them in the server's Integrations settings: `permission_override`.
+        admin grants it to them in the server's Integrations settings: `permission_override`. `channel_id`:
+        where it is run (default: the guild's first channel); a channel option's value is a channel id.
         """
-        return await self._call(self._invoke(name, options or {}, member, dm, permission_override))
+        return await self._call(self._invoke(name, options or {}, member, dm, permission_override, channel_id))
 
     async def invoke_many(self, calls: list[tuple[str, dict, Member]]) -> list[Interaction]:
         """Several users run commands at the same moment: the INTERACTION_CREATEs go out back to back."""
@@ -329,8 +334,9 @@ class FakeDiscord:
         return await self._call(all_at_once())
 
     async def _invoke(self, name: str, options: dict, member: Member, dm: bool,
-                      permission_override: bool) -> Interaction:
+                      permission_override: bool, channel_id: int | None = None) -> Interaction:
         guild_id = None if dm else self.guild_id
+        name, *path = name.split()
         cmd = self.command(name, guild_id)
         if cmd is None:
             raise AssertionError(f"/{name} is not registered with Discord; these are: {self.command_names()}")
@@ -340,21 +346,19 @@ class FakeDiscord:
         if not dm and required and not permission_override and not member.permissions & o.ADMINISTRATOR \
                 and member.permissions & required != required:
             raise CommandUnavailable(f"Discord hides /{name} from members without permissions {required}")
-        declared = {opt["name"]: opt for opt in cmd.get("options") or []}
-        unknown = set(options) - set(declared)
-        if unknown:
-            raise AssertionError(f"/{name} has no option {sorted(unknown)}; it has {sorted(declared)}")
-        missing = [n for n, opt in declared.items() if opt.get("required") and n not in options]
-        if missing:
-            raise AssertionError(f"Discord would not let a user run /{name} without {missing}")
-        iid, tok = o.snowflake(), o.token()
+        where = None if dm else self.channels[channel_id or self.channel_id]
         data: dict = {"id": cmd["id"], "name": name, "type": 1,
-                      "options": [{"name": k, "type": declared[k]["type"], "value": v}
-                                  for k, v in options.items()]}
+                      **command_options(self, cmd, path, options, member, where)}
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
+        return await self._interaction(2, data, " ".join([name, *path]), options, member, dm, channel_id)
+
+    async def _interaction(self, itype: int, data: dict, name: str, options: dict, member: Member, dm: bool,
+                           channel_id: int | None, extra: dict | None = None) -> Interaction:
+        """Dispatch an INTERACTION_CREATE of `itype` (2 a command, 3 a component) from `member`; its record."""
+        iid, tok = o.snowflake(), o.token()
         payload: dict = {
-            "id": str(iid), "application_id": str(self.app_id), "type": 2, "data": data, "token": tok,
+            "id": str(iid), "application_id": str(self.app_id), "type": itype, "data": data, "token": tok,
             "version": 1, "locale": "fr", "app_permissions": str(o.BOT_PERMISSIONS), "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
             "authorizing_integration_owners": {"0": str(self.guild_id)},
@@ -364,12 +368,18 @@ class FakeDiscord:
             payload.update(channel_id=channel["id"], channel=channel, user=member.user, context=1)
             channel_id = int(channel["id"])
         else:
-            payload.update(guild_id=str(self.guild_id), guild_locale="fr", channel_id=str(self.channel_id),
-                           channel=self.channels[self.channel_id], context=0,
+            channel_id = channel_id or self.channel_id
+            channel = self.channels[channel_id]
+            # Permissions in that channel, its overwrites applied: the bot's, and the member's.
+            payload.update(guild_id=str(self.guild_id), guild_locale="fr", channel_id=str(channel_id),
+                           channel=channel, context=0,
+                           app_permissions=str(permissions.in_channel(self, self.bot_member, channel)),
                            guild={"id": str(self.guild_id), "locale": "fr", "features": []},
-                           member=o.member(member.user, member.roles, permissions=member.permissions))
-            channel_id = self.channel_id
-        rec = Interaction(iid, tok, 2, name, options, member.id, channel_id, guild_id, dispatched_at=0.0)
+                           member=o.member(member.user, member.roles,
+                                           permissions=permissions.in_channel(self, member, channel)))
+        payload.update(extra or {})
+        guild_id = None if dm else self.guild_id
+        rec = Interaction(iid, tok, itype, name, options, member.id, channel_id, guild_id, dispatched_at=0.0)
         with self.lock:
             self.interactions[iid] = rec
             self.by_token[tok] = rec
@@ -387,15 +397,33 @@ class FakeDiscord:
             self.dm_channels[int(ch["id"])] = ch
             return ch
 
-    async def post_message(self, content: str, *, member: Member, dm: bool = False) -> dict:
-        """A user posts `content` in the guild's channel (or in a DM with the bot): MESSAGE_CREATE."""
-        return await self._call(self._post_message(content, member, dm))
+    async def post_message(self, content: str, *, member: Member, dm: bool = False, channel_id: int | None = None,
+                           reply_to: dict | None = None, ping: bool = True) -> dict:
+        """A user posts `content` in a channel (default: the guild's first), a thread, or a DM: MESSAGE_CREATE.
 
-    async def _post_message(self, content: str, member: Member, dm: bool) -> dict:
-        channel_id = int(self._dm_channel(member)["id"]) if dm else self.channel_id
-        msg = o.message(o.snowflake(), channel_id, member.user, {"content": content},
+        `reply_to`: a message it replies to (Discord's reply button); `ping`: the reply notifies its author.
+        """
+        return await self._call(self._post_message(content, member, dm, channel_id, reply_to, ping))
+
+    async def _post_message(self, content: str, member: Member, dm: bool, channel_id: int | None = None,
+                            reply_to: dict | None = None, ping: bool = True) -> dict:
+        channel_id = int(self._dm_channel(member)["id"]) if dm else channel_id or self.channel_id
+        msg = self._user_message(o.snowflake(), channel_id, content, member, dm, reply_to, ping)
+        with self.lock:
+            self.channel_messages[int(msg["id"])] = msg
+        await self.dispatch("MESSAGE_CREATE", msg)
+        return msg
+
+    def _user_message(self, message_id: int, channel_id: int, content: str, member: Member, dm: bool = False,
+                      reply_to: dict | None = None, ping: bool = True) -> dict:
+        """A member's message as Discord makes it: its mentions read from the content (and the reply)."""
+        msg = o.message(message_id, channel_id, member.user, {"content": content},
                         guild_id=None if dm else self.guild_id)
         mentioned = {int(i) for i in re.findall(r"<@!?(\d+)>", content)}
+        if reply_to is not None:
+            msg.update(reply_fields(self, reply_to, channel_id))
+            if ping and int(reply_to["author"]["id"]) != member.id:
+                mentioned.add(int(reply_to["author"]["id"]))  # the reply notifies whom it replies to
         with self.lock:
             people = [self.members[i] for i in mentioned if i in self.members]
         if dm:
@@ -406,9 +434,6 @@ class FakeDiscord:
             msg["mention_roles"] = [r for r in re.findall(r"<@&(\d+)>", content)]
             may_everyone = bool(member.permissions & o.MENTION_EVERYONE)
             msg["mention_everyone"] = may_everyone and ("@everyone" in content or "@here" in content)
-        with self.lock:
-            self.channel_messages[int(msg["id"])] = msg
-        await self.dispatch("MESSAGE_CREATE", msg)
         return msg
 
     async def dispatch(self, event: str, data: dict) -> None:
