@@ -1,4 +1,4 @@
-"""The `docbot` command line: index, ask, chat, sources, run, stats (the terminal itself is terminal.py)."""
+"""The `docbot` command line: index, ask, chat, sources, run, sync, stats (the terminal itself is terminal.py)."""
 
 from __future__ import annotations
 
@@ -198,6 +198,26 @@ def run() -> None:
     from .client import run_bot
 
     run_bot(settings, engine)
+
+
+@app.command()
+def sync(
+    guild: Annotated[int | None, typer.Option(help="Server to sync to (default DOCBOT_GUILD_ID; without either: "
+                                                   "global).")] = None,
+    clear_global: Annotated[bool, typer.Option("--clear-global", help="Also remove the global commands, so the "
+                                               "server does not list them twice.")] = False,
+) -> None:
+    """Register the slash commands with Discord now, and say what changed."""
+    from .client import sync_now
+    from .command_sync import SyncError
+
+    settings = load_settings()
+    _setup_logging(settings)
+    try:
+        for line in sync_now(settings, guild or settings.guild_id, clear_global=clear_global):
+            typer.echo(line)
+    except SyncError as exc:
+        raise CliError(str(exc), exc.code) from None
 
 
 @app.command()

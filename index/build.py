@@ -171,7 +171,8 @@ def _write(index_dir, embedder, options, previous, keep, fresh, summary, progres
             progress("split", i, len(fresh))
         pieces = split_document(doc, max_tokens=max_tokens, count_tokens=embedder.count_tokens)
         entries.append(store.DocumentEntry(doc.path, doc.title, doc.sha256, size, mtime,
-                                           len(passages) + len(new_passages), len(pieces), doc.date, meta_sha))
+                                           len(passages) + len(new_passages), len(pieces), doc.date, meta_sha,
+                                           url=doc.url))
         new_passages.extend(pieces)
     if new_passages:
         chunks.append(_embed(embedder, [p.indexed_text for p in new_passages], options.batch_size, progress))

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .errors import DocumentsDirError
 from .text import clean, count_words
@@ -34,6 +35,7 @@ class Document:
     text: str
     sha256: str  # of the raw bytes and the document's metadata
     date: str | None = None
+    url: str | None = None  # from metadata.json; citations link url#anchor
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,9 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     if not count_words(text):  # only emoji, punctuation or symbols: nothing a question could find
         return Skipped(rel, "no words")
     title = tidy_title(str(meta.get("title") or "")) or tidy_title(_title_from(rel, text, suffix))
-    date = meta.get("date")
-    return Document(path=rel, title=title, text=text, sha256=file_hash(raw, meta), date=str(date) if date else None)
+    date, url = meta.get("date"), meta.get("url")
+    return Document(path=rel, title=title, text=text, sha256=file_hash(raw, meta), date=str(date) if date else None,
+                    url=str(url) if url else None)
 
 
 class _ParseError(Exception):
@@ -285,3 +288,22 @@ def _title_from(rel: str, text: str, suffix: str) -> str:
             return m.group(1).strip()
     stem = Path(rel).stem
     return re.sub(r"[_-]+", " ", stem).strip().capitalize() or rel
+
+
+SNIFF_BYTES = 64 * 1024
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+
+
+def sniff(path: Path) -> Literal["pdf", "html", "text"] | None:
+    """What a file holds, judged by its content rather than its name; None for binary, undecodable or blank."""
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if b"%PDF-" in head[:1024]:  # readers accept junk before the header, within its first KiB
+        return "pdf"
+    if len(head) == SNIFF_BYTES:  # a cut sample must not end inside a character
+        utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+        head = head[: len(head) // 2 * 2] if utf16 else head[: head.rfind(b"\n") + 1] or head
+    text = _decode(head)
+    if text is None or not text.strip():
+        return None
+    return "html" if _HTML_START.search(text[:4096]) else "text"

@@ -29,6 +29,7 @@ class Passage:
     line_start: int
     line_end: int
     date: str | None = None
+    url: str | None = None  # the document's, from metadata.json
 
     @property
     def location(self) -> str:
@@ -245,4 +246,5 @@ def _make_passage(doc: Document, heading: str, units: list[_Unit]) -> Passage:
         line_start=min(u.line_start for u in units),
         line_end=max(u.line_end for u in units),
         date=doc.date,
+        url=doc.url,
     )

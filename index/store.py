@@ -49,6 +49,7 @@ class DocumentEntry:
     count: int  # number of passages
     date: str | None = None
     meta_sha: str = ""  # of its entry in metadata.json, so an edit there is noticed without reading the file
+    url: str | None = None  # from metadata.json
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The bot class: safe defaults, cogs and command sync in setup_hook, a rejected token in one line."""
+"""The bot class: safe defaults, cogs loaded in setup_hook (commands sync after connecting), a rejected token in
+one line."""
 
 from __future__ import annotations
 
@@ -39,36 +40,20 @@ def test_bot_never_pings_and_needs_no_privileged_intent(new_bot):
 
 def test_extensions_are_discovered():
     """Every feature module of bot.exts is an extension; helper modules (a leading _) are not."""
-    assert extensions() == ["bot.exts.ask", "bot.exts.error_handler", "bot.exts.reindex", "bot.exts.sources"]
+    assert extensions() == ["bot.exts.ask", "bot.exts.documents", "bot.exts.error_handler", "bot.exts.reindex",
+                            "bot.exts.sources"]
 
 
-@pytest.mark.parametrize("guild_id", [None, 123456789012345678])
-async def test_setup_hook_loads_cogs_and_syncs(new_bot, monkeypatch, guild_id):
-    """Commands sync to DOCBOT_GUILD_ID when set, globally otherwise."""
-    bot = new_bot(guild_id=guild_id)
+async def test_setup_hook_loads_cogs_and_leaves_sync_for_later(new_bot, monkeypatch):
+    """setup_hook loads every cog and syncs nothing: a sync is never a condition of connecting."""
+    bot = new_bot(guild_id=123456789012345678)
     sync = mock.AsyncMock(return_value=[])
     monkeypatch.setattr(bot.tree, "sync", sync)
     await bot.setup_hook()
 
-    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex"}
-    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex"}
-    if guild_id:
-        sync.assert_awaited_once_with(guild=discord.Object(id=guild_id))
-        assert {c.name for c in bot.tree.get_commands(guild=discord.Object(id=guild_id))} == {
-            "ask", "sources", "reindex"}
-    else:
-        sync.assert_awaited_once_with()
-
-
-async def test_sync_failure_is_logged_not_fatal(new_bot, monkeypatch, caplog):
-    """A refused sync (bot invited without applications.commands) logs a hint; the bot keeps running."""
-    bot = new_bot()
-    response = mock.Mock(status=403, reason="Forbidden")
-    monkeypatch.setattr(bot.tree, "sync", mock.AsyncMock(side_effect=discord.Forbidden(
-        response, {"code": 50001, "message": "Missing Access"})))
-    with caplog.at_level(logging.ERROR):
-        await bot.setup_hook()
-    assert "applications.commands" in caplog.text
+    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex", "documents"}
+    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex", "Documents"}
+    sync.assert_not_awaited()
 
 
 async def test_translator_gives_french_descriptions():
