@@ -39,6 +39,7 @@ class Progress:
         self._shown: str | None = None
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
+        self._editing = asyncio.Lock()  # an edit under way is finished, not cut, when the build ends
         self._task: asyncio.Task | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -49,13 +50,14 @@ class Progress:
 
     async def show(self, text: str) -> None:
         """Edit the reply now (a failure only loses this step: the result is delivered on its own)."""
-        if text == self._shown or self.interaction.is_expired():
-            return
-        self._shown = text
-        try:
-            await self.interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.debug("Could not show progress (%s %s)", exc.status, exc.text)
+        async with self._editing:
+            if text == self._shown or self._task is None or self.interaction.is_expired():
+                return
+            self._shown = text
+            try:
+                await self.interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as exc:
+                log.debug("Could not show progress (%s %s)", exc.status, exc.text)
 
     async def _run(self) -> None:
         while True:
@@ -71,9 +73,12 @@ class Progress:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._task.cancel()
+        # An edit cut mid-request could reach Discord after the result and hide it: let it end, then stop.
+        async with self._editing:
+            task, self._task = self._task, None
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+            await task
 
 
 def describe_progress(lang: str, name: str) -> Callable[[str, int, int], str | None]:

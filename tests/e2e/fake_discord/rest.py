@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import limits
+from . import limits, permissions
 from . import objects as o
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
             rec = fake.by_token.get(token)
         if rec is None or app_id != str(fake.app_id):
             raise unknown_webhook()
-        if time.monotonic() - rec.dispatched_at > INTERACTION_TOKEN_TTL:
+        if time.monotonic() - rec.dispatched_at > fake.token_ttl:
             raise DiscordError(401, 50027, "Invalid Webhook Token")
         return rec
 
@@ -181,6 +181,8 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                     **({"guild_id": str(scope)} if scope is not None else {}),
                 })
             fake.commands[scope] = stored
+        if fake.command_sync_fault is not None:
+            return fake.command_sync_fault(stored)
         return stored
 
     async def get_commands(request: web.Request) -> Any:
@@ -216,9 +218,14 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
             record_sent("callback", body, 400, interaction=rec, error=errors)
             raise DiscordError(400, 50035, "Invalid Form Body", errors)
         flags = int(data.get("flags") or 0)
-        if ctype == 4:
+        if ctype in (4, 8):
             try:
-                check_message(data)
+                if ctype == 8:
+                    errors = limits.autocomplete_errors(data)
+                    if errors:
+                        raise DiscordError(400, 50035, "Invalid Form Body", {"data": errors})
+                else:
+                    check_message(data)
             except DiscordError as exc:
                 record_sent("callback", data, exc.status, interaction=rec, error=exc.body)
                 raise
@@ -339,6 +346,9 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         cid = int(ch["id"])
         reply_to = None
         try:
+            refusal = permissions.post_refusal(fake, ch)
+            if refusal is not None:
+                raise refusal
             check_message(payload, result={**payload, "attachments": files})
             ref = payload.get("message_reference")
             if ref:
