@@ -96,7 +96,7 @@ class DocBot(commands.Bot):
         self._idle = asyncio.Event()
         self._idle.set()
         self._background: set[asyncio.Task] = set()
-        self._connected_once = False
+        self._sync_started = self._warned = False
 
     async def setup_hook(self) -> None:
         """Load the cogs and, when serving, load the index off the event loop (commands sync after connecting)."""
@@ -150,18 +150,24 @@ class DocBot(commands.Bot):
         task.add_done_callback(self._background.discard)
         return task
 
+    async def on_connect(self) -> None:
+        """The first time the gateway is connected: sync the commands in the background, if they changed."""
+        if self._sync_started:
+            return
+        self._sync_started = True
+        self._spawn(self.sync_commands())
+
     async def on_ready(self) -> None:
-        """Log who we are; the first time, warn about servers that are not admin servers, and sync in the background."""
+        """Log who we are; the first time, warn about the servers that are not admin servers."""
         if self.user is None:
             return
         invite = discord.utils.oauth_url(self.user.id, permissions=PERMISSIONS,
                                          scopes=("bot", "applications.commands"))
         log.info("Connected as %s (%s) to %d servers; invite link: %s", self.user, self.user.id,
                  len(self.guilds), invite)
-        if not self._connected_once:
-            self._connected_once = True
+        if not self._warned:
+            self._warned = True
             warn_outside(self.guilds, self.settings.admin_guilds)
-            self._spawn(self.sync_commands())
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """Warn when the bot is added to a server that is not an admin server."""
@@ -347,7 +353,10 @@ def run_bot(settings: Settings, engine: Engine) -> None:
 
 def sync_now(settings: Settings, guild_id: int | None, *, clear_global: bool = False) -> list[str]:
     """`docbot sync`: log in (no gateway), sync the commands now, and say what changed; SyncError if it failed."""
+    command_sync.check_options(guild_id, clear_global)
     token = _token(settings)
+    if not log.isEnabledFor(logging.DEBUG):
+        logging.getLogger("discord").setLevel(logging.WARNING)  # a short command: its report, not the log-in
     bot = DocBot(settings, None, serve=False)
 
     async def go() -> list[command_sync.SyncReport]:

@@ -118,6 +118,8 @@ class SyncReport:
         """One line for people."""
         where = "globally" if self.scope == "global" else f"to server {self.scope.removeprefix('guild:')}"
         total = len(self.added) + len(self.updated) + len(self.unchanged)
+        if not total:
+            return f"Removed {len(self.removed)} commands {where}: {', '.join('/' + n for n in self.removed)}"
         parts = [f"{label} {', '.join('/' + n for n in names)}"
                  for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed))
                  if names]
@@ -189,15 +191,20 @@ async def _sync(bot: discord.Client, mine: list[dict[str, Any]], guild_id: int |
     return compare(scope_key(guild_id), mine, before)
 
 
+def check_options(guild_id: int | None, clear_global: bool) -> None:
+    """SyncError (exit code 2) for clearing the global commands without a server to hold the commands instead."""
+    if clear_global and not guild_id:
+        raise SyncError("--clear-global removes the global commands once a server has its own: give the server "
+                        "with --guild or DOCBOT_GUILD_ID", code=2)
+
+
 async def sync(bot: discord.Client, state: SyncState, guild_id: int | None, *,
                clear_global: bool = False) -> list[SyncReport]:
     """Sync now, whatever was synced before; with `clear_global` (a server only), also remove the global commands.
 
     A server that has the same commands both globally and as its own lists them twice.
     """
-    if clear_global and not guild_id:
-        raise SyncError("--clear-global removes the global commands once a server has its own: give the server "
-                        "with --guild or DOCBOT_GUILD_ID", code=2)
+    check_options(guild_id, clear_global)
     _prepare(bot.tree, guild_id)
     mine = await payloads(bot.tree, guild_id)
     reports = [await _sync(bot, mine, guild_id)]

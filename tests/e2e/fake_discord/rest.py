@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
@@ -182,7 +183,8 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                 })
             fake.commands[scope] = stored
         if fake.command_sync_fault is not None:
-            return fake.command_sync_fault(stored)
+            answer = fake.command_sync_fault(stored)
+            return await answer if inspect.isawaitable(answer) else answer
         return stored
 
     async def get_commands(request: web.Request) -> Any:

@@ -156,7 +156,8 @@ class FakeDiscord:
         self.gateway_closes: list[tuple[int, str]] = []  # close codes the stand-in sent, and why
         # Operations (attachments.py, permissions.py): files on the CDN and who fetched them, users whose DMs are
         # closed to the bot, the application's team, how long interaction tokens live, and a fault to answer
-        # command syncs with (a callable given the stored commands: returns the body, or raises DiscordError).
+        # command syncs with (given the stored commands, it returns the body, or an awaitable of it, or raises
+        # DiscordError).
         self.cdn: dict[int, Any] = {}
         self.cdn_requests: list[int | str] = []
         self.dms_closed: set[int] = set()
