@@ -3,7 +3,9 @@ one line."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from unittest import mock
 
 import discord
@@ -11,6 +13,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import DocBot, Translator, extensions, run_bot
+from bot.database import QuestionLog
 from bot.settings import Settings
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value.never-to-be-seen"
@@ -83,3 +86,52 @@ def test_rejected_token_is_one_line_and_never_logged(fake_engine, monkeypatch, c
     assert "Traceback" not in err
     assert TOKEN not in err and TOKEN not in caplog.text
     assert "secret-token-value" not in repr(Settings())
+
+
+class GatedEngine:
+    """The fake engine, whose questions wait for `gate` (a retrieval that is still running)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.gate = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def ask(self, *args, **kwargs):
+        assert self.gate.wait(10), "the test never opened the gate"
+        return self.engine.ask(*args, **kwargs)
+
+
+async def test_shutdown_finishes_in_flight_questions_and_tells_the_rest(fake_engine, tmp_path):
+    """On a stop, the question being answered finishes, those still queued and any new one get ShuttingDownError
+    (the asker is told docbot is restarting), and the question log is closed with its WAL checkpointed."""
+    from bot.service import ShuttingDownError
+    from tests.bot.helpers import wait_until
+
+    engine = GatedEngine(fake_engine)
+    bot = DocBot(Settings(max_concurrent=1), engine)
+    first, *queued = [asyncio.create_task(bot.ask(f"Qui est le PDG de Nvidia ? ({i})", source="test"))
+                      for i in range(3)]
+    await wait_until(lambda: bot.waiting == 3, "three questions in flight")
+    stopping = asyncio.create_task(bot.shutdown(0.05))
+    for task in queued:
+        with pytest.raises(ShuttingDownError):
+            await task
+    with pytest.raises(ShuttingDownError):
+        await bot.ask("Une question de trop ?", source="test")
+    engine.gate.set()
+    asked = await first
+    await stopping
+    assert asked.answer.citations and asked.question_id is not None
+    wal = tmp_path / "docbot.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    with QuestionLog(tmp_path / "docbot.sqlite3", readonly=True) as qlog:
+        assert qlog.totals().questions == 1
+
+
+async def test_shutdown_with_nothing_in_flight_closes_at_once(new_bot):
+    """With no question in flight, a stop closes straight away (no waiting out the bound)."""
+    bot = new_bot()
+    await asyncio.wait_for(bot.shutdown(3600), 30)  # the bound is an hour: returning at all means it did not wait
+    assert bot.stopping and bot.is_closed()

@@ -193,6 +193,23 @@ async def test_remove(docbot, discord_at, fake_engine, docs_copy, manager):
     assert not fake.rejected()
 
 
+async def test_upload_unreadable(docbot, discord_at, fake_engine, docs_copy, manager):
+    """A file of the right kind that the readers can't use is refused with their reason; as a replacement, it
+    leaves the old version in the folder and in the index."""
+    fake = discord_at
+    bot = await docbot(fake_engine, documents_dir=docs_copy)
+    before = snapshot(docs_copy)
+    broken = await add_document(fake, manager, "cassé.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\n")
+    assert result(broken).startswith(t("upload_unreadable", "fr", name="cassé.pdf", reason="").rstrip("()."))
+    original = (docs_copy / MAR_A_LAGO).read_bytes()
+    replaced = await add_document(fake, manager, MAR_A_LAGO, "🎉 !!! ?\n".encode(), replace=True)
+    assert result(replaced) == t("upload_unreadable", "fr", name=MAR_A_LAGO, reason="no words")
+    assert (docs_copy / MAR_A_LAGO).read_bytes() == original
+    assert snapshot(docs_copy) == before
+    assert MAR_A_LAGO in {d.path for d in bot.engine.index.documents}
+    assert not fake.rejected()
+
+
 async def test_upload_failure_keeps_the_previous_index(docbot, discord_at, docs_copy, tmp_path, fake_embedder,
                                                        manager, caplog):
     """Indexing fails (the model breaks on the new text): the previous index still answers, the folder is as it

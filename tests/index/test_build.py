@@ -242,3 +242,16 @@ def test_deleting_every_document_empties_the_index(built, docs_copy, fake_embedd
     summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
     assert len(summary.removed) == 5
     assert Engine(built, fake_embedder).ask(RARE_EARTHS).citations == []
+
+
+def test_document_url_reaches_passages_and_the_document_list(built, docs_copy, fake_embedder):
+    """A url added in metadata.json re-indexes the document; its passages and its entry carry the url."""
+    meta = json.loads((docs_copy / "metadata.json").read_text(encoding="utf-8"))
+    meta[MAR_A_LAGO]["url"] = "https://example.org/h20"
+    (docs_copy / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
+    assert summary.updated == [MAR_A_LAGO]
+    index = load(built)
+    assert documents(built)[MAR_A_LAGO].url == "https://example.org/h20"
+    assert {p.url for p in index.passages if p.document == MAR_A_LAGO} == {"https://example.org/h20"}
+    assert {p.url for p in index.passages if p.document != MAR_A_LAGO} == {None}
