@@ -241,7 +241,7 @@ def test_missing_folder(tmp_path):
     ("Un texte en français, accentué : été, garçon.\n".encode(), "text"),
     ("Texte UTF-16 avec accents : é.\n".encode("utf-16"), "text"),
     ("Café crème\n".encode("cp1252"), "text"),
-    ("# Titre Markdown\n\nDu texte.\n".encode(), "text"),
+    (b"# Titre Markdown\n\nDu texte.\n", "text"),
     (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, None),  # an executable
     (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, None),  # a zip archive
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
