@@ -90,15 +90,22 @@ class SyncState:
         return entry.get(scope) if isinstance(entry, dict) else None
 
     def put(self, application_id: int, scope: str, value: str) -> None:
-        """Remember a sync (written to a new file, then renamed over the old one)."""
+        """Remember a sync (a new file renamed over the old); failing costs only a new sync at the next start."""
         data = self._read()
         data.setdefault(str(application_id), {})[scope] = value
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        except OSError as exc:
+            log.warning("Could not remember the sync in %s (%s): the next start syncs again", self.path, exc)
+            return
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, indent=1, sort_keys=True)
             os.replace(tmp, self.path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            log.warning("Could not remember the sync in %s (%s): the next start syncs again", self.path, exc)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -263,31 +263,37 @@ def _passages(n: int, lang: str) -> str:
     return t("passage_count_one", lang) if n == 1 else t("passage_count", lang, n=n)
 
 
+def _document_listing(header: str, lines: Sequence[str], lang: str) -> str:
+    """A header, then one line per document while they fit in an embed's description; the rest are counted."""
+    out = [header, ""]
+    used = size(header) + 2
+    if not lines:
+        out.append(t("sources_empty", lang))
+    reserve = size(t("sources_more", lang, n=len(lines))) + 1
+    for i, line in enumerate(lines):
+        if used + size(line) + 1 + (reserve if i < len(lines) - 1 else 0) > DESCRIPTION_LIMIT:
+            out.append(t("sources_more", lang, n=len(lines) - i))
+            break
+        out.append(line)
+        used += size(line) + 1
+    return "\n".join(out)
+
+
 def sources_embeds(index: LoadedIndex, lang: str) -> list[discord.Embed]:
-    """The embed listing the indexed documents (title, passages, date) and when the index was built."""
+    """The embed listing the indexed documents (title, passages, date, link) and when the index was built."""
     m = index.manifest
     ts = int(m.built_at)
     # <t:…> renders in each reader's own time zone and language.
     header = t("sources_built", lang, when=f"<t:{ts}:f> (<t:{ts}:R>)", model=m.model.replace("`", "'"),
                documents=m.documents, passages=m.passages)
-    lines = [header, ""]
-    used = size(header) + 2
-    docs = list(index.documents)
-    if not docs:
-        lines.append(t("sources_empty", lang))
-    reserve = size(t("sources_more", lang, n=len(docs))) + 1
-    for i, d in enumerate(docs):
+    lines = []
+    for d in index.documents:
         date = f" · {escape(d.date)}" if d.date else ""
         title = fit(flat(d.title) or d.path, 200)
         link = safe_link(getattr(d, "url", None))
-        line = f"**{masked_link(title, link) if link else title}**{date}: {_passages(d.count, lang)}"
-        if used + size(line) + 1 + (reserve if i < len(docs) - 1 else 0) > DESCRIPTION_LIMIT:
-            lines.append(t("sources_more", lang, n=len(docs) - i))
-            break
-        lines.append(line)
-        used += size(line) + 1
-    embed = discord.Embed(title=t("sources_title", lang), description="\n".join(lines), colour=COLOUR_MORE,
-                          timestamp=dt.datetime.fromtimestamp(m.built_at, tz=dt.timezone.utc))
+        lines.append(f"**{masked_link(title, link) if link else title}**{date}: {_passages(d.count, lang)}")
+    embed = discord.Embed(title=t("sources_title", lang), description=_document_listing(header, lines, lang),
+                          colour=COLOUR_MORE, timestamp=dt.datetime.fromtimestamp(m.built_at, tz=dt.timezone.utc))
     embed.set_footer(text=t("sources_footer", lang))
     return [embed]
 
@@ -312,23 +318,14 @@ def documents_embeds(index: LoadedIndex, lang: str) -> list[discord.Embed]:
     m = index.manifest
     header = t("sources_built", lang, when=f"<t:{int(m.built_at)}:R>", model=m.model.replace("`", "'"),
                documents=m.documents, passages=m.passages)
-    lines = [header, ""]
-    used = size(header) + 2
-    docs = list(index.documents)
-    if not docs:
-        lines.append(t("sources_empty", lang))
-    reserve = size(t("sources_more", lang, n=len(docs))) + 1
-    for i, d in enumerate(docs):
+    lines = []
+    for d in index.documents:
         name = "`" + shorten(flat(d.path).replace("`", "'"), 120) + "`"
         title = fit(flat(d.title), 150) if d.title and d.title != d.path else ""
         link = safe_link(getattr(d, "url", None))
         shown = masked_link(title or fit(d.path, 150), link) if link else title
-        line = f"{name}{' — ' + shown if shown else ''} · {_passages(d.count, lang)}"
-        if used + size(line) + 1 + (reserve if i < len(docs) - 1 else 0) > DESCRIPTION_LIMIT:
-            lines.append(t("sources_more", lang, n=len(docs) - i))
-            break
-        lines.append(line)
-        used += size(line) + 1
-    embed = discord.Embed(title=t("documents_title", lang), description="\n".join(lines), colour=COLOUR_MORE)
+        lines.append(f"{name}{' — ' + shown if shown else ''} · {_passages(d.count, lang)}")
+    embed = discord.Embed(title=t("documents_title", lang), description=_document_listing(header, lines, lang),
+                          colour=COLOUR_MORE)
     embed.set_footer(text=t("documents_footer", lang))
     return [embed]
