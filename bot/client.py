@@ -323,8 +323,9 @@ async def serve(bot: DocBot, token: str, grace: float) -> None:
     """Run the bot until SIGTERM or SIGINT, then stop gracefully (see DocBot.shutdown)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)  # Unix; the loop runs in the main thread
     try:
         async with bot:
             running = asyncio.create_task(bot.start(token))
@@ -339,7 +340,7 @@ async def serve(bot: DocBot, token: str, grace: float) -> None:
             with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, discord.ConnectionClosed):
                 await asyncio.wait_for(running, TELL_SECONDS)
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in signals:
             loop.remove_signal_handler(sig)
 
 

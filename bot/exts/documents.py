@@ -50,7 +50,9 @@ class Documents(commands.Cog):
         self.changing = asyncio.Lock()  # one change of the documents folder (and its rebuild) at a time
 
     async def cog_load(self) -> None:
-        """Remove what uploads cut short by a crash left in the documents folder."""
+        """Remove what uploads cut short by a crash left in the documents folder (not for `docbot sync`)."""
+        if not self.bot.serve:
+            return
         removed = await asyncio.to_thread(uploads.clean_leftovers, self.bot.settings.documents_dir)
         if removed:
             log.info("Removed the leftovers of interrupted uploads: %s", ", ".join(removed))
