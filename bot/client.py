@@ -95,6 +95,7 @@ class DocBot(commands.Bot):
         self._working = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._hurry = asyncio.Event()  # a second stop signal: stop waiting
         self._background: set[asyncio.Task] = set()
         self._sync_started = self._warned = False
 
@@ -251,6 +252,25 @@ class DocBot(commands.Bot):
         current = asyncio.current_task()
         return {t for t in self._in_flight if not t.done() and t is not current}
 
+    def hurry(self) -> None:
+        """Stop waiting for questions in flight (a second stop signal)."""
+        self._hurry.set()
+
+    async def _settle(self, tasks: set[asyncio.Task], timeout: float) -> set[asyncio.Task]:
+        """Wait until `tasks` are done, `timeout` seconds pass or hurry() is called; those still running."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        hurry = asyncio.ensure_future(self._hurry.wait())
+        pending = set(tasks)
+        try:
+            while pending and not hurry.done() and loop.time() < deadline:
+                _, pending = await asyncio.wait(pending | {hurry}, timeout=deadline - loop.time(),
+                                                return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(hurry)
+        finally:
+            hurry.cancel()
+        return {t for t in pending if not t.done()}
+
     async def shutdown(self, grace: float) -> None:
         """Stop taking questions; let those in flight finish within `grace` seconds; tell the rest to ask again; close.
 
@@ -261,19 +281,17 @@ class DocBot(commands.Bot):
         self.stopping = True
         started = time.monotonic()
         pending = self._pending()
-        log.info("Stopping: %d questions in flight, given up to %g s to finish", len(pending), grace)
-        if pending:
-            await asyncio.wait(pending, timeout=grace)
+        log.info("Stopping: %d questions in flight, given up to %g s to finish (a second signal stops at once)",
+                 len(pending), grace)
+        await self._settle(pending, grace)
         self._giving_up = True
         told = len(self._queued)
         for task in list(self._queued):
             task.cancel()  # turned into ShuttingDownError in _bounded: the asker gets "restarting"
-        rest = self._pending()
-        if rest:
-            _, rest = await asyncio.wait(rest, timeout=TELL_SECONDS)
+        rest = await self._settle(self._pending(), TELL_SECONDS)
         for task in rest:
             task.cancel()
-        if self._working:  # a worker still writing to the question log: let it finish before the log closes
+        if self._working and not self._hurry.is_set():  # a worker may be logging a question: let it finish first
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), TELL_SECONDS)
         log.info("Stopped taking questions after %.1f s (%d told to ask again, %d cut short); closing",
@@ -336,6 +354,8 @@ async def serve(bot: DocBot, token: str, grace: float) -> None:
                 running.result()  # a rejected token, no network: raised to run_bot
                 return
             log.info("Received a stop signal")
+            for sig in signals:
+                loop.add_signal_handler(sig, bot.hurry)
             await bot.shutdown(grace)
             with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, discord.ConnectionClosed):
                 await asyncio.wait_for(running, TELL_SECONDS)

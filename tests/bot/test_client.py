@@ -135,3 +135,21 @@ async def test_shutdown_with_nothing_in_flight_closes_at_once(new_bot):
     bot = new_bot()
     await asyncio.wait_for(bot.shutdown(3600), 30)  # the bound is an hour: returning at all means it did not wait
     assert bot.stopping and bot.is_closed()
+
+
+async def test_second_signal_stops_waiting(fake_engine):
+    """hurry() (a second SIGTERM or Ctrl-C) cuts the wait for questions in flight short."""
+    engine = GatedEngine(fake_engine)
+    bot = DocBot(Settings(max_concurrent=1), engine)
+    from tests.bot.helpers import wait_until
+
+    asking = asyncio.create_task(bot.ask("Qui est le PDG de Nvidia ?", source="test"))
+    await wait_until(lambda: bot._working == 1, "the question to reach its worker thread")
+    stopping = asyncio.create_task(bot.shutdown(3600))
+    await wait_until(lambda: bot.stopping, "the stop to begin")
+    bot.hurry()
+    await asyncio.wait_for(stopping, 30)  # an hour's bound, cut short
+    assert bot.is_closed()
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    engine.gate.set()
