@@ -119,24 +119,25 @@ def _zip_bomb() -> bytes:
     return buf.getvalue()
 
 
-# (name, data, attachment options, the refusal's message key and values, downloaded?)
+# name, its bytes (made when the case runs: some are tens of MB), attachment options, the refusal's message key
+# and values, and whether it is downloaded at all (what the declared name and size refuse is not).
 HOSTILE = {
-    "empty file": ("vide.txt", b"", {}, ("upload_empty", {}), False),
-    "200 MB declared": ("manuel.pdf", b"%PDF-1.4\n", {"declared_size": 200 * MB},
+    "empty file": ("vide.txt", lambda: b"", {}, ("upload_empty", {}), False),
+    "200 MB declared": ("manuel.pdf", lambda: b"%PDF-1.4\n", {"declared_size": 200 * MB},
                         ("upload_too_large", {"limit": "20"}), False),
-    "executable renamed .pdf": ("manuel.pdf", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4096, {},
+    "executable renamed .pdf": ("manuel.pdf", lambda: b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4096, {},
                                 ("upload_not_pdf", {"name": "manuel.pdf"}), True),
-    "path traversal": ("../../etc/passwd.txt", b"root:x:0:0:root:/root:/bin/bash\n", {},
+    "path traversal": ("../../etc/passwd.txt", lambda: b"root:x:0:0:root:/root:/bin/bash\n", {},
                        ("upload_path", {}), False),
-    "control characters": ("rapport\x1b[31m\r\n.txt", b"Un rapport.\n", {}, ("upload_control", {}), False),
-    "right-to-left override": ("notes\u202etxt.exe.txt", b"Des notes.\n", {}, ("upload_control", {}), False),
-    "hidden file": (".env.txt", b"TOKEN=1\n", {}, ("upload_hidden", {}), False),
-    "unsupported type": ("outil.exe", b"MZ\x90\x00", {}, ("upload_type", {"suffixes": ".txt, .md, .markdown, "
-                                                                                  ".html, .htm, .pdf"}), False),
-    "zip bomb renamed .html": ("page.html", _zip_bomb(), {}, ("upload_not_text", {"name": "page.html"}), True),
-    "declared size lies": ("notes.txt", b"a\n" * (11 * MB), {"declared_size": 1000},
+    "control characters": ("rapport\x1b[31m\r\n.txt", lambda: b"Un rapport.\n", {}, ("upload_control", {}), False),
+    "right-to-left override": ("notes\u202etxt.exe.txt", lambda: b"Des notes.\n", {}, ("upload_control", {}), False),
+    "hidden file": (".env.txt", lambda: b"TOKEN=1\n", {}, ("upload_hidden", {}), False),
+    "unsupported type": ("outil.exe", lambda: b"MZ\x90\x00", {},
+                         ("upload_type", {"suffixes": ".txt, .md, .markdown, .html, .htm, .pdf"}), False),
+    "zip bomb renamed .html": ("page.html", _zip_bomb, {}, ("upload_not_text", {"name": "page.html"}), True),
+    "declared size lies": ("notes.txt", lambda: b"a\n" * (11 * MB), {"declared_size": 1000},
                            ("upload_too_large", {"limit": "20"}), True),
-    "gzip bomb": ("page.html", b"<html>" + b"A" * (40 * MB), {"declared_size": 40_000, "gzip_encoded": True},
+    "gzip bomb": ("page.html", lambda: b"<html>" + b"A" * (40 * MB), {"declared_size": 40_000, "gzip_encoded": True},
                   ("upload_too_large", {"limit": "20"}), True),
 }
 
@@ -146,11 +147,11 @@ async def test_upload_hostile(docbot, discord_at, fake_engine, docs_copy, manage
     """Each hostile upload is refused in one private line saying why; nothing is written to the documents folder,
     and what can be refused before downloading is never downloaded."""
     fake = discord_at
-    name, data, options, (key, values), downloads = HOSTILE[case]
+    name, make, options, (key, values), downloads = HOSTILE[case]
     await docbot(fake_engine, documents_dir=docs_copy)
     before = snapshot(docs_copy)
     built_at = fake_engine.index.manifest.built_at
-    attachment = upload(fake, name, data, **options)
+    attachment = upload(fake, name, make(), **options)
     rec = await run(fake, "documents", "add", {"file": attachment}, member=manager)
     await fake.wait_for(lambda: finished(rec), TIMEOUT, "the refusal")
 
