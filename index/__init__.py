@@ -28,10 +28,8 @@ from .text import LANGUAGES, guess_language
 
 __all__ = [
     "DEFAULT_MODEL", "LANGUAGES", "SUPPORTED_SUFFIXES", "Answer", "BuildOptions", "BuildSummary", "Citation",
-    "DocbotError",
-    "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
+    "DocbotError", "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
     "IndexCorruptError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "InvalidQuestionError",
     "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "SearchConfig", "SentenceTransformerEmbedder",
-    "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model",
-    "sniff",
+    "Skipped", "build_index", "ensure_export", "guess_language", "index_contents", "load", "resolve_model", "sniff",
 ]
