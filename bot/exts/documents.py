@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
@@ -58,7 +59,7 @@ class Documents(commands.Cog):
             log.info("Removed the leftovers of interrupted uploads: %s", ", ".join(removed))
 
     @property
-    def folder(self):
+    def folder(self) -> Path:
         """The documents folder; DocumentsDirError when it is missing."""
         folder = self.bot.settings.documents_dir
         if not folder.is_dir():
