@@ -36,6 +36,9 @@ SYNC_TIMEOUT = 60.0
 # At a stop, once the questions in flight had their time: how long those told to ask again, and the last
 # answers, may take to be sent before the connection closes.
 TELL_SECONDS = 5.0
+# Then how long the gateway connection may take to close. With them, a stop takes at most
+# DOCBOT_SHUTDOWN_SECONDS + 7 s (README: systemd's TimeoutStopSec), unless a rebuild is still running.
+CLOSE_SECONDS = 2.0
 
 
 def extensions() -> list[str]:
@@ -288,12 +291,14 @@ class DocBot(commands.Bot):
         told = len(self._queued)
         for task in list(self._queued):
             task.cancel()  # turned into ShuttingDownError in _bounded: the asker gets "restarting"
+        told_by = asyncio.get_running_loop().time() + TELL_SECONDS  # one bound for telling them and the last writes
         rest = await self._settle(self._pending(), TELL_SECONDS)
         for task in rest:
             task.cancel()
-        if self._working and not self._hurry.is_set():  # a worker may be logging a question: let it finish first
+        left = told_by - asyncio.get_running_loop().time()
+        if self._working and left > 0 and not self._hurry.is_set():  # a worker may be logging a question
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), TELL_SECONDS)
+                await asyncio.wait_for(self._idle.wait(), left)
         log.info("Stopped taking questions after %.1f s (%d told to ask again, %d cut short); closing",
                  time.monotonic() - started, told, len(rest))
         await self.close()
@@ -358,7 +363,7 @@ async def serve(bot: DocBot, token: str, grace: float) -> None:
                 loop.add_signal_handler(sig, bot.hurry)
             await bot.shutdown(grace)
             with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, discord.ConnectionClosed):
-                await asyncio.wait_for(running, TELL_SECONDS)
+                await asyncio.wait_for(running, CLOSE_SECONDS)
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
