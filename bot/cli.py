@@ -1,4 +1,4 @@
-"""The `docbot` command line: index, ask, chat, sources, run, stats (the terminal itself is terminal.py).
+"""The `docbot` command line: index, ask, chat, sources, passages, run, sync, stats (the terminal: terminal.py).
 
 A command is one function: it says which settings it reads (`start`), so a bad value of another
 setting does not stop it; errors reach `main`, which turns them into one line and an exit code.
@@ -354,6 +354,26 @@ def run(verbose: Verbose = 0) -> None:
     from .client import run_bot
 
     run_bot(settings, engine)
+
+
+@command
+def sync(
+    guild: Annotated[int | None, typer.Option(help="Server to sync to (default DOCBOT_GUILD_ID; without either: "
+                                                   "global).")] = None,
+    clear_global: Annotated[bool, typer.Option("--clear-global", help="Also remove the global commands, so the "
+                                               "server does not list them twice.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Register the slash commands with Discord now, and say what changed."""
+    from .client import sync_now
+    from .command_sync import SyncError
+
+    settings = start(verbose, ("discord_token", "guild_id", "index_dir", "log_level"))
+    try:
+        for line in sync_now(settings, guild or settings.guild_id, clear_global=clear_global):
+            typer.echo(line)
+    except SyncError as exc:
+        raise CliError(str(exc), exc.code) from None
 
 
 @command

@@ -1,11 +1,15 @@
-"""The Discord client: a commands.Bot that loads one cog per feature and bounds the questions in flight."""
+"""The Discord client: one cog per feature, the questions in flight bounded, commands synced, a graceful stop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pkgutil
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -16,16 +20,26 @@ from discord.ext import commands
 
 from index import BuildSummary, DocbotError, Engine
 
-from . import exts
+from . import command_sync, exts
+from .access import warn_outside
 from .database import Conversations, GuildSettingsStore, Origin, QuestionLog
 from .i18n import LANGUAGES, MESSAGES
 from .messages import for_operator
-from .service import Asked, BusyError, More, QuestionService, build_options
+from .service import Asked, BusyError, More, QuestionService, ShuttingDownError, build_options
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# A sync that hangs must not hold its task for ever: Discord answers within seconds.
+SYNC_TIMEOUT = 60.0
+# At a stop, once the questions in flight had their time: how long those told to ask again, and the last
+# answers, may take to be sent before the connection closes.
+TELL_SECONDS = 5.0
+# Then how long the gateway connection may take to close. With them, a stop takes at most
+# DOCBOT_SHUTDOWN_SECONDS + 7 s (README: systemd's TimeoutStopSec), unless a rebuild is still running.
+CLOSE_SECONDS = 2.0
 
 
 def extensions() -> list[str]:
@@ -54,10 +68,13 @@ class Translator(app_commands.Translator):
 
 
 class DocBot(commands.Bot):
-    """docbot on Discord; constructed from the settings and an Engine, nothing else."""
+    """docbot on Discord; constructed from the settings and an Engine, nothing else.
 
-    def __init__(self, settings: Settings, engine: Engine, *, questions: QuestionLog | None = None,
-                 **options: object) -> None:
+    With `serve=False` (`docbot sync`) it only logs in to sync its commands: no question log, no model.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine | None, *, questions: QuestionLog | None = None,
+                 serve: bool = True, **options: object) -> None:
         # docbot never joins voice: spare operators discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Default intents: mentions and DMs carry their text without the privileged message-content
@@ -68,45 +85,64 @@ class DocBot(commands.Bot):
                          help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
         self.engine = engine
-        if questions is None:
+        self.serve = serve
+        if questions is None and serve:
             questions = QuestionLog(settings.database_url.get_secret_value())
         self.questions = questions
         self.service = QuestionService(engine, self.questions)
-        # Conversation links and each server's /settings live in the same database as the question log.
-        self.conversations = Conversations(self.questions)
-        self.guild_settings = GuildSettingsStore(self.questions)
+        # Conversation links and each server's /settings live in the same database as the question log
+        # (none when only syncing commands).
+        self.conversations = Conversations(self.questions) if self.questions is not None else None
+        self.guild_settings = GuildSettingsStore(self.questions) if self.questions is not None else None
         # A global cap on retrievals running at once: more questions wait their turn.
         self.retrievals = asyncio.Semaphore(settings.max_concurrent)
         self.waiting = 0  # questions waiting for or holding a retrieval slot
+        self.commands_state = command_sync.SyncState(settings.index_dir / command_sync.STATE_FILE)
+        self.sync_done = asyncio.Event()  # set once the sync after connecting has ended, whatever its outcome
+        # The graceful stop: the tasks handling a question, those still waiting for a slot, the worker threads.
+        self.stopping = False
+        self._giving_up = False
+        self._in_flight: set[asyncio.Task] = set()
+        self._queued: set[asyncio.Task] = set()
+        self._working = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._hurry = asyncio.Event()  # a second stop signal: stop waiting
+        self._background: set[asyncio.Task] = set()
+        self._sync_started = self._warned = False
 
     async def setup_hook(self) -> None:
-        """Load the cogs, sync the slash commands, and load the index off the event loop."""
+        """Load the cogs and, when serving, load the index off the event loop (commands sync after connecting)."""
         await self.tree.set_translator(Translator())
         await self.load_cogs()
-        await self.sync_commands()
-        await self._warm_up()
+        if self.serve:
+            await self._warm_up()
 
     async def load_cogs(self) -> None:
         """Load every feature's cog."""
         for ext in extensions():
             await self.load_extension(ext)
 
-    async def sync_commands(self) -> None:
-        """Sync slash commands to DOCBOT_GUILD_ID when set (instant), globally otherwise (up to an hour)."""
+    async def sync_commands(self) -> command_sync.SyncReport | None:
+        """Sync the slash commands (to DOCBOT_GUILD_ID when set, else globally) if they changed since the last sync.
+
+        Never raises: a failure is logged in one line, and mentions and DMs work without commands.
+        """
         try:
-            if self.settings.guild_id:
-                guild = discord.Object(id=self.settings.guild_id)
-                self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-                log.info("Synced %d slash commands to guild %s", len(synced), self.settings.guild_id)
-            else:
-                synced = await self.tree.sync()
-                log.info("Synced %d slash commands globally (they can take up to an hour to appear)",
-                         len(synced))
-        except discord.HTTPException as exc:
-            # Mentions and DMs still work; the usual cause is an invite without applications.commands.
-            log.error("Could not sync slash commands (%s %s): invite the bot with the applications.commands "
-                      "scope, and check DOCBOT_GUILD_ID", exc.status, exc.text)
+            report = await asyncio.wait_for(
+                command_sync.sync_if_changed(self, self.commands_state, self.settings.guild_id), SYNC_TIMEOUT)
+        except Exception as exc:  # HTTP errors, a malformed answer (KeyError), a timeout: none may stop the bot
+            log.warning("Could not sync the slash commands: %s. Mentions and DMs still work; `docbot sync` tries "
+                        "again.", command_sync.describe(exc))
+            return None
+        finally:
+            self.sync_done.set()
+        if report is None:
+            log.info("Slash commands unchanged since they were last synced (`docbot sync` forces a sync)")
+        else:
+            later = "" if self.settings.guild_id else " (global commands can take up to an hour to appear)"
+            log.info("%s%s", report.line(), later)
+        return report
 
     async def _warm_up(self) -> None:
         def load() -> None:
@@ -121,17 +157,64 @@ class DocBot(commands.Bot):
             # Questions will report the problem to users; the bot still starts so /reindex can fix it.
             log.exception("Loading the index failed")
 
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def on_connect(self) -> None:
+        """The first time the gateway is connected: sync the commands in the background, if they changed."""
+        if self._sync_started:
+            return
+        self._sync_started = True
+        self._spawn(self.sync_commands())
+
     async def on_ready(self) -> None:
-        """Log who we are and the invite link."""
+        """Log who we are; the first time, warn about the servers that are not admin servers."""
         if self.user is None:
             return
         invite = discord.utils.oauth_url(self.user.id, permissions=PERMISSIONS,
                                          scopes=("bot", "applications.commands"))
         log.info("Connected as %s (%s) to %d servers; invite link: %s", self.user, self.user.id,
                  len(self.guilds), invite)
+        if not self._warned:
+            self._warned = True
+            warn_outside(self.guilds, self.settings.admin_guilds)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Warn when the bot is added to a server that is not an admin server."""
+        warn_outside([guild], self.settings.admin_guilds)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Do nothing here: docbot has no prefix commands; the ask cog listens for mentions and DMs."""
+
+    def _track(self) -> None:
+        """Count the current task as handling a question until it ends: a stop lets it finish first."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._in_flight:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _in_thread(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run `work` in a worker thread, counted until the thread itself ends (a cancelled await does not end it)."""
+        loop = asyncio.get_running_loop()
+
+        def run() -> T:
+            try:
+                return work(*args, **kwargs)
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits for us any more
+                    loop.call_soon_threadsafe(self._work_done)
+
+        self._working += 1
+        self._idle.clear()
+        return await asyncio.to_thread(run)
+
+    def _work_done(self) -> None:
+        self._working -= 1
+        if not self._working:
+            self._idle.set()
 
     async def _bounded(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run `work` off the event loop once a retrieval slot is free; BusyError if too many wait already."""
@@ -139,33 +222,108 @@ class DocBot(commands.Bot):
             # A flood is refused rather than queued without bound: each waiter holds memory.
             raise BusyError(self.waiting)
         self.waiting += 1
+        task = asyncio.current_task()
         try:
-            async with self.retrievals:
-                return await asyncio.to_thread(work, *args, **kwargs)
+            self._queued.add(task)
+            try:
+                await self.retrievals.acquire()
+            except asyncio.CancelledError:
+                if not self._giving_up:
+                    raise
+                # The stop's bound passed before a slot freed up: the asker is told, not left waiting.
+                if hasattr(task, "uncancel"):
+                    task.uncancel()
+                raise ShuttingDownError() from None
+            finally:
+                self._queued.discard(task)
+            try:
+                return await self._in_thread(work, *args, **kwargs)
+            finally:
+                self.retrievals.release()
         finally:
             self.waiting -= 1
 
     async def ask(self, question: str, *, source: str, guild_id: int | None = None, history: Sequence[str] = (),
                   origin: Origin | None = None) -> Asked:
         """Answer and log a question (the service's one step), in a worker thread within the bounds."""
+        self._track()
+        if self.stopping:
+            raise ShuttingDownError()
         return await self._bounded(self.service.ask, question, source=source, guild_id=guild_id, history=history,
                                    origin=origin)
 
     async def more(self, question_id: int) -> More | None:
         """The stored "more" passages of an answer, read off the event loop (no retrieval: no slot needed)."""
-        return await asyncio.to_thread(self.service.more, question_id)
+        self._track()
+        return await self._in_thread(self.service.more, question_id)
 
-    async def rebuild(self) -> BuildSummary:
+    async def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> BuildSummary:
         """Update the index from the documents folder off the event loop and swap it in."""
         return await asyncio.to_thread(self.engine.rebuild, self.settings.documents_dir,
-                                       build_options(self.settings), lock_wait=0.0)
+                                       build_options(self.settings), progress=progress, lock_wait=0.0)
+
+    def _pending(self) -> set[asyncio.Task]:
+        current = asyncio.current_task()
+        return {t for t in self._in_flight if not t.done() and t is not current}
+
+    def hurry(self) -> None:
+        """Stop waiting for questions in flight (a second stop signal)."""
+        self._hurry.set()
+
+    async def _settle(self, tasks: set[asyncio.Task], timeout: float) -> set[asyncio.Task]:
+        """Wait until `tasks` are done, `timeout` seconds pass or hurry() is called; those still running."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        hurry = asyncio.ensure_future(self._hurry.wait())
+        pending = set(tasks)
+        try:
+            while pending and not hurry.done() and loop.time() < deadline:
+                _, pending = await asyncio.wait(pending | {hurry}, timeout=deadline - loop.time(),
+                                                return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(hurry)
+        finally:
+            hurry.cancel()
+        return {t for t in pending if not t.done()}
+
+    async def shutdown(self, grace: float) -> None:
+        """Stop taking questions; let those in flight finish within `grace` seconds; tell the rest to ask again; close.
+
+        Questions that arrive meanwhile are told at once that docbot is restarting.
+        """
+        if self.stopping:
+            return
+        self.stopping = True
+        started = time.monotonic()
+        pending = self._pending()
+        log.info("Stopping: %d questions in flight, given up to %g s to finish (a second signal stops at once)",
+                 len(pending), grace)
+        await self._settle(pending, grace)
+        self._giving_up = True
+        told = len(self._queued)
+        for task in list(self._queued):
+            task.cancel()  # turned into ShuttingDownError in _bounded: the asker gets "restarting"
+        told_by = asyncio.get_running_loop().time() + TELL_SECONDS  # one bound for telling them and the last writes
+        rest = await self._settle(self._pending(), TELL_SECONDS)
+        for task in rest:
+            task.cancel()
+        left = told_by - asyncio.get_running_loop().time()
+        if self._working and left > 0 and not self._hurry.is_set():  # a worker may be logging a question
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), left)
+        log.info("Stopped taking questions after %.1f s (%d told to ask again, %d cut short); closing",
+                 time.monotonic() - started, told, len(rest))
+        await self.close()
 
     async def close(self) -> None:
-        """Disconnect, then close the question log."""
+        """Disconnect, then close the question log (its SQLite WAL folded into the file)."""
+        self.stopping = True
+        for task in list(self._background):
+            task.cancel()
         try:
             await super().close()
         finally:
-            self.questions.close()
+            if self.questions is not None:
+                self.questions.close()
 
 
 def _fail(message: str) -> None:
@@ -174,15 +332,17 @@ def _fail(message: str) -> None:
     raise SystemExit(1)
 
 
-def run_bot(settings: Settings, engine: Engine) -> None:
-    """Run the bot until interrupted; a rejected token or no network: one line on stderr, exit code 1."""
+def _token(settings: Settings) -> str:
     if settings.discord_token is None:
         _fail("DISCORD_TOKEN is not set")
-    token = settings.discord_token.get_secret_value().strip()
-    bot = DocBot(settings, engine)
+    return settings.discord_token.get_secret_value().strip()
+
+
+@contextlib.contextmanager
+def _discord_failures():
+    """A rejected token or no network: one line on stderr, exit code 1."""
     try:
-        # log_handler=None: the CLI has configured logging already.
-        bot.run(token, log_handler=None)
+        yield
     except discord.LoginFailure:
         _fail("Discord rejected DISCORD_TOKEN: copy the token again from the Developer Portal "
               "(your application → Bot → Reset Token)")
@@ -191,3 +351,63 @@ def run_bot(settings: Settings, engine: Engine) -> None:
               "(Bot → Privileged Gateway Intents), or unset DOCBOT_MESSAGE_CONTENT")
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         _fail(f"cannot reach Discord ({type(exc).__name__}); check the network connection")
+
+
+async def serve(bot: DocBot, token: str, grace: float) -> None:
+    """Run the bot until SIGTERM or SIGINT, then stop gracefully (see DocBot.shutdown)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    # Unix; only the main thread can take signals (a test or an embedding program may run the bot in another).
+    signals = (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with bot:
+            running = asyncio.create_task(bot.start(token))
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if running.done():
+                stopped.cancel()
+                running.result()  # a rejected token, no network: raised to run_bot
+                return
+            log.info("Received a stop signal")
+            for sig in signals:
+                loop.add_signal_handler(sig, bot.hurry)
+            await bot.shutdown(grace)
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, discord.ConnectionClosed):
+                await asyncio.wait_for(running, CLOSE_SECONDS)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def run_bot(settings: Settings, engine: Engine) -> None:
+    """Run the bot until SIGTERM or SIGINT (then exit normally); a rejected token or no network: exit code 1."""
+    token = _token(settings)
+    bot = DocBot(settings, engine)
+    with _discord_failures():
+        asyncio.run(serve(bot, token, settings.shutdown_seconds))
+
+
+def sync_now(settings: Settings, guild_id: int | None, *, clear_global: bool = False) -> list[str]:
+    """`docbot sync`: log in (no gateway), sync the commands now, and say what changed; SyncError if it failed."""
+    command_sync.check_options(guild_id, clear_global)
+    token = _token(settings)
+    if not log.isEnabledFor(logging.DEBUG):
+        logging.getLogger("discord").setLevel(logging.WARNING)  # a short command: its report, not the log-in
+    bot = DocBot(settings, None, serve=False)
+
+    async def go() -> list[command_sync.SyncReport]:
+        async with bot:
+            await bot.login(token)
+            return await asyncio.wait_for(
+                command_sync.sync(bot, bot.commands_state, guild_id, clear_global=clear_global), SYNC_TIMEOUT)
+
+    with _discord_failures():
+        try:
+            reports = asyncio.run(go())
+        except (discord.LoginFailure, aiohttp.ClientError, OSError, command_sync.SyncError):
+            raise
+        except Exception as exc:  # an HTTP error, a malformed answer, a timeout
+            raise command_sync.SyncError(f"could not sync the slash commands: {command_sync.describe(exc)}") from None
+    return [r.line() for r in reports]

@@ -187,6 +187,124 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong. The error has been logged.",
         "fr": "Désolé, une erreur est survenue. Elle a été consignée dans le journal.",
     },
+    # Operations (bot/access.py, exts/documents.py, exts/reindex.py, the graceful stop).
+    "not_admin_guild": {
+        "en": "docbot's documents can only be changed by its owner or by managers of the servers its operator "
+              "chose, and this server is not one of them.",
+        "fr": "Seuls le propriétaire de docbot et les gestionnaires des serveurs choisis par son opérateur peuvent "
+              "modifier ses documents, et ce serveur n'en fait pas partie.",
+    },
+    "restarting": {
+        "en": "docbot is restarting: please ask again in a minute.",
+        "fr": "docbot redémarre : reposez votre question dans une minute.",
+    },
+    "late_result": {
+        "en": "Your {command} in {where} finished after Discord's 15 minutes for a reply: {result}",
+        "fr": "Votre {command} dans {where} s'est terminé après les 15 minutes que Discord laisse pour "
+              "répondre : {result}",
+    },
+    "progress_start": {"en": "Indexing {name}…", "fr": "Indexation de {name}…"},
+    "progress_embed": {
+        "en": "Indexing {name}: {done} of {total} new passages embedded…",
+        "fr": "Indexation de {name} : {done} passages nouveaux sur {total} vectorisés…",
+    },
+    "progress_store": {
+        "en": "Indexing {name}: writing the index…",
+        "fr": "Indexation de {name} : écriture de l'index…",
+    },
+    "cmd_documents": {"en": "Manage the documents docbot answers from", "fr": "Gérer les documents de docbot"},
+    "cmd_documents_add": {
+        "en": "Add a document (text, Markdown, HTML or PDF) and index it",
+        "fr": "Ajouter un document (texte, Markdown, HTML ou PDF) et l'indexer",
+    },
+    "cmd_documents_add_file": {"en": "The document to add", "fr": "Le document à ajouter"},
+    "cmd_documents_add_replace": {
+        "en": "Replace a document of the same name",
+        "fr": "Remplacer le document du même nom",
+    },
+    "cmd_documents_remove": {"en": "Remove a document and reindex", "fr": "Retirer un document et réindexer"},
+    "cmd_documents_remove_name": {"en": "The document's file name", "fr": "Le nom de fichier du document"},
+    "cmd_documents_list": {"en": "List the documents and their links", "fr": "Lister les documents et leurs liens"},
+    "upload_empty": {"en": "Refused: the file is empty.", "fr": "Refusé : le fichier est vide."},
+    "upload_too_large": {
+        "en": "Refused: the file is larger than the {limit} MB allowed.",
+        "fr": "Refusé : le fichier dépasse les {limit} Mo permis.",
+    },
+    "upload_path": {
+        "en": "Refused: a document's name can't hold a folder path (`/` or `\\`).",
+        "fr": "Refusé : le nom d'un document ne peut pas contenir de chemin (`/` ou `\\`).",
+    },
+    "upload_control": {
+        "en": "Refused: the file name holds control or invisible characters.",
+        "fr": "Refusé : le nom du fichier contient des caractères de contrôle ou invisibles.",
+    },
+    "upload_hidden": {
+        "en": "Refused: a document's name can't start with a dot (hidden files are not read).",
+        "fr": "Refusé : le nom d'un document ne peut pas commencer par un point (les fichiers cachés ne sont pas lus).",
+    },
+    "upload_name_long": {
+        "en": "Refused: the file name is too long.",
+        "fr": "Refusé : le nom du fichier est trop long.",
+    },
+    "upload_type": {
+        "en": "Refused: docbot reads {suffixes} files only.",
+        "fr": "Refusé : docbot ne lit que les fichiers {suffixes}.",
+    },
+    "upload_not_pdf": {
+        "en": "Refused: {name} is not a PDF, whatever its name says.",
+        "fr": "Refusé : {name} n'est pas un PDF, quoi qu'en dise son nom.",
+    },
+    "upload_not_text": {
+        "en": "Refused: {name} is not text or HTML (binary content), whatever its name says.",
+        "fr": "Refusé : {name} n'est ni du texte ni du HTML (contenu binaire), quoi qu'en dise son nom.",
+    },
+    "upload_exists": {
+        "en": "Refused: {name} exists already; add it again with replace: True to replace it.",
+        "fr": "Refusé : {name} existe déjà ; ajoutez-le avec replace: True pour le remplacer.",
+    },
+    "upload_download_failed": {
+        "en": "Refused: the file could not be downloaded from Discord; try again.",
+        "fr": "Refusé : le fichier n'a pas pu être téléchargé depuis Discord ; réessayez.",
+    },
+    "upload_unreadable": {
+        "en": "Refused: {name} can't be read ({reason}).",
+        "fr": "Refusé : {name} est illisible ({reason}).",
+    },
+    "upload_failed": {
+        "en": "{name} was not added: indexing failed, and the documents and index are as they were. {reason}",
+        "fr": "{name} n'a pas été ajouté : l'indexation a échoué ; les documents et l'index n'ont pas changé. "
+              "{reason}",
+    },
+    "upload_added": {
+        "en": "Added {name}: {passages}. The index now holds {documents} documents, {total} passages.",
+        "fr": "{name} ajouté : {passages}. L'index contient maintenant {documents} documents, {total} passages.",
+    },
+    "upload_replaced": {
+        "en": "Replaced {name}: {passages}. The index now holds {documents} documents, {total} passages.",
+        "fr": "{name} remplacé : {passages}. L'index contient maintenant {documents} documents, {total} passages.",
+    },
+    "upload_unchanged": {
+        "en": "{name} is the same as the document already indexed: nothing changed.",
+        "fr": "{name} est identique au document déjà indexé : rien n'a changé.",
+    },
+    "remove_unknown": {
+        "en": "There is no document named {name}; /documents list shows them.",
+        "fr": "Aucun document ne s'appelle {name} ; /documents list les montre.",
+    },
+    "remove_done": {
+        "en": "Removed {name}. The index now holds {documents} documents, {total} passages.",
+        "fr": "{name} retiré. L'index contient maintenant {documents} documents, {total} passages.",
+    },
+    "remove_failed": {
+        "en": "{name} was not removed: indexing failed, and the documents and index are as they were. {reason}",
+        "fr": "{name} n'a pas été retiré : l'indexation a échoué ; les documents et l'index n'ont pas changé. "
+              "{reason}",
+    },
+    "documents_title": {"en": "Documents", "fr": "Documents"},
+    "documents_footer": {
+        "en": "/documents remove takes the file name shown first.",
+        "fr": "/documents remove prend le nom de fichier affiché en premier.",
+    },
 }
 
 LANGUAGES = ("en", "fr")

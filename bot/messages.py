@@ -22,7 +22,7 @@ from index import (
 
 from .database import DatabaseReadOnlyError
 from .i18n import t
-from .service import BusyError
+from .service import BusyError, ShuttingDownError
 
 _TORCH = "set DOCBOT_EMBEDDING_BACKEND=torch"
 
@@ -38,6 +38,8 @@ def for_operator(error: DocbotError | BusyError) -> str:
     """One line for whoever runs docbot (CLI, log): what went wrong and the command or setting that fixes it."""
     if isinstance(error, InvalidQuestionError):
         return question_refusal(error, "en")
+    if isinstance(error, ShuttingDownError):
+        return "docbot is stopping"
     if isinstance(error, BusyError):
         return t("busy", "en")
     if isinstance(error, IndexMissingError):
@@ -82,6 +84,8 @@ def for_user(error: DocbotError | BusyError, lang: str) -> str:
     """A short message for the person who asked on Discord, in `lang` (no commands they cannot run)."""
     if isinstance(error, InvalidQuestionError):
         return question_refusal(error, lang)
+    if isinstance(error, ShuttingDownError):
+        return t("restarting", lang)
     if isinstance(error, BusyError):
         return t("busy", lang)
     if isinstance(error, IndexLockedError):

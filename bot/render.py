@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import urllib.parse
 from collections.abc import Sequence
 
 import discord
@@ -30,6 +31,9 @@ FOOTER_LIMIT = 2048
 TOTAL_LIMIT = 6000
 EMBEDS_LIMIT = 10
 MESSAGE_LIMIT = 2000
+
+# A longer URL is left out rather than eat into an embed's 6000 characters.
+LINK_LIMIT = 512
 
 ELLIPSIS = "…"
 # Room kept for each citation when the answer text is long, so citations are never squeezed out.
@@ -155,14 +159,55 @@ def _citation_field(c: Citation, budget: int) -> tuple[str, str]:
     prefix = f"[{c.n}] "
     name_limit = min(FIELD_NAME_LIMIT, max(budget // 4, 24))
     name = prefix + fit(flat(p.title) or p.document, name_limit - len(prefix))
-    meta_parts = [p.location] + ([p.date] if p.date else []) + [p.document]
+    link = citation_link(c)
+    meta_parts = [p.location] + ([p.date] if p.date else []) + ([] if link else [p.document])
     meta = "_" + fit(" · ".join(flat(m) for m in meta_parts), 160) + "_"
+    if link:  # a field's name can't hold a link: the document's name in its first line opens it
+        meta += " · " + masked_link(fit(flat(p.document), 120), link)
     room = min(FIELD_VALUE_LIMIT, budget - size(name)) - size(meta) - 3  # "\n> "
     if room < _MIN_FIELD_VALUE // 2:
         value = fit(flat(p.text), min(FIELD_VALUE_LIMIT, budget - size(name)))
     else:
         value = f"{meta}\n> {excerpt(p.text, c.highlight, room)}"
     return name, value or "\u2014"  # Discord rejects an empty field value
+
+
+def safe_link(url: object) -> str | None:
+    """`url` if it is fit to open from a Discord message: http(s), no spaces or controls, not too long; else None.
+
+    Parentheses are percent-encoded, so the link can't end early inside markdown's `[text](url)`.
+    """
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or len(url) > LINK_LIMIT or any(ch.isspace() or ord(ch) < 32 or ch in '<>"\\' for ch in url):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+def citation_link(c: Citation) -> str | None:
+    """Where a cited passage can be read: its document's `url` (metadata.json), at the passage's anchor if any.
+
+    None without a usable url. Read from the citation's plain data, whichever fields the library gives it.
+    """
+    data = c.to_dict()
+    url = safe_link(data.get("url"))
+    anchor = data.get("anchor")
+    if url and isinstance(anchor, str) and anchor.strip():
+        url = safe_link(f"{url.split('#')[0]}#{urllib.parse.quote(anchor.strip(), safe='-._~:@!$&*+,;=/?')}") or url
+    return url
+
+
+def masked_link(text: str, url: str) -> str:
+    """A markdown link to `url` (a safe_link) showing `text` (already escaped), whose brackets can't close it early."""
+    label = text.replace("\\[", "(").replace("\\]", ")").replace("[", "(").replace("]", ")")
+    return f"[{label}]({url})"
 
 
 def _citations_embed(title: str, description: str, citations: Sequence[Citation], footer: str,
@@ -218,29 +263,37 @@ def _passages(n: int, lang: str) -> str:
     return t("passage_count_one", lang) if n == 1 else t("passage_count", lang, n=n)
 
 
+def _document_listing(header: str, lines: Sequence[str], lang: str) -> str:
+    """A header, then one line per document while they fit in an embed's description; the rest are counted."""
+    out = [header, ""]
+    used = size(header) + 2
+    if not lines:
+        out.append(t("sources_empty", lang))
+    reserve = size(t("sources_more", lang, n=len(lines))) + 1
+    for i, line in enumerate(lines):
+        if used + size(line) + 1 + (reserve if i < len(lines) - 1 else 0) > DESCRIPTION_LIMIT:
+            out.append(t("sources_more", lang, n=len(lines) - i))
+            break
+        out.append(line)
+        used += size(line) + 1
+    return "\n".join(out)
+
+
 def sources_embeds(index: LoadedIndex, lang: str) -> list[discord.Embed]:
-    """The embed listing the indexed documents (title, passages, date) and when the index was built."""
+    """The embed listing the indexed documents (title, passages, date, link) and when the index was built."""
     m = index.manifest
     ts = int(m.built_at)
     # <t:…> renders in each reader's own time zone and language.
     header = t("sources_built", lang, when=f"<t:{ts}:f> (<t:{ts}:R>)", model=m.model.replace("`", "'"),
                documents=m.documents, passages=m.passages)
-    lines = [header, ""]
-    used = size(header) + 2
-    docs = list(index.documents)
-    if not docs:
-        lines.append(t("sources_empty", lang))
-    reserve = size(t("sources_more", lang, n=len(docs))) + 1
-    for i, d in enumerate(docs):
+    lines = []
+    for d in index.documents:
         date = f" · {escape(d.date)}" if d.date else ""
-        line = f"**{fit(flat(d.title) or d.path, 200)}**{date}: {_passages(d.count, lang)}"
-        if used + size(line) + 1 + (reserve if i < len(docs) - 1 else 0) > DESCRIPTION_LIMIT:
-            lines.append(t("sources_more", lang, n=len(docs) - i))
-            break
-        lines.append(line)
-        used += size(line) + 1
-    embed = discord.Embed(title=t("sources_title", lang), description="\n".join(lines), colour=COLOUR_MORE,
-                          timestamp=dt.datetime.fromtimestamp(m.built_at, tz=dt.timezone.utc))
+        title = fit(flat(d.title) or d.path, 200)
+        link = safe_link(getattr(d, "url", None))
+        lines.append(f"**{masked_link(title, link) if link else title}**{date}: {_passages(d.count, lang)}")
+    embed = discord.Embed(title=t("sources_title", lang), description=_document_listing(header, lines, lang),
+                          colour=COLOUR_MORE, timestamp=dt.datetime.fromtimestamp(m.built_at, tz=dt.timezone.utc))
     embed.set_footer(text=t("sources_footer", lang))
     return [embed]
 
@@ -307,3 +360,21 @@ def answer_text(answer: Answer, lang: str, limit: int = MESSAGE_LIMIT) -> str:
             lines.append(f"> {quoted}")
     lines += ["", footer_line]
     return _shorten_markdown("\n".join(lines), limit)
+
+
+def documents_embeds(index: LoadedIndex, lang: str) -> list[discord.Embed]:
+    """The embed listing each document's file name (what /documents remove takes), title, passages and link."""
+    m = index.manifest
+    header = t("sources_built", lang, when=f"<t:{int(m.built_at)}:R>", model=m.model.replace("`", "'"),
+               documents=m.documents, passages=m.passages)
+    lines = []
+    for d in index.documents:
+        name = "`" + shorten(flat(d.path).replace("`", "'"), 120) + "`"
+        title = fit(flat(d.title), 150) if d.title and d.title != d.path else ""
+        link = safe_link(getattr(d, "url", None))
+        shown = masked_link(title or fit(d.path, 150), link) if link else title
+        lines.append(f"{name}{' — ' + shown if shown else ''} · {_passages(d.count, lang)}")
+    embed = discord.Embed(title=t("documents_title", lang), description=_document_listing(header, lines, lang),
+                          colour=COLOUR_MORE)
+    embed.set_footer(text=t("documents_footer", lang))
+    return [embed]

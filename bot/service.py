@@ -42,6 +42,14 @@ class BusyError(Exception):
         super().__init__(f"{waiting} questions are already waiting")
 
 
+class ShuttingDownError(BusyError):
+    """docbot is stopping (SIGTERM or SIGINT): it answers no new question."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+        self.args = ("docbot is stopping",)
+
+
 # Wiring --------------------------------------------------------------------------------------
 
 

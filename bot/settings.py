@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index import DEFAULT_MODEL, LANGUAGES, BuildOptions, Engine, SearchConfig
 
@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # postgresql+psycopg://user:password@host/docbot: secret, as the URL may hold a password.
     database_url: SecretStr = SecretStr("")
     db_path: Path | None = None  # deprecated: DOCBOT_DB_PATH=<file> means DOCBOT_DATABASE_URL=sqlite:///<file>
+    # Servers whose managers may change the documents and rebuild (with the bot's owner, anywhere): a list of
+    # server ids, comma-separated; DOCBOT_GUILD_ID's server when unset (see admin_guilds).
+    admin_guild_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    max_upload_mb: float = Field(20.0, gt=0.0, le=1024.0)
+    # On SIGTERM or SIGINT: how long questions in flight may take to finish before the bot stops.
+    shutdown_seconds: float = Field(20.0, ge=0.0, le=3600.0)
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
     max_queued: int = Field(1000, ge=1)
@@ -87,6 +93,19 @@ class Settings(BaseSettings):
                 log.warning("DOCBOT_DB_PATH is deprecated: set DOCBOT_DATABASE_URL=%s instead", url)
         self.database_url = SecretStr(url or f"sqlite:///{self.index_dir / 'docbot.sqlite3'}")
         return self
+
+    @field_validator("admin_guild_ids", mode="before")
+    @classmethod
+    def _id_list(cls, v):
+        # "123, 456" (as people write it in .env) or a list.
+        return tuple(part for part in v.replace(",", " ").split()) if isinstance(v, str) else v
+
+    @property
+    def admin_guilds(self) -> frozenset[int]:
+        """The servers whose managers may change the documents: DOCBOT_ADMIN_GUILD_IDS, else DOCBOT_GUILD_ID's."""
+        if self.admin_guild_ids:
+            return frozenset(self.admin_guild_ids)
+        return frozenset({self.guild_id} if self.guild_id else ())
 
     @field_validator("guild_id", "discord_token", "db_path", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ The library takes its settings as arguments and knows nothing of Discord, the te
 
 from .answer import Answer, Citation
 from .build import BuildOptions, BuildSummary, build_index
-from .documents import Document, Skipped
+from .documents import SUPPORTED_SUFFIXES, Document, Skipped, sniff
 from .embedding import DEFAULT_MODEL, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, resolve_model
 from .engine import Engine, index_contents, indexed_passages
 from .errors import (
@@ -30,10 +30,10 @@ from .store import DocumentEntry, LoadedIndex, Manifest, load
 from .text import LANGUAGES, guess_language
 
 __all__ = [
-    "DEFAULT_MODEL", "LANGUAGES", "Answer", "BuildOptions", "BuildSummary", "Citation", "DocbotError", "Document",
-    "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine", "IndexCorruptError",
-    "IndexEmptyError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "IndexNotWritableError",
-    "InvalidQuestionError", "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "Place", "SearchConfig",
-    "SentenceTransformerEmbedder", "Skipped", "UnknownDocumentError", "build_index", "ensure_export",
-    "guess_language", "index_contents", "indexed_passages", "load", "resolve_model",
+    "DEFAULT_MODEL", "LANGUAGES", "SUPPORTED_SUFFIXES", "Answer", "BuildOptions", "BuildSummary", "Citation",
+    "DocbotError", "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
+    "IndexCorruptError", "IndexEmptyError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError",
+    "IndexNotWritableError", "InvalidQuestionError", "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "Place",
+    "SearchConfig", "SentenceTransformerEmbedder", "Skipped", "UnknownDocumentError", "build_index",
+    "ensure_export", "guess_language", "index_contents", "indexed_passages", "load", "resolve_model", "sniff",
 ]

@@ -196,7 +196,7 @@ def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, 
             f = fresh.pop(rel)  # the document's text is not needed once it is cut
             positions = index.add_document(f.doc)
             entries.append(store.DocumentEntry(rel, f.doc.title, f.doc.sha256, f.size, f.mtime_ns, positions,
-                                               f.doc.date, f.meta_sha))
+                                               f.doc.date, f.meta_sha, url=f.doc.url))
             continue
         entry = keep[rel]
         if index.still_valid(rel, entry, old_passages):

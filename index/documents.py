@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from .errors import DocumentsDirError
 from .text import clean, count_words
@@ -329,3 +330,22 @@ def _decode(raw: bytes) -> str | None:
 def _title_from(rel: str) -> str:
     stem = Path(rel).stem
     return re.sub(r"[_-]+", " ", stem).strip().capitalize() or rel
+
+
+SNIFF_BYTES = 64 * 1024
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+
+
+def sniff(path: Path) -> Literal["pdf", "html", "text"] | None:
+    """What a file holds, judged by its content rather than its name; None for binary, undecodable or blank."""
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if b"%PDF-" in head[:1024]:  # readers accept junk before the header, within its first KiB
+        return "pdf"
+    if len(head) == SNIFF_BYTES:  # a cut sample must not end inside a character
+        utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+        head = head[: len(head) // 2 * 2] if utf16 else head[: head.rfind(b"\n") + 1] or head
+    text = _decode(head)
+    if text is None or not text.strip():
+        return None
+    return "html" if _HTML_START.search(text[:4096]) else "text"

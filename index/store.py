@@ -56,6 +56,7 @@ class DocumentEntry:
     passages: list[int] = field(default_factory=list)  # positions of its passages in the index, in its order
     date: str | None = None
     meta_sha: str = ""  # of its entry in metadata.json, so an edit there is noticed without reading the file
+    url: str | None = None  # from metadata.json
 
     @property
     def count(self) -> int:

@@ -10,6 +10,7 @@ from discord import app_commands
 
 from index import DocbotError
 
+from ..access import NotPermitted
 from ..i18n import language_for, t
 from ..messages import for_operator, for_user, needs_operator
 from ..service import BusyError
@@ -30,6 +31,8 @@ def user_message(error: BaseException, lang: str) -> str:
         error = error.original
     if isinstance(error, app_commands.CommandOnCooldown):
         return t("cooldown", lang, seconds=max(1, math.ceil(error.retry_after)))
+    if isinstance(error, NotPermitted):
+        return t(error.reason, lang)
     if isinstance(error, app_commands.NoPrivateMessage):
         return t("guild_only", lang)
     if isinstance(error, app_commands.MissingPermissions):

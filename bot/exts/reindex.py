@@ -1,4 +1,4 @@
-"""/reindex: server managers update the index without restarting the bot."""
+"""/reindex: the bot's owner and admin servers' managers update the index without restarting the bot."""
 
 from __future__ import annotations
 
@@ -11,20 +11,15 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from .. import render
+from ..access import manages_documents
 from ..i18n import t
-from ._utils import NO_MENTIONS, interaction_language
+from ._progress import Progress, deliver, describe_progress
+from ._utils import interaction_language, user_message
 
 if TYPE_CHECKING:
     from ..client import DocBot
 
 log = logging.getLogger(__name__)
-
-
-def _in_guild(interaction: discord.Interaction) -> bool:
-    # guild_only() only hides the command in DMs on Discord's side; this is the bot's own check.
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    return True
 
 
 class Reindex(commands.Cog):
@@ -35,18 +30,23 @@ class Reindex(commands.Cog):
 
     @app_commands.command(name="reindex", description=locale_str(t("cmd_reindex", "en"), key="cmd_reindex"))
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)  # only a hint to Discord's UI: the checks enforce
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.check(_in_guild)  # checks run bottom-up: "only in a server" before "only managers"
+    @app_commands.default_permissions(manage_guild=True)  # only a hint to Discord's UI: the check enforces
+    @manages_documents()
     async def reindex(self, interaction: discord.Interaction) -> None:
         """/reindex: rebuild incrementally off the event loop, then swap the new index in."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         lang = interaction_language(interaction)
         log.info("Reindex requested by %s in guild %s", interaction.user.id, interaction.guild_id)
-        summary = await self.bot.rebuild()
-        log.info("Reindex done: %s", summary.line())
-        await interaction.followup.send(render.reindex_message(summary, lang), ephemeral=True,
-                                        allowed_mentions=NO_MENTIONS)
+        try:
+            folder = self.bot.settings.documents_dir.name or "documents"
+            async with Progress(interaction, describe_progress(lang, f"{folder}/")) as progress:
+                summary = await self.bot.rebuild(progress)
+        except Exception as exc:  # noqa: BLE001 - the words for any failure, where the requester will see them
+            text = user_message(exc, lang)
+        else:
+            log.info("Reindex done: %s", summary.line())
+            text = render.reindex_message(summary, lang)
+        await deliver(interaction, text, lang, "/reindex")
 
 
 async def setup(bot: DocBot) -> None:

@@ -1,8 +1,11 @@
-"""The bot class: safe defaults, cogs and command sync in setup_hook, a rejected token in one line."""
+"""The bot class: safe defaults, cogs loaded in setup_hook (commands sync after connecting), a rejected token in
+one line."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from unittest import mock
 
 import discord
@@ -10,6 +13,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import DocBot, Translator, extensions, run_bot
+from bot.database import QuestionLog
 from bot.settings import Settings
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value.never-to-be-seen"
@@ -39,37 +43,22 @@ def test_bot_never_pings_and_needs_no_privileged_intent(new_bot):
 
 def test_extensions_are_discovered():
     """Every feature module of bot.exts is an extension; helper modules (a leading _) are not."""
-    assert extensions() == ["bot.exts.ask", "bot.exts.error_handler", "bot.exts.reindex", "bot.exts.server_settings",
+    assert extensions() == ["bot.exts.ask", "bot.exts.documents", "bot.exts.error_handler", "bot.exts.reindex",
+                            "bot.exts.server_settings",
                             "bot.exts.sources"]
 
 
-@pytest.mark.parametrize("guild_id", [None, 123456789012345678])
-async def test_setup_hook_loads_cogs_and_syncs(new_bot, monkeypatch, guild_id):
-    """Commands sync to DOCBOT_GUILD_ID when set, globally otherwise."""
-    bot = new_bot(guild_id=guild_id)
+async def test_setup_hook_loads_cogs_and_leaves_sync_for_later(new_bot, monkeypatch):
+    """setup_hook loads every cog and syncs nothing: a sync is never a condition of connecting."""
+    bot = new_bot(guild_id=123456789012345678)
     sync = mock.AsyncMock(return_value=[])
     monkeypatch.setattr(bot.tree, "sync", sync)
     await bot.setup_hook()
 
-    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex", "settings", "Ask docbot"}
-    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex", "ServerSettings"}
-    if guild_id:
-        sync.assert_awaited_once_with(guild=discord.Object(id=guild_id))
-        assert {c.name for c in bot.tree.get_commands(guild=discord.Object(id=guild_id))} == {
-            "ask", "sources", "reindex", "settings", "Ask docbot"}
-    else:
-        sync.assert_awaited_once_with()
-
-
-async def test_sync_failure_is_logged_not_fatal(new_bot, monkeypatch, caplog):
-    """A refused sync (bot invited without applications.commands) logs a hint; the bot keeps running."""
-    bot = new_bot()
-    response = mock.Mock(status=403, reason="Forbidden")
-    monkeypatch.setattr(bot.tree, "sync", mock.AsyncMock(side_effect=discord.Forbidden(
-        response, {"code": 50001, "message": "Missing Access"})))
-    with caplog.at_level(logging.ERROR):
-        await bot.setup_hook()
-    assert "applications.commands" in caplog.text
+    assert {c.name for c in bot.tree.get_commands()} == {"ask", "sources", "reindex", "documents", "settings",
+                                                         "Ask docbot"}
+    assert set(bot.cogs) == {"ErrorHandler", "Ask", "Sources", "Reindex", "Documents", "ServerSettings"}
+    sync.assert_not_awaited()
 
 
 async def test_translator_gives_french_descriptions():
@@ -99,3 +88,70 @@ def test_rejected_token_is_one_line_and_never_logged(fake_engine, monkeypatch, c
     assert "Traceback" not in err
     assert TOKEN not in err and TOKEN not in caplog.text
     assert "secret-token-value" not in repr(Settings())
+
+
+class GatedEngine:
+    """The fake engine, whose questions wait for `gate` (a retrieval that is still running)."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.gate = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def ask(self, *args, **kwargs):
+        assert self.gate.wait(10), "the test never opened the gate"
+        return self.engine.ask(*args, **kwargs)
+
+
+async def test_shutdown_finishes_in_flight_questions_and_tells_the_rest(fake_engine, tmp_path):
+    """On a stop, the question being answered finishes, those still queued and any new one get ShuttingDownError
+    (the asker is told docbot is restarting), and the question log is closed with its WAL checkpointed."""
+    from bot.service import ShuttingDownError
+    from tests.bot.helpers import wait_until
+
+    engine = GatedEngine(fake_engine)
+    bot = DocBot(Settings(max_concurrent=1), engine)
+    first, *queued = [asyncio.create_task(bot.ask(f"Qui est le PDG de Nvidia ? ({i})", source="test"))
+                      for i in range(3)]
+    await wait_until(lambda: bot.waiting == 3, "three questions in flight")
+    stopping = asyncio.create_task(bot.shutdown(0.05))
+    for task in queued:
+        with pytest.raises(ShuttingDownError):
+            await task
+    with pytest.raises(ShuttingDownError):
+        await bot.ask("Une question de trop ?", source="test")
+    engine.gate.set()
+    asked = await first
+    await stopping
+    assert asked.answer.citations and asked.question_id is not None
+    wal = tmp_path / "docbot.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    with QuestionLog(tmp_path / "docbot.sqlite3", readonly=True) as qlog:
+        assert qlog.totals().questions == 1
+
+
+async def test_shutdown_with_nothing_in_flight_closes_at_once(new_bot):
+    """With no question in flight, a stop closes straight away (no waiting out the bound)."""
+    bot = new_bot()
+    await asyncio.wait_for(bot.shutdown(3600), 30)  # the bound is an hour: returning at all means it did not wait
+    assert bot.stopping and bot.is_closed()
+
+
+async def test_second_signal_stops_waiting(fake_engine):
+    """hurry() (a second SIGTERM or Ctrl-C) cuts the wait for questions in flight short."""
+    engine = GatedEngine(fake_engine)
+    bot = DocBot(Settings(max_concurrent=1), engine)
+    from tests.bot.helpers import wait_until
+
+    asking = asyncio.create_task(bot.ask("Qui est le PDG de Nvidia ?", source="test"))
+    await wait_until(lambda: bot._working == 1, "the question to reach its worker thread")
+    stopping = asyncio.create_task(bot.shutdown(3600))
+    await wait_until(lambda: bot.stopping, "the stop to begin")
+    bot.hurry()
+    await asyncio.wait_for(stopping, 30)  # an hour's bound, cut short
+    assert bot.is_closed()
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    engine.gate.set()

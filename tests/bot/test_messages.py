@@ -9,7 +9,7 @@ import pytest
 from bot.database import DatabaseReadOnlyError
 from bot.i18n import MESSAGES, t
 from bot.messages import for_operator, for_user, question_refusal
-from bot.service import BusyError
+from bot.service import BusyError, ShuttingDownError
 from index import (
     DocumentsDirError,
     EmbeddingModelError,
@@ -83,6 +83,7 @@ def test_operator_words(error, line):
     (IndexEmptyError(INDEX), "index_empty"),
     (EmbeddingModelError("m", "unloadable"), "model_error"),
     (BusyError(1000), "busy"),
+    (ShuttingDownError(), "restarting"),
 ])
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_user_words_name_no_command_or_setting(error, key, lang):

@@ -44,8 +44,10 @@ def citations(draw, max_size: int = 10) -> list[Citation]:
             highlight = text[a:b]
         else:
             highlight = draw(nasty_text)
-        out.append(Citation(n, passage(text, draw(long_text), draw(st.one_of(st.none(), nasty_text)),
-                                       draw(nasty_text)), draw(st.floats(0, 1)), highlight))
+        p = passage(text, draw(long_text), draw(st.one_of(st.none(), nasty_text)), draw(nasty_text))
+        # Some documents have a url (a link takes room in the field).
+        url = draw(st.one_of(st.none(), st.builds(lambda k: "https://example.org/" + "x" * k, st.integers(0, 490))))
+        out.append(Citation(n, dataclasses.replace(p, url=url), draw(st.floats(0, 1)), highlight))
     return out
 
 
@@ -240,3 +242,84 @@ def test_reindex_message_summarises_and_fits_a_message():
         "Index updated: 300 added, 1 updated, 0 removed, 1 skipped (1 unchanged; 42 passages).")
     assert r"a\_b.txt" in text and "bad.pdf (no text)" in text
     assert size(text) <= 2000
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://docs.example.org/guide/install.html", "https://docs.example.org/guide/install.html"),
+    ("http://intranet/page?a=1&b=(2)", "http://intranet/page?a=1&b=%282%29"),
+    ("  https://example.org/x  ", "https://example.org/x"),
+    ("javascript:alert(1)", None),
+    ("file:///etc/passwd", None),
+    ("https://", None),
+    ("https://example.org/a b", None),
+    ("https://example.org/<script>", None),
+    ("https://example.org/\u0000", None),
+    ("https://example.org/" + "x" * 600, None),
+    (None, None),
+    (42, None),
+])
+def test_safe_link(url, expected):
+    """Only http(s) URLs that can't break out of markdown's (url) become links."""
+    assert render.safe_link(url) == expected
+
+
+def linked_citation(url: str | None, anchor: str | None = None, document: str = "guide_v2.html") -> Citation:
+    """A citation whose plain data carries a url (and an anchor), as the library's may."""
+    c = Citation(1, dataclasses.replace(passage(document=document), url=url), 0.9, "Une phrase.")
+    if anchor is None:
+        return c
+    data = c.to_dict()
+
+    class Anchored(Citation):
+        def to_dict(self) -> dict:
+            return {**data, "anchor": anchor}
+
+    return Anchored(c.n, c.passage, c.score, c.highlight)
+
+
+@pytest.mark.parametrize(("url", "anchor", "link"), [
+    ("https://example.org/guide.html", None, "https://example.org/guide.html"),
+    ("https://example.org/guide.html#old", "install-steps", "https://example.org/guide.html#install-steps"),
+    ("https://example.org/guide.html", "étape 2", "https://example.org/guide.html#%C3%A9tape%202"),
+    ("javascript:alert(1)", "x", None),
+    (None, "x", None),
+])
+def test_citation_link_uses_the_url_and_anchor(url, anchor, link):
+    """A citation links to its document's url, at the passage's anchor when the library gives one."""
+    assert render.citation_link(linked_citation(url, anchor)) == link
+
+
+def test_linked_citation_names_its_document_as_a_link():
+    """The field (whose name can't hold a link) starts its value with the location and the document as a link."""
+    answer = Answer("Question ?", "answered", [("Une phrase.", 1)],
+                    [linked_citation("https://example.org/g(1).html"), linked_citation(None, document="b.txt")])
+    [embed] = render.answer_embeds(answer, "en")
+    first, second = (f.value.split("\n")[0] for f in embed.fields)
+    assert first == r"_lines 3–4 · 2025-07_ · [guide\_v2.html](https://example.org/g%281%29.html)"
+    assert second == "_lines 3–4 · 2025-07 · b.txt_"
+    assert_within_limits([embed])
+
+
+def test_sources_and_documents_list_link_their_titles(fake_engine):
+    """/sources and /documents list make a document's title a link to its url; a bad url links nothing."""
+    entries = [dataclasses.replace(entry(0, "Guide [beta]", None, 3), url="https://example.org/guide"),
+               dataclasses.replace(entry(1, "Autre", None, 1), url="ftp://example.org/x")]
+    index = loaded(fake_engine.index, entries)
+    [sources] = render.sources_embeds(index, "en")
+    assert "**[Guide (beta)](https://example.org/guide)**: 3 passages" in sources.description
+    assert "**Autre**: 1 passage" in sources.description
+    [listed] = render.documents_embeds(index, "en")
+    assert "`doc0.txt` — [Guide (beta)](https://example.org/guide) · 3 passages" in listed.description
+    assert "`doc1.txt` — Autre · 1 passage" in listed.description
+    assert_within_limits([sources, listed])
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[*SLOW_OK, HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.tuples(long_text, st.integers(1, 10_000)), max_size=300))
+def test_documents_list_of_many_odd_documents_stays_within_limits(fake_engine, docs):
+    """Hundreds of documents with hostile titles and long links: within limits, the overflow counted."""
+    entries = [dataclasses.replace(entry(i, title, None, count), url=f"https://example.org/{'x' * (i % 500)}")
+               for i, (title, count) in enumerate(docs)]
+    [embed] = render.documents_embeds(loaded(fake_engine.index, entries), "fr")
+    assert_within_limits([embed])
+    assert not UNESCAPED_MASS_MENTION.search(embed.description)

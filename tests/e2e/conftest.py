@@ -58,6 +58,8 @@ async def docbot(discord_at, caplog):
             raise AssertionError("the bot stopped before it was ready")
         if ready not in done:
             raise AssertionError("the bot did not become ready within 30 s")
+        # The commands sync in the background after connecting: a user sees them once that is done.
+        await asyncio.wait_for(bot.sync_done.wait(), 30)
         return bot
 
     yield start

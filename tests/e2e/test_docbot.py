@@ -167,13 +167,15 @@ async def test_reindex_during_50_questions(docbot, discord_at, docs_copy, tmp_pa
     started = time.monotonic()
     recs = await fake.invoke_many(calls)
     asks, reindex = recs[:50], recs[50]
-    await fake.wait_for(lambda: reindex.answered and all(r.answered for r in asks), 60, "all answers")
+    # /reindex shows its progress, then its report, in the same private reply.
+    await fake.wait_for(lambda: reindex.answered and "protocole-zorglub.txt" in reindex.messages[0]["content"]
+                        and all(r.answered for r in asks), 60, "all answers")
     sampled = len(lag.samples)
     await fake.wait_for(lambda: len(lag.samples) > sampled + 1, 10, "event-loop samples past the last answer")
     await lag.stop()
-    # The rebuild runs from the /reindex deferral to its report.
+    # The rebuild runs from the /reindex deferral to its report (the last edit of its reply, after the progress).
     rebuild_start = reindex.callback_at
-    rebuild_end = min(s.at for s in fake.sent_for(reindex) if s.route == "followup")
+    rebuild_end = max(s.at for s in fake.sent_for(reindex) if s.route == "edit_original")
     answered_at = [min(s.at for s in fake.sent_for(r) if s.route == "followup") for r in asks]
     in_flight = sum(1 for at in answered_at if at > rebuild_start)
     assert in_flight >= 25, f"only {in_flight} questions were still in flight when the rebuild started"

@@ -53,7 +53,7 @@ def minimal_bot(calls: dict) -> commands.Bot:
 async def running(bot: commands.Bot, fake):
     task = asyncio.create_task(bot.start(fake.bot_token))
     try:
-        await fake.wait_ready()
+        await fake.wait_ready(commands=bool(bot.tree.get_commands()))
         await asyncio.wait_for(bot.wait_until_ready(), 10)
         yield bot
     finally:

@@ -7,7 +7,8 @@ model is the tests' FakeEmbedder, named after DOCBOT_EMBEDDING_MODEL, so the pro
 second instead of six. With DOCBOT_TEST_PAUSE_AT=<point>, the process prints "PAUSED <point>" on stdout
 when it gets there and waits for a line on stdin before going on, so a test can kill it right there.
 DOCBOT_TEST_DISCORD_API and DOCBOT_TEST_DISCORD_GATEWAY point discord.py at a local stand-in for Discord
-(tests/e2e/fake_discord/pointing.py).
+(tests/e2e/fake_discord/pointing.py). DOCBOT_TEST_QUERY_SECONDS makes each question's embedding take that long,
+as a loaded machine's would, so that questions are still in flight when a test stops the bot.
 """
 
 from __future__ import annotations
@@ -97,6 +98,17 @@ if __name__ == "__main__":
     from tests.e2e.fake_discord.pointing import point_from_environment
 
     bot.service.make_embedder = lambda settings: FakeEmbedder(settings.embedding_model)
+    if os.environ.get("DOCBOT_TEST_QUERY_SECONDS"):
+        import time
+
+        slow, embed = float(os.environ["DOCBOT_TEST_QUERY_SECONDS"]), FakeEmbedder.embed
+
+        def slow_query(self, texts, batch_size=32, *, query=False):
+            if query:
+                time.sleep(slow)
+            return embed(self, texts, batch_size, query=query)
+
+        FakeEmbedder.embed = slow_query
     point_from_environment()  # a local stand-in for Discord (tests/e2e/fake_discord), if the test started one
     if os.environ.get("DOCBOT_TEST_PAUSE_AT"):
         _install_pause(os.environ["DOCBOT_TEST_PAUSE_AT"])

@@ -354,3 +354,16 @@ def test_approximate_index_stores_the_vectors_once(docs_copy, index_dir, fake_em
     assert build_index(docs_copy, index_dir, fake_embedder, options).embedded == 1
     answer = Engine(index_dir, fake_embedder).ask("Quand les lots arriveront-ils à Shenzhen ?")
     assert any("Shenzhen" in c.passage.text for c in answer.citations)
+
+
+def test_document_url_reaches_passages_and_the_document_list(built, docs_copy, fake_embedder):
+    """A url added in metadata.json re-indexes the document; its passages and its entry carry the url."""
+    meta = json.loads((docs_copy / "metadata.json").read_text(encoding="utf-8"))
+    meta[MAR_A_LAGO]["url"] = "https://example.org/h20"
+    (docs_copy / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
+    assert summary.updated == [MAR_A_LAGO]
+    index = load(built)
+    assert documents(built)[MAR_A_LAGO].url == "https://example.org/h20"
+    assert {p.url for p in index.passages if p.document == MAR_A_LAGO} == {"https://example.org/h20"}
+    assert {p.url for p in index.passages if p.document != MAR_A_LAGO} == {None}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index import DocumentsDirError, Skipped
-from index.documents import read_document, scan
+from index.documents import read_document, scan, sniff
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "documents"
 
@@ -275,3 +275,43 @@ def test_file_of_only_drawing_or_contents_is_skipped_with_a_reason(root, content
     """A text file of borders, rules and a table of contents has nothing to index, and says why."""
     write(root, "cadre.txt", content)
     assert read(root, "cadre.txt") == Skipped("cadre.txt", reason)
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf"),
+    (b"\xef\xbb\xbf%PDF-1.4\n", "pdf"),  # junk before the header, as readers allow
+    (b"<!DOCTYPE html>\n<html><body><p>Bonjour</p></body></html>", "html"),
+    (b"  <HTML lang=fr><head><title>t</title></head>", "html"),
+    ("Un texte en français, accentué : été, garçon.\n".encode(), "text"),
+    ("Texte UTF-16 avec accents : é.\n".encode("utf-16"), "text"),
+    ("Café crème\n".encode("cp1252"), "text"),
+    (b"# Titre Markdown\n\nDu texte.\n", "text"),
+    (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, None),  # an executable
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, None),  # a zip archive
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
+    (b"", None),
+    (b" \n\t\n", None),
+])
+def test_sniff_judges_a_file_by_its_content(tmp_path, data, kind):
+    """sniff says what a file holds whatever its name: PDF, HTML, text, or nothing docbot reads."""
+    path = tmp_path / "upload.bin"
+    path.write_bytes(data)
+    assert sniff(path) == kind
+
+
+def test_sniff_reads_only_the_start_and_does_not_cut_a_character(tmp_path):
+    """A large text file is judged from its start, even when the sample ends inside a multi-byte character."""
+    path = tmp_path / "long.txt"
+    path.write_bytes(("é" * 100 + "\n").encode() * 2000)
+    assert sniff(path) == "text"
+
+
+def test_metadata_url_is_read(docs_copy):
+    """A document's url in metadata.json comes with it (citations link to it)."""
+    meta = json.loads((docs_copy / "metadata.json").read_text(encoding="utf-8"))
+    name = next(iter(meta))
+    meta[name]["url"] = "https://example.org/article"
+    (docs_copy / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    found = scan(docs_copy)
+    doc = read_document(name, found.files[name], found.metadata.get(name))
+    assert doc.url == "https://example.org/article"

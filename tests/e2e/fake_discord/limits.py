@@ -222,3 +222,27 @@ def command_errors(commands: Any) -> dict:
             if len(opt.get("choices") or []) > 25:
                 _put(errors, (i, "options", j, "choices"), _too_long(25))
     return errors
+
+
+AUTOCOMPLETE_CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
+
+
+def autocomplete_errors(data: dict) -> dict:
+    """The 50035 error tree for an autocomplete result's data: at most 25 choices, names and values 1-100 long."""
+    errors: dict = {}
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        _put(errors, ("choices",), _required())
+        return errors
+    if len(choices) > AUTOCOMPLETE_CHOICES_MAX:
+        _put(errors, ("choices",), _too_long(AUTOCOMPLETE_CHOICES_MAX))
+    for i, c in enumerate(choices):
+        name, value = c.get("name"), c.get("value")
+        if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_NAME_MAX:
+            _put(errors, ("choices", i, "name"),
+                 _err("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CHOICE_NAME_MAX} in length."))
+        if isinstance(value, str) and len(value) > CHOICE_VALUE_MAX:
+            _put(errors, ("choices", i, "value"), _too_long(CHOICE_VALUE_MAX))
+    return errors

@@ -74,3 +74,29 @@ def as_shown(perms: int, payload: dict) -> dict:
     if payload.get("embeds") and not perms & o.EMBED_LINKS:
         return {**payload, "embeds": []}
     return payload
+
+
+def bot_in_channel(fake: FakeDiscord, channel: dict) -> int:
+    """The bot's permissions in a guild channel."""
+    return in_channel(fake, fake.bot_member, channel)
+
+
+def add_channel(fake: FakeDiscord, name: str, *, bot_deny: int = 0) -> dict:
+    """A new text channel of the guild, where the bot's role is denied `bot_deny` (call before the bot connects)."""
+    channel = o.text_channel(o.snowflake(), fake.guild_id, name, position=len(fake.channels))
+    if bot_deny:
+        channel["permission_overwrites"] = [{"id": str(fake.bot_role), "type": 0, "allow": "0",
+                                             "deny": str(bot_deny)}]
+    with fake.lock:
+        fake.channels[int(channel["id"])] = channel
+    return channel
+
+
+def dm_refusal(fake: FakeDiscord, channel: dict) -> tuple[int, int, str] | None:
+    """Discord's refusal of a DM to someone who does not accept DMs from the bot; None otherwise."""
+    if channel["type"] != 1:
+        return None
+    recipient = int(channel["recipients"][0]["id"])
+    with fake.lock:
+        closed = recipient in fake.dms_closed
+    return (403, 50007, "Cannot send messages to this user") if closed else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
@@ -118,7 +119,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
             rec = fake.by_token.get(token)
         if rec is None or app_id != str(fake.app_id):
             raise unknown_webhook()
-        if time.monotonic() - rec.dispatched_at > INTERACTION_TOKEN_TTL:
+        if time.monotonic() - rec.dispatched_at > fake.token_ttl:
             raise DiscordError(401, 50027, "Invalid Webhook Token")
         return rec
 
@@ -182,6 +183,9 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                     **({"guild_id": str(scope)} if scope is not None else {}),
                 })
             fake.commands[scope] = stored
+        if fake.command_sync_fault is not None:
+            answer = fake.command_sync_fault(stored)
+            return await answer if inspect.isawaitable(answer) else answer
         return stored
 
     async def get_commands(request: web.Request) -> Any:
@@ -217,9 +221,14 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
             record_sent("callback", body, 400, interaction=rec, error=errors)
             raise DiscordError(400, 50035, "Invalid Form Body", errors)
         flags = int(data.get("flags") or 0)
-        if ctype == 4:
+        if ctype in (4, 8):
             try:
-                check_message(data)
+                if ctype == 8:
+                    errors = limits.autocomplete_errors(data)
+                    if errors:
+                        raise DiscordError(400, 50035, "Invalid Form Body", {"data": errors})
+                else:
+                    check_message(data)
             except DiscordError as exc:
                 record_sent("callback", data, exc.status, interaction=rec, error=exc.body)
                 raise
@@ -341,7 +350,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         reply_to = None
         perms = permissions.in_channel(fake, fake.bot_member, ch) if "guild_id" in ch else permissions.ALL
         try:
-            refused = permissions.missing_to_send(perms, ch, payload)
+            refused = permissions.dm_refusal(fake, ch) or permissions.missing_to_send(perms, ch, payload)
             if refused:
                 raise DiscordError(*refused)
             check_message(payload, result={**payload, "attachments": files})

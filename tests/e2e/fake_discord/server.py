@@ -17,6 +17,7 @@ from . import objects as o
 from . import permissions
 from .conversations import ConversationsMixin, command_options, reply_fields
 from .mentions import pings
+from .rest import INTERACTION_TOKEN_TTL
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,16 @@ class FakeDiscord(ConversationsMixin):
         self.identifies: list[dict] = []
         self.resumes: list[dict] = []
         self.gateway_closes: list[tuple[int, str]] = []  # close codes the stand-in sent, and why
+        # Operations (attachments.py, permissions.py): files on the CDN and who fetched them, users whose DMs are
+        # closed to the bot, the application's team, how long interaction tokens live, and a fault to answer
+        # command syncs with (given the stored commands, it returns the body, or an awaitable of it, or raises
+        # DiscordError).
+        self.cdn: dict[int, Any] = {}
+        self.cdn_requests: list[int | str] = []
+        self.dms_closed: set[int] = set()
+        self.team: list[tuple[dict, str]] = []  # (user, role) of the application's team; empty: owned by `owner`
+        self.token_ttl = float(INTERACTION_TOKEN_TTL)
+        self.command_sync_fault: Callable[[list[dict]], Any] | None = None
 
         self.sessions: dict[str, Any] = {}  # session id -> gateway.Session
         self.session: Any = None  # the live session
@@ -200,11 +211,13 @@ class FakeDiscord(ConversationsMixin):
         return self
 
     async def _serve(self) -> None:
+        from . import attachments
         from .gateway import gateway_handler
         from .rest import routes
 
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/", gateway_handler(self))
+        app.router.add_routes(attachments.routes(self))
         app.router.add_routes(routes(self))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -281,18 +294,28 @@ class FakeDiscord(ConversationsMixin):
             flags |= 1 << 14
         if self.privileged_intents & o.INTENT_GUILD_PRESENCES:
             flags |= 1 << 12
+        owner, team = self.owner, None
+        if self.team:
+            # A team-owned application: `owner` is the team's pseudo-user (documented as a partial user).
+            team_id = str(self.app_id + 1)
+            owner = o.user(self.app_id + 1, f"team{team_id}")
+            team = {"icon": None, "id": team_id, "name": "docbot team", "owner_user_id": self.team[0][0]["id"],
+                    "members": [{"membership_state": 2, "team_id": team_id, "user": u, "role": role,
+                                 "permissions": ["*"]} for u, role in self.team]}
         return {"id": str(self.app_id), "name": "docbot", "icon": None, "description": "", "summary": "",
-                "type": None, "bot_public": True, "bot_require_code_grant": False, "owner": self.owner,
-                "team": None, "verify_key": "0" * 64, "flags": flags, "bot": self.bot_user, "tags": [],
+                "type": None, "bot_public": True, "bot_require_code_grant": False, "owner": owner,
+                "team": team, "verify_key": "0" * 64, "flags": flags, "bot": self.bot_user, "tags": [],
                 "interactions_endpoint_url": None, "redirect_uris": [], "rpc_origins": [],
                 "approximate_guild_count": 1, "hook": True, "integration_types_config": {"0": {}}}
 
     # -- what tests do -----------------------------------------------------------------------------------
 
-    async def wait_ready(self, timeout: float = 20.0) -> None:
-        """Wait until a bot has identified and received its guild."""
-        await self.wait_for(lambda: self.session is not None and self.session.guilds_sent, timeout,
-                            "the bot to connect to the gateway")
+    async def wait_ready(self, timeout: float = 20.0, *, commands: bool = True) -> None:
+        """Wait until a bot has identified and received its guild (and, with `commands`, registered commands:
+        a bot may sync them after connecting)."""
+        await self.wait_for(lambda: self.session is not None and self.session.guilds_sent
+                            and (not commands or any(self.commands.values())), timeout,
+                            "the bot to connect to the gateway" + (" and register its commands" if commands else ""))
 
     async def wait_for(self, condition: Callable[[], Any], timeout: float, what: str = "a condition") -> Any:
         """Poll `condition` (under the lock) until it is truthy; its value."""
