@@ -284,23 +284,22 @@ def _tidy_block(block: Block, sections: dict[tuple[str, ...], tuple[str, ...]]) 
     return replace(block, text=text, section=section)
 
 
-def _same_words(a: str, b: str) -> bool:
+def same_words(a: str, b: str) -> bool:
+    """Whether two headings or titles say the same, case and spacing aside."""
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _without_title(blocks: list[Block], title: str) -> list[Block]:
-    """Drop the heading that repeats the document's title, and take it out of the section paths below it."""
+    """Drop the heading block that repeats the document's title (the title is shown with every citation).
+
+    The blocks below it keep it in their section path: it is the section they sit in (a DocBook or
+    Sphinx page per section has no other), so `docbot passages` and links can say so; the passages
+    leave it out where it would only repeat the title (their context line and location).
+    """
     first = next((i for i, b in enumerate(blocks) if b.kind == "heading"), None)
-    if first is None or not _same_words(blocks[first].text, title):
+    if first is None or not same_words(blocks[first].text, title):
         return blocks
-    top = blocks[first].section[:-1]
-    depth = len(top)
-    out = blocks[:first]
-    for b in blocks[first + 1:]:
-        if len(b.section) > depth and b.section[:depth] == top and _same_words(b.section[depth], title):
-            b = replace(b, section=b.section[:depth] + b.section[depth + 1:])
-        out.append(b)
-    return out
+    return blocks[:first] + blocks[first + 1:]
 
 
 def _decode(raw: bytes) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 
-from .documents import Block, Document
+from .documents import Block, Document, same_words
 from .text import count_words, split_sentences
 
 PATH_SEPARATOR = " › "
@@ -43,12 +43,18 @@ class Place:
         return self.section[-1] if self.section else ""
 
     @property
+    def section_below_title(self) -> tuple[str, ...]:
+        """The section path without a first level that only repeats the document's title."""
+        return below_title(self.title, self.section)
+
+    @property
     def location(self) -> str:
         """Short and readable: "p. 17", "pp. 17–18", or "Section, lines 12–18"."""
         if self.page_start is not None:
             last = self.page_end if self.page_end is not None else self.page_start
             return f"p. {self.page_start}" if last == self.page_start else f"pp. {self.page_start}–{last}"
-        parts = [_shorten(self.heading, LOCATION_HEADING_CHARS)] if self.heading else []
+        own = self.section_below_title
+        parts = [_shorten(own[-1], LOCATION_HEADING_CHARS)] if own else []
         if self.line_start:
             last = max(self.line_end, self.line_start)
             parts.append(f"line {last}" if last == self.line_start else f"lines {self.line_start}–{last}")
@@ -84,7 +90,7 @@ class Passage(Place):
     @property
     def context(self) -> str:
         """Title and section path: searched and embedded with the text, but not quoted."""
-        return context_line(self.title, self.section)
+        return context_line(self.title, self.section_below_title)
 
     @property
     def indexed_text(self) -> str:
@@ -99,7 +105,7 @@ class Passage(Place):
         Not the title: its words, in every passage of a document, make them all match a question
         that shares one (measured: the dev questions of both corpora rank better without it).
         """
-        context = context_line("", self.section)
+        context = context_line("", self.section_below_title)
         return f"{context}\n{self.text}" if context else self.text
 
     @property
@@ -135,6 +141,11 @@ def _plain(value):
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def below_title(title: str, section: tuple[str, ...]) -> tuple[str, ...]:
+    """`section` without its first level when that level only repeats `title`."""
+    return section[1:] if section and same_words(section[0], title) else section
 
 
 def context_line(title: str, section: tuple[str, ...]) -> str:
@@ -195,7 +206,7 @@ class _Packer:
     def budget(self, section: tuple[str, ...]) -> int:
         """Tokens left for the text of a passage under `section` once its context is counted."""
         if section not in self._budgets:
-            context = context_line(self.doc.title, section)
+            context = context_line(self.doc.title, below_title(self.doc.title, section))
             used = self.count(context) + 1 if context else 0
             self._budgets[section] = max(self.max_tokens // 2, self.max_tokens - used)
         return self._budgets[section]
@@ -225,7 +236,8 @@ class _Packer:
         if not self._has_text():
             self.units, self.size, self.section = [], 0, block.section
             return
-        new_top = block.section[:1] != self.section[:1]
+        title = self.doc.title  # the title's own heading is every section's first level: not a top section
+        new_top = below_title(title, block.section)[:1] != below_title(title, self.section)[:1]
         full = (self._words() >= MIN_WORDS) if new_top else self.size >= SECTION_FILL * self.budget(self.section)
         size = self.count(block.text)
         if full or self.size + size > self.budget(self.section):

@@ -243,12 +243,13 @@ def test_metadata_url_and_language(root):
     assert (other.url, other.language) == (None, "en")
 
 
-def test_heading_that_repeats_the_title_is_not_a_section(root):
-    """The page's title heading is the document's title: it is neither a block nor in the sections below it."""
+def test_heading_that_repeats_the_title_is_the_section_not_a_block(root):
+    """The page's title heading is the document's title: not a block of its own, but the section below it."""
     write(root, "page.html", "<title>Réglages</title><h1>Réglages</h1><p>Intro.</p><h2>Réseau</h2><p>Texte.</p>")
     doc = read(root, "page.html")
     assert [(b.kind, b.text, b.section) for b in doc.blocks] == [
-        ("paragraph", "Intro.", ()), ("heading", "Réseau", ("Réseau",)), ("paragraph", "Texte.", ("Réseau",))]
+        ("paragraph", "Intro.", ("Réglages",)), ("heading", "Réseau", ("Réglages", "Réseau")),
+        ("paragraph", "Texte.", ("Réglages", "Réseau"))]
 
 
 def test_page_of_only_a_title_keeps_it(root):

@@ -18,8 +18,9 @@ def test_underlined_title_and_headings(wrapped):
     """The underlined heading at the top is the title; the next underline style is a level below it."""
     assert wrapped.title == "Guide du boîtier Zorglub"
     headings = [(b.level, b.text, b.section) for b in wrapped.blocks if b.kind == "heading"]
-    assert headings[0] == (2, "Installation", ("Installation",))
-    assert headings[1][1:] == ("2.1. Mesures de tension", ("Installation", "2.1. Mesures de tension"))
+    assert headings[0] == (2, "Installation", ("Guide du boîtier Zorglub", "Installation"))
+    assert headings[1][1:] == ("2.1. Mesures de tension",
+                               ("Guide du boîtier Zorglub", "Installation", "2.1. Mesures de tension"))
 
 
 def test_hard_wrapped_paragraph_is_one_block(wrapped):
