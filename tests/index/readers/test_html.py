@@ -75,7 +75,7 @@ def test_sphinx_sections_anchors_and_code():
     assert code.text == "zorglub install paquet\nzorglub verify"
     assert code.anchor == "installer-un-paquet" and code.section[-1:] == ("3.1. Installer un paquet",)
     first = blocks[0]
-    assert first.section == ("3. Gestion des paquets",) and first.anchor == "pkgs"  # the last id before it: <span id="pkgs">
+    assert first.section == ("3. Gestion des paquets",) and first.anchor == "pkgs"  # the last id before it
     assert [b.kind for b in blocks].count("row") == 2
     assert [b.text for b in blocks if b.kind == "item"] == [
         "Les paquets dont dépend un autre paquet ne sont pas retirés.", "Le journal garde la trace de chaque retrait."]
