@@ -1,4 +1,4 @@
-"""Does the answer sentence hold the fact? `fact`, and `fact` given a hit, per question set, with the answer path's time.
+"""Does the answer hold the fact? `fact`, and `fact` given a hit, per question set, with the answer path's time.
 
 usage: python benchmarks/answer_facts.py [--sets articles,followups,realdocs,realdocs2] [--show-misses] [--repeat N]
 
@@ -7,7 +7,8 @@ wiring as `docbot ask` (bot.service.make_engine from Settings; the index folders
 $ANSWERS_REALDOCS, $ANSWERS_REALDOCS2). Scored as ../shared/tools/score.py does (case, accents and spacing folded):
   hit   a top-k citation's text holds an expected phrase (retrieval's share);
   fact  the answer text holds one (the answer is what a person reads first);
-  fact|hit  fact among the questions that are a hit: what answer assembly can do with what retrieval gave it.
+  fact|hit  fact among the questions that are a hit: what answer assembly can do with what retrieval gave it;
+  first sentence alone: fact counting only the answer's first sentence; two sentences: the share of answers of two.
 Out-of-scope questions (`expect: null`) count only in the time. The time is `Engine.ask` (validate, search,
 assemble) with the model warm: each question's first ask, and with --repeat its asks again (caches warm).
 """
@@ -77,7 +78,11 @@ def run_set(engine, rows: list[dict], k: int, repeat: int, show: bool) -> tuple[
         expected = [norm(e) for e in row["expect"]]
         hit = any(e in norm(c.passage.text) for c in answer.citations[:k] for e in expected)
         fact = answer.answered and any(e in norm(answer.text) for e in expected)
-        s = stats.setdefault(language(row, question), {"n": 0, "hit": 0, "fact": 0, "fact_hit": 0, "answered": 0})
+        first = answer.answered and any(e in norm(answer.sentences[0][0]) for e in expected)
+        s = stats.setdefault(language(row, question), {"n": 0, "hit": 0, "fact": 0, "fact_hit": 0, "answered": 0,
+                                                       "first": 0, "two": 0})
+        s["first"] += first
+        s["two"] += len(answer.sentences) > 1
         s["n"] += 1
         s["hit"] += hit
         s["fact"] += fact
@@ -95,7 +100,8 @@ def line(stats: dict) -> str:
         n, hits = s["n"], s["hit"]
         given = f"{s['fact_hit'] / hits:.2f} ({s['fact_hit']}/{hits})" if hits else "–"
         parts.append(f"{lang}: fact {s['fact'] / n:.2f} ({s['fact']}/{n}), hit {hits / n:.2f}, fact|hit {given}, "
-                     f"answered {s['answered'] / n:.2f}")
+                     f"answered {s['answered'] / n:.2f}; first sentence alone {s['first'] / n:.2f}, "
+                     f"two sentences {s['two'] / n:.2f}")
     return " | ".join(parts)
 
 

@@ -112,11 +112,10 @@ class AnswerConfig:
     dense_candidates: int = 6
     rank_discount: float = 0.1
     fragment_factor: float = 0.5
-    code_factor: float = 0.3  # unless the question is about a command, a function, an option...
+    code_factor: float = 0.2  # unless the question is about a command, a function, an option...
     short_words: int = 5
     short_factor: float = 0.5
     second_share: float = 0.5
-    continuation: bool = True
 
 
 @dataclass
@@ -185,7 +184,7 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     if config.dense_weight and embedder is not None and candidates:
         _add_dense(candidates, hits, sentences, embedder, result, context, config)
 
-    chosen = _choose(candidates, by_citation, config) if result.covered else []
+    chosen = _choose(candidates, by_citation, config, set(own)) if result.covered else []
     citations = []
     for n, hit in enumerate(hits, start=1):
         # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
@@ -230,7 +229,7 @@ def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _
 
 
 def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate]],
-            config: AnswerConfig) -> list[_Candidate]:
+            config: AnswerConfig, own: set[str]) -> list[_Candidate]:
     if not candidates:
         return []
     ranked = sorted(candidates, key=lambda c: -c.score)
@@ -240,14 +239,17 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     chosen = [first]
     text = first.sentence.text.rstrip()
     following = _following(first, by_citation)
+    close = [c for c in ranked[1:] if c.score >= config.second_share * first.score
+             and c.sentence.text != first.sentence.text]
     second = None
     if text.endswith(":"):
         second = following  # it introduces what follows (a list, a command): that completes it
-    elif first.shape < 1.0 and (s := next((c for c in ranked[1:] if c.shape >= 1.0), None)) is not None \
-            and s.score >= config.second_share * first.score:
-        second = s  # it lacks the fact asked for, which this one holds
-    elif config.continuation and following is not None and continues(following.sentence.text):
-        second = following  # "Mais seul le mot de passe Kerberos…": the sentence goes on in the next one
+    if second is None and first.shape < 1.0:
+        second = next((c for c in close if c.shape >= 1.0), None)  # it holds the kind of fact the first lacks
+    if second is None:
+        second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
+    if second is None and following is not None and continues(following.sentence.text):
+        second = following  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

@@ -88,6 +88,9 @@ _NUMBER_WORDS = frozenset(fold(w) for w in (
     "tiers quart double triple two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
     "forty fifty sixty hundred hundreds thousand thousands million millions billion billions dozen half twice "
     "once").split())
+# A length of time without a number ("une semaine", "quelques heures") is a quantity too.
+_DURATION = re.compile(r"\b(?:une?|quelques|plusieurs|chaque|an?|a few|several)\s+(?:secondes?|minutes?|heures?|jours?|"
+                       r"semaines?|mois|ans?|années?|seconds?|hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
 _FREQUENCY = re.compile(r"\b(?:tous|toutes) les (?:\w+ )?(?:heures|jours|semaines|mois|ans|années|minutes|secondes|"
                         r"nuits|soirs|matins)\b|\bchaque (?:heure|jour|semaine|mois|année|an|nuit|soir|matin)\b|"
                         r"\bpar (?:heure|jour|semaine|mois|an)\b|\bevery (?:\w+ )?(?:hours?|days?|weeks?|months?|"
@@ -113,7 +116,7 @@ _DEFINITION = re.compile(r"\b(?:signifie|veut dire|désigne|c'est-à-dire|autrem
                          r"qualifie|abréviation|acronyme|means|stands for|refers to|is called|i\.e\.|"
                          r"that is|known as|short for)\b|\b(?:est|sont) (?:un|une|des|le|la|l')\b|\b(?:is|are) "
                          r"(?:an?|the)\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]*")
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['’-][^\W\d_]+)*(?![\w'’-])")
 _PLACE_BEFORE = frozenset("à au aux en dans chez near at in from to vers sur".split())
 _PLACE_AFTER = re.compile(r"(?<!\w)(?:à|au|aux|en|dans|chez|at|in|near)\s+(?:[a-zà-öø-ÿ'’]+\s+){1,3}"
                           r"([A-ZÀ-ÖØ-Þ][\w'’-]+)")
@@ -169,7 +172,7 @@ class Sentence:
     names: tuple[tuple[str, ...], ...]  # runs of capitalised words (folded), in order
     numbers: tuple[str, ...]  # numbers and number words (folded)
     dates: tuple[str, ...]  # folded words of the dates it names (years, months, days...)
-    frequency: bool
+    frequency: bool  # "toutes les heures", "every week", "une semaine": a quantity of time without a number
     places: tuple[str, ...]  # folded: names after à/au/en/dans..., paths and URLs
     place_word: bool  # "complexe", "résidence", "city"...
     cause: bool
@@ -206,8 +209,10 @@ def _continues(line: str, nxt: str) -> bool:
     head = nxt.lstrip()
     if not end.strip() or not head or end.endswith(_TERMINAL) or _ROW in line or _ROW in nxt:
         return False
-    if _BULLET.match(nxt) or _BORDER.match(nxt) or _FOOTNOTE.match(nxt) or _CODE.search(line):
+    if _BULLET.match(nxt) or _BORDER.match(nxt) or _FOOTNOTE.match(nxt) or _CODE.search(line) or _CODE.search(nxt):
         return False
+    if nxt[:1].isspace() or line[:1].isspace():
+        return False  # indented: lines of code, kept apart
     first = head[0]
     return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _SECTION_NUMBER.match(head))
 
@@ -259,7 +264,7 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
     return Sentence(
         text=sentence, kind=kind, terms=frozenset(analyzer.terms(flat)), names=names, numbers=numbers,
         dates=tuple(w for m in _DATE.finditer(flat) for w in _WORD.findall(fold(m.group()))),
-        frequency=bool(_FREQUENCY.search(flat)), places=_places(flat),
+        frequency=bool(_FREQUENCY.search(flat) or _DURATION.search(flat)), places=_places(flat),
         place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
         definition=bool(_DEFINITION.search(flat)), words=words,
     )

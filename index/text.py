@@ -21,8 +21,9 @@ _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
 # a digit, an opening quote or a dash. Numbers (1.2, 4,6/5, v2.0) hold no space after their point.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[«\"“(\[–—-]?\s*[A-ZÀ-ÖØ-Þ0-9])")
 # A point that ends an abbreviation or an initial ends no sentence: titles (M., Mme), Latin and
-# documentation abbreviations in either case (p. ex., cf., etc., e.g., i.e., fig., n°), months ("janv. 2025").
-_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mlle|MM|Mr|Mrs|Ms|Dr|Pr|St|Inc|Corp|Ltd|U\.S)|\b(?i:etc|cf|p|pp|ex|env|fig|"
+# documentation abbreviations in either case (p. ex., cf., e.g., i.e., fig., n°), months ("janv. 2025").
+# Not "etc.": before a capital, it ends its sentence far more often than not.
+_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mlle|MM|Mr|Mrs|Ms|Dr|Pr|St|Inc|Corp|Ltd|U\.S)|\b(?i:cf|p|pp|ex|env|fig|"
                      r"figs|chap|sect|vol|no|nos|n°|réf|éd|resp|vs|art|e\.g|i\.e|ibid|op|cit|al|approx|ca|av|apr|"
                      r"janv|févr|fév|avr|juil|sept|oct|nov|déc|jan|feb|mar|apr|jun|jul|aug|sep|dec)|\b[A-Z])\.$")
 # A list number ("1. Ouvrez") alone at the start of a sentence or line, or after a colon, opens an item.
