@@ -213,6 +213,8 @@ def _continues(line: str, nxt: str) -> bool:
         return False
     if nxt[:1].isspace() or line[:1].isspace():
         return False  # indented: lines of code, kept apart
+    if line.count("(") > line.count(")") or line.count("«") > line.count("»"):
+        return True  # inside parentheses or quotes left open
     first = head[0]
     return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _SECTION_NUMBER.match(head))
 
@@ -257,9 +259,9 @@ def _sentence_kind(sentence: str, block_kind: str | None, siblings: int) -> str:
 def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
     """A sentence with its terms and the shapes of the facts it holds."""
     flat = " ".join(sentence.split())
-    words = tuple(fold(w) for w in _WORD.findall(flat))
+    words = tuple(_WORD.findall(fold(flat)))
     names = _names(flat)
-    numbers = tuple(fold(n) for n in re.findall(r"(?<![^\W\d_])\d+(?:[\s\u00a0.,/]\d+)*", flat)) + tuple(
+    numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", flat)) + tuple(
         w for w in words if w in _NUMBER_WORDS)
     return Sentence(
         text=sentence, kind=kind, terms=frozenset(analyzer.terms(flat)), names=names, numbers=numbers,
@@ -272,7 +274,7 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
 
 def _names(text: str) -> tuple[tuple[str, ...], ...]:
     """Runs of capitalised words (their case kept): not function words ("Le", "Nous", "The") nor the first word."""
-    function = function_words("fr") | function_words("en")
+    function = _function_words()
     runs: list[list[str]] = []
     last_end = -2
     for m in _CAPITALISED.finditer(text):
@@ -287,6 +289,11 @@ def _names(text: str) -> tuple[tuple[str, ...], ...]:
             runs.append([word])
         last_end = m.end()
     return tuple(tuple(run) for run in runs)
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    return function_words("fr") | function_words("en")
 
 
 def _places(text: str) -> tuple[str, ...]:
@@ -377,12 +384,13 @@ def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_a
 
 
 def _expands(acronym: str, text: str) -> bool:
-    """Whether `text` spells `acronym` out: words whose initials make it (small words in between allowed)."""
+    """Whether `text` spells `acronym` out: words whose initials make it, small words counted ("Fails To Build
+    From Source") or skipped ("Debian Free Software Guidelines" for DFSG, "Frequently Asked Questions" for FAQ)."""
     letters = [c.lower() for c in acronym if c.isalpha()]
-    words = [w for w in _WORD.findall(text) if fold(w) not in _SMALL or len(letters) <= 2]
-    initials = [fold(w)[0] for w in words]
-    n = len(letters)
-    for i in range(len(initials) - n + 1):
-        if initials[i:i + n] == letters and fold(words[i]) != fold(acronym):
-            return True
+    words = _WORD.findall(text)
+    for kept in (words, [w for w in words if fold(w) not in _SMALL]):
+        initials = [fold(w)[0] for w in kept]
+        for i in range(len(initials) - len(letters) + 1):
+            if initials[i:i + len(letters)] == letters and fold(kept[i]) != fold(acronym):
+                return True
     return False
