@@ -151,8 +151,9 @@ def answer_type(question: str) -> str | None:
     q = fold(lower)
     for kind, pattern in _QUESTION_TYPES:
         m = pattern.search(q)
-        # Folded, "où" (where) reads as "ou" (or): the question must have written it with its accent.
-        if m and not (kind == "place" and re.search(r"\bou\b", m.group()) and "où" not in lower[:m.end() + 1]):
+        # Folded, "où" (where) reads as "ou" (or): without its accent, it asks where only as the first word.
+        if m and not (kind == "place" and re.search(r"\bou\b", m.group()) and "où" not in lower[:m.end() + 1]
+                      and not re.match(r"(?:et )?ou\b", q)):
             return kind
     return None
 
@@ -273,22 +274,27 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
 
 
 def _names(text: str) -> tuple[tuple[str, ...], ...]:
-    """Runs of capitalised words (their case kept): not function words ("Le", "Nous", "The") nor the first word."""
+    """Runs of capitalised words (their case kept), without function words ("Le", "Nous", "The").
+
+    A lone capitalised first word is capitalised by position, not as a name ("Jensen Huang a dit" keeps its run).
+    """
     function = _function_words()
+    start = len(text) - len(text.lstrip(" «\"“(-–—•*"))
     runs: list[list[str]] = []
+    starts: list[int] = []
     last_end = -2
     for m in _CAPITALISED.finditer(text):
-        word = m.group().rstrip("'’-")
-        if m.start() == len(text) - len(text.lstrip(" «\"“(-–—•*")) or fold(word) in function:
-            last_end = -2  # the sentence's first word is capitalised by position, not as a name
+        word = m.group()
+        if fold(word) in function:
+            last_end = -2
             continue
-        gap = text[last_end:m.start()] if last_end >= 0 else "x"
-        if runs and gap.strip() == "" and len(gap) <= 2:
+        if runs and last_end >= 0 and text[last_end:m.start()] in (" ", "\u00a0"):
             runs[-1].append(word)
         else:
             runs.append([word])
+            starts.append(m.start())
         last_end = m.end()
-    return tuple(tuple(run) for run in runs)
+    return tuple(tuple(run) for run, at in zip(runs, starts, strict=True) if at != start or len(run) > 1)
 
 
 @functools.cache
@@ -384,8 +390,10 @@ def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_a
 
 
 def _expands(acronym: str, text: str) -> bool:
-    """Whether `text` spells `acronym` out: words whose initials make it, small words counted ("Fails To Build
-    From Source") or skipped ("Debian Free Software Guidelines" for DFSG, "Frequently Asked Questions" for FAQ)."""
+    """Whether `text` spells `acronym` out: words whose initials make it.
+
+    Small words may count ("Fails To Build From Source") or not ("Frequently Asked Questions" for FAQ).
+    """
     letters = [c.lower() for c in acronym if c.isalpha()]
     words = _WORD.findall(text)
     for kept in (words, [w for w in words if fold(w) not in _SMALL]):
