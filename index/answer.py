@@ -80,7 +80,8 @@ class Answer:
     @property
     def text(self) -> str:
         """The extractive answer with [n] markers ("" when the documents don't cover it)."""
-        return " ".join(f"{_FOOTNOTE_CALL.sub('', s)} [{n}]" for s, n in self.sentences)
+        # A sentence wrapped over two lines of its passage reads as one line here.
+        return " ".join(f"{' '.join(_FOOTNOTE_CALL.sub('', s).split())} [{n}]" for s, n in self.sentences)
 
     @property
     def top_document(self) -> str | None:
