@@ -94,6 +94,26 @@ def run_set(engine, rows: list[dict], k: int, repeat: int, show: bool) -> tuple[
     return stats, times, again
 
 
+def time_parts(engine, rows: list[dict]) -> tuple[list[float], list[float]]:
+    """Search and answer assembly timed apart, each question once, the sentence cache cold (as for a new question)."""
+    from index.answer import assemble
+    from index.sentences import SentenceCache
+
+    cache = SentenceCache(engine.index.analyzer)
+    search_ms, assemble_ms = [], []
+    for row in rows:
+        turns = row.get("turns") or [row["question"]]
+        t = time.perf_counter()
+        result = engine.searcher.search(turns[-1], limit=engine.top_k + engine.more, history=turns[:-1])
+        t1 = time.perf_counter()
+        assemble(result, engine.index.lexical, k=engine.top_k, sentences=cache, history=turns[:-1],
+                 embedder=engine.embedder)
+        t2 = time.perf_counter()
+        search_ms.append((t1 - t) * 1000)
+        assemble_ms.append((t2 - t1) * 1000)
+    return search_ms, assemble_ms
+
+
 def line(stats: dict) -> str:
     parts = []
     for lang, s in sorted(stats.items(), reverse=True):
@@ -110,6 +130,7 @@ def main() -> int:
     ap.add_argument("--sets", default="articles,followups,realdocs,realdocs2")
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=0, help="timed asks of each question again (caches warm)")
+    ap.add_argument("--parts", action="store_true", help="also time search and answer assembly apart")
     ap.add_argument("--show-misses", action="store_true", help="questions whose citations hold the fact but not "
                                                                  "the answer")
     a = ap.parse_args()
@@ -127,6 +148,7 @@ def main() -> int:
         engine = engines[index]
         all_times: list[float] = []
         all_again: list[float] = []
+        parts: tuple[list[float], list[float]] = ([], [])
         for label, path in files:
             rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
             if a.show_misses:
@@ -134,11 +156,19 @@ def main() -> int:
             stats, times, again = run_set(engine, rows, a.k, a.repeat, a.show_misses)
             all_times += times
             all_again += again
+            if a.parts:
+                found, assembled = time_parts(engine, rows)
+                parts[0].extend(found)
+                parts[1].extend(assembled)
             print(f"{name} {label} ({path.name}): {line(stats)}", flush=True)
         repeated = (f"; asked again: p50 {percentile(all_again, 50):.1f} ms, p95 {percentile(all_again, 95):.1f} ms"
                     if all_again else "")
         print(f"{name}: Engine.ask, first time: p50 {percentile(all_times, 50):.1f} ms, "
               f"p95 {percentile(all_times, 95):.1f} ms ({len(all_times)} questions){repeated}", flush=True)
+        if a.parts:
+            print(f"{name}: search p50 {percentile(parts[0], 50):.2f} ms, p95 {percentile(parts[0], 95):.2f} ms; "
+                  f"assembly (sentence cache cold) p50 {percentile(parts[1], 50):.2f} ms, "
+                  f"p95 {percentile(parts[1], 95):.2f} ms", flush=True)
     return 0
 
 
