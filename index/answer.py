@@ -233,10 +233,9 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
             config: AnswerConfig, own: set[str]) -> list[_Candidate]:
     if not candidates:
         return []
+    # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
     ranked = sorted(candidates, key=lambda c: -c.score)
     first = ranked[0]
-    if first.score <= 0:
-        return []
     chosen = [first]
     text = first.sentence.text.rstrip()
     following = _following(first, by_citation)
