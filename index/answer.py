@@ -1,54 +1,33 @@
-"""Assemble an answer: the best sentences of the top passages, with [n] markers and citations."""
+"""Assemble an answer: the sentences of the cited passages that answer the question, with [n] markers and citations."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
+from .embedding import Embedder
 from .lexical import LexicalIndex
 from .passages import Passage
 from .search import SearchResult
-from .text import Analyzer, count_words, split_sentences
+from .sentences import Sentence, SentenceCache, acronyms, answer_type, asks_for_code, continues, shape
+from .text import fold
 
 MAX_ANSWER_SENTENCES = 2
 MAX_ANSWER_CHARS = 600
 # A document's own footnote calls ("2025[7].", "élevé [12]") would read as our [n] markers.
 _FOOTNOTE_CALL = re.compile(r"\s*\[\d+\]")
-MIN_SENTENCE_WORDS = 6
-FRAGMENT_FACTOR = 0.5
-RANK_DISCOUNT = 0.1
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+__all__ = ["Answer", "AnswerConfig", "Citation", "SentenceCache", "assemble"]
 
 Outcome = Literal["answered", "not_covered"]
 OUTCOMES: tuple[Outcome, ...] = ("answered", "not_covered")
 _PASSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Passage))
-
-
-def passage_sentences(text: str) -> list[str]:
-    """The sentences of a passage (each line, a heading or a list item, splits on its own)."""
-    return [s for line in text.split("\n") for s in split_sentences(line)] or [text]
-
-
-class SentenceCache:
-    """The sentences of passages with their lexical terms, analysed on first use and kept (LRU).
-
-    Answer assembly scores the sentences of each cited passage; the text never changes, so a
-    passage is analysed once, not at every question that cites it. A cache belongs to one index
-    (passages are keyed by position): it is replaced with it.
-    """
-
-    def __init__(self, analyzer: Analyzer, maxsize: int = 8192) -> None:
-        self.analyzer = analyzer
-        self._get = functools.lru_cache(maxsize=maxsize)(self._analyse) if maxsize else self._analyse
-
-    def get(self, position: int, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-        """(sentence, its terms) for the passage at `position` of the index, whose text is `text`."""
-        return self._get(position, text)
-
-    def _analyse(self, position: int, text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-        return tuple((s, frozenset(self.analyzer.terms(s))) for s in passage_sentences(text))
 
 
 @dataclass(frozen=True)
@@ -101,7 +80,8 @@ class Answer:
     @property
     def text(self) -> str:
         """The extractive answer with [n] markers ("" when the documents don't cover it)."""
-        return " ".join(f"{_FOOTNOTE_CALL.sub('', s)} [{n}]" for s, n in self.sentences)
+        # A sentence wrapped over two lines of its passage reads as one line here.
+        return " ".join(f"{' '.join(_FOOTNOTE_CALL.sub('', s).split())} [{n}]" for s, n in self.sentences)
 
     @property
     def top_document(self) -> str | None:
@@ -109,48 +89,169 @@ class Answer:
         return self.citations[0].passage.document if self.citations else None
 
 
-def _fragment(sentence: str) -> bool:
-    return count_words(sentence) < MIN_SENTENCE_WORDS or not sentence.rstrip().endswith(tuple(".!?…»\"”)"))
 
 
-def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences: SentenceCache | None = None
-             ) -> Answer:
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How the answer sentence is chosen among the sentences of the cited passages.
+
+    A sentence scores the rarity-weighted share of the question's terms it holds (`lexical`; the
+    conversation's earlier question counts `history_weight` as much), plus `type_weight` when it holds
+    a fact of the kind the question asks for (a name for "who", a number for "how many"...) that the
+    question did not already say, that bonus scaled down for sentences much less on topic than the
+    best; plus, with `dense_weight`, its cosine with the question (sentence vectors of the bundled
+    model), for the `dense_candidates` best sentences only, as embedding costs time. Lower-ranked
+    passages count `rank_discount` less each; fragments (unpunctuated lines) and code lines count less.
+    A second sentence joins when the first ends with a colon (it completes it), or when the first
+    lacks the asked fact and the second holds it.
+    """
+
+    history_weight: float = 0.5
+    type_weight: float = 0.5
+    type_gate: float = 0.5
+    dense_weight: float = 0.0
+    dense_candidates: int = 6
+    rank_discount: float = 0.1
+    fragment_factor: float = 0.5
+    code_factor: float = 0.2  # unless the question is about a command, a function, an option...
+    short_words: int = 5
+    short_factor: float = 0.5
+    second_share: float = 0.5
+
+
+@dataclass
+class _Candidate:
+    n: int  # citation number
+    index: int  # sentence's order in its passage
+    sentence: Sentence
+    lexical: float
+    shape: float
+    factor: float
+    dense: float = 0.0
+    score: float = 0.0
+
+
+def question_vector(result: SearchResult, embedder: Embedder, text: str) -> np.ndarray:
+    """The question's vector: the search's own when it carries one, else embedded here."""
+    vector = getattr(result, "query_vector", None)
+    return vector if vector is not None else embedder.embed([text], query=True)[0]
+
+
+def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences: SentenceCache | None = None,
+             *, history: Sequence[str] = (), embedder: Embedder | None = None,
+             config: AnswerConfig = AnswerConfig()) -> Answer:
     """Turn a search result into an answer citing its top `k` passages.
 
-    Each sentence of the cited passages is scored by the share of the question's terms it holds
-    (weighted by rarity), a little less for lower-ranked passages and for fragments (very short
-    or unpunctuated lines: headings, captions). The best sentence answers; a second one joins it when it adds
-    question terms the first lacks. The question is answered when the search found it covered and a
-    sentence was found. `sentences` (the index's cache) saves re-analysing passages cited before.
+    The answer is the sentence of the cited passages that best answers the question (see
+    AnswerConfig), never a question, heading, footnote, caption or table border; at most two
+    sentences, quoted as they stand, each with its [n]. `history` holds the conversation's earlier
+    questions, newest last: the last one gives the topic of a follow-up ("Où a-t-il dîné ?"), while
+    the kind of fact asked comes from the question itself. The question is answered when the search
+    found it covered and a sentence was found. `sentences` (the index's cache) saves re-analysing
+    passages cited before; `embedder` (with `config.dense_weight`) adds the sentences' meaning.
     """
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
-    weights = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
-    total = sum(weights.values()) or 1.0
+    analyzer = lexical.analyzer
+    own = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
+    context = history[-1] if history else ""
+    ctx = {t: lexical.idf(t) for t in dict.fromkeys(analyzer.terms(context)) if t in lexical.vocab and t not in own}
+    own_total, ctx_total = sum(own.values()) or 1.0, sum(ctx.values()) or 1.0
+    kind = answer_type(result.question)
+    known = {fold(w) for w in _WORD.findall(f"{result.question} {' '.join(history)}")}
+    asked_acronyms = acronyms(result.question) or acronyms(context)
+    code_factor = 1.0 if asks_for_code(result.question) else config.code_factor
 
-    citations: list[Citation] = []
-    scored: list[tuple[float, int, str, frozenset[str]]] = []  # (score, citation n, sentence, its terms)
-    for n, hit in enumerate(result.hits[:k], start=1):
-        best, best_score = "", -1.0
-        for sentence, all_terms in sentences.get(hit.position, hit.passage.text):
-            terms = all_terms & weights.keys()
-            score = sum(weights[t] for t in terms) / total
-            if _fragment(sentence):
-                score *= FRAGMENT_FACTOR
-            if score > best_score:
-                best, best_score = sentence, score
-            scored.append((score * (1.0 - RANK_DISCOUNT * (n - 1)), n, sentence, terms))
-        citations.append(Citation(n, hit.passage, hit.score, best))
+    hits = result.hits[:k]
+    candidates: list[_Candidate] = []
+    by_citation: dict[int, list[_Candidate]] = {}
+    for n, hit in enumerate(hits, start=1):
+        for i, sentence in enumerate(sentences.get(hit.position, hit.passage.text)):
+            if not sentence.answers:
+                continue
+            lex = sum(own[t] for t in sentence.terms & own.keys()) / own_total
+            if ctx:
+                lex += config.history_weight * sum(ctx[t] for t in sentence.terms & ctx.keys()) / ctx_total
+            factor = 1.0 - config.rank_discount * (n - 1)
+            if sentence.kind == "fragment":
+                factor *= config.fragment_factor
+            elif sentence.kind == "code":
+                factor *= code_factor
+            if len(sentence.words) < config.short_words:
+                factor *= config.short_factor
+            c = _Candidate(n, i, sentence, lex, shape(sentence, kind, known, asked_acronyms), factor)
+            candidates.append(c)
+            by_citation.setdefault(n, []).append(c)
+    _score(candidates, config)
+    if config.dense_weight and embedder is not None and candidates:
+        _add_dense(candidates, hits, sentences, embedder, result, context, config)
+
+    chosen = _choose(candidates, by_citation, config, set(own)) if result.covered else []
+    citations = []
+    for n, hit in enumerate(hits, start=1):
+        # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
+        own_best = [c for c in chosen if c.n == n] or sorted(by_citation.get(n, []), key=lambda c: -c.score)
+        highlight = own_best[0].sentence.text if own_best else sentences.get(hit.position, hit.passage.text)[0].text
+        citations.append(Citation(n, hit.passage, hit.score, highlight))
     more = [Citation(n, h.passage, h.score, "") for n, h in enumerate(result.hits[k:], start=k + 1)]
+    answer = [(c.sentence.text, c.n) for c in chosen]
+    return Answer(result.question, "answered" if answer else "not_covered", answer, citations, more)
 
-    chosen: list[tuple[str, int]] = []
-    if result.covered and scored:
-        scored.sort(key=lambda x: -x[0])
-        top_score, n, sentence, covered_terms = scored[0]
-        chosen.append((sentence, n))
-        for score, n, sentence, terms in scored[1:]:
-            if len(chosen) >= MAX_ANSWER_SENTENCES or score < 0.5 * top_score or score <= 0:
-                break
-            if terms - covered_terms and len(chosen[0][0]) + len(sentence) <= MAX_ANSWER_CHARS:
-                chosen.append((sentence, n))
-                covered_terms |= terms
-    return Answer(result.question, "answered" if chosen else "not_covered", chosen, citations, more)
+
+def _score(candidates: list[_Candidate], config: AnswerConfig) -> None:
+    top = max((c.lexical for c in candidates), default=0.0)
+    for c in candidates:
+        # The asked kind of fact counts in full in sentences on the topic; a number in a sentence about
+        # something else answers nothing.
+        gate = min(1.0, c.lexical / (config.type_gate * top)) if top > 0 else 0.0
+        c.score = (c.lexical + config.type_weight * c.shape * gate + config.dense_weight * c.dense) * c.factor
+
+
+def _add_dense(candidates: list[_Candidate], hits, sentences: SentenceCache, embedder: Embedder,
+               result: SearchResult, context: str, config: AnswerConfig) -> None:
+    shortlist = sorted(candidates, key=lambda c: -c.score)[:config.dense_candidates]
+    query = question_vector(result, embedder, f"{result.question} {context}".strip())
+    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text) for c in shortlist], embedder)
+    for c, v in zip(shortlist, vectors, strict=True):
+        c.dense = float(np.dot(v, query))
+    floor = min(c.dense for c in shortlist)
+    for c in shortlist:
+        c.dense -= floor  # what counts is how much closer than the others, not the model's cosine scale
+    _score(candidates, config)
+
+
+def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:
+    """The sentence after `first` in its passage, or in another cited passage holding the same sentence."""
+    for n in (first.n, *(m for m in by_citation if m != first.n)):
+        own = by_citation[n]
+        at = next((i for i, c in enumerate(own) if c.sentence.text == first.sentence.text), None)
+        if at is not None and at + 1 < len(own) and own[at + 1].index == own[at].index + 1:
+            return own[at + 1]
+    return None
+
+
+def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate]],
+            config: AnswerConfig, own: set[str]) -> list[_Candidate]:
+    if not candidates:
+        return []
+    # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    first = ranked[0]
+    chosen = [first]
+    text = first.sentence.text.rstrip()
+    following = _following(first, by_citation)
+    close = [c for c in ranked[1:] if c.score >= config.second_share * first.score
+             and c.sentence.text != first.sentence.text]
+    second = None
+    if text.endswith(":"):
+        second = following  # it introduces what follows (a list, a command): that completes it
+    if second is None and first.shape < 1.0:
+        second = next((c for c in close if c.shape >= 1.0), None)  # it holds the kind of fact the first lacks
+    if second is None:
+        second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
+    if second is None and following is not None and continues(following.sentence.text):
+        second = following  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
+    if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
+        chosen.append(second)
+        if second.n == first.n and second.index < first.index:
+            chosen.reverse()
+    return chosen

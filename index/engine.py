@@ -152,7 +152,8 @@ class Engine:
         if not served.searcher.index.passages:
             raise IndexEmptyError(self.index_dir)
         result = served.searcher.search(q, limit=k + self.more, history=earlier)
-        return assemble(result, served.searcher.index.lexical, k=k, sentences=served.sentences)
+        return assemble(result, served.searcher.index.lexical, k=k, sentences=served.sentences, history=earlier,
+                        embedder=self.embedder)
 
     def rebuild(self, documents_dir: Path, options: BuildOptions, *, progress: Progress | None = None,
                 lock_wait: float = 0.0) -> BuildSummary:

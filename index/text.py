@@ -18,12 +18,16 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
 
 # Sentence ends: ., ! or ? (optionally followed by closing quotes), then space and a capital,
-# a digit, an opening quote or a dash. Abbreviations are rare in news prose; "M." and
-# initials are guarded below.
+# a digit, an opening quote or a dash. Numbers (1.2, 4,6/5, v2.0) hold no space after their point.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)\]]*\s+(?=[«\"“(\[–—-]?\s*[A-ZÀ-ÖØ-Þ0-9])")
-# Documentation adds its own ("p. ex.", "cf.", "fig.", "chap.", "e.g."), in either case.
-_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mlle|MM|Mr|Mrs|Dr|Pr|St|Inc|Corp|U\.S)|\b(?i:etc|cf|p|pp|ex|env|fig|chap|sect|"
-                     r"vol|no|n°|réf|éd|resp|vs|art|e\.g|i\.e|ibid|op|cit)|\b[A-Z])\.$")
+# A point that ends an abbreviation or an initial ends no sentence: titles (M., Mme), Latin and
+# documentation abbreviations in either case (p. ex., cf., e.g., i.e., fig., n°), months ("janv. 2025").
+# Not "etc.": before a capital, it ends its sentence far more often than not.
+_ABBREV = re.compile(r"(?:\b(?:M|Mme|Mlle|MM|Mr|Mrs|Ms|Dr|Pr|St|Inc|Corp|Ltd|U\.S)|\b(?i:cf|p|pp|ex|env|fig|"
+                     r"figs|chap|sect|vol|no|nos|n°|réf|éd|resp|vs|art|e\.g|i\.e|ibid|op|cit|al|approx|ca|av|apr|"
+                     r"janv|févr|fév|avr|juil|sept|oct|nov|déc|jan|feb|mar|apr|jun|jul|aug|sep|dec)|\b[A-Z])\.$")
+# A list number ("1. Ouvrez") alone at the start of a sentence or line, or after a colon, opens an item.
+_ITEM_NUMBER = re.compile(r"(?:^\s*|[:;]\s+)\d{1,2}\.$")
 
 # Added to the stop lists: interrogatives carry no topic ("Quelle agence ... ?" must not match
 # every "quel" of the text), nor do the prepositions and adverbs that Lucene's French list has
@@ -60,13 +64,15 @@ def fold(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences, keeping each sentence's own text."""
+    """Split prose into sentences, keeping each sentence's own text (joined by spaces, they give it back)."""
     parts: list[str] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
         # Only the last few characters can make an abbreviation: searching the whole candidate,
         # which grows while abbreviations are skipped, made "A. B. C. ..." quadratic.
         if _ABBREV.search(text, max(start, m.start() - 16), m.start()):
+            continue
+        if _ITEM_NUMBER.search(text[max(start, text.rfind("\n", 0, m.start()) + 1):m.start()]):
             continue
         candidate = text[start:m.start()].strip()
         if candidate:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from index import Citation
-from index.answer import MAX_ANSWER_SENTENCES, assemble
+from index.answer import MAX_ANSWER_CHARS, MAX_ANSWER_SENTENCES, assemble
 from index.search import SearchResult
 from index.text import fold
 
@@ -134,3 +134,160 @@ def test_footnote_markers_in_documents_are_not_taken_for_citations(tmp_path, fak
     assert "Nvidia a vendu 300 000 puces H20 à la Chine en 2025. [1]" in answer.text
     assert {int(n) for n in MARKER.findall(answer.text)} <= {c.n for c in answer.citations}
     assert "[7]" in answer.citations[0].passage.text  # the excerpt itself is quoted as written
+
+
+# Sentence choice, table-driven: a question, the cited passages (best first), what the answer must hold.
+_FILLER = [
+    "Le marché des semi-conducteurs reste tendu cette année.",
+    "Les fabricants publient leurs résultats chaque trimestre.",
+    "La documentation explique comment installer les paquets.",
+    "Les utilisateurs peuvent configurer le réseau de l'école.",
+    "Les exportations vers la Chine font débat aux États-Unis.",
+]
+CHOICES = [
+    ("Who is the CEO of Nvidia?",
+     ["« Nous avons besoin d'infrastructures solides pour dominer l'IA, et Nvidia est prêt à jouer le jeu. »",
+      "Le PDG de Nvidia, Jensen Huang, a conclu un accord avec l'administration américaine."],
+     "Jensen Huang"),
+    ("Combien de H20 sont en réserve ?",
+     ["Que réserve l'avenir aux puces H20 ?\nNvidia a commandé des accélérateurs H20 à TSMC. Ils viendront "
+      "s'ajouter aux réserves estimées à environ 700 000 unités prêtes à être exportées."],
+     "700 000"),
+    ("Où Jensen Huang a-t-il dîné avec Donald Trump ?",
+     ["L'interaction entre Jensen Huang et Donald Trump semble avoir modifié le cours des choses.",
+      "Selon la radio, Huang a fait la proposition lors d'un dîner au complexe Mar-a-Lago de Trump."],
+     "Mar-a-Lago"),
+    ("Quand la règle doit-elle entrer en vigueur ?",
+     ["Les entreprises devront se conformer à la règle dès son entrée en vigueur.",
+      "La règle doit entrer en vigueur le 15 mai, selon le ministère."],
+     "15 mai"),
+    ("Pourquoi la sortie SQR1 a-t-elle une résistance en série ?",
+     ["La sortie SQR1 a une résistance série de 100 Ω. Elle est là pour limiter le courant de sortie."],
+     "limiter le courant"),
+    ("Que signifie l'abréviation FTBFS ?",
+     ["La liste des paquets FTBFS est publiée chaque jour.",
+      "S'il échoue (on le qualifie de FTBFS « Fails To\nBuild From Source »), il attend dans proposed."],
+     "Fails To Build From Source"),
+    ("Quels conseils l'article donne-t-il aux startups ?",
+     ["Si vous dirigez une startup, voici quelques conseils concrets :\n- Diversifiez vos fournisseurs de cloud.\n"
+      "- Surveillez les annonces."],
+     "Diversifiez vos fournisseurs"),
+    ("Si je change mon mot de passe à l'écran de connexion, est-il changé partout ?",
+     ["Le changement de mot de passe fonctionne aussi à l'écran de connexion. Mais seul le mot de passe "
+      "Kerberos sera mis à jour."],
+     "seul le mot de passe Kerberos"),
+]
+
+
+def _assembled(question: str, passages: list[str], history: tuple[str, ...] = (), covered: bool = True):
+    """The answer assembled from `passages` cited in this order, as the search would hand them over."""
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title=f"Document {i}", text=text), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, text in enumerate(passages)]
+    return assemble(SearchResult(question, hits, analyzer.terms(question), 1.0, False, covered), lexical,
+                    k=3, history=history)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(("question", "passages", "fact"), CHOICES, ids=[c[0] for c in CHOICES])
+def test_the_answer_holds_the_fact(question, passages, fact):
+    """The answer is the sentence that holds the asked fact, not the one that shares the question's words."""
+    answer = _assembled(question, passages)
+    assert answer.answered
+    assert fact in _flat(answer.text)
+
+
+@pytest.mark.parametrize(("question", "passages", "fact"), CHOICES, ids=[c[0] for c in CHOICES])
+def test_every_answer_word_is_a_quote(question, passages, fact):
+    """Each answer sentence stands as written in the passage it cites; two at most, within the length limit."""
+    answer = _assembled(question, passages)
+    by_number = {c.n: c for c in answer.citations}
+    assert 1 <= len(answer.sentences) <= MAX_ANSWER_SENTENCES
+    assert sum(len(s) for s, _ in answer.sentences) <= MAX_ANSWER_CHARS
+    for sentence, n in answer.sentences:
+        assert sentence in by_number[n].passage.text
+        assert f"{_flat(sentence)} [{n}]" in _flat(answer.text)
+
+
+@pytest.mark.parametrize(("question", "passages", "fact"), CHOICES, ids=[c[0] for c in CHOICES])
+def test_highlight_is_the_answer_sentence_of_its_citation(question, passages, fact):
+    """A citation quoted by the answer highlights the quoted sentence."""
+    answer = _assembled(question, passages)
+    sentence, n = answer.sentences[0]
+    assert answer.citations[n - 1].highlight == sentence
+
+
+NEVER = [
+    ("question", "Quelle est la capitale de la Norvège ?"),
+    ("heading", "La capitale de la Norvège"),
+    ("footnote", "[1] La capitale de la Norvège est Oslo, selon la note."),
+    ("caption", "Figure 2. La capitale de la Norvège et Oslo"),
+    ("border", "+--------+---------+"),
+]
+
+
+@pytest.mark.parametrize(("kind", "line"), NEVER, ids=[k for k, _ in NEVER])
+def test_never_a_question_heading_footnote_caption_or_border(kind, line):
+    """Lines that ask, title, annotate or draw never answer, however many of the question's words they hold."""
+    prose = "La Norvège compte cinq millions d'habitants."
+    answer = _assembled("Quelle est la capitale de la Norvège ?", [f"{line}\n{prose}"])
+    assert [s for s, _ in answer.sentences] == [prose]
+
+
+def test_a_table_row_answers_when_it_holds_the_fact():
+    """A table row ("Header : value · Header : value") may answer."""
+    row = "Description du service : Cache web · Nom usuel : Proxy (Squid) · Nom DNS du service : webcache"
+    answer = _assembled("Quel est le nom DNS du service de cache web ?", [f"Services du serveur\n{row}"])
+    assert answer.sentences == [(row, 1)]
+
+
+@pytest.mark.parametrize(("history", "expected"), [
+    ((), "Mar-a-Lago"),
+    (("Qui est le PDG de Nvidia ?",), "Mar-a-Lago"),
+])
+def test_follow_up_asks_its_own_kind_of_fact(history, expected):
+    """A follow-up's topic comes from the conversation, the kind of fact from the follow-up: a place, not a name."""
+    passages = ["Jensen Huang est le PDG de Nvidia depuis la fondation de l'entreprise.",
+                "Le PDG de Nvidia a dîné au complexe Mar-a-Lago la semaine dernière."]
+    answer = _assembled("Où a-t-il dîné ?", passages, history=history)
+    assert expected in answer.sentences[0][0]
+
+
+def test_follow_up_topic_comes_from_the_earlier_question():
+    """With the earlier question, the follow-up's answer is about what it asked of: Nvidia's CEO, not Intel's."""
+    passages = ["Le PDG d'Intel a dîné au restaurant Le Cinq à Paris avec ses équipes.",
+                "Le PDG de Nvidia a dîné au complexe Mar-a-Lago avec Donald Trump."]
+    answer = _assembled("Et où a-t-il dîné ?", passages, history=("Qui est le PDG de Nvidia ?",))
+    assert "Mar-a-Lago" in answer.sentences[0][0]
+
+
+def test_sentence_vectors_are_embedded_once_per_sentence(fake_embedder):
+    """With sentence meaning on, each candidate sentence is embedded once; a second question reuses the vectors."""
+    from index.answer import AnswerConfig
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.sentences import SentenceCache
+    from index.text import Analyzer
+
+    analyzer = Analyzer("fr")
+    passages = [c[1][0] for c in CHOICES[:3]]
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document="d.txt", title="D", text=t), i, 1.0, 0.5, 1.0) for i, t in enumerate(passages)]
+    cache = SentenceCache(analyzer)
+    config = AnswerConfig(dense_weight=0.5, dense_candidates=100)
+    for question in ("Combien de H20 sont en réserve ?", "Combien de puces sont en réserve ?"):
+        result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True)
+        answer = assemble(result, lexical, k=3, sentences=cache, embedder=fake_embedder, config=config)
+        assert answer.answered
+    sentences = sum(len(cache.get(i, t)) for i, t in enumerate(passages))
+    assert fake_embedder.embedded - fake_embedder.queries == sentences - 1  # the question sentence never answers

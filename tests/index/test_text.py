@@ -51,9 +51,27 @@ def test_fold(raw, expected):
     ("Fin de la phrase. « Citation » suit.", ["Fin de la phrase.", "« Citation » suit."]),
     ("sans point final", ["sans point final"]),
     ("", []),
+    # Abbreviations of documentation and titles.
+    ("Voir p. ex. la fig. 3. Ensuite, cf. Dupont.", ["Voir p. ex. la fig. 3.", "Ensuite, cf. Dupont."]),
+    ("Mme Dupont est venue. Mlle Martin aussi.", ["Mme Dupont est venue.", "Mlle Martin aussi."]),
+    ("Le n° 5 est là. Use e.g. Debian, i.e. Linux. Done.",
+     ["Le n° 5 est là.", "Use e.g. Debian, i.e. Linux.", "Done."]),
+    ("Le 15 janv. 2025, rien. Puis tout.", ["Le 15 janv. 2025, rien.", "Puis tout."]),
+    # Numbers hold their points and commas.
+    ("La note est 4,6/5 ou 4.6. Pi vaut 3.14 en v2.0. Fin.",
+     ["La note est 4,6/5 ou 4.6.", "Pi vaut 3.14 en v2.0.", "Fin."]),
+    # Ellipses end a sentence before a capital only.
+    ("Il hésite... puis part. Il hésite... Puis part.", ["Il hésite... puis part.", "Il hésite...", "Puis part."]),
+    # A list number opens an item; "etc." before a capital ends its sentence.
+    ("Étapes : 1. Ouvrez le menu. 2. Fermez-le.", ["Étapes : 1. Ouvrez le menu.", "2. Fermez-le."]),
+    ("Il en a acheté 12. Puis il est parti.", ["Il en a acheté 12.", "Puis il est parti."]),
+    ("Des photo-résistances, etc. SEN est reliée au 5 V.", ["Des photo-résistances, etc.", "SEN est reliée au 5 V."]),
+    # A sentence wrapped over two lines stays one sentence, its line break kept.
+    ("Cela veut dire que les sources sont\ndans /usr/src. Voilà.",
+     ["Cela veut dire que les sources sont\ndans /usr/src.", "Voilà."]),
 ])
 def test_split_sentences(text, expected):
-    """Sentences end at . ! ? before a capital, digit or quote; abbreviations and initials don't end one."""
+    """Sentences end at . ! ? before a capital, digit or quote; abbreviations, initials and list numbers don't."""
     assert split_sentences(text) == expected
 
 

@@ -67,6 +67,21 @@ def test_ceo_of_nvidia(real, question):
     assert any("Jensen Huang" in t for t in texts(answer))
 
 
+@pytest.mark.parametrize(("question", "fact"), [
+    ("Who is the CEO of Nvidia?", "Jensen Huang"),
+    ("Qui est le PDG de Nvidia ?", "Jensen Huang"),
+    ("Où Jensen Huang a-t-il dîné avec Donald Trump ?", "Mar-a-Lago"),
+    ("Ou Jensen Huang a-t-il dine avec Donald Trump ?", "Mar-a-Lago"),
+    ("Where did Jensen Huang have dinner with Donald Trump?", "Mar-a-Lago"),
+    ("Combien de H20 sont en réserve ?", "700 000"),
+])
+def test_the_answer_itself_holds_the_fact(real, question, fact):
+    """The answer people read first holds the fact, not only a citation under it."""
+    answer = real[0].ask(question)
+    assert answer.answered
+    assert fact in answer.text
+
+
 def test_out_of_scope_question_is_not_answered(real):
     """A question the articles don't cover is not answered, but the closest passages are still shown."""
     answer = real[0].ask("How do I bake sourdough bread?")

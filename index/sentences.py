@@ -1,0 +1,404 @@
+"""Answer sentences: the sentences of a passage, what each one is, and how well each answers a question.
+
+A passage's text holds its blocks one a line (paragraphs, list items, table rows, code, short headings),
+and PDF text may still hold a line cut mid-sentence. A sentence is kept exactly as it stands in the
+passage, so that an answer quotes it. What it is (prose, a list item, a table row, a heading, a question,
+a footnote, a caption, a table border) decides whether it may answer at all; what kind of fact it holds
+(a name, a quantity, a date, a place, a cause, a definition) is matched with what the question asks for.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder
+from .text import Analyzer, clean, count_words, fold, function_words, split_sentences
+
+# Kinds of sentences. Those in NOT_ANSWERS never answer: they ask, title, annotate or draw.
+KINDS = ("prose", "item", "row", "code", "fragment", "question", "heading", "footnote", "caption", "border")
+NOT_ANSWERS = frozenset({"question", "heading", "footnote", "caption", "border"})
+HEADING_MAX_WORDS = 10
+
+# What a question asks for.
+ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition")
+
+_TERMINAL = tuple(".!?…:;")
+_CLOSERS = "\"»”)]’' \u00a0"
+_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)])\s+\S")
+_BORDER = re.compile(r"^[\s\-=_+|*#~.:─━│┃┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬]+$")
+_FOOTNOTE = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\^\d+)\s*\S")
+_CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|figs?\.|tableau|table|illustration|image|exemple|example|listing|"
+                      r"capture d'écran|screenshot|photo|schéma|diagram(?:me)?)\s*\d+(?:[.\-–]\d+)*\b",
+                      re.IGNORECASE)
+# A section number opens a heading: "7.4 Gestion des groupes", "24 Droits d'auteur", "Chapitre 3. Réseau".
+_SECTION_NUMBER = re.compile(r"^\s*(?:(?:chapitre|chapter|section|partie|part|annexe|appendix)\s+\w+\b|"
+                             r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])", re.IGNORECASE)
+_CODE = re.compile(r"^\s*(?:\$ |# |>>>|sudo |apt(?:-get)? |dpkg |git |print\b|[\w.]+=\S)|[{}]\s*$|==|->|=>|"
+                   r"\$\{?\w|\(\(|&&|\|\|")
+_ROW = " · "
+
+# Question shapes: what kind of fact each question word asks for (French and English), matched on the folded
+# opening words of the question: "quand" further on is a conjunction ("Comment ... quand aptitude est ouvert").
+_PERSON_NOUNS = (r"personne|expert|experte|auteur|autrice|representant|president|dirigeant|fondateur|createur|"
+                 r"developpeur|mainteneur|responsable|personnage|chercheur|ministre|"
+                 r"person|people|expert|author|founder|creator|developer|maintainer|researcher|minister")
+_ORGANISATION_NOUNS = (r"entreprise|societe|agence|media|journal|organisation|organisme|firme|groupe|constructeur|"
+                       r"fabricant|fondeur|editeur|equipe|site|distribution|projet|"
+                       r"company|companies|agency|organi[sz]ation|newspaper|outlet|firm|manufacturer|publisher|"
+                       r"team|vendor|website|distribution|project")
+_QUANTITY_NOUNS = (r"nombre|quantite|montant|prix|cout|taux|part|pourcentage|proportion|valeur|tension|"
+                   r"capacite|frequence|taille|duree|poids|vitesse|gain|longueur|hauteur|largeur|distance|"
+                   r"somme|budget|resistance|intensite|courant|puissance|memoire|"
+                   r"number|amount|price|cost|rate|share|percentage|proportion|value|voltage|capacity|"
+                   r"frequency|size|duration|weight|speed|length|distance|sum|budget|resistance|current|power|"
+                   r"memory|range")
+_DATE_NOUNS = r"annee|mois|jour|date|moment|epoque|heure|periode|year|month|day|date|time|period"
+_PLACE_NOUNS = (r"pays|ville|lieu|endroit|region|fichier|repertoire|dossier|chemin|adresse|emplacement|"
+                r"country|city|place|location|region|file|directory|folder|path|address")
+_WHICH = r"(?:quel|quelle|quels|quelles|which|what)"
+_LEAD = r"^(?:(?:et|mais|alors|donc|puis|and|but|so|then)\s+)?(?:\S+\s+){0,2}?"
+_QUESTION_TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) for t, p in (
+    # Anywhere in the question: asking what a word or an abbreviation means.
+    ("definition", r"\b(?:signifie|signifient|veut dire|veulent dire|designe)\b|\bqu'est[- ]ce (?:que|qu')|"
+                   r"\bc'est quoi\b|\bdefinition\b|\bwhat (?:does|do) .+ (?:mean|stand for)\b|\bstands? for\b|"
+                   r"\bmeaning of\b|\bwhat is meant by\b|^what (?:is|are) (?:an? )?\S+(?: \S+)?\s*\??$"),
+    ("cause", _LEAD + r"(?:pourquoi|why|pour quelle raison|for what reason|how come|dans quel but|a quoi (?:sert|"
+              r"servent))\b|\bwhat (?:is|was) the reason\b"),
+    ("date", _LEAD + rf"(?:quand|when|depuis quand|since when|en quel(?:le)? (?:annee|mois)|a quel moment|"
+             rf"{_WHICH} (?:{_DATE_NOUNS})s?)\b"),
+    ("quantity", r"\bcombien\b|" + _LEAD + rf"(?:how (?:many|much|long|often|far|big|large|old)|a quelle frequence|"
+                 rf"jusqu'a quel(?:le)?|{_WHICH} (?:{_QUANTITY_NOUNS})s?)\b"),
+    ("place", _LEAD + rf"(?:ou|where|(?:dans|in|into|to|from|sur|on) {_WHICH} (?:{_PLACE_NOUNS})s?|"
+              rf"{_WHICH} (?:{_PLACE_NOUNS})s?)\b"),
+    ("organisation", _LEAD + rf"{_WHICH} (?:{_ORGANISATION_NOUNS})s?\b"),
+    ("person", _LEAD + rf"(?:qui|who|whom|whose|{_WHICH} (?:{_PERSON_NOUNS})s?)\b"),
+))
+
+# Answer shapes: what a sentence holds of each kind. Matched on the sentence as written (names are capitalised).
+_NUMBER_WORDS = frozenset(fold(w) for w in (
+    "deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante cinquante soixante "
+    "cent cents mille million millions milliard milliards douzaine dizaine dizaines centaine centaines moitié "
+    "tiers quart double triple two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "forty fifty sixty hundred hundreds thousand thousands million millions billion billions dozen half twice "
+    "once").split())
+# A length of time without a number ("une semaine", "quelques heures") is a quantity too.
+_DURATION = re.compile(r"\b(?:une?|quelques|plusieurs|chaque|an?|a few|several)\s+(?:secondes?|minutes?|heures?|jours?|"
+                       r"semaines?|mois|ans?|années?|seconds?|hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
+_FREQUENCY = re.compile(r"\b(?:tous|toutes) les (?:\w+ )?(?:heures|jours|semaines|mois|ans|années|minutes|secondes|"
+                        r"nuits|soirs|matins)\b|\bchaque (?:heure|jour|semaine|mois|année|an|nuit|soir|matin)\b|"
+                        r"\bpar (?:heure|jour|semaine|mois|an)\b|\bevery (?:\w+ )?(?:hours?|days?|weeks?|months?|"
+                        r"years?|minutes?|seconds?|nights?)\b|\b(?:hourly|daily|nightly|weekly|monthly|yearly)\b",
+                        re.IGNORECASE)
+_MONTHS = ("janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre "
+           "decembre january february march april may june july august september october november december")
+_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday"
+_DATE = re.compile(rf"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:{'|'.join(_MONTHS.split())}|{'|'.join(_DAYS.split())})\b|"
+                   r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:hier|aujourd'hui|demain|yesterday|today|tomorrow)\b|"
+                   r"\b(?:semaine|mois|année|an) (?:dernière|dernier|prochaine|prochain)\b|"
+                   r"\b(?:last|next) (?:week|month|year)\b|\b(?:début|fin|mi-)\s*(?:d'année|de l'année|\w+ \d{4})\b",
+                   re.IGNORECASE)
+_PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+)")
+_PLACE_WORDS = re.compile(r"\b(?:complexe|résidence|ville|pays|siège|domicile|région|capitale|headquarters|"
+                          r"residence|city|country|resort|estate)\b", re.IGNORECASE)
+_CAUSE = re.compile(r"\b(?:car|parce que|parce qu'|en raison d[eu']|à cause d[eu']|grâce à|puisque|afin d[e']|"
+                    r"afin que|pour que|de sorte que|c'est pourquoi|ce qui (?:permet|explique)|permet(?:tent)? d[e']|"
+                    r"sert à|servent à|pour (?:ne pas |n'|l'|le |la |les |se |s')?\w+(?:er|ir|re)\b|because|due to|"
+                    r"owing to|since|so that|in order to|thanks to|as a result|therefore|hence|allows?|"
+                    r"used to|to avoid|to prevent|to limit)\b", re.IGNORECASE)
+_DEFINITION = re.compile(r"\b(?:signifie|veut dire|désigne|c'est-à-dire|autrement dit|appelé|appelée|appelle|"
+                         r"qualifie|abréviation|acronyme|means|stands for|refers to|is called|i\.e\.|"
+                         r"that is|known as|short for)\b|\b(?:est|sont) (?:un|une|des|le|la|l')\b|\b(?:is|are) "
+                         r"(?:an?|the)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['’-][^\W\d_]+)*(?![\w'’-])")
+_PLACE_BEFORE = frozenset("à au aux en dans chez near at in from to vers sur".split())
+_PLACE_AFTER = re.compile(r"(?<!\w)(?:à|au|aux|en|dans|chez|at|in|near)\s+(?:[a-zà-öø-ÿ'’]+\s+){1,3}"
+                          r"([A-ZÀ-ÖØ-Þ][\w'’-]+)")
+_SMALL = frozenset(fold(w) for w in "de du des d la le les l of the and et a à an for for to in on von van".split())
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+# A sentence that opens with one of these goes on from the one before it (contrast, consequence, reference).
+_CONTINUES = re.compile(r"^[«\"(]?\s*(?:mais|cependant|toutefois|néanmoins|pourtant|en revanche|par contre|sauf|"
+                        r"seul|seule|seuls|seules|donc|ainsi|alors|ensuite|puis|enfin|il|elle|ils|elles|cela|ceci|"
+                        r"ce|cet|cette|ces|celui-ci|celle-ci|on|however|but|yet|only|so|therefore|thus|then|it|"
+                        r"this|these|they|that)\b", re.IGNORECASE)
+# Questions about commands, functions or options are answered by code lines as much as by prose.
+_ASKS_CODE = re.compile(r"\b(?:commandes?|command|commands|fonctions?|functions?|syntaxe|syntax|options?|scripts?|"
+                        r"motifs?|patterns?|instructions?|variables?|param[eè]tres?|parameters?|arguments?|"
+                        r"code|codes|cl[eé]s?|keys?|touches?)\b", re.IGNORECASE)
+
+
+def continues(sentence: str) -> bool:
+    """Whether a sentence opens by going on from the one before it ("Mais…", "Elle…", "However…")."""
+    return bool(_CONTINUES.match(sentence.lstrip(" -–—•*")))
+
+
+def asks_for_code(question: str) -> bool:
+    """Whether a question is about a command, a function, an option or a key: code lines may answer it."""
+    return bool(_ASKS_CODE.search(question))
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of fact a question asks for: one of ANSWER_TYPES, or None (how, what, which thing...)."""
+    lower = " ".join(clean(question).lower().split())
+    q = fold(lower)
+    for kind, pattern in _QUESTION_TYPES:
+        m = pattern.search(q)
+        # Folded, "où" (where) reads as "ou" (or): without its accent, it asks where only as the first word.
+        if m and not (kind == "place" and re.search(r"\bou\b", m.group()) and "où" not in lower[:m.end() + 1]
+                      and not re.match(r"(?:et )?ou\b", q)):
+            return kind
+    return None
+
+
+def acronyms(text: str) -> list[str]:
+    """The acronyms of a text (two to eight capitals, digits allowed after the first): FTBFS, NPR, H20."""
+    return [w for w in re.findall(r"\b[A-Z][A-Z0-9]{1,7}\b", text) if sum(c.isalpha() for c in w) >= 2]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage as it stands there (a wrapped line's break kept), with what it is and holds."""
+
+    text: str
+    kind: str  # one of KINDS
+    terms: frozenset[str]  # lexical terms (the analyser's)
+    names: tuple[tuple[str, ...], ...]  # runs of capitalised words (folded), in order
+    numbers: tuple[str, ...]  # numbers and number words (folded)
+    dates: tuple[str, ...]  # folded words of the dates it names (years, months, days...)
+    frequency: bool  # "toutes les heures", "every week", "une semaine": a quantity of time without a number
+    places: tuple[str, ...]  # folded: names after à/au/en/dans..., paths and URLs
+    place_word: bool  # "complexe", "résidence", "city"...
+    cause: bool
+    definition: bool
+    words: tuple[str, ...]  # folded words, in order
+
+    @property
+    def answers(self) -> bool:
+        """Whether this sentence may answer at all (not a question, heading, footnote, caption or border)."""
+        return self.kind not in NOT_ANSWERS
+
+
+def sentence_spans(text: str) -> list[tuple[str, str]]:
+    """(sentence, kind) for each sentence of a passage's text, in order; each sentence is a substring of it.
+
+    Lines are blocks, except where a line was cut mid-sentence (it ends without a sentence's end and
+    the next one goes on in lower case, or with a path or a number): such lines are read as one.
+    """
+    lines = text.split("\n")
+    out: list[tuple[str, str]] = []
+    group: list[str] = []
+    for i, line in enumerate(lines):
+        group.append(line)
+        if i + 1 < len(lines) and _continues(line, lines[i + 1]):
+            continue
+        out += _block_sentences("\n".join(group))
+        group = []
+    return out
+
+
+def _continues(line: str, nxt: str) -> bool:
+    """Whether `nxt` goes on with the sentence `line` leaves open (a hard wrap)."""
+    end = line.rstrip(_CLOSERS)
+    head = nxt.lstrip()
+    if not end.strip() or not head or end.endswith(_TERMINAL) or _ROW in line or _ROW in nxt:
+        return False
+    if _BULLET.match(nxt) or _BORDER.match(nxt) or _FOOTNOTE.match(nxt) or _CODE.search(line) or _CODE.search(nxt):
+        return False
+    if nxt[:1].isspace() or line[:1].isspace():
+        return False  # indented: lines of code, kept apart
+    if line.count("(") > line.count(")") or line.count("«") > line.count("»"):
+        return True  # inside parentheses or quotes left open
+    first = head[0]
+    return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _SECTION_NUMBER.match(head))
+
+
+def _block_sentences(block: str) -> list[tuple[str, str]]:
+    flat = block.replace("\n", " ")
+    if _BORDER.match(flat):
+        return [(block.strip(), "border")] if block.strip() else []
+    if _ROW in flat:
+        return [(block.strip(), "row")]
+    if _CODE.search(flat) and not flat.rstrip(_CLOSERS).endswith(tuple(".!?")):
+        return [(block.strip(), "code")]
+    kind = "item" if _BULLET.match(flat) else None
+    if _FOOTNOTE.match(flat):
+        kind = "footnote"
+    elif _CAPTION.match(flat):
+        kind = "caption"
+    # Sentences are cut from the block as written: a wrapped line's break stays inside its sentence.
+    parts = split_sentences(block)
+    out = []
+    for i, part in enumerate(parts):
+        out.append((part, _sentence_kind(part, kind if (i == 0 or kind != "item") else None, len(parts))))
+    return out
+
+
+def _sentence_kind(sentence: str, block_kind: str | None, siblings: int) -> str:
+    end = sentence.rstrip(_CLOSERS)
+    if end.endswith("?"):
+        return "question"
+    if block_kind in ("footnote", "caption"):
+        return block_kind
+    if block_kind == "item":
+        return "item"
+    if end.endswith(tuple(".!…:;")):
+        return "prose"
+    words = count_words(sentence)
+    if siblings == 1 and (_SECTION_NUMBER.match(sentence) or words <= HEADING_MAX_WORDS):
+        return "heading"
+    return "fragment"
+
+
+def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
+    """A sentence with its terms and the shapes of the facts it holds."""
+    flat = " ".join(sentence.split())
+    words = tuple(_WORD.findall(fold(flat)))
+    names = _names(flat)
+    numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", flat)) + tuple(
+        w for w in words if w in _NUMBER_WORDS)
+    return Sentence(
+        text=sentence, kind=kind, terms=frozenset(analyzer.terms(flat)), names=names, numbers=numbers,
+        dates=tuple(w for m in _DATE.finditer(flat) for w in _WORD.findall(fold(m.group()))),
+        frequency=bool(_FREQUENCY.search(flat) or _DURATION.search(flat)), places=_places(flat),
+        place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
+        definition=bool(_DEFINITION.search(flat)), words=words,
+    )
+
+
+def _names(text: str) -> tuple[tuple[str, ...], ...]:
+    """Runs of capitalised words (their case kept), without function words ("Le", "Nous", "The").
+
+    A lone capitalised first word is capitalised by position, not as a name ("Jensen Huang a dit" keeps its run).
+    """
+    function = _function_words()
+    start = len(text) - len(text.lstrip(" «\"“(-–—•*"))
+    runs: list[list[str]] = []
+    starts: list[int] = []
+    last_end = -2
+    for m in _CAPITALISED.finditer(text):
+        word = m.group()
+        if fold(word) in function:
+            last_end = -2
+            continue
+        if runs and last_end >= 0 and text[last_end:m.start()] in (" ", "\u00a0"):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+            starts.append(m.start())
+        last_end = m.end()
+    return tuple(tuple(run) for run, at in zip(runs, starts, strict=True) if at != start or len(run) > 1)
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    return function_words("fr") | function_words("en")
+
+
+def _places(text: str) -> tuple[str, ...]:
+    found = [fold(m.group()) for m in _PATH.finditer(text)]
+    tokens = list(re.finditer(r"\S+", text))
+    for prev, tok in zip(tokens, tokens[1:], strict=False):
+        word = tok.group().strip(",.;:()«»\"")
+        if word[:1].isupper() and fold(prev.group()).strip("(") in _PLACE_BEFORE:
+            found.append(fold(word))
+    # "au complexe Mar-a-Lago", "dans la ville de Lyon": a name a few small words after the preposition.
+    for m in _PLACE_AFTER.finditer(text):
+        found.append(fold(m.group(1)))
+    return tuple(dict.fromkeys(found))
+
+
+class SentenceCache:
+    """The sentences of passages, analysed on first use and kept (LRU).
+
+    Answer assembly looks at the sentences of each cited passage; the text never changes, so a
+    passage is analysed once, not at every question that cites it. A cache belongs to one index
+    (passages are keyed by position): it is replaced with it.
+    """
+
+    def __init__(self, analyzer: Analyzer, maxsize: int = 8192) -> None:
+        self.analyzer = analyzer
+        self._get = functools.lru_cache(maxsize=maxsize)(self._analyse) if maxsize else self._analyse
+        self.maxsize = maxsize
+        self._vectors: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, wanted: Sequence[tuple[int, int, str]], embedder: Embedder) -> list[np.ndarray]:
+        """Vectors of sentences given as (passage position, sentence index, text): embedded once, in one batch."""
+        with self._lock:
+            found = {key: self._vectors.get(key) for key in ((p, i) for p, i, _ in wanted)}
+        missing = [(p, i, text) for p, i, text in wanted if found[(p, i)] is None]
+        if missing:
+            fresh = embedder.embed([text for _, _, text in missing])
+            with self._lock:
+                for (p, i, _), v in zip(missing, fresh, strict=True):
+                    found[(p, i)] = self._vectors[(p, i)] = v
+                while len(self._vectors) > 8 * max(self.maxsize, 1):
+                    self._vectors.popitem(last=False)
+        return [found[(p, i)] for p, i, _ in wanted]
+
+    def get(self, position: int, text: str) -> tuple[Sentence, ...]:
+        """The sentences of the passage at `position` of the index, whose text is `text`."""
+        return self._get(position, text)
+
+    def _analyse(self, position: int, text: str) -> tuple[Sentence, ...]:
+        spans = sentence_spans(text) or [(text, "fragment")]
+        return tuple(analyse(s, kind, self.analyzer) for s, kind in spans)
+
+
+def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_acronyms: Iterable[str] = ()) -> float:
+    """How much a sentence holds a fact of the kind asked for (0–1), counting only what the question did not say.
+
+    `known` holds the folded words of the question (and of the conversation before it).
+    """
+    if kind is None:
+        return 0.0
+    known = set(known)
+    if kind in ("person", "organisation"):
+        # A run that shares a word with the question ("Huang" asked, "Jensen Huang" found) names nothing new.
+        new = [run for run in sentence.names if not any(fold(w) in known for w in run)]
+        if kind == "organisation":
+            return 1.0 if new else 0.0
+        if any(len(run) >= 2 for run in new):
+            return 1.0
+        if any(not run[0].isupper() for run in new):  # "Reuters" rather than an acronym ("IA", "USB")
+            return 0.7
+        return 0.4 if new else 0.0
+    if kind == "quantity":
+        new = [n for n in sentence.numbers if n not in known]
+        return 1.0 if new else (0.7 if sentence.frequency else 0.0)
+    if kind == "date":
+        return 1.0 if any(w not in known for w in sentence.dates) else (0.3 if sentence.dates else 0.0)
+    if kind == "place":
+        new = [p for p in sentence.places if p not in known]
+        return 1.0 if new else (0.5 if sentence.place_word else 0.0)
+    if kind == "cause":
+        return 1.0 if sentence.cause else 0.0
+    if kind == "definition":
+        if any(_expands(a, sentence.text) for a in question_acronyms):
+            return 1.0
+        return 0.6 if sentence.definition else 0.0
+    return 0.0
+
+
+
+def _expands(acronym: str, text: str) -> bool:
+    """Whether `text` spells `acronym` out: words whose initials make it.
+
+    Small words may count ("Fails To Build From Source") or not ("Frequently Asked Questions" for FAQ).
+    """
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    words = _WORD.findall(text)
+    for kept in (words, [w for w in words if fold(w) not in _SMALL]):
+        initials = [fold(w)[0] for w in kept]
+        for i in range(len(initials) - len(letters) + 1):
+            if initials[i:i + len(letters)] == letters and fold(kept[i]) != fold(acronym):
+                return True
+    return False

@@ -1,0 +1,122 @@
+"""Answer sentences: what a passage's sentences are, what a question asks for, and which facts a sentence holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.sentences import NOT_ANSWERS, SentenceCache, analyse, answer_type, sentence_spans, shape
+from index.text import Analyzer, fold
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer("fr")
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Qui est le PDG de Nvidia ?", "person"),
+    ("Who is the CEO of Nvidia?", "person"),
+    ("Quel expert de l'université est cité ?", "person"),
+    ("Quelle agence de presse rapporte la commande ?", "organisation"),
+    ("Which company makes the chips?", "organisation"),
+    ("Combien de H20 sont en réserve ?", "quantity"),
+    ("Et combien y en avait-il déjà en réserve ?", "quantity"),
+    ("How many volunteers maintain the packages?", "quantity"),
+    ("À quelle fréquence les sauvegardes sont-elles faites ?", "quantity"),
+    ("Quelle tension donne la pile ?", "quantity"),
+    ("Quand la règle entre-t-elle en vigueur ?", "date"),
+    ("En quelle année le projet a-t-il été lancé ?", "date"),
+    ("When was it released?", "date"),
+    ("Où Jensen Huang a-t-il dîné avec Donald Trump ?", "place"),
+    ("Where does aptitude keep its log?", "place"),
+    ("Dans quel fichier les options sont-elles enregistrées ?", "place"),
+    ("Pourquoi la H200 est-elle plus intéressante ?", "cause"),
+    ("Why are laptops a poor choice?", "cause"),
+    ("À quoi sert la notation LP: ?", "cause"),
+    ("Que signifie l'abréviation FTBFS ?", "definition"),
+    ("What does FTBFS stand for?", "definition"),
+    ("Qu'est-ce que la Règle de Diffusion ?", "definition"),
+    ("Comment installer le paquet ?", None),
+    # "quand" further on is a conjunction, and "ou" without its accent means "or".
+    ("Comment sélectionner du texte quand aptitude est ouvert ?", None),
+    ("Comment l'installer sous Debian ou Ubuntu ?", None),
+    ("Quelle valeur affiche la mesure quand rien n'est branché ?", "quantity"),
+])
+def test_answer_type_of_questions(question, kind):
+    """The kind of fact a question asks for comes from its question words, in French and in English."""
+    assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Le PDG a parlé. Il est parti.", [("Le PDG a parlé.", "prose"), ("Il est parti.", "prose")]),
+    ("Que réserve l'avenir aux puces H20 ?", [("Que réserve l'avenir aux puces H20 ?", "question")]),
+    ("Un accord surprise à Mar-a-Lago\nTout commence à table.",
+     [("Un accord surprise à Mar-a-Lago", "heading"), ("Tout commence à table.", "prose")]),
+    ("7.4 Gestion des groupes avec GOsa²", [("7.4 Gestion des groupes avec GOsa²", "heading")]),
+    ("[6] In 2014, Debian changed its init system. It was a long debate.",
+     [("[6] In 2014, Debian changed its init system.", "footnote"), ("It was a long debate.", "footnote")]),
+    ("Figure 3.1. Le réseau de l'école", [("Figure 3.1.", "caption"), ("Le réseau de l'école", "caption")]),
+    ("+-------+--------+", [("+-------+--------+", "border")]),
+    ("Service : Cache web · Nom DNS : webcache", [("Service : Cache web · Nom DNS : webcache", "row")]),
+    ("- Diversifiez vos fournisseurs de cloud", [("- Diversifiez vos fournisseurs de cloud", "item")]),
+    ("print p.set_voltage(2.5) # règle PVS", [("print p.set_voltage(2.5) # règle PVS", "code")]),
+    # A line cut mid-sentence (PDF) is read with the line that goes on with it.
+    ("Cela veut dire que si les sources sont dans\n/usr/src/linux, alors ajoutez -I/usr/src/linux/include.",
+     [("Cela veut dire que si les sources sont dans\n/usr/src/linux, alors ajoutez -I/usr/src/linux/include.",
+       "prose")]),
+    ("Si le paquet échoue (on dit FTBFS, « Fails To\nBuild From Source »), il attend.",
+     [("Si le paquet échoue (on dit FTBFS, « Fails To\nBuild From Source »), il attend.", "prose")]),
+    # Lines that end a sentence, or start one, are blocks of their own.
+    ("Première ligne.\nseconde ligne en minuscules.",
+     [("Première ligne.", "prose"), ("seconde ligne en minuscules.", "prose")]),
+    ("Voici les étapes :\n- ouvrir le menu", [("Voici les étapes :", "prose"), ("- ouvrir le menu", "item")]),
+])
+def test_sentence_spans_and_kinds(text, expected):
+    """A passage's sentences keep their text (line breaks of wrapped lines included) and say what they are."""
+    spans = sentence_spans(text)
+    assert spans == expected
+    assert all(sentence in text for sentence, _ in spans)
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_ANSWERS))
+def test_kinds_that_never_answer(kind, analyzer):
+    """Questions, headings, footnotes, captions and table borders may not answer."""
+    assert not analyse("Texte", kind, analyzer).answers
+
+
+@pytest.mark.parametrize(("kind", "question", "sentence", "expected"), [
+    ("person", "Qui est le PDG de Nvidia ?", "Le PDG de Nvidia, Jensen Huang, a signé.", 1.0),
+    ("person", "Qui est le PDG de Nvidia ?", "« Nous avons besoin de puces, et Nvidia est prêt. »", 0.0),
+    ("person", "Quel média a révélé le dîner entre Huang et Trump ?", "Huang a dîné avec Trump.", 0.0),
+    ("organisation", "Quel média a révélé le dîner ?", "Selon NPR, le dîner a eu lieu.", 1.0),
+    ("quantity", "Combien de H20 sont en réserve ?", "Les réserves sont estimées à 700 000 unités.", 1.0),
+    ("quantity", "Combien de H20 sont en réserve ?", "La H20 est une puce.", 0.0),
+    ("quantity", "Combien de mines sont cachées ?", "Sur le plateau sont cachées dix mines.", 1.0),
+    ("quantity", "Combien de temps attend-elle ?", "Après une semaine, elle passe dans updates.", 0.7),
+    ("date", "Quand la règle entre-t-elle en vigueur ?", "Elle est prévue pour le 15 mai.", 1.0),
+    ("date", "En quel mois de 2025 la puce a-t-elle été autorisée ?", "En avril 2025, tout a changé.", 1.0),
+    ("place", "Où a-t-il dîné ?", "Il a dîné au complexe Mar-a-Lago la semaine dernière.", 1.0),
+    ("place", "Where is the log kept?", "Les installations sont journalisées dans /var/log/aptitude.", 1.0),
+    ("place", "Où a-t-il dîné ?", "L'interaction entre eux a changé les choses.", 0.0),
+    ("cause", "Pourquoi la sortie a-t-elle une résistance ?", "Elle a 100 Ω pour limiter le courant.", 1.0),
+    ("cause", "Why is it slow?", "It is slow because the disk is full.", 1.0),
+    ("definition", "Que signifie FTBFS ?", "On le qualifie de FTBFS « Fails To Build From Source ».", 1.0),
+    ("definition", "Que signifie FTBFS ?", "La liste des paquets FTBFS est en ligne.", 0.0),
+])
+def test_shape_of_the_asked_fact(kind, question, sentence, expected, analyzer):
+    """A sentence holds the kind of fact asked for only with something the question did not already say."""
+    from index.sentences import acronyms
+
+    known = {fold(w) for w in question.replace("'", " ").replace("?", " ").split()}
+    found = shape(analyse(sentence, "prose", analyzer), kind, known, acronyms(question))
+    assert found == expected
+
+
+def test_sentence_cache_embeds_each_sentence_once(analyzer, fake_embedder):
+    """Sentence vectors are embedded on first use, in one batch, and kept for the next question."""
+    cache = SentenceCache(analyzer)
+    wanted = [(7, 0, "Le PDG a parlé."), (7, 1, "Il est parti."), (9, 0, "Autre passage.")]
+    first = cache.vectors(wanted, fake_embedder)
+    again = cache.vectors(wanted[:2], fake_embedder)
+    assert fake_embedder.calls == 1 and fake_embedder.embedded == 3
+    assert all((a == b).all() for a, b in zip(first[:2], again, strict=True))
