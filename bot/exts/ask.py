@@ -7,6 +7,7 @@ up that conversation: its earlier questions, kept in the bot's database, go to t
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # Threads docbot starts from a question are hidden from the channel list after a day without messages.
 THREAD_ARCHIVE_MINUTES = 1440
+# How long a reply to one of the bot's answers waits for that answer to be linked to its question.
+LINK_WAIT = 3.0
+LINK_FRESH = dt.timedelta(seconds=60)
 
 
 class UserCooldown:
@@ -171,6 +175,9 @@ class Ask(commands.Cog):
         self.more_cooldown = UserCooldown(bot.settings.cooldown_seconds)
         self.menu = app_commands.ContextMenu(name=locale_str(t("menu_ask", "en"), key="menu_ask"),
                                              callback=self.ask_about_message)
+        # Notified each time an answer's message is linked to its question: a reply to an answer sent a
+        # moment ago can arrive before the link is written, and waits for it (briefly).
+        self._linked = asyncio.Condition()
 
     async def cog_load(self) -> None:
         """Add the message menu, and listen for the buttons of any answer (also those sent before a restart)."""
@@ -198,15 +205,34 @@ class Ask(commands.Cog):
             log.warning("Could not read the settings of server %s; using the defaults", guild_id, exc_info=True)
             return GuildSettings()
 
-    async def _follow_up(self, *, reply_to: int | None = None, thread_id: int | None = None) -> FollowUp | None:
-        """What a question goes on from, read off the event loop (None when the database can't say)."""
+    async def _follow_up(self, *, reply_to: int | None = None, thread_id: int | None = None,
+                         to_me: bool = False) -> FollowUp | None:
+        """What a question goes on from, read off the event loop (None when the database can't say).
+
+        `to_me`: `reply_to` is one of the bot's messages. If it was sent a moment ago and is not linked to
+        its question yet, wait for the links written meanwhile, up to LINK_WAIT seconds.
+        """
         if reply_to is None and thread_id is None:
             return None
-        try:
-            return await asyncio.to_thread(self.bot.conversations.follow_up, reply_to=reply_to, thread_id=thread_id)
-        except Exception:
-            log.warning("Could not read the conversation; answering without it", exc_info=True)
-            return None
+        # Only an answer sent a moment ago (its id tells when) can still be on its way to the database.
+        fresh = (to_me and reply_to is not None
+                 and discord.utils.utcnow() - discord.utils.snowflake_time(reply_to) < LINK_FRESH)
+        deadline = asyncio.get_running_loop().time() + (LINK_WAIT if fresh else 0.0)
+        while True:
+            try:
+                follow = await asyncio.to_thread(self.bot.conversations.follow_up, reply_to=reply_to,
+                                                 thread_id=thread_id)
+            except Exception:
+                log.warning("Could not read the conversation; answering without it", exc_info=True)
+                return None
+            left = deadline - asyncio.get_running_loop().time()
+            if (follow is not None and follow.via == "reply") or left <= 0:
+                return follow
+            async with self._linked:
+                try:
+                    await asyncio.wait_for(self._linked.wait(), left)
+                except asyncio.TimeoutError:
+                    pass
 
     async def _link(self, asked: Asked, message: discord.abc.Snowflake | None, *, thread_id: int | None = None
                     ) -> None:
@@ -219,6 +245,9 @@ class Ask(commands.Cog):
                                     thread_id=thread_id)
         except Exception:
             log.warning("Could not keep the answer of question %s", asked.question_id, exc_info=True)
+        finally:
+            async with self._linked:
+                self._linked.notify_all()
 
     @staticmethod
     def _language(settings: GuildSettings, fallback: str) -> str:
@@ -292,7 +321,8 @@ class Ask(commands.Cog):
             return
         reply_to = message.reference.message_id if message.reference is not None else None
         if message.guild is None:
-            follow = await self._follow_up(reply_to=reply_to)
+            earlier = replied_to(message)
+            follow = await self._follow_up(reply_to=reply_to, to_me=earlier is not None and earlier.author.id == me.id)
             await self._answer(message, question_text(message.content), source="dm", settings=GuildSettings(),
                                follow=follow)
             return
@@ -309,7 +339,8 @@ class Ask(commands.Cog):
             return
         if not settings.answers_mentions_in(thread.parent_id if thread is not None else message.channel.id):
             return
-        follow = await self._follow_up(reply_to=reply_to, thread_id=thread.id if thread is not None else None)
+        follow = await self._follow_up(reply_to=reply_to, thread_id=thread.id if thread is not None else None,
+                                       to_me=earlier is not None and earlier.author.id == me.id)
         if spoken_to:
             source = "mention" if follow is None else follow.via
         elif (follow is not None and follow.via == "thread" and message.author.id in follow.askers

@@ -76,6 +76,36 @@ async def test_a_reply_to_an_answer_without_the_mention_is_a_follow_up(bot, me, 
     assert logged(bot, "parent_id") == [None, 1]
 
 
+async def test_a_reply_arriving_before_its_answer_is_linked_waits_for_the_link(bot, me, asked, monkeypatch):
+    """A reply to an answer sent a moment ago, read before the answer's link is written: it waits, then follows up."""
+    import asyncio
+
+    from bot.service import Asked
+
+    guild = MockGuild()
+    channel = MockTextChannel(guild=guild)
+    answer = MockMessage(guild=guild, channel=channel, author=me,
+                         id=discord.utils.time_snowflake(discord.utils.utcnow()))
+    question_id = bot.questions.record(QUESTION, outcome="answered", latency_ms=1, source="mention")
+    looked_up = threading.Event()
+    real = bot.conversations.follow_up
+
+    def follow_up(**where):
+        found = real(**where)
+        looked_up.set()  # after the first look: the link is not there yet
+        return found
+
+    monkeypatch.setattr(bot.conversations, "follow_up", follow_up)
+    follow = MockMessage(guild=guild, channel=channel, content=FOLLOW_UP, type=discord.MessageType.reply,
+                         reference=reply_reference(answer))
+    cog = bot.get_cog("Ask")
+    reading = asyncio.create_task(cog.on_message(follow))
+    await asyncio.to_thread(looked_up.wait, 5)
+    await cog._link(Asked(answer=None, question_id=question_id, latency_ms=1.0), answer)
+    await reading
+    assert asked == [(FOLLOW_UP, [QUESTION])]
+
+
 async def test_a_reply_to_the_bot_with_the_ping_off_needs_the_reference(bot, me, asked):
     """A reply that doesn't ping docbot still addresses it: the replied-to message is docbot's."""
     guild = MockGuild()
