@@ -22,7 +22,7 @@ from index import (
     BuildSummary,
     DocbotError,
     DocumentsDirError,
-    Embedder,
+    Engine,
     IndexLockedError,
     IndexMissingError,
     IndexNotWritableError,
@@ -58,7 +58,7 @@ class CliError(Exception):
 # The settings each command reads: a bad value of any other does not stop it.
 INDEX = ("index_dir", "log_level")
 MODEL = ("embedding_model", "embedding_backend")
-SEARCH = ("top_k", "lexical_weight", "min_evidence", "min_evidence_cross_language")
+SEARCH = ("top_k", "multilingual", "min_evidence")
 BUILD = ("documents_dir", "language", "passage_tokens", "term_prefix", "approximate_above")
 DATABASE = ("database_url", "db_path")
 EVERYTHING = ("*",)
@@ -158,23 +158,26 @@ def _built_at(settings: Settings) -> float | None:
         return None
 
 
-def _build(settings: Settings, embedder: Embedder | None = None, *, force: bool = False,
+def _build(settings: Settings, engine: Engine | None = None, *, force: bool = False,
            wait: float = 0.0) -> BuildSummary:
     """Build or update the index with a progress bar; Ctrl-C says whether the previous index still serves."""
     from index import build_index
 
     from .progress import BuildProgress
-    from .service import build_options, make_embedder, prepare_embedder
+    from .service import build_options, make_embedder, make_multilingual, prepare_embedder
 
     before = _built_at(settings)
     try:
         with BuildProgress() as progress:
-            if embedder is None:
+            if engine is None:
                 progress("prepare", 0, 0)
                 embedder = make_embedder(settings)
                 prepare_embedder(embedder)  # the first time, the model's ONNX export
+                multilingual = make_multilingual(settings)
+            else:
+                embedder, multilingual = engine.embedder, engine.multilingual
             return build_index(settings.documents_dir, settings.index_dir, embedder, build_options(settings),
-                               force=force, progress=progress, lock_wait=wait)
+                               force=force, progress=progress, lock_wait=wait, multilingual=multilingual)
     except KeyboardInterrupt:
         after = _built_at(settings)
         if after is not None and after != before:
@@ -335,7 +338,7 @@ def run(verbose: Verbose = 0) -> None:
                   timestamps=service_mode)
     engine = make_engine(settings)
     try:
-        summary = _build(settings, engine.embedder, wait=30.0)
+        summary = _build(settings, engine, wait=30.0)
         if summary.written:
             typer.echo(f"Index updated: {summary.line()}", err=True)
     except (DocumentsDirError, IndexLockedError, IndexNotWritableError) as exc:

@@ -16,9 +16,12 @@ from pathlib import Path
 
 from index import (
     Answer,
+    AnswerabilityConfig,
     BuildOptions,
     Citation,
+    E5OnnxEmbedder,
     Embedder,
+    EmbeddingModelError,
     Engine,
     InvalidQuestionError,
     OnnxEmbedder,
@@ -55,8 +58,7 @@ class ShuttingDownError(BusyError):
 
 def search_config(settings: Settings) -> SearchConfig:
     """Search and answerability settings."""
-    return SearchConfig(lexical_weight=settings.lexical_weight, min_evidence=settings.min_evidence,
-                        min_evidence_cross_language=settings.min_evidence_cross_language)
+    return SearchConfig(answerability=AnswerabilityConfig(threshold=settings.min_evidence))
 
 
 def build_options(settings: Settings) -> BuildOptions:
@@ -76,6 +78,23 @@ def make_embedder(settings: Settings) -> Embedder:
         return OnnxEmbedder(settings.embedding_model, cache_dir=onnx_cache_dir(settings),
                             quantize=settings.embedding_backend == "onnx-int8")
     return SentenceTransformerEmbedder(settings.embedding_model, backend=settings.embedding_backend)
+
+
+def make_multilingual(settings: Settings) -> Embedder | None:
+    """The multilingual signal's embedder, its ONNX export made once; None when it is off or cannot run here.
+
+    It is an improvement, not a requirement: when it cannot run, docbot says so in one warning and
+    searches with MiniLM and BM25 alone.
+    """
+    if not settings.multilingual:
+        return None
+    embedder = E5OnnxEmbedder(onnx_cache_dir(settings), quantize=True)
+    try:
+        embedder.ensure_export()
+    except EmbeddingModelError as exc:
+        log.warning("%s; answering without the multilingual signal (DOCBOT_MULTILINGUAL=false hides this)", exc)
+        return None
+    return embedder
 
 
 def prepare_embedder(embedder: Embedder) -> None:
@@ -107,7 +126,8 @@ def make_engine(settings: Settings) -> Engine:
     limit_blas_threads()
     embedder = make_embedder(settings)
     prepare_embedder(embedder)
-    return Engine(settings.index_dir, embedder, search_config(settings), top_k=settings.top_k)
+    return Engine(settings.index_dir, embedder, search_config(settings), top_k=settings.top_k,
+                  multilingual=make_multilingual(settings))
 
 
 # The question path ---------------------------------------------------------------------------

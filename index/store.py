@@ -38,6 +38,8 @@ MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.json"
 VECTORS = "vectors.faiss"
+# The second dense signal (a multilingual model), when the index has one.
+MULTILINGUAL_VECTORS = "vectors-multilingual.faiss"
 BM25_DIR = "bm25"
 LOCK = ".lock"
 _TMP_PREFIX = "tmp-"
@@ -79,6 +81,9 @@ class Manifest:
     built_at: float = field(default_factory=time.time)
     format_version: int = FORMAT_VERSION
     files: dict[str, str] = field(default_factory=dict)
+    multilingual_model: str | None = None  # the second dense signal's model, if any
+    multilingual_dimension: int = 0
+    calibration: dict | None = None  # the off-topic reference (index/answerability.py)
 
     def compatible_with(self, model: str, language: str, passage_tokens: int, term_prefix: int) -> str | None:
         """Why an index built this way can't be updated incrementally with these settings, if it can't."""
@@ -214,6 +219,8 @@ class LoadedIndex:
     embeddings: np.ndarray  # a view of the vectors `vectors` holds (kept alive with it)
     vectors: object  # a faiss.Index
     lexical: LexicalIndex
+    multilingual_embeddings: np.ndarray | None = None  # the same for the second dense signal, if any
+    multilingual_vectors: object | None = None
 
     @property
     def analyzer(self) -> Analyzer:
@@ -238,15 +245,20 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
         embeddings = vector_view(vectors)
         lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language, manifest.term_prefix),
                                    manifest.passages)
+        multi = multi_view = None
+        if manifest.multilingual_model is not None:
+            multi = read_faiss_index(folder / MULTILINGUAL_VECTORS)
+            multi_view = vector_view(multi)
     except IndexCorruptError:
         raise
     except Exception as exc:  # the checksums matched, so this is a foreign or buggy file
         raise IndexCorruptError(f"the index cannot be read ({type(exc).__name__})") from exc
     n = len(passages)
     if not (embeddings.shape == (n, manifest.dimension) and vectors.ntotal == n and lexical.size == n
-            and n == manifest.passages):
+            and n == manifest.passages
+            and (multi_view is None or multi_view.shape == (n, manifest.multilingual_dimension))):
         raise IndexCorruptError("the index files disagree on the number of passages")
-    return LoadedIndex(folder, manifest, documents, passages, embeddings, vectors, lexical)
+    return LoadedIndex(folder, manifest, documents, passages, embeddings, vectors, lexical, multi_view, multi)
 
 
 def read_faiss_index(path: Path):
@@ -291,6 +303,7 @@ def write_version(
     passages: Iterable[Passage],
     vectors,
     lexical: LexicalIndex,
+    multilingual_vectors=None,
 ) -> Path:
     """Write a complete index into a fresh folder, then point `current` at it atomically.
 
@@ -313,6 +326,8 @@ def write_version(
             "[\n" + ",\n".join(json.dumps(d.__dict__, ensure_ascii=False) for d in documents) + "\n]\n",
             encoding="utf-8")
         faiss.write_index(vectors, str(tmp / VECTORS))
+        if multilingual_vectors is not None:
+            faiss.write_index(multilingual_vectors, str(tmp / MULTILINGUAL_VECTORS))
         lexical.save(tmp / BM25_DIR)
         manifest.files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in _checksummed_files(tmp)}
         (tmp / MANIFEST).write_text(json.dumps(manifest.__dict__, indent=1), encoding="utf-8")
