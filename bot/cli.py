@@ -57,8 +57,8 @@ class CliError(Exception):
 
 # The settings each command reads: a bad value of any other does not stop it.
 INDEX = ("index_dir", "log_level")
-MODEL = ("embedding_model", "embedding_backend")
-SEARCH = ("top_k", "multilingual", "min_evidence")
+MODEL = ("embedding_model", "embedding_backend", "multilingual")
+SEARCH = ("top_k", "min_evidence")
 BUILD = ("documents_dir", "language", "passage_tokens", "term_prefix", "approximate_above")
 DATABASE = ("database_url", "db_path")
 EVERYTHING = ("*",)

@@ -58,7 +58,10 @@ class ShuttingDownError(BusyError):
 
 def search_config(settings: Settings) -> SearchConfig:
     """Search and answerability settings."""
-    return SearchConfig(answerability=AnswerabilityConfig(threshold=settings.min_evidence))
+    default = AnswerabilityConfig()
+    shift = settings.min_evidence - default.threshold  # one knob: both thresholds move together
+    return SearchConfig(answerability=AnswerabilityConfig(
+        threshold=settings.min_evidence, cross_language_threshold=default.cross_language_threshold + shift))
 
 
 def build_options(settings: Settings) -> BuildOptions:

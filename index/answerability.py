@@ -106,6 +106,13 @@ class AnswerabilityConfig:
     lexical_weight: float = 0.25
     dense_weight: float = 0.25
     threshold: float = 1.4
+    # English asked of documents in another language: fewer of its words can occur in them, so less
+    # evidence is asked of it (the multilingual dense signal carries it).
+    cross_language_threshold: float = 1.2
+
+    def covers(self, score: float, cross_language: bool) -> bool:
+        """Whether a question with this score counts as covered."""
+        return score >= (self.cross_language_threshold if cross_language else self.threshold)
 
     def score(self, calibration: Calibration, evidence: Evidence) -> float:
         """The weighted standing of the evidence (covered from `threshold` up)."""

@@ -39,7 +39,7 @@ class FakeEmbedder:
 
     def embed(self, texts: list[str], batch_size: int = 32, *, query: bool = False) -> np.ndarray:
         self.calls += 1
-        self.embedded += len(texts)
+        self.embedded += 0 if query else len(texts)  # passages embedded (questions are counted by `queries`)
         self.queries += query
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         for i, text in enumerate(texts):
@@ -68,6 +68,8 @@ def _isolated_state(tmp_path, monkeypatch):
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.delenv("DOCBOT_GUILD_ID", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # The multilingual signal's first use exports a model (seconds): tests that want it say so.
+    monkeypatch.setenv("DOCBOT_MULTILINGUAL", "false")
     # A developer's .env must not leak into tests.
     monkeypatch.chdir(tmp_path)
 

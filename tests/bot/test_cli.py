@@ -129,8 +129,7 @@ def test_ask_json_markers_point_at_citations(docbot, indexed):
 
 def test_ask_json_unanswered_still_shows_passages(docbot, indexed, monkeypatch):
     """A question the documents don't cover says so, and still shows the closest passages."""
-    monkeypatch.setenv("DOCBOT_MIN_EVIDENCE", "2.0")  # nothing is covered: independent of the fake model
-    monkeypatch.setenv("DOCBOT_MIN_EVIDENCE_CROSS_LANGUAGE", "2.0")
+    monkeypatch.setenv("DOCBOT_MIN_EVIDENCE", "20")  # nothing is covered: independent of the fake model
     o = json.loads(docbot("ask", "--json", QUESTIONS[3]).out)
     assert o["answered"] is False
     assert "[1]" not in o["answer"] and o["answer"]
@@ -239,7 +238,8 @@ def test_missing_index_says_to_run_docbot_index(docbot, args):
     ("DOCBOT_TOP_K", "trois", ["ask", "run"]),
     ("DOCBOT_LANGUAGE", "klingon", ["index", "run"]),
     ("DOCBOT_PASSAGE_TOKENS", "8", ["index"]),
-    ("DOCBOT_LEXICAL_WEIGHT", "2", ["ask"]),
+    ("DOCBOT_MIN_EVIDENCE", "99", ["ask"]),
+    ("DOCBOT_MULTILINGUAL", "perhaps", ["ask", "index"]),
     ("DOCBOT_EMBEDDING_BACKEND", "tensorflow", ["ask", "index"]),
     ("DOCBOT_LOG_LEVEL", "loud", ["ask", "index", "sources", "stats", "run"]),
 ])
@@ -263,7 +263,7 @@ def test_invalid_setting_words(docbot, monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "value"), [("DOCBOT_TOP_K", "abc"), ("DOCBOT_LANGUAGE", "klingon"),
-                                             ("DOCBOT_MIN_EVIDENCE", "-1"), ("DOCBOT_COOLDOWN_SECONDS", "soon")])
+                                             ("DOCBOT_MIN_EVIDENCE", "-10"), ("DOCBOT_COOLDOWN_SECONDS", "soon")])
 def test_a_bad_setting_a_command_does_not_read_does_not_stop_it(docbot, indexed, monkeypatch, name, value):
     """`sources` and `stats` read neither the search nor the build settings: a bad value there is not theirs."""
     monkeypatch.setenv(name, value)

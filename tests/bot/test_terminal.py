@@ -144,7 +144,7 @@ def test_emphasis_on_a_terminal(term_env):
 @pytest.mark.parametrize("no_color", [None, "1"])
 def test_no_color(term_env, no_color):
     """The words "not covered" are in colour, except with NO_COLOR; the citations stay dim either way."""
-    env = {**term_env, "DOCBOT_MIN_EVIDENCE": "2", "DOCBOT_MIN_EVIDENCE_CROSS_LANGUAGE": "2",
+    env = {**term_env, "DOCBOT_MIN_EVIDENCE": "20",
            **({"NO_COLOR": no_color} if no_color else {})}
     term = Terminal("ask", QUESTIONS[3], env=env)
     assert term.finish() == 0

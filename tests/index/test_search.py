@@ -7,36 +7,64 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index import SearchConfig
+from index import AnswerabilityConfig, SearchConfig
 from index.search import Searcher
 
 DINNER = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
 
 
-CONFIG = SearchConfig(min_evidence=0.2, min_evidence_cross_language=0.1)
+CONFIG = AnswerabilityConfig(threshold=2.0, cross_language_threshold=1.0)
 
 
 @pytest.mark.parametrize(("evidence", "cross", "covered"), [
-    (0.25, False, True),
-    (0.20, False, True),  # at the threshold: covered
-    (0.19, False, False),
-    (0.15, True, True),  # cross-language questions have their own, lower threshold
-    (0.10, True, True),
-    (0.09, True, False),
-    (0.15, False, False),  # the same evidence in the documents' language is not enough
-    (0.00, False, False),
+    (2.5, False, True),
+    (2.0, False, True),  # at the threshold: covered
+    (1.9, False, False),
+    (1.5, True, True),  # cross-language questions have their own, lower threshold
+    (1.0, True, True),
+    (0.9, True, False),
+    (1.5, False, False),  # the same evidence in the documents' language is not enough
+    (-1.0, False, False),
 ])
 def test_covers(evidence, cross, covered):
     """A question is covered when the evidence reaches its language's threshold."""
     assert CONFIG.covers(evidence, cross) is covered
 
 
+def with_threshold(config: SearchConfig, threshold: float) -> SearchConfig:
+    return replace(config, answerability=replace(config.answerability, threshold=threshold))
+
+
 def test_covered_follows_the_searcher_config(fake_engine):
     """The verdict is the search's, with the thresholds of the config given, not constants."""
     s = fake_engine.searcher
     evidence = s.search(DINNER).evidence
-    assert Searcher(s.index, s.embedder, replace(s.config, min_evidence=evidence)).search(DINNER).covered
-    assert not Searcher(s.index, s.embedder, replace(s.config, min_evidence=evidence + 0.01)).search(DINNER).covered
+    assert Searcher(s.index, s.embedder, with_threshold(s.config, evidence)).search(DINNER).covered
+    assert not Searcher(s.index, s.embedder, with_threshold(s.config, evidence + 0.01)).search(DINNER).covered
+
+
+def test_evidence_is_the_standing_against_the_off_topic_reference(fake_engine):
+    """The evidence is the weighted standing of the question's features against the index's calibration."""
+    s = fake_engine.searcher
+    r = s.search(DINNER)
+    assert r.evidence == pytest.approx(s.config.answerability.score(s.calibration, r.features))
+    standing = s.calibration.standing(r.features)
+    assert standing["known"] > 0  # every word of the question occurs in the articles
+
+
+def test_calibration_is_measured_at_build_and_read_at_load(fake_engine, fake_embedder):
+    """The off-topic reference is stored in the manifest; loading the index does not measure it again."""
+    from index.answerability import Calibration, off_topic_questions
+
+    stored = Calibration.from_dict(fake_engine.index.manifest.calibration)
+    assert stored is not None and stored.questions == len(off_topic_questions()) >= 40
+    assert stored.signals == fake_embedder.name
+    before = fake_embedder.embedded
+    searcher = Searcher(fake_engine.index, fake_embedder)
+    assert searcher.calibration == stored and fake_embedder.embedded == before
+    # A reference of another version (or none) is measured again, on this index.
+    assert Calibration.from_dict({**stored.to_dict(), "version": 0}) is None
+    assert Calibration.from_dict("nonsense") is None
 
 
 def empty_index(folder, embedder):
@@ -60,7 +88,7 @@ def test_an_empty_index_covers_nothing(tmp_path, fake_embedder):
     from index import Engine, IndexEmptyError
 
     engine = Engine(empty_index(tmp_path / "idx", fake_embedder), fake_embedder)
-    searcher = Searcher(engine.index, fake_embedder, SearchConfig(min_evidence=0.0, min_evidence_cross_language=0.0))
+    searcher = Searcher(engine.index, fake_embedder, with_threshold(SearchConfig(), -100.0))
     result = searcher.search(DINNER)
     assert (result.hits, result.covered) == ([], False)
     with pytest.raises(IndexEmptyError) as caught:
@@ -75,7 +103,7 @@ def test_hits_are_ranked_and_limited(fake_engine):
     assert len(r.hits) == 5
     scores = [h.score for h in r.hits]
     assert scores == sorted(scores, reverse=True)
-    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert all(np.isfinite(s) for s in scores)
     for h in r.hits:
         assert searcher.index.passages[h.position] == h.passage
     assert len({h.position for h in r.hits}) == 5  # no passage twice
@@ -120,7 +148,7 @@ def test_mar_a_lago_passage_found_for_the_dinner(fake_engine):
 def test_weight_one_side_only(fake_engine, weight, component):
     """With all the weight on one list, passages come in that list's order."""
     s = fake_engine.searcher
-    searcher = Searcher(s.index, s.embedder, replace(s.config, lexical_weight=weight))
+    searcher = Searcher(s.index, s.embedder, replace(s.config, lexical_weight_alone=weight))
     hits = searcher.search("terres rares aimants permanents", limit=10).hits
     values = [getattr(h, component) for h in hits]
     scored = [v for v in values if v > 0]
@@ -138,7 +166,7 @@ def test_lexical_match_outranks_dense_only(fake_engine):
 def test_passage_vector_finds_its_passage(fake_engine):
     """Searching with a passage's own vector (dense only) gives that passage first."""
     s = fake_engine.searcher
-    searcher = Searcher(s.index, s.embedder, replace(s.config, lexical_weight=0.0))
+    searcher = Searcher(s.index, s.embedder, replace(s.config, lexical_weight_alone=0.0))
     for i in (0, 7, len(s.index.passages) - 1):
         r = searcher.search_vector("q", np.asarray(s.index.embeddings[i]), [], limit=3)
         assert r.hits[0].position == i
