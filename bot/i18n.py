@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index import guess_language
+from index import Citation, guess_language
 
 MESSAGES: dict[str, dict[str, str]] = {
     "not_covered": {
@@ -28,6 +28,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No passage answers this question; these are only the closest ones.",
         "fr": "Aucun passage ne répond à cette question ; ce sont seulement les plus proches.",
     },
+    "also_in": {"en": "also in", "fr": "aussi dans"},
     "more_button": {"en": "More passages", "fr": "Plus de passages"},
     "more_title": {"en": "More passages", "fr": "Plus de passages"},
     "no_more": {"en": "No further passages.", "fr": "Pas d'autres passages."},
@@ -328,3 +329,13 @@ def language_for(*locales: object) -> str:
         if code in LANGUAGES:
             return code
     return "en"
+
+
+def also_in(c: Citation, lang: str, shown: int = 2) -> str:
+    """"also in A (p. 3); B (p. 1) +2": the other documents holding the cited text ("" if none)."""
+    others = [pl for pl in c.passage.also_in if pl.document != c.passage.document] or list(c.passage.also_in)
+    if not others:
+        return ""
+    names = [" ".join(f"{pl.document} ({pl.location})".split()) for pl in others[:shown]]
+    rest = f" +{len(others) - shown}" if len(others) > shown else ""
+    return f"{t('also_in', lang)} " + "; ".join(names) + rest

@@ -18,7 +18,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from index import Answer, BuildSummary, Citation, LoadedIndex
 
-from .i18n import t
+from .i18n import also_in, t
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def embed_size(embed: discord.Embed) -> int:
     return sum(size(p) for p in parts)
 
 
-def _citation_field(c: Citation, budget: int) -> tuple[str, str]:
+def _citation_field(c: Citation, budget: int, lang: str = "en") -> tuple[str, str]:
     """(name, value) of the field citing `c`, together at most `budget` units."""
     p = c.passage
     prefix = f"[{c.n}] "
@@ -164,6 +164,8 @@ def _citation_field(c: Citation, budget: int) -> tuple[str, str]:
     meta = "_" + fit(" · ".join(flat(m) for m in meta_parts), 160) + "_"
     if link:  # a field's name can't hold a link: the document's name in its first line opens it
         meta += " · " + masked_link(fit(flat(p.document), 120), link)
+    if p.also_in:
+        meta += "\n-# " + fit(also_in(c, lang), 160)
     room = min(FIELD_VALUE_LIMIT, budget - size(name)) - size(meta) - 3  # "\n> "
     if room < _MIN_FIELD_VALUE // 2:
         value = fit(flat(p.text), min(FIELD_VALUE_LIMIT, budget - size(name)))
@@ -211,7 +213,7 @@ def masked_link(text: str, url: str) -> str:
 
 
 def _citations_embed(title: str, description: str, citations: Sequence[Citation], footer: str,
-                     colour: discord.Colour) -> discord.Embed:
+                     colour: discord.Colour, lang: str = "en") -> discord.Embed:
     """One embed: title and description (raw text, escaped here), a field per citation, a plain footer."""
     cites = list(citations)[:FIELD_LIMIT]
     title = fit(flat(title), TITLE_LIMIT)
@@ -222,7 +224,7 @@ def _citations_embed(title: str, description: str, citations: Sequence[Citation]
     remaining = TOTAL_LIMIT - size(title) - size(description) - size(footer)
     for i, c in enumerate(cites):
         budget = min(FIELD_NAME_LIMIT + FIELD_VALUE_LIMIT, remaining // (len(cites) - i))
-        name, value = _citation_field(c, budget)
+        name, value = _citation_field(c, budget, lang)
         embed.add_field(name=name, value=value, inline=False)
         remaining -= size(name) + size(value)
     if footer:
@@ -248,7 +250,7 @@ def answer_embeds(answer: Answer, lang: str) -> list[discord.Embed]:
     else:
         description = t("not_covered", lang) if answer.citations else t("no_passages", lang)
         footer, colour = t("footer_closest", lang), COLOUR_CLOSEST
-    return [_citations_embed(answer.question, description, answer.citations, footer, colour)]
+    return [_citations_embed(answer.question, description, answer.citations, footer, colour, lang)]
 
 
 def more_embeds(question: str, citations: Sequence[Citation], lang: str) -> list[discord.Embed]:
@@ -256,7 +258,7 @@ def more_embeds(question: str, citations: Sequence[Citation], lang: str) -> list
     description = shorten(flat(question), 300)
     if not citations:
         description += "\n\n" + t("no_more", lang)
-    return [_citations_embed(t("more_title", lang), description, citations, "", COLOUR_MORE)]
+    return [_citations_embed(t("more_title", lang), description, citations, "", COLOUR_MORE, lang)]
 
 
 def _passages(n: int, lang: str) -> str:
@@ -342,7 +344,8 @@ def answer_text(answer: Answer, lang: str, limit: int = MESSAGE_LIMIT) -> str:
     heads = []
     for c in cites:
         p = c.passage
-        meta = " · ".join(flat(m) for m in [p.location, *([p.date] if p.date else []), p.document])
+        meta = " · ".join(flat(m) for m in [p.location, *([p.date] if p.date else []), p.document,
+                                            *([also_in(c, lang)] if p.also_in else [])])
         name = fit(flat(p.title) or p.document, max(8, min(100, head_room * 2 // 5)))
         heads.append(f"**\\[{c.n}\\]** {name} — _{fit(meta, max(8, min(120, head_room // 2)))}_")
     # Lines: title, body, "", then head and "> excerpt" per citation, "", footer; newlines count too.

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from index import Answer, Citation, InvalidQuestionError
 
-from .i18n import question_language, t
+from .i18n import also_in, question_language, t
 from .messages import question_refusal
 from .service import QuestionService
 
@@ -122,7 +122,8 @@ def _excerpt(citation: Citation, width: int) -> list[Text]:
 def _citation_header(citation: Citation) -> Text:
     p = citation.passage
     date = f", {p.date}" if p.date else ""
-    return Text(f"[{citation.n}] {p.title}{date} — {p.document}, {p.location} (score {citation.score:.2f})",
+    also = f"; {also_in(citation, 'en')}" if p.also_in else ""
+    return Text(f"[{citation.n}] {p.title}{date} — {p.document}, {p.location}{also} (score {citation.score:.2f})",
                 style="dim")
 
 

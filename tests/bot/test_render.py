@@ -323,3 +323,19 @@ def test_documents_list_of_many_odd_documents_stays_within_limits(fake_engine, d
     [embed] = render.documents_embeds(loaded(fake_engine.index, entries), "fr")
     assert_within_limits([embed])
     assert not UNESCAPED_MASS_MENTION.search(embed.description)
+
+
+def test_a_text_held_by_other_documents_says_where_else():
+    """A cited passage whose text other documents hold too says so, in Discord and in plain text."""
+    from index import Place
+
+    places = (Place("guide.pdf", "Guide", page_start=12), Place("guide/ch3.html", "Guide", ("Réseau",)),
+              Place("guide-old.txt", "Guide", line_start=4, line_end=9))
+    cited = dataclasses.replace(passage(), document="guide/index.html", also_in=places)
+    answer = Answer("Q ?", "answered", [("Une phrase.", 1)], [Citation(1, cited, 1.0, "Une phrase.")])
+    field = render.answer_embeds(answer, "fr")[0].fields[0].value
+    assert "aussi dans guide.pdf (p. 12); guide/ch3.html (Réseau) +1" in field
+    assert "also in guide.pdf (p. 12)" in render.answer_text(answer, "en")
+    alone = Answer("Q ?", "answered", [("Une phrase.", 1)], [Citation(1, passage(), 1.0, "Une phrase.")])
+    assert "also in" not in render.answer_text(alone, "en")
+    assert "aussi" not in embed_text(render.answer_embeds(alone, "fr")[0])
