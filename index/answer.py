@@ -14,7 +14,16 @@ from .embedding import Embedder
 from .lexical import LexicalIndex
 from .passages import Passage
 from .search import SearchResult
-from .sentences import Sentence, SentenceCache, acronyms, answer_type, asks_for_code, continues, shape
+from .sentences import (
+    Sentence,
+    SentenceCache,
+    acronyms,
+    answer_types,
+    asks_for_code,
+    continues,
+    refers_back,
+    shape,
+)
 from .text import fold
 
 MAX_ANSWER_SENTENCES = 2
@@ -156,7 +165,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     context = history[-1] if history else ""
     ctx = {t: lexical.idf(t) for t in dict.fromkeys(analyzer.terms(context)) if t in lexical.vocab and t not in own}
     own_total, ctx_total = sum(own.values()) or 1.0, sum(ctx.values()) or 1.0
-    kind = answer_type(result.question)
+    kinds = answer_types(result.question)
+    kind = kinds[0] if kinds else None
     known = {fold(w) for w in _WORD.findall(f"{result.question} {' '.join(history)}")}
     asked_acronyms = acronyms(result.question) or acronyms(context)
     code_factor = 1.0 if asks_for_code(result.question) else config.code_factor
@@ -185,7 +195,11 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     if config.dense_weight and embedder is not None and candidates:
         _add_dense(candidates, hits, sentences, embedder, result, context, config)
 
-    chosen = _choose(candidates, by_citation, config, set(own)) if result.covered else []
+    also = None
+    if len(kinds) > 1:  # a second kind of fact asked ("…, et en quelle année ?"): what holds it
+        def also(c: _Candidate) -> bool:
+            return shape(c.sentence, kinds[1], known, asked_acronyms) >= 1.0
+    chosen = _choose(candidates, by_citation, config, set(own), also) if result.covered else []
     citations = []
     for n, hit in enumerate(hits, start=1):
         # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
@@ -230,7 +244,7 @@ def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _
 
 
 def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate]],
-            config: AnswerConfig, own: set[str]) -> list[_Candidate]:
+            config: AnswerConfig, own: set[str], also=None) -> list[_Candidate]:
     if not candidates:
         return []
     # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
@@ -242,14 +256,23 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     close = [c for c in ranked[1:] if c.score >= config.second_share * first.score
              and c.sentence.text != first.sentence.text]
     second = None
+    # The next sentence of the first's passage is on its topic even when it shares none of the question's words.
+    near = following
     if text.endswith(":"):
         second = following  # it introduces what follows (a list, a command): that completes it
     if second is None and first.shape < 1.0:
-        second = next((c for c in close if c.shape >= 1.0), None)  # it holds the kind of fact the first lacks
+        # It holds the kind of fact the first lacks: the next sentence first ("… proposed. Après une semaine…").
+        second = near if near is not None and near.shape >= max(0.5, first.shape + 0.1) \
+            else next((c for c in close if c.shape >= 1.0), None)
+    if second is None and also is not None and not also(first):
+        # The question asks for a second kind of fact the first does not hold ("…, et en quelle année ?").
+        second = near if near is not None and also(near) else next((c for c in close if also(c)), None)
+    if second is None and near is not None and refers_back(near.sentence.text):
+        second = near  # "… on doit insérer une ligne vide pour cela.": it completes the first
     if second is None:
         second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
-    if second is None and following is not None and continues(following.sentence.text):
-        second = following  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
+    if second is None and near is not None and continues(near.sentence.text):
+        second = near  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

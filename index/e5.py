@@ -45,6 +45,7 @@ REQUIRED_CPU = ("AVX2", "FMA3")
 # e5 reads 512 positions: its two special tokens and the prefix come out of them.
 _POSITIONS = 512
 _PREFIX = {True: "query: ", False: "passage: "}
+_BATCH_TOKENS = 4096
 
 
 class E5UnavailableError(EmbeddingModelError):
@@ -408,9 +409,13 @@ class E5OnnxEmbedder:
         # Longest first: batches of similar lengths pad little.
         order = sorted(range(len(seqs)), key=lambda i: -len(seqs[i]))
         out = np.empty((len(texts), dim), dtype=np.float32)
-        for start in range(0, len(order), max(1, batch_size)):
-            rows = order[start:start + max(1, batch_size)]
-            width = len(seqs[rows[0]])
+        start = 0
+        while start < len(order):
+            # At most `batch_size` texts and _BATCH_TOKENS positions a batch: attention's memory grows with
+            # the square of the width, so long passages go in smaller batches (same vectors, less memory).
+            width = len(seqs[order[start]])
+            rows = order[start:start + max(1, min(batch_size, _BATCH_TOKENS // width))]
+            start += len(rows)
             ids = np.full((len(rows), width), weights.pad, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for j, i in enumerate(rows):

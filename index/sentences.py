@@ -129,6 +129,8 @@ _CONTINUES = re.compile(r"^[«\"(]?\s*(?:mais|cependant|toutefois|néanmoins|pou
                         r"seul|seule|seuls|seules|donc|ainsi|alors|ensuite|puis|enfin|il|elle|ils|elles|cela|ceci|"
                         r"ce|cet|cette|ces|celui-ci|celle-ci|on|however|but|yet|only|so|therefore|thus|then|it|"
                         r"this|these|they|that)\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"\b(?:pour (?:cela|ça|ce faire)|dans ce cas|de cette (?:façon|manière)|"
+                          r"for (?:this|that)|to do (?:so|this|that)|in (?:this|that) case)\b", re.IGNORECASE)
 # Questions about commands, functions or options are answered by code lines as much as by prose.
 _ASKS_CODE = re.compile(r"\b(?:commandes?|command|commands|fonctions?|functions?|syntaxe|syntax|options?|scripts?|"
                         r"motifs?|patterns?|instructions?|variables?|param[eè]tres?|parameters?|arguments?|"
@@ -136,8 +138,16 @@ _ASKS_CODE = re.compile(r"\b(?:commandes?|command|commands|fonctions?|functions?
 
 
 def continues(sentence: str) -> bool:
-    """Whether a sentence opens by going on from the one before it ("Mais…", "Elle…", "However…")."""
-    return bool(_CONTINUES.match(sentence.lstrip(" -–—•*")))
+    """Whether a sentence goes on from the one before it.
+
+    It opens so ("Mais…", "Elle…", "However…") or points back ("… une ligne vide pour cela.", "To do so, …").
+    """
+    return bool(_CONTINUES.match(sentence.lstrip(" -–—•*")) or _REFERS_BACK.search(sentence))
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence points back at the one before it ("… pour cela.", "To do so, …")."""
+    return bool(_REFERS_BACK.search(sentence))
 
 
 def asks_for_code(question: str) -> bool:
@@ -156,6 +166,21 @@ def answer_type(question: str) -> str | None:
                       and not re.match(r"(?:et )?ou\b", q)):
             return kind
     return None
+
+
+def answer_types(question: str) -> list[str]:
+    """The kinds of fact a question asks for, the main one first.
+
+    "Qui a fondé Debian, et en quelle année ?" asks for a person and a date: each clause after "et" or
+    "and" may ask for another kind.
+    """
+    main = answer_type(question)
+    kinds = [main] if main else []
+    for clause in re.split(r"(?:,\s*|\s+)(?:et|and)\s+", " ".join(clean(question).split())):
+        kind = answer_type(clause)
+        if kind and kind not in kinds:
+            kinds.append(kind)
+    return kinds
 
 
 def acronyms(text: str) -> list[str]:

@@ -176,6 +176,23 @@ CHOICES = [
      ["Le changement de mot de passe fonctionne aussi à l'écran de connexion. Mais seul le mot de passe "
       "Kerberos sera mis à jour."],
      "seul le mot de passe Kerberos"),
+    # A second kind of fact asked after "et": the sentence that holds it joins the answer.
+    ("Qui a fondé le projet de jardin partagé, et en quelle année ?",
+     ["Le nom du jardin vient de Marthe et Paul Lenoir, qui a fondé le projet de jardin partagé.",
+      "Le projet de jardin partagé a été créé par Paul Lenoir en 1987, avec l'aide de la commune."],
+     "1987"),
+    # The next sentence of the first's passage holds the asked duration, though it shares fewer words.
+    ("Combien de temps une demande de badge reste-t-elle en attente de validation ?",
+     ["La demande de badge part en attente de validation, où le service vérifie qu'elle est complète. "
+      "Après une semaine sans objection, elle est acceptée.",
+      "Une demande de badge incomplète n'est pas une demande de validation mais un brouillon."],
+     "une semaine"),
+    # The next sentence points back at the first ("pour cela"): it is the answer's end.
+    ("Comment commencer un nouveau paragraphe dans le texte source ?",
+     ["Un simple retour à la ligne ne crée pas un nouveau paragraphe dans le texte source. "
+      "On doit insérer une ligne vide pour cela.",
+      "Les paragraphes du texte source peuvent aussi porter un titre, sur une ligne commençant par un dièse."],
+     "ligne vide"),
 ]
 
 
