@@ -245,7 +245,8 @@ def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, fo
     built = store.LoadedIndex(Path(index_dir), manifest, entries, passages, store.vector_view(vectors), vectors,
                               lexical, None if multi_vectors is None else store.vector_view(multi_vectors),
                               multi_vectors)
-    manifest.calibration = Searcher(built, embedder, multilingual=multilingual).calibration.to_dict()
+    calibration = Searcher(built, embedder, multilingual=multilingual).calibration  # None without passages
+    manifest.calibration = calibration.to_dict() if calibration is not None else None
     del built
     store.write_version(index_dir, manifest, entries, passages, vectors, lexical, multi_vectors)
     summary.passages = len(passages)
