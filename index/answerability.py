@@ -110,9 +110,18 @@ class AnswerabilityConfig:
     # evidence is asked of it (the multilingual dense signal carries it).
     cross_language_threshold: float = 1.2
 
-    def covers(self, score: float, cross_language: bool) -> bool:
-        """Whether a question with this score counts as covered."""
-        return score >= (self.cross_language_threshold if cross_language else self.threshold)
+    # Words in common but a meaning far from every passage ("Quel est le prix du bitcoin aujourd'hui ?" of
+    # articles that hold "prix" and "aujourd'hui"): when the dense standing is below `dense_veto`, only
+    # evidence `veto_margin` above the threshold answers.
+    dense_veto: float = -0.5
+    veto_margin: float = 2.5
+
+    def covers(self, score: float, cross_language: bool, dense_standing: float | None = None) -> bool:
+        """Whether a question with this score (and this standing of its dense evidence) counts as covered."""
+        threshold = self.cross_language_threshold if cross_language else self.threshold
+        if dense_standing is not None and dense_standing < self.dense_veto:
+            threshold += self.veto_margin
+        return score >= threshold
 
     def score(self, calibration: Calibration, evidence: Evidence) -> float:
         """The weighted standing of the evidence (covered from `threshold` up)."""

@@ -218,7 +218,8 @@ class Searcher:
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score = self.config.answerability.score(self.calibration, features)
-            covered = bool(hits) and self.config.answerability.covers(score, cross_language)
+            dense = self.calibration.standing(features)["dense"]
+            covered = bool(hits) and self.config.answerability.covers(score, cross_language, dense)
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features)
 
     def _known(self, terms: list[str]) -> float:
