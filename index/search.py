@@ -173,7 +173,7 @@ class Searcher:
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
                       cross_language: bool = False) -> SearchResult:
-        """Search with a question already embedded by the main model (and analysed); no multilingual signal."""
+        """Search with a question embedded by the main model and analysed (the multilingual model embeds it here)."""
         vectors = {"main": np.ascontiguousarray(query, dtype=np.float32)}
         if self._multi is not None:
             vectors["multi"] = self._multi.embed([question])[0]
@@ -185,6 +185,8 @@ class Searcher:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone)."""
         idx = self.index
         n = len(idx.passages)
+        if n == 0:
+            return SearchResult(question, [], terms, 0.0, cross_language, False)
         c = min(n, max(self.config.candidates, limit))
         signals = [("main", self._main)] + ([("multi", self._multi)] if self._multi is not None else [])
 

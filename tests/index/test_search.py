@@ -216,3 +216,13 @@ def test_follow_up_terms_of_the_question_weigh_more_than_the_history(fake_engine
     r = s.search("Où a-t-il dîné ?", history=["Qui est le PDG de Nvidia ?"])
     assert r.terms == s.search("Où a-t-il dîné ?").terms
     assert any(h.passage.text.count("Nvidia") for h in r.hits[:3])
+
+
+def test_an_empty_index_searched_with_a_vector_finds_nothing(tmp_path, fake_embedder):
+    """search_vector on an index of no passages: no hits, not covered, no error."""
+    from index import Engine
+
+    engine = Engine(empty_index(tmp_path / "idx", fake_embedder), fake_embedder)
+    searcher = Searcher(engine.index, fake_embedder)
+    result = searcher.search_vector(DINNER, fake_embedder.embed([DINNER], query=True)[0], ["din"], 3)
+    assert (result.hits, result.covered) == ([], False)
