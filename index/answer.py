@@ -257,22 +257,21 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
              and c.sentence.text != first.sentence.text]
     second = None
     # The next sentence of the first's passage is on its topic even when it shares none of the question's words.
-    near = following
     if text.endswith(":"):
         second = following  # it introduces what follows (a list, a command): that completes it
     if second is None and first.shape < 1.0:
         # It holds the kind of fact the first lacks: the next sentence first ("… proposed. Après une semaine…").
-        second = near if near is not None and near.shape >= max(0.5, first.shape + 0.1) \
+        second = following if following is not None and following.shape >= max(0.5, first.shape + 0.1) \
             else next((c for c in close if c.shape >= 1.0), None)
     if second is None and also is not None and not also(first):
         # The question asks for a second kind of fact the first does not hold ("…, et en quelle année ?").
-        second = near if near is not None and also(near) else next((c for c in close if also(c)), None)
-    if second is None and near is not None and refers_back(near.sentence.text):
-        second = near  # "… on doit insérer une ligne vide pour cela.": it completes the first
+        second = following if following is not None and also(following) else next((c for c in close if also(c)), None)
+    if second is None and following is not None and refers_back(following.sentence.text):
+        second = following  # "… on doit insérer une ligne vide pour cela.": it completes the first
     if second is None:
         second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
-    if second is None and near is not None and continues(near.sentence.text):
-        second = near  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
+    if second is None and following is not None and continues(following.sentence.text):
+        second = following  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

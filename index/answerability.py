@@ -125,5 +125,13 @@ class AnswerabilityConfig:
 
     def score(self, calibration: Calibration, evidence: Evidence) -> float:
         """The weighted standing of the evidence (covered from `threshold` up)."""
+        return self._weighted(calibration.standing(evidence))
+
+    def verdict(self, calibration: Calibration, evidence: Evidence, cross_language: bool) -> tuple[float, bool]:
+        """(score, covered) of the evidence, its standing measured once."""
         s = calibration.standing(evidence)
+        score = self._weighted(s)
+        return score, self.covers(score, cross_language, s["dense"])
+
+    def _weighted(self, s: dict[str, float]) -> float:
         return self.known_weight * s["known"] + self.lexical_weight * s["lexical"] + self.dense_weight * s["dense"]

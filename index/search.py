@@ -215,27 +215,26 @@ class Searcher:
         top = cand[order[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
-        features = Evidence(known=self._known(terms), lexical=self._lexical_share(own_lex[cand], terms),
-                            dense=float(own_cos.max(initial=baseline)) - baseline)
+        known, lexical_share = self._lexical_evidence(own_lex[cand], terms)
+        features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
-            score = self.config.answerability.score(self.calibration, features)
-            dense = self.calibration.standing(features)["dense"]
-            covered = bool(hits) and self.config.answerability.covers(score, cross_language, dense)
+            score, covered = self.config.answerability.verdict(self.calibration, features, cross_language)
+            covered = covered and bool(hits)
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features)
 
-    def _known(self, terms: list[str]) -> float:
-        """The share of the question's words (weighted by rarity) that the corpus holds at all."""
+    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str]) -> tuple[float, float]:
+        """(known, lexical share) of the question's words.
+
+        Known: the share of its words (weighted by rarity) that the corpus holds at all; lexical share: the
+        best BM25 score as a share of what those words could score at most.
+        """
         lex = self.index.lexical
         idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
         total = sum(idf.values())
-        return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 0.0
-
-    def _lexical_share(self, lexical: np.ndarray, terms: list[str]) -> float:
-        """The best BM25 score as a share of what the question's terms could score at most."""
-        lex = self.index.lexical
-        ceiling = sum(lex.idf(t) for t in dict.fromkeys(terms))
-        return float(lexical.max(initial=0.0)) / ceiling if ceiling > 0 else 0.0
+        if total <= 0:
+            return 0.0, 0.0
+        return sum(v for t, v in idf.items() if t in lex.vocab) / total, float(lexical.max(initial=0.0)) / total
 
 
 def _standardised(x: np.ndarray) -> np.ndarray:
