@@ -240,11 +240,33 @@ class _Packer:
         new_top = below_title(title, block.section)[:1] != below_title(title, self.section)[:1]
         full = (self._words() >= MIN_WORDS) if new_top else self.size >= SECTION_FILL * self.budget(self.section)
         size = self.count(block.text)
+        if new_top and not full:
+            full = self._tail_forward()
         if full or self.size + size > self.budget(self.section):
             self._flush()
             self.section = block.section
         else:
             self._push(_Unit(block.text, block, size))  # a small section joins the next: its heading stays
+
+    def _tail_forward(self) -> bool:
+        """Give the short tail of a section (a quote's attribution, a closing line) the block before it.
+
+        The tail would otherwise open the next section's passage, away from what it belongs to. The
+        last block of the previous passage, in the same section, moves to the tail when both fit the
+        budget (unless the tail already starts with that block's last sentence); true when the tail
+        now has enough to say on its own.
+        """
+        if not self.done or len(self.done[-1]) < 2 or any(u.block.kind == "heading" for u in self.units):
+            return False
+        before = self.done[-1]
+        last = before[-1]
+        if last.block.kind == "heading" or last.block.section != self.section or last.block is self.units[0].block \
+                or last.size + self.size > self.budget(self.section):
+            return False
+        before.pop()
+        self.units.insert(0, last)
+        self.size += last.size
+        return self._words() >= MIN_WORDS
 
     def finish(self) -> list[list[_Unit]]:
         self._flush()

@@ -47,7 +47,48 @@ def read_text(source: str) -> Reading:
     lines = [_Line(i, line.expandtabs(8)) for i, line in enumerate(re.split(r"\r\n|\r|\n", source), start=1)]
     reader = _TextReader(lines)
     reader.read()
-    return Reading(title=reader.title, blocks=reader.blocks)
+    blocks = reader.blocks
+    if not any(b.kind == "heading" for b in blocks):
+        blocks = _unmarked_headings(blocks)
+    return Reading(title=reader.title, blocks=blocks)
+
+
+_UNMARKED_MAX_WORDS = 12
+_UNMARKED_END = (".", ",", ";", ":", "!", "…", "»", '"', ")")
+
+
+def _unmarked_headings(blocks: list[Block]) -> list[Block]:
+    """Headings written as plain lines, in files that mark none (articles saved as text, notes).
+
+    A heading of such a file is a line of its own: short, opening with a capital, not ending a sentence
+    (a question may be a heading: "Pourquoi une telle demande ?"), and followed by prose longer than
+    itself. Lists, table rows and code are not; a line followed by another short line is a label, not
+    a section. Every such heading opens a section at one level (the file gives no other).
+    """
+    def is_heading(i: int) -> bool:
+        b = blocks[i]
+        if b.kind != "paragraph" or b.line_start != b.line_end or i + 1 >= len(blocks):
+            return False
+        text, nxt = b.text, blocks[i + 1]
+        words = len(text.split())
+        if not (1 <= words <= _UNMARKED_MAX_WORDS) or not text[:1].isupper() or text.endswith(_UNMARKED_END):
+            return False
+        if nxt.kind not in ("paragraph", "item") or len(nxt.text.split()) < max(8, 2 * words):
+            return False
+        return not text.endswith("?") or nxt.kind == "paragraph"
+
+    marked = [is_heading(i) for i in range(len(blocks))]
+    if not any(marked):
+        return blocks
+    out: list[Block] = []
+    section: tuple[str, ...] = ()
+    for b, heading in zip(blocks, marked, strict=True):
+        if heading:
+            section = (b.text,)
+            out.append(replace(b, kind="heading", section=section, level=1))
+        else:
+            out.append(replace(b, section=section))
+    return out
 
 
 def _is_art(text: str) -> bool:

@@ -114,6 +114,17 @@ def test_a_lone_short_section_is_not_a_passage_of_its_own():
     assert "\n".join(p.text for p in passages) == f"Rien ici.\nDeux\n{sentences(3)}\nTrois\nFin."
 
 
+def test_a_sections_short_tail_stays_with_the_block_before_it():
+    """A quote's attribution left over at a section's end takes the quote along, not the next section."""
+    quote = "« " + " ".join(f"mot{i}" for i in range(28)) + " »"
+    d = doc(heading("Un"), para(sentences(8), "Un"), para(quote, "Un"),
+            para("– Porte-parole de Nvidia", "Un", kind="item"), heading("Deux"), para(sentences(3, "second"), "Deux"))
+    passages = split_document(d, max_tokens=100, count_tokens=words)
+    assert len(passages) == 3 and passages[0].text == sentences(8)
+    assert passages[1].text == f"{quote}\n– Porte-parole de Nvidia" and passages[1].section == ("Un",)
+    assert passages[2].text == sentences(3, "second") and passages[2].section == ("Deux",)
+
+
 def test_table_rows_are_packed_whole():
     """A table's rows go into passages whole, each on its line, with the headers each row carries."""
     rows = [para(f"Paquet : paquet{i} · Popcon : V:{i} · Description : outil numéro {i} pour le test", "Paquets",

@@ -90,3 +90,42 @@ def test_lines_of_equal_signs_are_neither_headings_nor_text():
     blocks = read_text("Avant.\n\n==========\n\nAprès.\n\n=====  =====\nA      B\n=====  =====\n").blocks
     assert [b.kind for b in blocks] == ["paragraph", "paragraph", "paragraph"]
     assert "=" not in "".join(b.text for b in blocks)
+
+
+ARTICLE = (  # as articles saved from the web come: a paragraph a line, headings as lines of their own
+    "Le marché de l'IA est en effervescence depuis que Nvidia a obtenu le feu vert pour vendre ses puces en Chine.\n"
+    "Le Retour en Force des Puces H200\n"
+    "Après des mois de négociations intenses, Nvidia a obtenu de l'administration américaine l'autorisation de "
+    "commercialiser ses GPU H200 en Chine.\n"
+    "« Nous gérons notre chaîne d'approvisionnement pour que les ventes en Chine n'aient aucun impact sur nos "
+    "clients aux États-Unis. »\n"
+    "– Porte-parole de Nvidia\n"
+    "Pourquoi une Telle Demande en Chine ?\n"
+    "La Chine investit massivement dans l'intelligence artificielle depuis plusieurs années, et ses entreprises "
+    "manquent de puces.\n"
+    "Voici les domaines où l'impact pourrait être particulièrement visible, selon les analystes du secteur :\n"
+    "- Les assistants virtuels et chatbots : des interactions plus naturelles et contextuelles qu'aujourd'hui.\n"
+    "Les actions des gouvernements et des entreprises dans les semaines à venir seront cruciales pour la suite.\n"
+    "Ça vous a plu ? 4.6/5 (30)\n"
+    "Partagez maintenant.\n"
+)
+
+
+def test_unmarked_headings_of_a_text_article():
+    """In a file that marks no heading, a short line of its own above longer prose opens a section."""
+    blocks = read_text(ARTICLE).blocks
+    assert [b.text for b in blocks if b.kind == "heading"] == ["Le Retour en Force des Puces H200",
+                                                               "Pourquoi une Telle Demande en Chine ?"]
+    by_text = {b.text.split()[0]: b for b in blocks}
+    assert blocks[0].kind == "paragraph" and blocks[0].section == ()  # the opening one is before any section
+    assert by_text["Après"].section == ("Le Retour en Force des Puces H200",)
+    assert by_text["-"].section == ("Pourquoi une Telle Demande en Chine ?",)
+    # A quote's attribution, a line ending with a colon, a rating above a short line: text, not headings.
+    assert {by_text["–"].kind, by_text["Voici"].kind, by_text["Ça"].kind} <= {"paragraph", "item"}
+
+
+def test_unmarked_headings_only_where_no_heading_is_marked():
+    """A file with underlined or numbered headings keeps those alone: its other short lines are text."""
+    text = "Guide\n=====\n\n" + ARTICLE
+    headings = [b.text for b in read_text(text).blocks if b.kind == "heading"]
+    assert headings == ["Guide"]
