@@ -332,7 +332,7 @@ def _places(text: str) -> tuple[str, ...]:
     tokens = list(re.finditer(r"\S+", text))
     for prev, tok in zip(tokens, tokens[1:], strict=False):
         word = tok.group().strip(",.;:()«»\"")
-        if word[:1].isupper() and fold(prev.group()).strip("(") in _PLACE_BEFORE:
+        if word[:1].isupper() and prev.group().lower().strip("(") in _PLACE_BEFORE:  # not folded: "à", not "a"
             found.append(fold(word))
     # "au complexe Mar-a-Lago", "dans la ville de Lyon": a name a few small words after the preposition.
     for m in _PLACE_AFTER.finditer(text):

@@ -96,6 +96,8 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("date", "Quand la règle entre-t-elle en vigueur ?", "Elle est prévue pour le 15 mai.", 1.0),
     ("date", "En quel mois de 2025 la puce a-t-elle été autorisée ?", "En avril 2025, tout a changé.", 1.0),
     ("place", "Où a-t-il dîné ?", "Il a dîné au complexe Mar-a-Lago la semaine dernière.", 1.0),
+    ("place", "Où a-t-il dîné ?", "Tout commence autour d'une table à Mar-a-Lago, chez lui.", 1.0),
+    ("place", "Où a-t-il dîné ?", "Il a Paris en tête depuis longtemps.", 0.0),
     ("place", "Where is the log kept?", "Les installations sont journalisées dans /var/log/aptitude.", 1.0),
     ("place", "Où a-t-il dîné ?", "L'interaction entre eux a changé les choses.", 0.0),
     ("cause", "Pourquoi la sortie a-t-elle une résistance ?", "Elle a 100 Ω pour limiter le courant.", 1.0),
