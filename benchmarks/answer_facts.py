@@ -107,7 +107,7 @@ def time_parts(engine, rows: list[dict]) -> tuple[list[float], list[float]]:
         result = engine.searcher.search(turns[-1], limit=engine.top_k + engine.more, history=turns[:-1])
         t1 = time.perf_counter()
         assemble(result, engine.index.lexical, k=engine.top_k, sentences=cache, history=turns[:-1],
-                 embedder=engine.embedder)
+                 embedder=engine.embedder, multilingual=engine.multilingual)
         t2 = time.perf_counter()
         search_ms.append((t1 - t) * 1000)
         assemble_ms.append((t2 - t1) * 1000)

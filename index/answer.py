@@ -113,6 +113,11 @@ class AnswerConfig:
     passages count `rank_discount` less each; fragments (unpunctuated lines) and code lines count less.
     A second sentence joins when the first ends with a colon (it completes it), or when the first
     lacks the asked fact and the second holds it.
+
+    A question in another language than the documents (English about French text) shares few words
+    with any sentence: there the multilingual model's meaning decides, each of the `meaning_candidates`
+    best sentences scoring `meaning_weight` times its closeness to the question, from 0 (the farthest of
+    them) to 1 (the closest).
     """
 
     history_weight: float = 0.5
@@ -126,6 +131,8 @@ class AnswerConfig:
     short_words: int = 5
     short_factor: float = 0.5
     second_share: float = 0.5
+    meaning_weight: float = 1.0
+    meaning_candidates: int = 16
 
 
 @dataclass
@@ -148,7 +155,7 @@ def question_vector(result: SearchResult, embedder: Embedder, text: str) -> np.n
 
 def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences: SentenceCache | None = None,
              *, history: Sequence[str] = (), embedder: Embedder | None = None,
-             config: AnswerConfig = AnswerConfig()) -> Answer:
+             multilingual: Embedder | None = None, config: AnswerConfig = AnswerConfig()) -> Answer:
     """Turn a search result into an answer citing its top `k` passages.
 
     The answer is the sentence of the cited passages that best answers the question (see
@@ -157,7 +164,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     questions, newest last: the last one gives the topic of a follow-up ("Où a-t-il dîné ?"), while
     the kind of fact asked comes from the question itself. The question is answered when the search
     found it covered and a sentence was found. `sentences` (the index's cache) saves re-analysing
-    passages cited before; `embedder` (with `config.dense_weight`) adds the sentences' meaning.
+    passages cited before; `embedder` (with `config.dense_weight`) adds the sentences' meaning, and
+    `multilingual` (the index's second dense model) gives it to questions asked across languages.
     """
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     analyzer = lexical.analyzer
@@ -192,7 +200,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
     _score(candidates, config)
-    if config.dense_weight and embedder is not None and candidates:
+    across = getattr(result, "multilingual_vector", None)
+    if result.cross_language and multilingual is not None and across is not None and candidates:
+        _add_meaning(candidates, hits, sentences, multilingual, across, config)
+    elif config.dense_weight and embedder is not None and candidates:
         _add_dense(candidates, hits, sentences, embedder, result, context, config)
 
     also = None
@@ -211,13 +222,26 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     return Answer(result.question, "answered" if answer else "not_covered", answer, citations, more)
 
 
-def _score(candidates: list[_Candidate], config: AnswerConfig) -> None:
+def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: float | None = None) -> None:
     top = max((c.lexical for c in candidates), default=0.0)
+    dense_weight = config.dense_weight if dense_weight is None else dense_weight
     for c in candidates:
         # The asked kind of fact counts in full in sentences on the topic; a number in a sentence about
         # something else answers nothing.
         gate = min(1.0, c.lexical / (config.type_gate * top)) if top > 0 else 0.0
-        c.score = (c.lexical + config.type_weight * c.shape * gate + config.dense_weight * c.dense) * c.factor
+        c.score = (c.lexical + config.type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
+
+
+def _add_meaning(candidates: list[_Candidate], hits, sentences: SentenceCache, multilingual: Embedder,
+                 query: np.ndarray, config: AnswerConfig) -> None:
+    """Score the best sentences by their closeness to a question asked in another language."""
+    shortlist = sorted(candidates, key=lambda c: -c.score)[:config.meaning_candidates]
+    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text) for c in shortlist], multilingual)
+    closeness = [float(np.dot(v, query)) for v in vectors]
+    low, high = min(closeness), max(closeness)
+    for c, v in zip(shortlist, closeness, strict=True):
+        c.dense = (v - low) / (high - low) if high > low else 0.0
+    _score(candidates, config, config.meaning_weight)
 
 
 def _add_dense(candidates: list[_Candidate], hits, sentences: SentenceCache, embedder: Embedder,

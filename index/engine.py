@@ -155,7 +155,7 @@ class Engine:
             raise IndexEmptyError(self.index_dir)
         result = served.searcher.search(q, limit=k + self.more, history=earlier)
         return assemble(result, served.searcher.index.lexical, k=k, sentences=served.sentences, history=earlier,
-                        embedder=self.embedder)
+                        embedder=self.embedder, multilingual=self.multilingual)
 
     def rebuild(self, documents_dir: Path, options: BuildOptions, *, progress: Progress | None = None,
                 lock_wait: float = 0.0) -> BuildSummary:

@@ -80,6 +80,7 @@ class SearchResult:
     covered: bool  # whether the best passages plausibly answer the question
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the question alone
     features: Evidence | None = None
+    multilingual_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the question alone, by e5
 
 
 class _Signal:
@@ -221,7 +222,8 @@ class Searcher:
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language)
             covered = covered and bool(hits)
-        return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features)
+        return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
+                            own.get("multi"))
 
     def _lexical_evidence(self, lexical: np.ndarray, terms: list[str]) -> tuple[float, float]:
         """(known, lexical share) of the question's words.

@@ -352,22 +352,24 @@ class SentenceCache:
         self.analyzer = analyzer
         self._get = functools.lru_cache(maxsize=maxsize)(self._analyse) if maxsize else self._analyse
         self.maxsize = maxsize
-        self._vectors: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()  # (model, passage, sentence)
         self._lock = threading.Lock()
 
     def vectors(self, wanted: Sequence[tuple[int, int, str]], embedder: Embedder) -> list[np.ndarray]:
-        """Vectors of sentences given as (passage position, sentence index, text): embedded once, in one batch."""
+        """Vectors of sentences given as (passage position, sentence index, text) by `embedder`: each embedded
+        once, the missing ones in one batch."""
+        model = embedder.name
         with self._lock:
-            found = {key: self._vectors.get(key) for key in ((p, i) for p, i, _ in wanted)}
-        missing = [(p, i, text) for p, i, text in wanted if found[(p, i)] is None]
+            found = {key: self._vectors.get(key) for key in ((model, p, i) for p, i, _ in wanted)}
+        missing = [(p, i, text) for p, i, text in wanted if found[(model, p, i)] is None]
         if missing:
             fresh = embedder.embed([text for _, _, text in missing])
             with self._lock:
                 for (p, i, _), v in zip(missing, fresh, strict=True):
-                    found[(p, i)] = self._vectors[(p, i)] = v
+                    found[(model, p, i)] = self._vectors[(model, p, i)] = v
                 while len(self._vectors) > 8 * max(self.maxsize, 1):
                     self._vectors.popitem(last=False)
-        return [found[(p, i)] for p, i, _ in wanted]
+        return [found[(model, p, i)] for p, i, _ in wanted]
 
     def get(self, position: int, text: str) -> tuple[Sentence, ...]:
         """The sentences of the passage at `position` of the index, whose text is `text`."""

@@ -308,3 +308,52 @@ def test_sentence_vectors_are_embedded_once_per_sentence(fake_embedder):
         assert answer.answered
     sentences = sum(len(cache.get(i, t)) for i, t in enumerate(passages))
     assert fake_embedder.embedded == sentences - 1  # the question sentence never answers
+
+
+class _Meaning:
+    """A multilingual embedder stand-in: a text's vector says which of a few meanings it holds."""
+
+    name = "meaning-stub"
+    MEANINGS = {"promis": 0, "promise": 0, "sénateurs": 1, "senators": 1, "dîner": 2, "dinner": 2}
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts, query=False, batch_size=32):
+        import numpy as np
+
+        self.embedded += texts
+        out = np.full((len(texts), 4), 0.1, dtype=np.float32)
+        for row, text in zip(out, texts, strict=True):
+            for word, meaning in self.MEANINGS.items():
+                if word in text.lower():
+                    row[meaning] = 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("cross_language", [True, False])
+def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
+    """English asked of French text shares no words with its answer: the multilingual model's meaning picks it."""
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    passages = ["Nvidia a dîné avec Donald Trump en avril à Mar-a-Lago, selon NPR.",
+                "Nvidia a promis d'investir dans des centres de données aux États-Unis."]
+    question = "What did Nvidia promise in exchange?"
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, t in enumerate(passages)]
+    meaning = _Meaning()
+    query = meaning.embed([question])[0]
+    meaning.embedded.clear()
+    result = SearchResult(question, hits, analyzer.terms(question), 1.0, cross_language, True,
+                          multilingual_vector=query)
+    answer = assemble(result, lexical, k=3, multilingual=meaning)
+    if cross_language:
+        assert answer.sentences[0][0] == passages[1]
+        assert sorted(meaning.embedded) == sorted(passages)
+    else:  # a question in the documents' language is answered by its words: no sentence is embedded
+        assert meaning.embedded == []
