@@ -357,7 +357,8 @@ class SentenceCache:
 
     def vectors(self, wanted: Sequence[tuple[int, int, str]], embedder: Embedder) -> list[np.ndarray]:
         """Vectors of sentences given as (passage position, sentence index, text) by `embedder`: each embedded
-        once, the missing ones in one batch."""
+        once, the missing ones in one batch.
+        """
         model = embedder.name
         with self._lock:
             found = {key: self._vectors.get(key) for key in ((model, p, i) for p, i, _ in wanted)}
