@@ -356,8 +356,9 @@ class SentenceCache:
         self._lock = threading.Lock()
 
     def vectors(self, wanted: Sequence[tuple[int, int, str]], embedder: Embedder) -> list[np.ndarray]:
-        """Vectors of sentences given as (passage position, sentence index, text) by `embedder`: each embedded
-        once, the missing ones in one batch.
+        """Vectors by `embedder` of sentences given as (passage position, sentence index, text).
+
+        Each sentence is embedded once per model; the missing ones in one batch.
         """
         model = embedder.name
         with self._lock:
