@@ -53,7 +53,7 @@ def read_text(source: str) -> Reading:
     return Reading(title=reader.title, blocks=blocks)
 
 
-_UNMARKED_MAX_WORDS = 12
+_UNMARKED_MAX_WORDS = _MAX_HEADING_WORDS
 _UNMARKED_END = (".", ",", ";", ":", "!", "…", "»", '"', ")")
 
 
