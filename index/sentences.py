@@ -27,7 +27,7 @@ NOT_ANSWERS = frozenset({"question", "heading", "footnote", "caption", "border"}
 HEADING_MAX_WORDS = 10
 
 # What a question asks for.
-ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition")
+ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -62,6 +62,10 @@ _QUANTITY_NOUNS = (r"nombre|quantite|montant|prix|cout|taux|part|pourcentage|pro
 _DATE_NOUNS = r"annee|mois|jour|date|moment|epoque|heure|periode|year|month|day|date|time|period"
 _PLACE_NOUNS = (r"pays|ville|lieu|endroit|region|fichier|repertoire|dossier|chemin|adresse|emplacement|"
                 r"country|city|place|location|region|file|directory|folder|path|address")
+_CLAIM_NOUNS = (r"argument|position|avis|crainte|inquietude|reproche|critique|objection|mise en garde|"
+                r"argument|position|opinion|concern|fear|objection|criticism|warning")
+_CLAIM_VERBS = (r"(?:dit|disent|declare|declarent|affirme|affirment|pense|pensent|craint|craignent|reproche|"
+                r"reprochent|repond|repondent|redoute|redoutent)(?:-\w+)?")
 _WHICH = r"(?:quel|quelle|quels|quelles|which|what)"
 _LEAD = r"^(?:(?:et|mais|alors|donc|puis|and|but|so|then)\s+)?(?:\S+\s+){0,2}?"
 _QUESTION_TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) for t, p in (
@@ -77,6 +81,10 @@ _QUESTION_TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) f
                  rf"jusqu'a quel(?:le)?|{_WHICH} (?:{_QUANTITY_NOUNS})s?)\b"),
     ("place", _LEAD + rf"(?:ou|where|(?:dans|in|into|to|from|sur|on) {_WHICH} (?:{_PLACE_NOUNS})s?|"
               rf"{_WHICH} (?:{_PLACE_NOUNS})s?)\b"),
+    # What someone says, argues or fears: "Quel argument avance-t-il ?", "Que craignent-ils ?".
+    ("claim", _LEAD + rf"(?:{_WHICH} (?:(?:est|sont) (?:la |le |les |l')?)?(?:{_CLAIM_NOUNS})s?|"
+              rf"que (?:{_CLAIM_VERBS})|qu'(?:a|ont)-t-\w+ (?:dit|declare|affirme|repondu)|what (?:does|do|did) .+ (?:say|argue|claim|fear|warn)|what (?:is|are) .+ "
+              r"(?:position|argument|concerns?|fears?))\b"),
     ("organisation", _LEAD + rf"{_WHICH} (?:{_ORGANISATION_NOUNS})s?\b"),
     ("person", _LEAD + rf"(?:qui|who|whom|whose|{_WHICH} (?:{_PERSON_NOUNS})s?)\b"),
 ))
@@ -112,6 +120,10 @@ _CAUSE = re.compile(r"\b(?:car|parce que|parce qu'|en raison d[eu']|à cause d[e
                     r"sert à|servent à|pour (?:ne pas |n'|l'|le |la |les |se |s')?\w+(?:er|ir|re)\b|because|due to|"
                     r"owing to|since|so that|in order to|thanks to|as a result|therefore|hence|allows?|"
                     r"used to|to avoid|to prevent|to limit)\b", re.IGNORECASE)
+# Reported speech, argument and fear: "alertant sur le risque de…", "selon lui", "s'inquiètent de voir…", quotes.
+_CLAIM = re.compile(r"\b(?:affirm|estim|soulign|alert|avert|déclar|expliqu|selon|craign|craint|inquièt|inquiet|"
+                    r"redout|prévien|prévenu|argu|insist|dénonc|critiqu|reproch|plaid|met(?:tent)? en garde|"
+                    r"sa(?:ys|id)\b|warn|claim|according to|fear|concern|worr)\w*|[«“]", re.IGNORECASE)
 _DEFINITION = re.compile(r"\b(?:signifie|veut dire|désigne|c'est-à-dire|autrement dit|appelé|appelée|appelle|"
                          r"qualifie|abréviation|acronyme|means|stands for|refers to|is called|i\.e\.|"
                          r"that is|known as|short for)\b|\b(?:est|sont) (?:un|une|des|le|la|l')\b|\b(?:is|are) "
@@ -204,6 +216,7 @@ class Sentence:
     cause: bool
     definition: bool
     words: tuple[str, ...]  # folded words, in order
+    claim: bool = False  # reported speech, an argument or a fear
 
     @property
     def answers(self) -> bool:
@@ -294,7 +307,7 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
         dates=tuple(w for m in _DATE.finditer(flat) for w in _WORD.findall(fold(m.group()))),
         frequency=bool(_FREQUENCY.search(flat) or _DURATION.search(flat)), places=_places(flat),
         place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
-        definition=bool(_DEFINITION.search(flat)), words=words,
+        definition=bool(_DEFINITION.search(flat)), words=words, claim=bool(_CLAIM.search(flat)),
     )
 
 
@@ -410,6 +423,8 @@ def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_a
         return 1.0 if new else (0.5 if sentence.place_word else 0.0)
     if kind == "cause":
         return 1.0 if sentence.cause else 0.0
+    if kind == "claim":
+        return 1.0 if sentence.claim else 0.0
     if kind == "definition":
         if any(_expands(a, sentence.text) for a in question_acronyms):
             return 1.0

@@ -36,6 +36,10 @@ def analyzer() -> Analyzer:
     ("Que signifie l'abréviation FTBFS ?", "definition"),
     ("What does FTBFS stand for?", "definition"),
     ("Qu'est-ce que la Règle de Diffusion ?", "definition"),
+    ("Quel argument avance-t-il contre les restrictions ?", "claim"),
+    ("Que craignent-ils ?", "claim"),
+    ("Quelle est la position de Huawei ?", "claim"),
+    ("What does the spokesman say about supplies?", "claim"),
     ("Comment installer le paquet ?", None),
     # "quand" further on is a conjunction, and "ou" without its accent means "or".
     ("Comment sélectionner du texte quand aptitude est ouvert ?", None),
@@ -104,6 +108,10 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("cause", "Why is it slow?", "It is slow because the disk is full.", 1.0),
     ("definition", "Que signifie FTBFS ?", "On le qualifie de FTBFS « Fails To Build From Source ».", 1.0),
     ("definition", "Que signifie FTBFS ?", "La liste des paquets FTBFS est en ligne.", 0.0),
+    ("claim", "Quel argument avance-t-il ?", "Il alerte sur le risque de perdre le marché chinois.", 1.0),
+    ("claim", "Que craignent-ils ?", "Ils s'inquiètent de voir la Chine prendre l'avantage.", 1.0),
+    ("claim", "Que dit le porte-parole ?", "« Nous gérons notre chaîne d'approvisionnement. »", 1.0),
+    ("claim", "Quel argument avance-t-il ?", "Il a conclu un accord avec l'administration.", 0.0),
 ])
 def test_shape_of_the_asked_fact(kind, question, sentence, expected, analyzer):
     """A sentence holds the kind of fact asked for only with something the question did not already say."""
