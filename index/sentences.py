@@ -83,7 +83,8 @@ _QUESTION_TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) f
               rf"{_WHICH} (?:{_PLACE_NOUNS})s?)\b"),
     # What someone says, argues or fears: "Quel argument avance-t-il ?", "Que craignent-ils ?".
     ("claim", _LEAD + rf"(?:{_WHICH} (?:(?:est|sont) (?:la |le |les |l')?)?(?:{_CLAIM_NOUNS})s?|"
-              rf"que (?:{_CLAIM_VERBS})|qu'(?:a|ont)-t-\w+ (?:dit|declare|affirme|repondu)|what (?:does|do|did) .+ (?:say|argue|claim|fear|warn)|what (?:is|are) .+ "
+              rf"que (?:{_CLAIM_VERBS})|qu'(?:a|ont)-t-\w+ (?:dit|declare|affirme|repondu)|"
+              r"what (?:does|do|did) .+ (?:say|argue|claim|fear|warn)|what (?:is|are) .+ "
               r"(?:position|argument|concerns?|fears?))\b"),
     ("organisation", _LEAD + rf"{_WHICH} (?:{_ORGANISATION_NOUNS})s?\b"),
     ("person", _LEAD + rf"(?:qui|who|whom|whose|{_WHICH} (?:{_PERSON_NOUNS})s?)\b"),
