@@ -132,7 +132,8 @@ class AnswerConfig:
     short_factor: float = 0.5
     second_share: float = 0.5
     meaning_weight: float = 1.0
-    meaning_candidates: int = 16
+    meaning_candidates: int = 8
+    meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
 
 
 @dataclass
@@ -236,7 +237,8 @@ def _add_meaning(candidates: list[_Candidate], hits, sentences: SentenceCache, m
                  query: np.ndarray, config: AnswerConfig) -> None:
     """Score the best sentences by their closeness to a question asked in another language."""
     shortlist = sorted(candidates, key=lambda c: -c.score)[:config.meaning_candidates]
-    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text) for c in shortlist], multilingual)
+    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text[:config.meaning_chars])
+                                 for c in shortlist], multilingual)
     closeness = [float(np.dot(v, query)) for v in vectors]
     low, high = min(closeness), max(closeness)
     for c, v in zip(shortlist, closeness, strict=True):
