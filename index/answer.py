@@ -175,7 +175,6 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     ctx = {t: lexical.idf(t) for t in dict.fromkeys(analyzer.terms(context)) if t in lexical.vocab and t not in own}
     own_total, ctx_total = sum(own.values()) or 1.0, sum(ctx.values()) or 1.0
     kinds = answer_types(result.question)
-    kind = kinds[0] if kinds else None
     known = {fold(w) for w in _WORD.findall(f"{result.question} {' '.join(history)}")}
     asked_acronyms = acronyms(result.question) or acronyms(context)
     code_factor = 1.0 if asks_for_code(result.question) else config.code_factor
@@ -197,7 +196,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
                 factor *= code_factor
             if len(sentence.words) < config.short_words:
                 factor *= config.short_factor
-            c = _Candidate(n, i, sentence, lex, shape(sentence, kind, known, asked_acronyms), factor)
+            # Asked two kinds of fact ("Qui a fondé le projet, et en quelle année ?"), a sentence holding both
+            # answers better than one holding the first.
+            held = [shape(sentence, t, known, asked_acronyms) for t in kinds] or [0.0]
+            c = _Candidate(n, i, sentence, lex, sum(held) / len(held), factor)
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
     _score(candidates, config)

@@ -181,6 +181,12 @@ CHOICES = [
      ["Le nom du jardin vient de Marthe et Paul Lenoir, qui a fondé le projet de jardin partagé.",
       "Le projet de jardin partagé a été créé par Paul Lenoir en 1987, avec l'aide de la commune."],
      "1987"),
+    # ... even when it shares few of the question's words: holding both kinds asked, it counts more.
+    ("Qui a fondé le club des randonneurs et marcheurs du canton de Vire, et en quelle année ?",
+     ["Le nom du club des randonneurs et marcheurs du canton de Vire vient de Marthe et Paul Lenoir, qui a fondé "
+      "le club.",
+      "Le club des randonneurs et marcheurs a été créé par Paul Lenoir en 1987."],
+     "1987"),
     # The next sentence of the first's passage holds the asked duration, though it shares fewer words.
     ("Combien de temps une demande de badge reste-t-elle en attente de validation ?",
      ["La demande de badge part en attente de validation, où le service vérifie qu'elle est complète. "
