@@ -21,6 +21,7 @@ from .sentences import (
     answer_types,
     asks_for_code,
     continues,
+    qualifies,
     refers_back,
     shape,
 )
@@ -294,8 +295,11 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     if second is None and also is not None and not also(first):
         # The question asks for a second kind of fact the first does not hold ("…, et en quelle année ?").
         second = following if following is not None and also(following) else next((c for c in close if also(c)), None)
-    if second is None and following is not None and refers_back(following.sentence.text):
-        second = following  # "… on doit insérer une ligne vide pour cela.": it completes the first
+    if second is None and following is not None and (refers_back(following.sentence.text)
+                                                      or qualifies(following.sentence.text)):
+        # "… on doit insérer une ligne vide pour cela." completes the first; "Mais seul le mot de passe
+        # Kerberos…" restricts it: an answer without it would mislead.
+        second = following
     if second is None:
         second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
     if second is None and following is not None and continues(following.sentence.text):

@@ -158,6 +158,15 @@ def continues(sentence: str) -> bool:
     return bool(_CONTINUES.match(sentence.lstrip(" -–—•*")) or _REFERS_BACK.search(sentence))
 
 
+_QUALIFIES = re.compile(r"^[«\"(]?\s*(?:mais|cependant|toutefois|néanmoins|pourtant|en revanche|par contre|sauf|"
+                        r"however|but|yet|except)\b", re.IGNORECASE)
+
+
+def qualifies(sentence: str) -> bool:
+    """Whether a sentence restricts or contradicts the one before it ("Mais seul…", "However, …")."""
+    return bool(_QUALIFIES.match(sentence.lstrip(" -–—•*")))
+
+
 def refers_back(sentence: str) -> bool:
     """Whether a sentence points back at the one before it ("… pour cela.", "To do so, …")."""
     return bool(_REFERS_BACK.search(sentence))

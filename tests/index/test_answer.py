@@ -363,3 +363,14 @@ def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
         assert sorted(meaning.embedded) == sorted(passages)
     else:  # a question in the documents' language is answered by its words: no sentence is embedded
         assert meaning.embedded == []
+
+
+def test_a_restriction_of_the_answer_is_never_left_out():
+    """The next sentence that restricts the first ("Mais seul…") joins it, before a close one from elsewhere."""
+    passages = ["La modification du code d'accès fonctionne aussi sur le portail du personnel. "
+                "Mais seul le code du badge sera mis à jour.",
+                "Le code d'accès du portail du personnel sert partout dans le bâtiment."]
+    answer = _assembled("Si je modifie mon code d'accès sur le portail du personnel, est-il modifié partout ?",
+                        passages)
+    assert [s for s, _ in answer.sentences] == ["La modification du code d'accès fonctionne aussi sur le portail "
+                                                "du personnel.", "Mais seul le code du badge sera mis à jour."]
