@@ -95,6 +95,11 @@ class _Fresh:
     meta_sha: str
 
 
+# How documents are read and cut into passages. Bump it when a reader or the splitter changes what a document
+# gives: an update then reads every document again (their texts that did not change keep their vectors).
+READING_VERSION = 1
+
+
 def build_index(
     documents_dir: Path,
     index_dir: Path,
@@ -118,6 +123,10 @@ def build_index(
             log.warning("removed the leftovers of an interrupted build: %s", name)
         previous = None if force else _previous(index_dir, embedder.name, options, summary)
         old_docs = {d.path: d for d in previous[1]} if previous else {}
+        reread = bool(previous) and previous[0].reading != READING_VERSION
+        if reread:
+            log.info("this docbot reads documents differently from the one that built the index: reading them all "
+                     "again (unchanged texts keep their vectors)")
         found = scan(documents_dir)
         summary.skipped.extend(found.skipped)
         keep: dict[str, store.DocumentEntry] = {}
@@ -131,13 +140,14 @@ def build_index(
             try:
                 st = path.stat()
                 # Same size and modification time, and same metadata: trust it, as make and git do.
-                if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns and old.meta_sha == meta_sha:
+                if old and not reread and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns \
+                        and old.meta_sha == meta_sha:
                     keep[rel] = old
                     summary.unchanged.append(rel)
                     continue
                 # Touched but the same bytes: nothing to read or write. Its new time is remembered at the
                 # next write; until then each build hashes it again, which costs little next to a rewrite.
-                if old and file_hash(path.read_bytes(), meta) == old.sha256:
+                if old and not reread and file_hash(path.read_bytes(), meta) == old.sha256:
                     keep[rel] = dataclasses.replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns, meta_sha=meta_sha)
                     summary.unchanged.append(rel)
                     continue
@@ -189,7 +199,8 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
 
 
 def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, found, summary, report) -> None:
-    old_passages: list[Passage] = store.read_passages(previous[2]) if previous and keep else []
+    # The previous index's texts, whose vectors are reused for the same text (documents read again included).
+    old_passages: list[Passage] = store.read_passages(previous[2]) if previous else []
     max_tokens = min(options.passage_tokens, embedder.max_tokens)
     index = _Assembly(max_tokens, embedder.count_tokens)
     entries: list[store.DocumentEntry] = []
@@ -239,7 +250,7 @@ def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, fo
         passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries),
         passages=len(passages), faiss_index=type(vectors).__name__,
         multilingual_model=multilingual.name if multilingual is not None else None,
-        multilingual_dimension=int(multi_vectors.d) if multi_vectors is not None else 0,
+        multilingual_dimension=int(multi_vectors.d) if multi_vectors is not None else 0, reading=READING_VERSION,
     )
     # The off-topic reference of this corpus, measured on what was just built (index/answerability.py).
     built = store.LoadedIndex(Path(index_dir), manifest, entries, passages, store.vector_view(vectors), vectors,

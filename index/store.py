@@ -84,6 +84,7 @@ class Manifest:
     multilingual_model: str | None = None  # the second dense signal's model, if any
     multilingual_dimension: int = 0
     calibration: dict | None = None  # the off-topic reference (index/answerability.py)
+    reading: int = 0  # how documents were read and cut (index/build.py READING_VERSION); 0: before it was kept
 
     def compatible_with(self, model: str, language: str, passage_tokens: int, term_prefix: int) -> str | None:
         """Why an index built this way can't be updated incrementally with these settings, if it can't."""

@@ -407,3 +407,17 @@ def test_a_second_dense_signal_is_built_stored_and_reused(docs_copy, index_dir, 
     # Turned off again: a rebuild writes an index without it.
     build_index(docs_copy, index_dir, fake_embedder, BuildOptions())
     assert store.load(index_dir).manifest.multilingual_model is None
+
+
+def test_a_new_way_of_reading_reads_every_document_again(built, docs_copy, fake_embedder, monkeypatch):
+    """When docbot reads documents differently, an update reads them all again; unchanged texts keep their vectors."""
+    from index import build
+
+    assert load(built).manifest.reading == build.READING_VERSION
+    monkeypatch.setattr(build, "READING_VERSION", build.READING_VERSION + 1)
+    summary = build_index(docs_copy, built, fake_embedder, BuildOptions())
+    assert sorted(summary.updated) == sorted(p.name for p in docs_copy.glob("*.txt")) and not summary.unchanged
+    assert summary.written and summary.embedded == fake_embedder.embedded == 0
+    assert load(built).manifest.reading == build.READING_VERSION
+    again = build_index(docs_copy, built, fake_embedder, BuildOptions())
+    assert (again.embedded, len(again.unchanged), again.updated) == (0, 5, [])
