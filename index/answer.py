@@ -204,9 +204,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
     _score(candidates, config)
-    across = getattr(result, "multilingual_vector", None)
-    if result.cross_language and multilingual is not None and across is not None and candidates:
-        _add_meaning(candidates, hits, sentences, multilingual, across, config)
+    if result.cross_language and multilingual is not None and result.multilingual_vector is not None and candidates:
+        _add_meaning(candidates, hits, sentences, multilingual, result.multilingual_vector, config)
     elif config.dense_weight and embedder is not None and candidates:
         _add_dense(candidates, hits, sentences, embedder, result, context, config)
 

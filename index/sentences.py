@@ -63,7 +63,7 @@ _DATE_NOUNS = r"annee|mois|jour|date|moment|epoque|heure|periode|year|month|day|
 _PLACE_NOUNS = (r"pays|ville|lieu|endroit|region|fichier|repertoire|dossier|chemin|adresse|emplacement|"
                 r"country|city|place|location|region|file|directory|folder|path|address")
 _CLAIM_NOUNS = (r"argument|position|avis|crainte|inquietude|reproche|critique|objection|mise en garde|"
-                r"argument|position|opinion|concern|fear|objection|criticism|warning")
+                r"opinion|concern|fear|criticism|warning")
 _CLAIM_VERBS = (r"(?:dit|disent|declare|declarent|affirme|affirment|pense|pensent|craint|craignent|reproche|"
                 r"reprochent|repond|repondent|redoute|redoutent)(?:-\w+)?")
 _WHICH = r"(?:quel|quelle|quels|quelles|which|what)"
@@ -138,9 +138,11 @@ _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 # A sentence that opens with one of these goes on from the one before it (contrast, consequence, reference).
-_CONTINUES = re.compile(r"^[«\"(]?\s*(?:mais|cependant|toutefois|néanmoins|pourtant|en revanche|par contre|sauf|"
+# Openings of a sentence that restricts or contradicts the one before it.
+_CONTRAST = r"mais|cependant|toutefois|néanmoins|pourtant|en revanche|par contre|sauf|however|but|yet|except"
+_CONTINUES = re.compile(rf"^[«\"(]?\s*(?:{_CONTRAST}|"
                         r"seul|seule|seuls|seules|donc|ainsi|alors|ensuite|puis|enfin|il|elle|ils|elles|cela|ceci|"
-                        r"ce|cet|cette|ces|celui-ci|celle-ci|on|however|but|yet|only|so|therefore|thus|then|it|"
+                        r"ce|cet|cette|ces|celui-ci|celle-ci|on|only|so|therefore|thus|then|it|"
                         r"this|these|they|that)\b", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\b(?:pour (?:cela|ça|ce faire)|dans ce cas|de cette (?:façon|manière)|"
                           r"for (?:this|that)|to do (?:so|this|that)|in (?:this|that) case)\b", re.IGNORECASE)
@@ -158,8 +160,7 @@ def continues(sentence: str) -> bool:
     return bool(_CONTINUES.match(sentence.lstrip(" -–—•*")) or _REFERS_BACK.search(sentence))
 
 
-_QUALIFIES = re.compile(r"^[«\"(]?\s*(?:mais|cependant|toutefois|néanmoins|pourtant|en revanche|par contre|sauf|"
-                        r"however|but|yet|except)\b", re.IGNORECASE)
+_QUALIFIES = re.compile(rf"^[«\"(]?\s*(?:{_CONTRAST})\b", re.IGNORECASE)
 
 
 def qualifies(sentence: str) -> bool:
