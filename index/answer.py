@@ -205,9 +205,13 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             by_citation.setdefault(n, []).append(c)
     _score(candidates, config)
     if result.cross_language and multilingual is not None and result.multilingual_vector is not None and candidates:
-        _add_meaning(candidates, hits, sentences, multilingual, result.multilingual_vector, config)
+        _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
+                       count=config.meaning_candidates, weight=config.meaning_weight, chars=config.meaning_chars,
+                       unit=True)
     elif config.dense_weight and embedder is not None and candidates:
-        _add_dense(candidates, hits, sentences, embedder, result, context, config)
+        query = question_vector(result, embedder, f"{result.question} {context}".strip())
+        _add_closeness(candidates, hits, sentences, embedder, query, config, count=config.dense_candidates,
+                       weight=config.dense_weight)
 
     also = None
     if len(kinds) > 1:  # a second kind of fact asked ("…, et en quelle année ?"): what holds it
@@ -235,30 +239,22 @@ def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: flo
         c.score = (c.lexical + config.type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
 
 
-def _add_meaning(candidates: list[_Candidate], hits, sentences: SentenceCache, multilingual: Embedder,
-                 query: np.ndarray, config: AnswerConfig) -> None:
-    """Score the best sentences by their closeness to a question asked in another language."""
-    shortlist = sorted(candidates, key=lambda c: -c.score)[:config.meaning_candidates]
-    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text[:config.meaning_chars])
-                                 for c in shortlist], multilingual)
+def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache, embedder: Embedder,
+                   query: np.ndarray, config: AnswerConfig, *, count: int, weight: float, chars: int | None = None,
+                   unit: bool = False) -> None:
+    """Score the `count` best sentences by how much closer to the question they are than the farthest of them.
+
+    What counts is the gap, not the model's cosine scale; with `unit`, the gaps are scaled to 0-1 (the
+    closest gets 1). `chars` embeds only the start of long sentences.
+    """
+    shortlist = sorted(candidates, key=lambda c: -c.score)[:count]
+    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text[:chars]) for c in shortlist],
+                                embedder)
     closeness = [float(np.dot(v, query)) for v in vectors]
-    low, high = min(closeness), max(closeness)
+    low, span = min(closeness), max(closeness) - min(closeness)
     for c, v in zip(shortlist, closeness, strict=True):
-        c.dense = (v - low) / (high - low) if high > low else 0.0
-    _score(candidates, config, config.meaning_weight)
-
-
-def _add_dense(candidates: list[_Candidate], hits, sentences: SentenceCache, embedder: Embedder,
-               result: SearchResult, context: str, config: AnswerConfig) -> None:
-    shortlist = sorted(candidates, key=lambda c: -c.score)[:config.dense_candidates]
-    query = question_vector(result, embedder, f"{result.question} {context}".strip())
-    vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text) for c in shortlist], embedder)
-    for c, v in zip(shortlist, vectors, strict=True):
-        c.dense = float(np.dot(v, query))
-    floor = min(c.dense for c in shortlist)
-    for c in shortlist:
-        c.dense -= floor  # what counts is how much closer than the others, not the model's cosine scale
-    _score(candidates, config)
+        c.dense = ((v - low) / span if span > 0 else 0.0) if unit else v - low
+    _score(candidates, config, weight)
 
 
 def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:
