@@ -21,6 +21,7 @@ from rich.text import Text
 
 from index import Answer, Citation, InvalidQuestionError
 
+from .database import HISTORY_TURNS, Origin
 from .i18n import also_in, question_language, t
 from .messages import question_refusal
 from .service import QuestionService
@@ -32,6 +33,8 @@ MAX_WIDTH = 100
 EXCERPT_LINES = 6
 INDENT = "    "
 PROMPT = "? "
+# Typed alone, starts a new conversation: the next question follows none before it.
+NEW_CONVERSATION = "/new"
 
 
 @dataclass(frozen=True)
@@ -282,9 +285,12 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
     out, printer = console(), Printer(as_json=False)
     documents = index.manifest.documents
     out.print(Text(f"Ask about the {documents} indexed document{'s' if documents != 1 else ''}; "
+                   f"each question follows the ones before it ({NEW_CONVERSATION} starts afresh); "
                    "Ctrl-D or Ctrl-C twice to leave.", style="dim"))
     session: PromptSession = PromptSession(history=_history())
     interrupted = False
+    conversation: list[str] = []  # the earlier questions, newest last, as a thread carries them on Discord
+    parent_id: int | None = None  # the logged question the next one follows up
     while True:
         try:
             question = session.prompt(PROMPT)
@@ -298,8 +304,14 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
         interrupted = False
         if not question.strip():
             continue
+        if question.strip().casefold() == NEW_CONVERSATION:
+            conversation.clear()
+            parent_id = None
+            out.print(Text("(a new conversation)", style="dim"))
+            continue
         try:
-            asked = service.ask(question, source=source, k=k)
+            asked = service.ask(question, source=source, k=k, history=conversation[-HISTORY_TURNS:],
+                                origin=Origin(parent_id=parent_id) if parent_id is not None else None)
         except InvalidQuestionError as exc:
             out.print(Text(question_refusal(exc, question_language(question)), style="yellow"))
             continue
@@ -307,6 +319,8 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
             out.print(Text("(interrupted)", style="dim"))
             continue
         printer.answer(asked.answer)
+        conversation.append(question)
+        parent_id = asked.question_id
     out.print("Bye.")
     # A process that exits while a thread is inside the model's native code can abort: let it finish.
     warming.join()
