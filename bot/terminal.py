@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -80,13 +81,29 @@ def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
+def notice(message: str) -> None:
+    """A line for the person at the terminal, on stderr, wrapped to the window's width (80 columns off a terminal)."""
+    console(stderr=True).print(Text(message), overflow="fold")
+
+
 # Drawing an answer ---------------------------------------------------------------------------
+
+
+# Spaces a line must not end at: inside "14 h", "4,80 €", "10 %", "5 000" (a number and its unit read as one).
+_GLUED_SPACE = re.compile(r"(?<=\d) (?=(?:[%€$£¥]|[^\W\d_]{1,3}|\d{3})(?!\w))")
+_HELD = "\ue000"  # a one-cell stand-in for a glued space while the text is wrapped
+
+
+def _restyled(text: Text, plain: str) -> Text:
+    """`plain` (as long as `text`) with `text`'s styles."""
+    return Text(plain, style=text.style, spans=list(text.spans))
 
 
 def _wrapped(text: Text, width: int, indent: str = "", first: Text | None = None) -> list[Text]:
     """`text` wrapped to `width` cells, each line after the first (or all, without `first`) indented."""
-    measure = Console(width=max(width - len(indent), 10), color_system=None)
-    lines = list(text.wrap(measure, max(width - len(indent), 10)))
+    room = max(width - len(indent), 10)
+    held = _restyled(text, _GLUED_SPACE.sub(_HELD, text.plain))
+    lines = [_restyled(line, line.plain.replace(_HELD, " ")) for line in held.wrap(Console(width=room), room)]
     for line in lines:
         line.rstrip()
     return [Text(indent) + line if (i or first is None) else line for i, line in enumerate(lines)]
