@@ -141,7 +141,7 @@ def _excerpt(citation: Citation, width: int) -> list[Text]:
 
 def _citation_header(citation: Citation) -> Text:
     p = citation.passage
-    date = f", {p.date}" if p.date else ""
+    date = f" ({p.date})" if p.date else ""  # as `docbot sources` dates a title
     also = f"; {also_in(citation, 'en')}" if p.also_in else ""
     return Text(f"[{citation.n}] {p.title}{date} — {p.document}, {p.location}{also} (score {citation.score:.2f})",
                 style="dim")
