@@ -75,9 +75,7 @@ class _Entry:
 
 
 def _unparsed(exc: Exception) -> str:
-    """Why pdfium failed, in one flat clause: "Failed to load document (PDFium: Data format error)." reads
-    "PDF could not be parsed: data format error" rather than brackets in brackets.
-    """
+    """Why pdfium failed, flat: "PDF could not be parsed: data format error", not brackets in brackets."""
     reason = str(exc).strip().rstrip(".")
     inner = re.search(r"\((?:PDFium:\s*)?([^()]+)\)$", reason)
     reason = inner.group(1) if inner else reason
