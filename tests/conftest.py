@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -184,25 +184,39 @@ def postgres_database(postgres_url) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file, then a schema of its own on PostgreSQL."""
+def new_database(request, tmp_path) -> Iterator[Callable[[], str]]:
+    """A maker of new, empty databases of one kind, by URL: SQLite files, then schemas of their own on PostgreSQL."""
+    made: list[str] = []
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'docbot.sqlite3'}"
+        def new() -> str:
+            made.append(f"sqlite:///{tmp_path / f'docbot-{len(made)}.sqlite3'}")
+            return made[-1]
+
+        yield new
         return
     server = request.getfixturevalue("postgres_url")  # only now: SQLite alone needs no server
-    schema = f"docbot_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server)
-    try:
+
+    def new() -> str:
+        made.append(f"docbot_test_{uuid.uuid4().hex[:12]}")
         with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-            yield url.render_as_string(hide_password=False)
-        finally:
-            with admin.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{made[-1]}"'))
+        url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={made[-1]}"})
+        return url.render_as_string(hide_password=False)
+
+    try:
+        yield new
     finally:
+        with admin.begin() as conn:
+            for schema in made:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(new_database) -> str:
+    """The URL of a new, empty database: a SQLite file, then a schema of its own on PostgreSQL."""
+    return new_database()
 
 
 def pytest_collection_modifyitems(config, items):
