@@ -235,7 +235,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             nodeid = getattr(report, "nodeid", None)
             if nodeid in wanted and outcomes.get(nodeid) not in ("failed", "error"):
                 outcomes[nodeid] = outcome
+    if not outcomes:
+        return
     counts = {o: list(outcomes.values()).count(o) for o in ("passed", "failed", "error", "skipped")}
-    shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "none run"
+    shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
     where = config.stash.get(POSTGRES_SERVER, "no server")
     terminalreporter.write_line(f"PostgreSQL tests: {shown} ({where})")
