@@ -77,6 +77,8 @@ def test_a_copy_keeps_every_row_and_goes_on_where_the_source_left_off(docbot, ne
     back = f"sqlite:///{tmp_path / 'back.sqlite3'}"  # and out again: the target is a source like any other
     assert docbot("db", "migrate", "--from", target, "--to", back).code == 0
     assert rows(back) == rows(target)
+    with QuestionLog(back) as qlog:
+        assert qlog.record("Et encore ?", outcome="answered", latency_ms=1, source="slash") == last + 2
 
 
 def test_a_target_holding_data_is_refused_and_left_alone(docbot, new_database, tmp_path):
