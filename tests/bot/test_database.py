@@ -464,19 +464,28 @@ def test_two_bots_writing_one_file_queue_rather_than_fail(tmp_path):
             qlog.close()
 
 
-def test_bots_starting_together_on_a_new_file_all_get_it(tmp_path):
-    """Four processes open one new SQLite file at once: one creates the tables, all four log their question."""
-    path = tmp_path / "docbot.sqlite3"
-    code = ("import sys; from pathlib import Path; from bot.database import QuestionLog\n"
-            "with QuestionLog(Path(sys.argv[1])) as q:\n"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request, tmp_path) -> str:
+    """A new database several processes open by URL: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'docbot.sqlite3'}"
+    return request.getfixturevalue("postgres_database")
+
+
+def test_bots_starting_together_on_a_new_database_all_get_it(shared_database):
+    """Four processes open one new database at once: one creates the tables, all four log their question."""
+    code = ("import sys; from bot.database import QuestionLog\n"
+            "with QuestionLog(sys.argv[1]) as q:\n"
             "    q.record('from ' + sys.argv[2], outcome='answered', latency_ms=1, source='slash')\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(i)], cwd=REPO, stderr=subprocess.PIPE,
-                              text=True) for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", code, shared_database, str(i)], cwd=REPO,
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    with QuestionLog(path, readonly=True) as qlog:
+    with QuestionLog(shared_database, readonly=True) as qlog:
         assert sorted(s.question for s in qlog.most_asked()) == [f"from {i}" for i in range(4)]
+        with qlog.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
 
 
 async def test_safe_from_asyncio_to_thread(tmp_path):
