@@ -70,11 +70,11 @@ def _reason(exc: sa.exc.DBAPIError) -> str:
 
 
 def _same(a: URL, b: URL) -> bool:
+    """Whether two URLs name one database: the same SQLite file, or the same server URL."""
     fa, fb = db.sqlite_file(a), db.sqlite_file(b)
     if fa is not None or fb is not None:
         return fa is not None and fb is not None and fa.resolve() == fb.resolve()
-    return a.render_as_string(hide_password=True) == b.render_as_string(hide_password=True) and \
-        a.query == b.query
+    return a.render_as_string(hide_password=False) == b.render_as_string(hide_password=False)
 
 
 def _last_id(conn: sa.Connection, table: sa.Table) -> int:
@@ -154,15 +154,15 @@ def copy_database(source: str | Path | URL, target: str | Path | URL) -> CopyRep
             dst = writer.connect()
         except sa.exc.DBAPIError as exc:
             raise DatabaseUnavailableError(f"cannot open the database {shown_target}: {_reason(exc)}") from None
-        src = reader.connect()
-        if reader.dialect.name == "postgresql":  # one snapshot of the source (SQLite's read transaction is one)
-            src = src.execution_options(isolation_level="REPEATABLE READ")
-        with src, dst, src.begin(), dst.begin():
-            try:
-                rows = _copy(src, dst, shown_target)
-            except sa.exc.DBAPIError as exc:
-                raise DatabaseError(f"the copy into {shown_target} failed, nothing was written: {_reason(exc)}"
-                                    ) from None
+        try:
+            with dst, reader.connect() as src:
+                if reader.dialect.name == "postgresql":  # one snapshot (SQLite's read transaction is one)
+                    src.execution_options(isolation_level="REPEATABLE READ")
+                with src.begin(), dst.begin():  # the target's transaction rolls back on any failure
+                    rows = _copy(src, dst, shown_target)
+        except sa.exc.DBAPIError as exc:
+            raise DatabaseError(f"the copy into {shown_target} failed, nothing was written: {_reason(exc)}"
+                                ) from None
     except BaseException:
         _forget(writer, target_file if created else None)
         raise
