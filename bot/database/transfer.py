@@ -26,15 +26,17 @@ log = logging.getLogger(__name__)
 # Rows sent to the target per statement.
 BATCH = 1000
 
-# How a report names each table's rows; a table not listed here is named as it is.
+# How a report names each table's rows, always shown; another table (say, cooldowns) is shown by its name
+# when it has rows.
 ROW_NAMES = {"questions": "questions", "feedback": "votes", "guild_settings": "server settings",
              "guild_channels": "server channels"}
 
 
 def _counted(rows: dict[str, int]) -> str:
-    """"3 questions, 2 votes, ...": the rows of each table, the question log first."""
+    """"3 questions, 2 votes, ...": the rows of each table, the question log first; other tables if not empty."""
     order = list(ROW_NAMES)
-    tables = sorted(rows, key=lambda t: order.index(t) if t in order else len(order))
+    tables = sorted((t for t in rows if t in ROW_NAMES or rows[t]),
+                    key=lambda t: order.index(t) if t in order else len(order))
     return ", ".join(f"{rows[t]} {ROW_NAMES.get(t, t)}" for t in tables)
 
 
