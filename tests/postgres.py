@@ -106,10 +106,15 @@ def start(programs: Path) -> Server:
                           "--no-sync")
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {(done.stderr or done.stdout).strip()[-500:]}")
-        options = (f"-p {server.port} -c listen_addresses=127.0.0.1 -k {folder} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        done = server._pg("pg_ctl", "start", "-D", str(folder / "data"), "-l", str(folder / "server.log"),
-                          "-w", "-t", str(START_TIMEOUT_S), "-o", options)
+        for attempt in range(3):
+            if attempt:  # the free port was taken before the server bound it (tests running side by side)
+                server.port = _free_port()
+            options = (f"-p {server.port} -c listen_addresses=127.0.0.1 -k {folder} -c fsync=off "
+                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            done = server._pg("pg_ctl", "start", "-D", str(folder / "data"), "-l", str(folder / "server.log"),
+                              "-w", "-t", str(START_TIMEOUT_S), "-o", options)
+            if done.returncode == 0 or "already in use" not in server.log_tail():
+                break
         if done.returncode != 0:
             raise RuntimeError(f"the server did not start: {server.log_tail()}")
         admin = sa.create_engine(server.url.replace(f"/{DATABASE}", "/postgres"), isolation_level="AUTOCOMMIT")
