@@ -442,10 +442,9 @@ def test_closing_folds_the_wal_into_the_file(tmp_path):
         other.close()
 
 
-def test_two_bots_writing_one_file_queue_rather_than_fail(tmp_path):
-    """Two logs on one file (two bots), four threads each, reads then writes: writes wait their turn, none fails."""
-    path = tmp_path / "docbot.sqlite3"
-    logs = [QuestionLog(path), QuestionLog(path)]
+def test_two_bots_writing_one_database_queue_rather_than_fail(database_url):
+    """Two logs on one database (two bots), four threads each, reads then writes: none fails, none is lost."""
+    logs = [QuestionLog(database_url), QuestionLog(database_url)]
     start = threading.Barrier(8)
 
     def work(qlog: QuestionLog, worker: int) -> None:
@@ -488,9 +487,9 @@ def test_bots_starting_together_on_a_new_database_all_get_it(shared_database):
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
 
 
-async def test_safe_from_asyncio_to_thread(tmp_path):
+async def test_safe_from_asyncio_to_thread(database_url):
     """Questions logged from many `asyncio.to_thread` calls at once each get their own id, and all are kept."""
-    with QuestionLog(tmp_path / "docbot.sqlite3") as qlog:
+    with QuestionLog(database_url) as qlog:
         ids = await asyncio.gather(*(asyncio.to_thread(qlog.record, f"q{i}", outcome="answered", latency_ms=1,
                                                        source="slash", payload={"i": i}) for i in range(40)))
         assert len(set(ids)) == 40
