@@ -10,6 +10,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -140,7 +141,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def _no_postgres(reason: str) -> None:
+def _no_postgres(reason: str) -> NoReturn:
     if in_ci():
         pytest.fail(f"PostgreSQL is required in CI and {reason}", pytrace=False)
     pytest.skip(f"no PostgreSQL: {reason} (Debian: apt-get install postgresql, or set DOCBOT_TEST_DATABASE_URL)")
