@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import DocumentsDirError
+
+# Block and KINDS are the readers' (index/readers/base.py); they stay importable from here.
+from .readers import KINDS as KINDS
+from .readers import Block, ReadError, squash
 from .text import clean, count_words
 
 log = logging.getLogger(__name__)
@@ -23,25 +27,6 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # Titles are shown with every citation; an HTML <title> or metadata title can be any length.
 MAX_TITLE_CHARS = 200
 OUTSIDE = "link leads outside the documents folder"
-
-
-@dataclass(frozen=True)
-class Block:
-    """One unit of a document as its author wrote it: a heading, a paragraph, a list item, a table row..."""
-
-    text: str  # clean (NFC, no control characters); kept verbatim, newlines included, for "code"
-    kind: str  # one of KINDS
-    section: tuple[str, ...] = ()  # headings above the block, outermost first, without the document title;
-    # a heading's own section ends with itself
-    level: int = 0  # 1..6 for headings, else 0
-    line_start: int = 0  # 1-based lines of the source file (0: unknown, as in PDFs)
-    line_end: int = 0
-    page: int | None = None  # PDF: 1-based page where the block starts
-    page_end: int | None = None  # PDF: page where it ends, when it runs over
-    anchor: str | None = None  # HTML: the nearest element id at or above the block
-
-
-KINDS = ("heading", "paragraph", "item", "code", "row", "definition", "caption")
 
 
 @dataclass(frozen=True)
@@ -163,14 +148,6 @@ def _drop_duplicate_links(out: Scan, real_root: Path) -> None:
 # A line of a verbatim block that only draws (a box border, a rule): kept out like any border.
 _DRAWING_LINE = re.compile(r"^\s*(?:[-=+|_*#~.:<>/\\^`'\"]\s*){4,}$")
 _BINARY_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
-_SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
-
-
-def squash(text: str) -> str:
-    """Text on one line, runs of spaces made one; no-break spaces stay, as the author put them."""
-    return _SPACES.sub(" ", text).strip(" ")
-
-
 def shown_path(rel: str) -> str:
     """A path as text that can be printed and stored: undecodable bytes of its name become U+FFFD."""
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -211,8 +188,6 @@ def file_hash(raw: bytes, meta: dict) -> str:
 
 def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | Skipped:
     """Read one file into a Document of blocks, or say why it cannot be used."""
-    from .readers import ReadError
-
     meta = meta or {}
     try:
         raw = path.read_bytes()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from ..documents import Block, squash
-from . import Reading, Sections
+from .base import Block, Reading, Sections, squash
 
 log = logging.getLogger(__name__)
 

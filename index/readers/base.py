@@ -1,0 +1,65 @@
+"""What every reader gives and uses: blocks, a reading, the section path, the one error a reader raises.
+
+Its own module so that the readers and `index/documents.py` (which chooses a reader by a file's suffix)
+import it, and the readers never import the module that imports them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+KINDS = ("heading", "paragraph", "item", "code", "row", "definition", "caption")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a document as its author wrote it: a heading, a paragraph, a list item, a table row..."""
+
+    text: str  # clean (NFC, no control characters); kept verbatim, newlines included, for "code"
+    kind: str  # one of KINDS
+    section: tuple[str, ...] = ()  # headings above the block, outermost first, without the document title;
+    # a heading's own section ends with itself
+    level: int = 0  # 1..6 for headings, else 0
+    line_start: int = 0  # 1-based lines of the source file (0: unknown, as in PDFs)
+    line_end: int = 0
+    page: int | None = None  # PDF: 1-based page where the block starts
+    page_end: int | None = None  # PDF: page where it ends, when it runs over
+    anchor: str | None = None  # HTML: the nearest element id at or above the block
+
+
+class ReadError(Exception):
+    """A file a reader cannot make sense of; the message is the reason shown to the user."""
+
+
+@dataclass
+class Reading:
+    """What a reader found in a file: its own title (if it has one), its blocks and language."""
+
+    title: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    language: str | None = None
+
+
+class Sections:
+    """The heading path at the current point of a document: push headings as they come, read the path."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, str]] = []
+        self.path: tuple[str, ...] = ()  # the open headings, outermost first
+
+    def enter(self, level: int, text: str) -> tuple[str, ...]:
+        """Open a heading of `level`, closing those at its level or below; the path ending with it."""
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        self._stack.append((level, text))
+        self.path = tuple(text for _, text in self._stack)
+        return self.path
+
+
+_SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
+
+
+def squash(text: str) -> str:
+    """Text on one line, runs of spaces made one; no-break spaces stay, as the author put them."""
+    return _SPACES.sub(" ", text).strip(" ")
