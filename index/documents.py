@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from .errors import DocumentsDirError
@@ -20,7 +20,16 @@ from .text import clean, count_words
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+# Files given to a reader as bytes (a binary or zipped format), by suffix: the module of readers/ and its function.
+_BINARY_READERS = {".pdf": ("pdf", "read_pdf"), ".docx": ("docx", "read_docx"), ".odt": ("odt", "read_odt"),
+                   ".epub": ("epub", "read_epub")}
+# Files given to a reader as decoded text; any other supported suffix is read as plain text.
+_TEXT_READERS = {".html": ("html", "read_html"), ".htm": ("html", "read_html"),
+                 ".md": ("markdown", "read_markdown"), ".markdown": ("markdown", "read_markdown"),
+                 ".rst": ("rst", "read_rst"), ".rest": ("rst", "read_rst"),
+                 ".adoc": ("asciidoc", "read_asciidoc"), ".asciidoc": ("asciidoc", "read_asciidoc")}
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".epub", ".rst",
+                      ".rest", ".adoc", ".asciidoc")
 METADATA_FILE = "metadata.json"
 # A file larger than this is skipped rather than read into memory (a log dump, a disk image).
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -196,15 +205,16 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     suffix = path.suffix.lower()
     source = None
     try:
-        if suffix == ".pdf":
-            from .readers.pdf import read_pdf
-
-            reading = read_pdf(raw)
+        if suffix in _BINARY_READERS:
+            reading = _reader(*_BINARY_READERS[suffix])(raw)
         else:
             source = _decode(raw)
             if source is None:
                 return Skipped(rel, "binary or undecodable content")
-            reading = _text_reader(suffix)(source)
+            if suffix in (".md", ".markdown"):
+                reading = _reader("markdown", "read_markdown")(source, include=_includer(rel, path))
+            else:
+                reading = _reader(*_TEXT_READERS.get(suffix, ("text", "read_text")))(source)
     except ReadError as exc:
         return Skipped(rel, str(exc))
     sections: dict[tuple[str, ...], tuple[str, ...]] = {}  # blocks of a section share its path: clean it once
@@ -226,18 +236,51 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
                     language=str(language) if language else None)
 
 
-def _text_reader(suffix: str):
-    if suffix in (".html", ".htm"):
-        from .readers.html import read_html
+def _reader(module: str, function: str):
+    """A reader function of index/readers/, imported when first needed (some formats pull in big libraries)."""
+    import importlib
 
-        return read_html
-    if suffix in (".md", ".markdown"):
-        from .readers.markdown import read_markdown
+    return getattr(importlib.import_module(f"{__package__}.readers.{module}"), function)
 
-        return read_markdown
-    from .readers.text import read_text
 
-    return read_text
+# A snippet or include larger than this is not inserted (a data file named by mistake).
+MAX_INCLUDE_BYTES = 1024 * 1024
+
+
+def _includer(rel: str, path: Path):
+    """What a Markdown file's snippets and includes may read: files of the documents folder, never outside it.
+
+    A name is looked up beside the file, then in each folder above it up to the documents folder (MkDocs
+    resolves snippets from the project's folder, FastAPI's includes from the page's). None when the folder
+    is not known (the file was reached through a link): then every include is dropped.
+    """
+    parts = PurePosixPath(rel).parts
+    if len(parts) < 1 or tuple(path.parts[-len(parts):]) != parts:
+        return None
+    root = path.parents[len(parts) - 1]
+    try:
+        real_root = root.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    here = path.parent
+
+    def include(name: str) -> str | None:
+        if not name or name.startswith(("/", "\\")) or "\x00" in name:
+            return None
+        folder = here
+        while True:
+            try:
+                found = (folder / name).resolve(strict=True)
+                inside = found.is_relative_to(real_root) and found.is_file() and found != path.resolve()
+                if inside and found.stat().st_size <= MAX_INCLUDE_BYTES:
+                    return found.read_bytes().decode("utf-8", "replace")
+            except (OSError, RuntimeError, ValueError):
+                pass
+            if folder == root or root not in folder.parents:
+                return None
+            folder = folder.parent
+
+    return include
 
 
 def _tidy_block(block: Block, sections: dict[tuple[str, ...], tuple[str, ...]]) -> Block | None:

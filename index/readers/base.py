@@ -25,7 +25,7 @@ class Block:
     line_end: int = 0
     page: int | None = None  # PDF: 1-based page where the block starts
     page_end: int | None = None  # PDF: page where it ends, when it runs over
-    anchor: str | None = None  # HTML: the nearest element id at or above the block
+    anchor: str | None = None  # HTML: the nearest element id at or above the block; Markdown: the heading's id
 
 
 class ReadError(Exception):
