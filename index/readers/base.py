@@ -63,3 +63,38 @@ _SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
 def squash(text: str) -> str:
     """Text on one line, runs of spaces made one; no-break spaces stay, as the author put them."""
     return _SPACES.sub(" ", text).strip(" ")
+
+
+def _key(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").split()).casefold()
+
+
+def without_contents(blocks: list[Block]) -> list[Block]:
+    """The blocks without a table of contents written as plain paragraphs (as converters leave it).
+
+    A contents list is a run of at least three short paragraphs or items, each the text of a heading
+    further on; a short line just above the run ("Table des matières", "Contents") is its title.
+    """
+    later: dict[str, int] = {}  # heading text -> index of its last occurrence
+    for i, b in enumerate(blocks):
+        if b.kind == "heading":
+            later[_key(b.text)] = i
+    if not later:
+        return blocks
+    drop: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        j = i
+        while (j < len(blocks) and blocks[j].kind in ("paragraph", "item")
+               and later.get(_key(blocks[j].text), -1) > j and len(blocks[j].text.split()) <= 30):
+            j += 1
+        if j - i >= 3:
+            drop.update(range(i, j))
+            title = blocks[i - 1] if i else None
+            if title is not None and title.kind == "paragraph" and len(title.text.split()) <= 3 \
+                    and not title.text.rstrip().endswith((".", ":", "!", "?")):
+                drop.add(i - 1)
+            i = j
+        else:
+            i += 1
+    return [b for k, b in enumerate(blocks) if k not in drop] if drop else blocks
