@@ -357,15 +357,32 @@ def _title_from(rel: str) -> str:
 
 
 SNIFF_BYTES = 64 * 1024
+_PACKAGE_TYPES = {"application/vnd.oasis.opendocument.text": "odt", "application/epub+zip": "epub"}
+
+
+def _zip_kind(path: Path) -> Literal["docx", "odt", "epub"] | None:
+    """Which document package a zip file is: its `mimetype` entry (OpenDocument, EPUB) or Word's main part."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                return _PACKAGE_TYPES.get(archive.read("mimetype")[:100].decode("ascii", "replace").strip())
+            return "docx" if "word/document.xml" in names else None
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 
 
-def sniff(path: Path) -> Literal["pdf", "html", "text"] | None:
+def sniff(path: Path) -> Literal["pdf", "html", "text", "docx", "odt", "epub"] | None:
     """What a file holds, judged by its content rather than its name; None for binary, undecodable or blank."""
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
     if b"%PDF-" in head[:1024]:  # readers accept junk before the header, within its first KiB
         return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(path)
     if len(head) == SNIFF_BYTES:  # a cut sample must not end inside a character
         utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
         head = head[: len(head) // 2 * 2] if utf16 else head[: head.rfind(b"\n") + 1] or head
