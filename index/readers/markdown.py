@@ -87,21 +87,24 @@ class _Walker:
         last = min(max(token.map[0] + 1, token.map[1]), len(self.origin)) - 1
         return self.origin[first], max(self.origin[first], self.origin[last])
 
-    def labels(self, token) -> list[str]:
-        """The titles of the callouts whose first block this is, outermost first."""
+    def labels(self, token) -> list[Callout]:
+        """The callouts whose first block this is, outermost first."""
         if not token.map or not self.callouts:
             return []
         line = token.map[0]
         found = [c for c in self.callouts if c.start <= line < c.end]
         for c in found:
             self.callouts.remove(c)
-        return [c.label for c in found]
+        return found
 
     def emit(self, kind: str, text: str, token, level: int = 0) -> None:
         if not text.strip():
             return
         start, end = self.lines(token)
-        labels = self.labels(token)
+        callouts = self.labels(token)
+        labels = [c.label for c in callouts]
+        if callouts:  # the block's title is written on its callout's first line
+            start = min(start, callouts[0].line) if start else callouts[0].line
         if kind == "heading":
             text, anchor = split_attributes(text)
             if not text.strip():
@@ -112,6 +115,7 @@ class _Walker:
         elif labels:  # a titled code block, table or heading: the title goes first, on its own
             self.blocks.append(Block(" : ".join(labels), "paragraph", self.sections.path, 0, start, start,
                                      anchor=self.anchor))
+            start = self.lines(token)[0]
         section = self.sections.enter(level, squash(text)) if kind == "heading" else self.sections.path
         self.blocks.append(Block(text, kind, section, level, start, end, anchor=self.anchor))
 

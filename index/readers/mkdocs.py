@@ -42,11 +42,12 @@ _LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".sh": 
 
 @dataclass
 class Callout:
-    """A callout or tab: its title, and the lines [start, end) of the prepared text it covers."""
+    """A callout or tab: its title, the lines [start, end) of the prepared text it covers, its header's line."""
 
     label: str
     start: int
     end: int
+    line: int  # of the source file: where the title is written
 
 
 @dataclass
@@ -178,7 +179,7 @@ def _callout(label: str, body: list[str], origin: list[int], here: int, out: Pre
     _prepare(body, origin, out, include, depth)
     out.add("", origin[-1] if origin else here)
     if label:
-        out.callouts.append(Callout(label, start, len(out.lines)))
+        out.callouts.append(Callout(label, start, len(out.lines), here))
 
 
 def _fetch(name: str, include: Includer | None) -> tuple[str, list[str]] | None:
@@ -201,7 +202,7 @@ def _fetch(name: str, include: Includer | None) -> tuple[str, list[str]] | None:
             end = int(nums[1]) if len(nums) > 1 and nums[1] else len(lines)
             lines = lines[max(0, start):end]
         else:
-            mark = re.compile(rf"-8<-\s*\[(?:start|end):{re.escape(selector)}\]")
+            mark = re.compile(rf"-8<-+\s*\[(?:start|end):{re.escape(selector)}\]")
             marks = [k for k, ln in enumerate(lines) if mark.search(ln)]
             if len(marks) < 2:
                 return None
