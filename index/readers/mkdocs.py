@@ -22,7 +22,15 @@ Includer = Callable[[str], "str | None"]
 
 _MAX_DEPTH = 4  # snippets that include snippets; a file including itself stops here
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
-_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s+([\w-]+)(?:\s+[\w-]+)*\s*(?:\"(.*)\"|'(.*)')?\s*$")
+# `!!! type "Title"`, `??? type`, `???+ "Title"` (pymdownx.details: the type may go when a title is given).
+_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)[ \t]*(?:([\w-]+)(?:[ \t]+[\w-]+)*)?[ \t]*"
+                         r"(?:\"(.*)\"|'(.*)')?[ \t]*$")
+# A line that is only a template call of mkdocs-macros (`{{ IDE('x.py') }}`, `{% include ... %}`).
+_MACRO_LINE = re.compile(r"^\s*(?:\{\{.*\}\}|\{%.*%\})\s*$")
+_MACRO_START = re.compile(r"^\s*(\{\{|\{%)")
+_MAX_MACRO_LINES = 30
+# Footnote marks and definitions' labels (`[^1]`, `[^note]:`): the footnotes extension's syntax.
+_FOOTNOTE = re.compile(r"[ \t]*\[\^[\w-]+\](?::[ \t]?)?")
 _TAB = re.compile(r"^(\s*)===[!+]*\s+(?:\"(.*)\"|'(.*)')\s*$")
 _BLOCK = re.compile(r"^(\s*)(/{3,})\s*([\w-]+)\s*(?:\|\s*(.*?))?\s*$")
 _SNIPPET = re.compile(r"^(\s*)-{1,}8<-{1,}\s+(?:\"([^\"]*)\"|'([^']*)')\s*$")
@@ -74,8 +82,10 @@ def split_attributes(text: str) -> tuple[str, str | None]:
 
 
 def strip_attributes(text: str) -> str:
-    """Text without the attribute lists written after images, links and paragraphs."""
-    return _ATTR_LIST.sub("", text) if "{" in text else text
+    """Text without the attribute lists written after images, links and paragraphs, nor footnote marks."""
+    if "{" in text:
+        text = _ATTR_LIST.sub("", text)
+    return _FOOTNOTE.sub("", text) if "[^" in text else text
 
 
 def prepare(source: str, first_line: int = 1, include: Includer | None = None) -> Prepared:
@@ -107,10 +117,13 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
             out.add(line, here)
             i += 1
             continue
-        if (adm := _ADMONITION.match(line)) or (tab := _TAB.match(line)):
+        adm = _ADMONITION.match(line)
+        if adm and adm.group(2) is None and adm.group(3) is None and adm.group(4) is None:
+            adm = None  # `!!!` alone: not an admonition
+        if adm or (tab := _TAB.match(line)):
             if adm:
                 indent, title = adm.group(1), adm.group(3) if adm.group(3) is not None else adm.group(4)
-                label = title if title is not None else adm.group(2).replace("-", " ").capitalize()
+                label = title if title is not None else (adm.group(2) or "").replace("-", " ").capitalize()
             else:
                 indent, label = tab.group(1), tab.group(2) if tab.group(2) is not None else tab.group(3)
             j = i + 1
@@ -155,6 +168,19 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
             _code_include(inc.group(1), inc.group(2), inc.group(3), here, out, include)
             i += 1
             continue
+        if _MACRO_LINE.match(line):
+            out.add("", here)  # the macro's output is not in the source: its call is not text
+            i += 1
+            continue
+        if start := _MACRO_START.match(line):
+            close = "}}" if start.group(1) == "{{" else "%}"
+            end = next((k for k in range(i + 1, min(len(lines), i + _MAX_MACRO_LINES))
+                        if lines[k].rstrip().endswith(close)), None)
+            if end is not None:  # a call written over several lines
+                for k in range(i, end + 1):
+                    out.add("", origin[k])
+                i = end + 1
+                continue
         if line.strip().startswith("{:") and _ATTR_LIST.fullmatch(line.strip()):
             out.add("", here)  # a block's attribute list on a line of its own
             i += 1

@@ -109,6 +109,16 @@ Ne pas faire ça.
 ## Code inclus {: #code .titre }
 
 ![Schéma](schema.png){ width="300" }
+
+??? "Pour aller plus loin"
+    Le mode expert[^1] se règle à part.
+
+{{ IDE('scripts/exemple.py') }}
+
+{{ terminal(FILL="import random",
+            TERM_H=10) }}
+
+[^1]: Réservé aux administrateurs.
 """
 
 
@@ -129,10 +139,18 @@ def test_admonitions_blocks_and_tabs_are_callouts_with_their_title():
     assert ("paragraph", "Sans titre.") in texts
     assert ("paragraph", "Attention : Ne pas faire ça.") in texts
     assert ("paragraph", "Python 3.8 : Texte d'onglet.") in texts
+    assert ("paragraph", "Pour aller plus loin : Le mode expert se règle à part.") in texts
     # A titled code block: the title goes first, on its own, and the code stays code.
     i = texts.index(("paragraph", "Python 3.10+"))
     assert texts[i + 1] == ("code", 'print("x")')
     assert not any(marker in b.text for b in reading.blocks for marker in ("!!!", "???", "///", "===", "type:"))
+
+
+def test_macros_and_footnote_marks_are_not_text():
+    """mkdocs-macros calls (on one line or several) are dropped; footnotes keep their text, not their marks."""
+    texts = [b.text for b in read_markdown(MKDOCS_PAGE).blocks]
+    assert "Réservé aux administrateurs." in texts
+    assert not any(s in t for t in texts for s in ("{{", "}}", "IDE(", "TERM_H", "[^"))
 
 
 def test_attribute_lists_are_anchors_not_words():
