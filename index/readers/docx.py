@@ -32,7 +32,7 @@ _MONO_FONT = re.compile(r"mono|courier|consol|menlo|typewriter|fixed|monaco|inco
 _EXPLICIT_BREAK = ".//w:br[@w:type='page']"
 _BREAK_BEFORE = "./w:pPr/w:pageBreakBefore[not(@w:val) or @w:val='1' or @w:val='true']"
 # A Word file is a zip: refuse one that would unpack into far more than any document holds.
-MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 
 
 def check_zip(raw: bytes, kind: str) -> zipfile.ZipFile:

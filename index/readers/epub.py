@@ -45,6 +45,12 @@ def read_epub(raw: bytes) -> Reading:
         except lxml.etree.XMLSyntaxError:
             return None
 
+    encryption = xml("META-INF/encryption.xml")
+    if encryption is not None and any(el.tag.endswith("EncryptedData") for el in encryption.iter()):
+        # Fonts are often obfuscated this way too; text only matters when a chapter is among the encrypted.
+        refs = {ref.get("URI") for ref in encryption.iter() if ref.get("URI")}
+        if any(ref.endswith((".xhtml", ".html", ".htm", ".xml")) for ref in refs):
+            raise ReadError("EPUB is encrypted (DRM): its text cannot be read")
     container = xml("META-INF/container.xml")
     paths = container.xpath("//c:rootfile/@full-path", namespaces=_NS) if container is not None else []
     opf_path = paths[0] if paths else None

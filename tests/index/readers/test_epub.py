@@ -100,3 +100,16 @@ def test_real_french_packaging_guide_reads_by_chapter():
     gpg = next(b for b in doc.blocks if b.kind == "heading" and b.text == "2.1.1. Créez votre clé GPG")
     assert gpg.section == ("2. Mise en route", "2.1. Installer les logiciels d'empaquetage de base", gpg.text)
     assert any(b.kind == "code" and "gpg" in b.text for b in doc.blocks)
+
+
+def test_encrypted_book_says_so():
+    """A book whose chapters are encrypted (DRM) is refused with that reason, not read as noise."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/encryption.xml", '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                   '<EncryptedData xmlns="http://www.w3.org/2001/04/xmlenc#"><CipherData>'
+                   '<CipherReference URI="OEBPS/text/un.xhtml"/></CipherData></EncryptedData></encryption>')
+        z.writestr("OEBPS/text/un.xhtml", bytes(range(256)) * 4)
+    with pytest.raises(ReadError, match="encrypted"):
+        read_epub(out.getvalue())
