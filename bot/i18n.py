@@ -255,6 +255,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Refused: {name} is not a PDF, whatever its name says.",
         "fr": "Refusé : {name} n'est pas un PDF, quoi qu'en dise son nom.",
     },
+    "upload_not_format": {
+        "en": "Refused: {name} is not a {format} document, whatever its name says.",
+        "fr": "Refusé : {name} n'est pas un document {format}, quoi qu'en dise son nom.",
+    },
     "upload_not_text": {
         "en": "Refused: {name} is not text or HTML (binary content), whatever its name says.",
         "fr": "Refusé : {name} n'est ni du texte ni du HTML (contenu binaire), quoi qu'en dise son nom.",
