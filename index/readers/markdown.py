@@ -107,6 +107,7 @@ class _Walker:
             start = min(start, callouts[0].line) if start else callouts[0].line
         if kind == "heading":
             text, anchor = split_attributes(text)
+            text = strip_attributes(text)
             if not text.strip():
                 return
             self.anchor = anchor

@@ -40,8 +40,9 @@ _INCLUDE = re.compile(r"^(\s*)\{\*\s*(\S+)(.*?)\*\}\s*$")
 _LINE_RANGES = re.compile(r"\bln\[([^\]]*)\]")
 # Python-Markdown's attr_list: `{: #id .class key="value" }`, the colon optional.
 _ATTR = r"(?:#[\w:-]+|\.[\w:-]+|[\w:-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
-_ATTR_LIST = re.compile(r"\s*\{:?\s*(?:" + _ATTR + r"\s*;?\s*)+\}|\s*\{:\s*\}")
-_TRAILING_ATTR_LIST = re.compile(_ATTR_LIST.pattern.replace(r"\s*\{", r"\s*(?<!\\)\{", 1) + r"\s*$")
+_ATTR_BODY = r"\{:?\s*(?:" + _ATTR + r"\s*;?\s*)+\}|\{:\s*\}"
+_ATTR_LIST = re.compile(r"\s*(?<!\\)(?:" + _ATTR_BODY + ")")
+_TRAILING_ATTR_LIST = re.compile(r"\s*(?<!\\)(?:" + _ATTR_BODY + r")\s*$")
 _ID = re.compile(r"(?<![\w.])#([\w:-]+)")
 _NO_LABEL_BLOCKS = frozenset({"html", "caption", "define"})
 _LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".sh": "bash", ".toml": "toml",
