@@ -350,8 +350,8 @@ def run(verbose: Verbose = 0) -> None:
             raise exc from None
         typer.echo(f"docbot: not updating the index ({for_operator(exc)}); serving the existing one", err=True)
     if not service_mode:
-        typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
-                   "(see README). Starting a terminal chat instead.", err=True)
+        terminal.notice("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
+                        "(see README). Starting a terminal chat instead.")
         with question_log(settings) as qlog:
             raise typer.Exit(terminal.chat(QuestionService(engine, qlog)))
     from .client import run_bot
