@@ -6,7 +6,9 @@ import it, and the readers never import the module that imports them.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 KINDS = ("heading", "paragraph", "item", "code", "row", "definition", "caption")
@@ -98,3 +100,19 @@ def without_contents(blocks: list[Block]) -> list[Block]:
         else:
             i += 1
     return [b for k, b in enumerate(blocks) if k not in drop] if drop else blocks
+
+
+# Word, OpenDocument and EPUB files are zips: refuse one that would unpack into far more than a document holds.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+
+
+def check_zip(raw: bytes, kind: str) -> zipfile.ZipFile:
+    """The zip archive in `raw`, or a ReadError saying why it is not a usable `kind` file."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        size = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReadError(f"not a valid {kind} file (damaged zip archive)") from exc
+    if size > MAX_UNPACKED_BYTES:
+        raise ReadError(f"{kind} file unpacks to {size // (1024 * 1024)} MB, more than a document holds")
+    return archive

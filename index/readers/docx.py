@@ -16,7 +16,7 @@ import logging
 import re
 import zipfile
 
-from .base import Block, ReadError, Reading, Sections, squash, without_contents
+from .base import Block, ReadError, Reading, Sections, check_zip, squash, without_contents
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +31,6 @@ _CAPTION_NAME = re.compile(r"^(?:caption|légende|beschriftung)$", re.IGNORECASE
 _MONO_FONT = re.compile(r"mono|courier|consol|menlo|typewriter|fixed|monaco|inconsolata|source code", re.IGNORECASE)
 _EXPLICIT_BREAK = ".//w:br[@w:type='page']"
 _BREAK_BEFORE = "./w:pPr/w:pageBreakBefore[not(@w:val) or @w:val='1' or @w:val='true']"
-# A Word file is a zip: refuse one that would unpack into far more than any document holds.
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024
-
-
-def check_zip(raw: bytes, kind: str) -> zipfile.ZipFile:
-    """The zip archive in `raw`, or a ReadError saying why it is not a usable `kind` file."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        size = sum(i.file_size for i in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ReadError(f"not a valid {kind} file (damaged zip archive)") from exc
-    if size > MAX_UNPACKED_BYTES:
-        raise ReadError(f"{kind} file unpacks to {size // (1024 * 1024)} MB, more than a document holds")
-    return archive
-
-
 def read_docx(raw: bytes) -> Reading:
     """The blocks of a Word document, its title and language."""
     import docx

@@ -14,8 +14,7 @@ import posixpath
 from dataclasses import replace
 from urllib.parse import unquote
 
-from .base import Block, ReadError, Reading, squash
-from .docx import check_zip
+from .base import Block, ReadError, Reading, check_zip, squash
 
 log = logging.getLogger(__name__)
 

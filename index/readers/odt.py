@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Block, ReadError, Reading, Sections, squash, without_contents
-from .docx import check_zip
+from .base import Block, ReadError, Reading, Sections, check_zip, squash, without_contents
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",

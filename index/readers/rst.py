@@ -245,7 +245,7 @@ class _Walker:
         for child in node.children:
             self.visit(child)
 
-    def visit(self, node) -> None:  # noqa: C901 - one branch per kind of docutils node
+    def visit(self, node) -> None:
         from docutils import nodes
 
         if isinstance(node, (nodes.system_message, nodes.comment, nodes.target, nodes.substitution_definition,
