@@ -218,8 +218,9 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
             source = _decode(raw)
             if source is None:
                 return Skipped(rel, "binary or undecodable content")
-            if suffix in (".md", ".markdown"):
-                reading = _reader("markdown", "read_markdown")(source, include=_includer(rel, path))
+            if suffix in (".md", ".markdown", ".rst", ".rest"):  # formats whose includes are read
+                reader = _reader(*_TEXT_READERS[suffix])
+                reading = reader(source, include=_includer(rel, path))
             else:
                 reading = _reader(*_TEXT_READERS.get(suffix, ("text", "read_text")))(source)
     except ReadError as exc:
@@ -255,11 +256,11 @@ MAX_INCLUDE_BYTES = 1024 * 1024
 
 
 def _includer(rel: str, path: Path):
-    """What a Markdown file's snippets and includes may read: files of the documents folder, never outside it.
+    """What a file's snippets and includes (Markdown, reStructuredText) may read: files of the documents folder.
 
-    A name is looked up beside the file, then in each folder above it up to the documents folder (MkDocs
-    resolves snippets from the project's folder, FastAPI's includes from the page's). None when the folder
-    is not known (the file was reached through a link): then every include is dropped.
+    Never a file outside it. A name is looked up beside the file, then in each folder above it up to the
+    documents folder (MkDocs resolves snippets from the project's folder, FastAPI's includes from the page's).
+    None when the folder is not known (the file was reached through a link): then every include is dropped.
     """
     parts = PurePosixPath(rel).parts
     if len(parts) < 1 or tuple(path.parts[-len(parts):]) != parts:

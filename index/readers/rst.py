@@ -6,7 +6,9 @@ admonitions. Sphinx adds roles (`:ref:`, `:func:`...) and directives (`toctree`,
 each unknown name met in the file is given a plain meaning for the time of the parse: a role shows its
 text (`:ref:`Install <install>`` reads "Install"), a directive keeps its content (code as code, a
 signature as a definition, a titled block as a callout) or nothing when it only steers the build
-(`toctree`, `index`, `autoclass`...). No file is read besides the document: includes are dropped.
+(`toctree`, `index`, `autoclass`...). `include` and `literalinclude` read through the includer the
+caller gives (files of the documents folder only), cited at the directive's line; without it, or for a
+file it does not find, they are dropped. docutils itself reads no file.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import re
 import threading
 
 from .base import Block, ReadError, Reading, Sections, squash
+from .mkdocs import Includer
 
 # Directives that steer the build or pull other files in: nothing of theirs is text.
 _SKIP = frozenset({
-    "toctree", "index", "highlight", "currentmodule", "module", "literalinclude", "sectionauthor", "moduleauthor",
+    "toctree", "index", "highlight", "currentmodule", "module", "sectionauthor", "moduleauthor",
     "codeauthor", "tabularcolumns", "autosummary", "graphviz", "graph", "digraph", "inheritance-diagram", "plot",
     "program", "default-domain", "testsetup", "testcleanup", "bibliography", "only-html", "jinja", "raw",
-    "include", "meta", "image", "figure-md", "mermaid", "uml", "kroki", "youtube", "video", "iframe",
+    "meta", "image", "figure-md", "mermaid", "uml", "kroki", "youtube", "video", "iframe",
     "contents", "sectnum", "footer", "header", "spelling:word-list", "exec",
 })
 # Directives whose content is verbatim text.
@@ -51,8 +54,14 @@ _ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "x
 _REGISTRY_LOCK = threading.Lock()
 
 
-def read_rst(source: str) -> Reading:
-    """The blocks of a reStructuredText file and its title (the first section's)."""
+_MAX_INCLUDE_DEPTH = 4
+
+
+def read_rst(source: str, include: Includer | None = None) -> Reading:
+    """The blocks of a reStructuredText file and its title (the first section's).
+
+    `include` finds the files that `include` and `literalinclude` name; without it they are dropped.
+    """
     from docutils.core import publish_doctree
     from docutils.parsers.rst import directives, roles
 
@@ -70,6 +79,8 @@ def read_rst(source: str) -> Reading:
             for name in set(_ROLE.findall(source)):
                 if not _known_role(name):
                     roles.register_local_role(name, _generic_role)
+            directives.register_directive("include", _include_directive(include, literal=False))
+            directives.register_directive("literalinclude", _include_directive(include, literal=True))
             document = publish_doctree(source, settings_overrides=settings)
         except Exception as exc:  # noqa: BLE001 - docutils raises many kinds on malformed input
             raise ReadError(f"reStructuredText could not be parsed ({type(exc).__name__})") from exc
@@ -175,6 +186,77 @@ def _generic_directive():
             return [_callout(argument, body, self.lineno)]
 
     return Generic
+
+
+def _include_directive(include: Includer | None, literal: bool):
+    """`include` (or Sphinx's `literalinclude`, or `include` with :literal:), read through the includer."""
+    from docutils import nodes
+    from docutils.parsers.rst import Directive
+    from docutils.statemachine import StringList
+
+    depth = [0]
+
+    class Include(Directive):
+        """A file of the documents folder, inserted where the directive stands."""
+
+        required_arguments = 1
+        final_argument_whitespace = True
+        option_spec = _AnyOptions(_=None)
+
+        def run(self):
+            name = self.arguments[0].strip()
+            if include is None or name.startswith("<") or depth[0] >= _MAX_INCLUDE_DEPTH:
+                return []
+            text = include(name.lstrip("/"))  # "/x.rst": from the project's folder (Sphinx's source root)
+            if text is None:
+                return []
+            lines = _select(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), self.options)
+            if literal or "literal" in self.options or "code" in self.options:
+                body = "\n".join(lines).strip("\n")
+                node = nodes.literal_block(body, body)
+                node.line = self.lineno
+                return [node] if body.strip() else []
+            container = nodes.container()
+            depth[0] += 1
+            try:
+                self.state.nested_parse(StringList(lines, "include"), self.content_offset, container,
+                                        match_titles=True)
+            finally:
+                depth[0] -= 1
+            for node in container.findall(nodes.Element):
+                node.line = self.lineno
+                node["included"] = True
+            return container.children
+
+    return Include
+
+
+def _select(lines: list[str], options: dict) -> list[str]:
+    """The lines an include keeps: :start-line:/:end-line:, :start-after:/:end-before:, :lines: 1,3-5."""
+    def number(key: str) -> int | None:
+        value = str(options.get(key) or "").strip()
+        return int(value) if value.lstrip("-").isdigit() else None
+
+    start, end = number("start-line"), number("end-line")
+    lines = lines[start or 0:end]
+    after, before = options.get("start-after"), options.get("end-before")
+    if after:
+        k = next((i for i, ln in enumerate(lines) if str(after) in ln), None)
+        lines = lines[k + 1:] if k is not None else lines
+    if before:
+        k = next((i for i, ln in enumerate(lines) if str(before) in ln), None)
+        lines = lines[:k] if k is not None else lines
+    spec = str(options.get("lines") or "").strip()
+    if spec:
+        keep: list[str] = []
+        for part in spec.split(","):
+            a, _, b = part.strip().partition("-")
+            if a.isdigit() or b.isdigit():
+                first = int(a) if a.isdigit() else 1
+                last = int(b) if b.isdigit() else (len(lines) if "-" in part else first)
+                keep.extend(lines[first - 1:last])
+        lines = keep or lines
+    return lines
 
 
 def _callout(label: str, body, line: int):
@@ -389,7 +471,7 @@ def _line(node) -> int:
             if getattr(child, "line", None):
                 return child.line
         return 0
-    if isinstance(node, nodes.title) and line > 1:
+    if isinstance(node, nodes.title) and line > 1 and not node.get("included"):
         return line - 1  # docutils gives a section title the line of its underline
     return line
 

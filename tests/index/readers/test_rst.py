@@ -119,14 +119,29 @@ def test_blocks_start_on_their_source_lines(doc):
             assert word in lines[b.line_start - 1], b
 
 
-def test_includes_never_read_a_file(tmp_path):
-    """An include directive reads nothing, inside the documents folder or outside it."""
+def test_includes_read_the_documents_folder_only(tmp_path):
+    """include and literalinclude insert files of the documents folder, at the directive's line; a file
+    outside the folder, a missing one or the page itself is dropped, never read nor quoted."""
+    docs = tmp_path / "docs"
+    (docs / "snippets").mkdir(parents=True)
     (tmp_path / "secret.txt").write_text("MOT DE PASSE", encoding="utf-8")
-    page = tmp_path / "page.rst"
-    page.write_text(f"Titre\n=====\n\n.. include:: secret.txt\n\n.. include:: {tmp_path}/secret.txt\n\nFin.\n",
-                    encoding="utf-8")
+    (docs / "snippets" / "commun.rst").write_text("Partagé\n-------\n\nTexte partagé.\n", encoding="utf-8")
+    (docs / "snippets" / "exemple.py").write_text("import os\n\n\ndef connecter():\n    return 1\n",
+                                                  encoding="utf-8")
+    page = docs / "page.rst"
+    page.write_text("Titre\n=====\n\n.. include:: snippets/commun.rst\n\n"
+                    ".. literalinclude:: /snippets/exemple.py\n   :lines: 4-5\n\n"
+                    ".. include:: ../secret.txt\n\n"
+                    f".. include:: {tmp_path}/secret.txt\n\n"
+                    ".. literalinclude:: absent.py\n\n.. include:: page.rst\n\n.. include:: <isonum.txt>\n\n"
+                    "Fin.\n", encoding="utf-8")
     read = read_document("page.rst", page)
-    assert [b.text for b in read.blocks] == ["Fin."]
+    assert [(b.kind, b.text, b.section, b.line_start) for b in read.blocks] == [
+        ("heading", "Partagé", ("Titre", "Partagé"), 4),
+        ("paragraph", "Texte partagé.", ("Titre", "Partagé"), 4),
+        ("code", "def connecter():\n    return 1", ("Titre", "Partagé"), 6),
+        ("paragraph", "Fin.", ("Titre", "Partagé"), 19),
+    ]
 
 
 def test_malformed_markup_is_read_without_messages():
