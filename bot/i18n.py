@@ -215,8 +215,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cmd_documents": {"en": "Manage the documents docbot answers from", "fr": "Gérer les documents de docbot"},
     "cmd_documents_add": {
-        "en": "Add a document (text, Markdown, HTML or PDF) and index it",
-        "fr": "Ajouter un document (texte, Markdown, HTML ou PDF) et l'indexer",
+        "en": "Add a document (text, Markdown, reST, HTML, PDF, Word, ODT or EPUB) and index it",
+        "fr": "Ajouter un document (texte, Markdown, reST, HTML, PDF, Word, ODT ou EPUB) et l'indexer",
     },
     "cmd_documents_add_file": {"en": "The document to add", "fr": "Le document à ajouter"},
     "cmd_documents_add_replace": {
