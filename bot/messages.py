@@ -55,8 +55,8 @@ def for_operator(error: DocbotError | BusyError) -> str:
                 "to one you can write")
     if isinstance(error, DocumentsDirError):
         if error.problem == "empty":
-            return (f"{error}: put text, Markdown, reStructuredText, HTML, PDF, Word, OpenDocument or EPUB files "
-                    "there (or set DOCBOT_DOCUMENTS_DIR); the index was left as it was")
+            return (f"{error}: put text, Markdown, HTML or PDF files there (or set DOCBOT_DOCUMENTS_DIR); "
+                    "the index was left as it was")
         return f"{error}; create it, or set DOCBOT_DOCUMENTS_DIR"
     if isinstance(error, DatabaseReadOnlyError):
         return (f"{error}: docbot logs questions in {error.folder}; make it writable, or set "

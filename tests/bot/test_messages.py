@@ -38,8 +38,7 @@ INDEX = Path("/srv/docbot/index")
                                            "DOCBOT_DOCUMENTS_DIR"),
     (DocumentsDirError(Path("/srv/docs"), "empty", skipped=2),
      "the documents folder /srv/docs holds no document that can be indexed (2 files skipped): put text, Markdown, "
-     "reStructuredText, HTML, PDF, Word, OpenDocument or EPUB files there (or set DOCBOT_DOCUMENTS_DIR); "
-     "the index was left as it was"),
+     "HTML or PDF files there (or set DOCBOT_DOCUMENTS_DIR); the index was left as it was"),
     (IndexNotWritableError(INDEX, "Read-only file system"),
      "cannot write to the index folder /srv/docbot/index (Read-only file system): docbot writes the index there; "
      "make the folder writable, or set DOCBOT_INDEX_DIR to one you can write"),
