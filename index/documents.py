@@ -225,6 +225,8 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
                 reading = _reader(*_TEXT_READERS.get(suffix, ("text", "read_text")))(source)
     except ReadError as exc:
         return Skipped(rel, str(exc))
+    except RecursionError:  # a hostile file nesting lists, tables or sections thousands deep
+        return Skipped(rel, "nested too deeply to read")
     sections: dict[tuple[str, ...], tuple[str, ...]] = {}  # blocks of a section share its path: clean it once
     blocks = [b for b in (_tidy_block(b, sections) for b in reading.blocks) if b is not None and count_words(b.text)]
     if not blocks:

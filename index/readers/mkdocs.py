@@ -12,6 +12,7 @@ Heading attribute lists (`# Title { #id }`, `{: .class }`) are read by `split_at
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import PurePosixPath
 Includer = Callable[[str], "str | None"]
 
 _MAX_DEPTH = 4  # snippets that include snippets; a file including itself stops here
+_MAX_NESTING = 16  # callouts inside callouts: deeper ones are read as plain lines
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
 # `!!! type "Title"`, `??? type`, `???+ "Title"` (pymdownx.details: the type may go when a title is given).
 _ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)[ \t]*(?:([\w-]+)(?:[ \t]+[\w-]+)*)?[ \t]*"
@@ -97,8 +99,29 @@ def prepare(source: str, first_line: int = 1, include: Includer | None = None) -
     return out
 
 
-def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includer | None, depth: int) -> None:
+def _closers(lines: list[str]) -> dict[str, list[int]]:
+    """The lines that may close a block, by what they are (`///`, `////`, `--8<--`), in order."""
+    out: dict[str, list[int]] = {}
+    for k, line in enumerate(lines):
+        text = line.strip()
+        if len(text) >= 3 and text.count("/") == len(text):
+            out.setdefault(text, []).append(k)
+        elif "8<" in text and _SNIPPET_BLOCK.match(line):
+            out.setdefault("--8<--", []).append(k)
+    return out
+
+
+def _closing(closers: dict[str, list[int]], key: str, start: int) -> int | None:
+    """The first line at or after `start` that closes a block opened with `key`."""
+    found = closers.get(key, [])
+    k = bisect.bisect_left(found, start)
+    return found[k] if k < len(found) else None
+
+
+def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includer | None, depth: int,
+             nesting: int = 0) -> None:
     fence: tuple[str, int] | None = None  # (marker, length) of the open code fence
+    closers = _closers(lines)
     i = 0
     while i < len(lines):
         line, here = lines[i], origin[i]
@@ -118,10 +141,10 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
             out.add(line, here)
             i += 1
             continue
-        adm = _ADMONITION.match(line)
+        adm = _ADMONITION.match(line) if nesting < _MAX_NESTING else None
         if adm and adm.group(2) is None and adm.group(3) is None and adm.group(4) is None:
             adm = None  # `!!!` alone: not an admonition
-        if adm or (tab := _TAB.match(line)):
+        if adm or (nesting < _MAX_NESTING and (tab := _TAB.match(line))):
             if adm:
                 indent, title = adm.group(1), adm.group(3) if adm.group(3) is not None else adm.group(4)
                 label = title if title is not None else (adm.group(2) or "").replace("-", " ").capitalize()
@@ -134,19 +157,19 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
             while j > i + 1 and not lines[j - 1].strip():  # trailing blank lines are the document's
                 j -= 1
             body = [_dedent(ln, 4) if ln.strip() else "" for ln in lines[i + 1:j]]
-            _callout(label.strip(), body, origin[i + 1:j], here, out, include, depth)
+            _callout(label.strip(), body, origin[i + 1:j], here, out, include, depth, nesting + 1)
             i = j
             continue
-        if block := _BLOCK.match(line):
+        if nesting < _MAX_NESTING and (block := _BLOCK.match(line)):
             slashes, kind = block.group(2), block.group(3).lower()
-            end = next((k for k in range(i + 1, len(lines)) if lines[k].strip() == slashes), None)
+            end = _closing(closers, slashes, i + 1)
             if end is not None:
                 j = i + 1
                 while j < end and lines[j].strip() and _indent(lines[j]) > _indent(line):
                     j += 1  # the block's options (`type: warning`, `attrs: {...}`), indented under its header
                 title = (block.group(4) or "").strip().strip("\"'")
                 label = "" if kind in _NO_LABEL_BLOCKS else title or kind.replace("-", " ").capitalize()
-                _callout(label, lines[j:end], origin[j:end], here, out, include, depth)
+                _callout(label, lines[j:end], origin[j:end], here, out, include, depth, nesting + 1)
                 i = end + 1
                 continue
         if snip := _SNIPPET.match(line):
@@ -154,7 +177,7 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
             i += 1
             continue
         if _SNIPPET_BLOCK.match(line):
-            end = next((k for k in range(i + 1, len(lines)) if _SNIPPET_BLOCK.match(lines[k])), None)
+            end = _closing(closers, "--8<--", i + 1)
             if end is not None:
                 for k in range(i + 1, end):
                     name = lines[k].strip()
@@ -200,10 +223,10 @@ def _dedent(line: str, width: int) -> str:
 
 
 def _callout(label: str, body: list[str], origin: list[int], here: int, out: Prepared,
-             include: Includer | None, depth: int) -> None:
+             include: Includer | None, depth: int, nesting: int) -> None:
     out.add("", here)  # the header line: a blank, so the body starts a block of its own
     start = len(out.lines)
-    _prepare(body, origin, out, include, depth)
+    _prepare(body, origin, out, include, depth, nesting)
     out.add("", origin[-1] if origin else here)
     if label:
         out.callouts.append(Callout(label, start, len(out.lines), here))

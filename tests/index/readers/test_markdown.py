@@ -235,3 +235,11 @@ def test_snippets_outside_the_folder_are_dropped_never_quoted(tmp_path):
     text = read_document("guide/page.md", page).text
     for never in ("SECRET", "--8<--", "{*", "ailleurs", "absent", "hostname"):
         assert never not in text
+
+
+def test_callouts_nested_past_reason_are_read_as_lines():
+    """Callouts nested hundreds deep (a hostile file) are read without failing, their words kept."""
+    source = "".join("    " * k + f'!!! note "Niveau {k}"\n' for k in range(300)) + "    " * 300 + "Le fond.\n"
+    reading = read_markdown(source)
+    assert reading.blocks and "Niveau 0" in reading.blocks[0].text
+    assert any("Le fond." in b.text for b in reading.blocks)
