@@ -88,7 +88,13 @@ def read_epub(raw: bytes) -> Reading:
         except ReadError as exc:
             log.debug("EPUB chapter %s not read: %s", href, exc)
             continue
-        blocks.extend(_chapter(chapter.blocks, titles.get(href) or chapter.title))
+        chapter_title = titles.get(href)
+        if chapter_title is None and blocks and not any(b.kind == "heading" for b in chapter.blocks):
+            # A chapter split over several files: a part with no title nor heading goes on the part before.
+            blocks.extend(replace(b, section=blocks[-1].section, line_start=0, line_end=0, anchor=None)
+                          for b in chapter.blocks)
+            continue
+        blocks.extend(_chapter(chapter.blocks, chapter_title or chapter.title))
     return Reading(title=title, blocks=blocks, language=language)
 
 

@@ -21,9 +21,10 @@ _OPF = """<?xml version="1.0" encoding="UTF-8"?>
     <item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>
     <item id="c1" href="text/un.xhtml" media-type="application/xhtml+xml"/>
     <item id="c2" href="text/deux%20bis.xhtml" media-type="application/xhtml+xml"/>
+    <item id="c3" href="text/un-suite.xhtml" media-type="application/xhtml+xml"/>
     <item id="css" href="style.css" media-type="text/css"/>
   </manifest>
-  <spine><itemref idref="nav"/><itemref idref="c2"/><itemref idref="c1"/></spine>
+  <spine><itemref idref="nav"/><itemref idref="c2"/><itemref idref="c1"/><itemref idref="c3"/></spine>
 </package>"""
 
 _NAV = """<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><body>
@@ -46,6 +47,7 @@ def _made_epub() -> bytes:
             "<h1>Installation</h1><p>Le paquet s'installe avec apt.</p><h2>Réseau</h2>"
             "<pre>zorglub --reseau 10.0.0.1</pre><table><tr><th>Option</th><th>Effet</th></tr>"
             "<tr><td>-y</td><td>Répond oui</td></tr></table>")))
+        z.writestr("OEBPS/text/un-suite.xhtml", _CHAPTER.format(title="un", body="<p>Suite du chapitre.</p>"))
         z.writestr("OEBPS/text/deux bis.xhtml", _CHAPTER.format(title="deux", body=(
             "<p>Un chapitre sans titre à lui.</p><ul><li>premier point</li></ul>")))
     return out.getvalue()
@@ -57,7 +59,8 @@ def made():
 
 
 def test_chapters_in_spine_order_each_a_section(made):
-    """Chapters come in reading order; one without a heading is put under its title from the contents."""
+    """Chapters come in reading order; one without a heading is put under its title from the contents, and
+    the second file of a chapter split in two (no title, no heading) goes on under the first's sections."""
     assert (made.title, made.language) == ("Guide Zorglub", "fr")
     assert [(b.kind, b.text, b.section) for b in made.blocks[:3]] == [
         ("heading", "Premiers pas", ("Premiers pas",)),
@@ -68,7 +71,8 @@ def test_chapters_in_spine_order_each_a_section(made):
                     ("paragraph", "Le paquet s'installe avec apt.", ("Installation",)),
                     ("heading", "Réseau", ("Installation", "Réseau")),
                     ("code", "zorglub --reseau 10.0.0.1", ("Installation", "Réseau")),
-                    ("row", "Option : -y · Effet : Répond oui", ("Installation", "Réseau"))]
+                    ("row", "Option : -y · Effet : Répond oui", ("Installation", "Réseau")),
+                    ("paragraph", "Suite du chapitre.", ("Installation", "Réseau"))]
 
 
 def test_no_lines_of_the_chapter_files(made):
