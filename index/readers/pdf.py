@@ -23,8 +23,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..documents import Block
-from . import ReadError, Reading, Sections
+from .base import Block, ReadError, Reading, Sections
 
 log = logging.getLogger(__name__)
 
