@@ -20,7 +20,7 @@ from discord.ext import commands
 from index import InvalidQuestionError
 
 from .. import render
-from ..database import FollowUp, GuildSettings, Origin
+from ..database import Cooldowns, FollowUp, GuildSettings, Origin
 from ..i18n import language_for, question_language, t
 from ..service import Asked, BusyError
 from ._conversation import (
@@ -49,22 +49,42 @@ LINK_FRESH = dt.timedelta(seconds=60)
 
 
 class UserCooldown:
-    """One question per user every `seconds` (0 turns it off), shared by /ask, the menu, mentions and DMs."""
+    """One question per user every `seconds` (0 turns it off), shared by /ask, the menu, mentions and DMs.
 
-    def __init__(self, seconds: float) -> None:
+    Kept in the bot's database (`store`), so it holds across the bot's processes: a user's DMs and a
+    server's channels may be served by different shards. If the database does not answer within
+    STORE_WAIT seconds (the check comes before Discord's 3-second deadline), this process's own count
+    decides: a busy database slows nobody's question down.
+    """
+
+    STORE_WAIT = 1.0
+
+    def __init__(self, seconds: float, store: Cooldowns | None = None, kind: str = "ask") -> None:
         self.cooldown = app_commands.Cooldown(1, seconds)
+        self.seconds = seconds
+        self.store = store
+        self.kind = kind
         self._buckets = (commands.CooldownMapping(self.cooldown, lambda user_id: user_id) if seconds > 0
                          else None)
 
-    def retry_after(self, user_id: int) -> float:
+    async def retry_after(self, user_id: int) -> float:
         """0 if the user may ask now (and counts this question), else the seconds left to wait."""
         if self._buckets is None:
             return 0.0
-        return self._buckets.update_rate_limit(user_id) or 0.0
+        local = self._buckets.update_rate_limit(user_id) or 0.0
+        if self.store is None:
+            return local
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self.store.take, self.kind, user_id, self.seconds),
+                                          self.STORE_WAIT)
+        except Exception as exc:  # noqa: BLE001 - a timeout, a database error: this process's count decides
+            log.warning("Could not read the cooldown of user %s in the database (%s); using this process's",
+                        user_id, type(exc).__name__)
+            return local
 
-    def check(self, user_id: int) -> None:
+    async def check(self, user_id: int) -> None:
         """Count a question; raise CommandOnCooldown if the user asked too recently."""
-        retry = self.retry_after(user_id)
+        retry = await self.retry_after(user_id)
         if retry:
             raise app_commands.CommandOnCooldown(self.cooldown, retry)
 
@@ -94,7 +114,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"docbot:mo
             # By name, not class: a reloaded extension defines its classes anew.
             cooldown = getattr(interaction.client.get_cog("Ask"), "more_cooldown", None)
             if cooldown is not None:
-                cooldown.check(interaction.user.id)
+                await cooldown.check(interaction.user.id)
             await interaction.response.defer(ephemeral=True, thinking=True)
             more = await interaction.client.more(self.question_id)
             if more is None:
@@ -170,9 +190,9 @@ class Ask(commands.Cog):
 
     def __init__(self, bot: DocBot) -> None:
         self.bot = bot
-        self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.cooldown = UserCooldown(bot.settings.cooldown_seconds, bot.cooldowns, "ask")
         # The same rate for "More passages", counted apart: reading on right after asking is fine.
-        self.more_cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.more_cooldown = UserCooldown(bot.settings.cooldown_seconds, bot.cooldowns, "more")
         self.menu = app_commands.ContextMenu(name=locale_str(t("menu_ask", "en"), key="menu_ask"),
                                              callback=self.ask_about_message)
         # Notified each time an answer's message is linked to its question: a reply to an answer sent a
@@ -269,7 +289,7 @@ class Ask(commands.Cog):
                            private=locale_str(t("cmd_ask_private", "en"), key="cmd_ask_private"))
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
         """/ask: answer with cited passages, publicly or (private) to the asker alone; in a thread, a follow-up."""
-        self.cooldown.check(interaction.user.id)
+        await self.cooldown.check(interaction.user.id)
         # Discord drops an interaction with no first response within 3 s: acknowledge first.
         await interaction.response.defer(ephemeral=private, thinking=True)
         settings = await self._settings(interaction.guild_id)
@@ -286,7 +306,7 @@ class Ask(commands.Cog):
 
     async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """"Ask docbot" on a message: its text is the question; the answer replies to it."""
-        self.cooldown.check(interaction.user.id)
+        await self.cooldown.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await self._settings(interaction.guild_id)
         question = question_text(message.content)
@@ -373,7 +393,7 @@ class Ask(commands.Cog):
         lang = self._language(settings, question_language(question))
         thread = _thread_of(message.channel)
         try:
-            self.cooldown.check(message.author.id)
+            await self.cooldown.check(message.author.id)
             async with typing(message.channel):
                 asked = await self._ask(question, source=source, guild_id=message.guild.id if in_guild else None,
                                         user_id=message.author.id, channel_id=message.channel.id,
