@@ -40,6 +40,8 @@ TELL_SECONDS = 5.0
 # Then how long the gateway connection may take to close. With them, a stop takes at most
 # DOCBOT_SHUTDOWN_SECONDS + 7 s (README: systemd's TimeoutStopSec), unless a rebuild is still running.
 CLOSE_SECONDS = 2.0
+# Gateway close codes about sharding (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
+SHARD_INVALID, SHARDING_REQUIRED = 4010, 4011
 # How often a serving process looks whether `current` moved (another process rebuilt the index): one readlink.
 INDEX_POLL_SECONDS = 2.0
 
@@ -384,6 +386,13 @@ def _discord_failures():
     except discord.PrivilegedIntentsRequired:
         _fail("Discord refused the bot's intents: enable Message Content in the Developer Portal "
               "(Bot → Privileged Gateway Intents), or unset DOCBOT_MESSAGE_CONTENT")
+    except discord.ConnectionClosed as exc:
+        if exc.code == SHARD_INVALID:
+            _fail("Discord refused a shard: check DOCBOT_SHARD_IDS against DOCBOT_SHARD_COUNT")
+        if exc.code == SHARDING_REQUIRED:
+            _fail("Discord requires more shards for this many servers: raise DOCBOT_SHARD_COUNT, or unset it "
+                  "(and DOCBOT_SHARD_IDS) to use Discord's recommended count")
+        _fail(f"Discord closed the connection (code {exc.code}: {exc.reason or 'no reason given'})")
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         _fail(f"cannot reach Discord ({type(exc).__name__}); check the network connection")
 

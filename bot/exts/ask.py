@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -46,6 +47,9 @@ THREAD_ARCHIVE_MINUTES = 1440
 # How long a reply to one of the bot's answers waits for that answer to be linked to its question.
 LINK_WAIT = 3.0
 LINK_FRESH = dt.timedelta(seconds=60)
+# The cooldown checks' own threads: they come before Discord's 3-second deadline, and must not queue
+# behind retrievals in the default executor.
+_COOLDOWN_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="docbot-cooldowns")
 
 
 class UserCooldown:
@@ -75,8 +79,9 @@ class UserCooldown:
         if self.store is None:
             return local
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self.store.take, self.kind, user_id, self.seconds),
-                                          self.STORE_WAIT)
+            taken = asyncio.get_running_loop().run_in_executor(_COOLDOWN_THREADS, self.store.take, self.kind,
+                                                               user_id, self.seconds)
+            return await asyncio.wait_for(taken, self.STORE_WAIT)
         except Exception as exc:  # noqa: BLE001 - a timeout, a database error: this process's count decides
             log.warning("Could not read the cooldown of user %s in the database (%s); using this process's",
                         user_id, type(exc).__name__)
