@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ LINK_WAIT = 3.0
 LINK_FRESH = dt.timedelta(seconds=60)
 # The cooldown checks' own threads: they come before Discord's 3-second deadline, and must not queue
 # behind retrievals in the default executor.
-_COOLDOWN_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="docbot-cooldowns")
+_COOLDOWN_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="docbot-cooldowns")
 
 
 class UserCooldown:
@@ -62,6 +63,7 @@ class UserCooldown:
     """
 
     STORE_WAIT = 1.0
+    WARN_EVERY = 60.0  # seconds between two warnings that the database did not answer (a burst warns once)
 
     def __init__(self, seconds: float, store: Cooldowns | None = None, kind: str = "ask") -> None:
         self.cooldown = app_commands.Cooldown(1, seconds)
@@ -70,6 +72,8 @@ class UserCooldown:
         self.kind = kind
         self._buckets = (commands.CooldownMapping(self.cooldown, lambda user_id: user_id) if seconds > 0
                          else None)
+        self._warned_at = -self.WARN_EVERY
+        self._unwarned = 0
 
     async def retry_after(self, user_id: int) -> float:
         """0 if the user may ask now (and counts this question), else the seconds left to wait."""
@@ -83,8 +87,12 @@ class UserCooldown:
                                                                user_id, self.seconds)
             return await asyncio.wait_for(taken, self.STORE_WAIT)
         except Exception as exc:  # noqa: BLE001 - a timeout, a database error: this process's count decides
-            log.warning("Could not read the cooldown of user %s in the database (%s); using this process's",
-                        user_id, type(exc).__name__)
+            self._unwarned += 1
+            now = time.monotonic()
+            if now - self._warned_at >= self.WARN_EVERY:
+                log.warning("The database did not give %d cooldowns in time (%s); this process's own count decided "
+                            "(warned again in %g s at most)", self._unwarned, type(exc).__name__, self.WARN_EVERY)
+                self._warned_at, self._unwarned = now, 0
             return local
 
     async def check(self, user_id: int) -> None:

@@ -137,7 +137,12 @@ async def ask_all(fake: FakeDiscord, questions: list[tuple[str, int]]) -> list:
 
 
 async def answered(fake: FakeDiscord, recs: list, what: str) -> None:
-    await fake.wait_for(lambda: all(r.answered for r in recs), TIMEOUT, what)
+    try:
+        await fake.wait_for(lambda: all(r.answered for r in recs), TIMEOUT, what)
+    except TimeoutError as exc:
+        left = [(fake.shard_of(r.guild_id), r.callback_type) for r in recs if not r.answered]
+        raise AssertionError(f"{exc}: {len(left)} of {len(recs)} unanswered (shard, first response): "
+                             f"{left[:10]}") from None
 
 
 async def test_two_processes_share_the_shards(discord_at, built, docs_copy, shared_database, tmp_path, figures):
