@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
     max_queued: int = Field(1000, ge=1)
-    # Sharding (README, "Operating"): unset, one process runs every shard Discord asks for (GET /gateway/bot).
+    # Sharding (docs/operations.md): unset, one process runs every shard Discord asks for (GET /gateway/bot).
     # With several processes, each gets the same DOCBOT_SHARD_COUNT and its own DOCBOT_SHARD_IDS ("0-3", "4-7",
     # "0,2"); every server's state is in the shared database, so any process may serve any server.
     shard_count: int | None = Field(None, ge=1, le=4096)
