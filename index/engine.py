@@ -141,8 +141,7 @@ class Engine:
                 self._served = fresh
 
     def refresh(self) -> Path | None:
-        """Serve the version `current` points at if it moved since it was loaded (another process rebuilt the
-        index); the folder swapped in, or None.
+        """Serve the version `current` points at, if another process moved it; the folder swapped in, or None.
 
         Cheap when nothing moved (one readlink): a serving process calls it every few seconds. Questions
         already being answered finish on the version they started with. A version that can't be loaded
