@@ -196,9 +196,12 @@ class Engine:
         """Update the index on disk, then swap it in."""
         summary = build_index(documents_dir, self.index_dir, self.embedder, options, progress=progress,
                               lock_wait=lock_wait, multilingual=self.multilingual)
-        served = self._served
-        # Also when nothing was written here but `current` moved: another process rebuilt it meanwhile.
-        moved = served is not None and served.searcher.index.folder != store.current_path(self.index_dir).resolve()
-        if summary.written or served is None or moved:
-            self.reload()
+        # What `current` points at now: this build's version, or another process's if it rebuilt meanwhile
+        # (refresh may have swapped it in already).
+        with self._reload_lock:
+            served = self._served
+            if served is None or served.searcher.index.folder != store.current_path(self.index_dir).resolve():
+                fresh = self._serve()
+                with self._load_lock:
+                    self._served = fresh
         return summary
