@@ -215,6 +215,14 @@ class PassageFile(Sequence[Passage]):
             raise IndexError("passage position out of range")
         return Passage.from_dict(json.loads(self._map[self._starts[i]:self._ends[i]]))
 
+    def __eq__(self, other: object) -> bool:
+        """The same passages in the same order (as a list of them would compare)."""
+        if not isinstance(other, (PassageFile, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # compared by value, as a list: not hashable
+
 
 def vector_view(vectors) -> np.ndarray:
     """The vectors a FAISS index holds, as a read-only (n, d) array over its own storage (no copy).

@@ -37,6 +37,11 @@ class Cooldowns:
         self._takes = 0
         self._lock = threading.Lock()
 
+    def warm_up(self) -> None:
+        """Open a connection of the pool and read the table (the first check then pays no connection set-up)."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.select(sa.func.count()).select_from(cooldowns)).scalar()
+
     def take(self, kind: str, user_id: int, seconds: float) -> float:
         """0 if the user may go ahead now (their wait of `seconds` starts), else the seconds left to wait."""
         c = cooldowns.c

@@ -59,10 +59,10 @@ class UserCooldown:
     Kept in the bot's database (`store`), so it holds across the bot's processes: a user's DMs and a
     server's channels may be served by different shards. If the database does not answer within
     STORE_WAIT seconds (the check comes before Discord's 3-second deadline), this process's own count
-    decides: a busy database slows nobody's question down.
+    decides: a busy database delays nobody's question by more than that.
     """
 
-    STORE_WAIT = 1.0
+    STORE_WAIT = 0.5
     WARN_EVERY = 60.0  # seconds between two warnings that the database did not answer (a burst warns once)
 
     def __init__(self, seconds: float, store: Cooldowns | None = None, kind: str = "ask") -> None:
@@ -216,6 +216,12 @@ class Ask(commands.Cog):
         """Add the message menu, and listen for the buttons of any answer (also those sent before a restart)."""
         self.bot.tree.add_command(self.menu)
         self.bot.add_dynamic_items(MoreButton, VoteButton)
+        if self.bot.cooldowns is not None and self.bot.settings.cooldown_seconds > 0 and self.bot.serve:
+            # Open a database connection for the cooldown checks now, not when the first questions arrive.
+            try:
+                await asyncio.get_running_loop().run_in_executor(_COOLDOWN_THREADS, self.bot.cooldowns.warm_up)
+            except Exception as exc:  # noqa: BLE001 - the checks fall back on this process's count
+                log.warning("Could not reach the database for the cooldowns (%s)", type(exc).__name__)
 
     async def cog_unload(self) -> None:
         """Remove the menu and stop listening for the buttons."""

@@ -47,6 +47,7 @@ NEW_DOC = ("# Le protocole Quetzal\n\n"
            "Le protocole Quetzal impose que chaque serre du jardin botanique de Vireux soit arrosée à l'aube.\n\n"
            "Les jardiniers du protocole Quetzal notent la température des serres dans un carnet bleu.\n")
 NEW_QUESTION = "Quand faut-il arroser les serres du jardin botanique de Vireux ?"
+WAVE = 40  # questions asked at the same moment
 SWAP_LIMIT = 10.0  # seconds: issue 20's bound for another process to answer from a new index
 
 
@@ -109,6 +110,10 @@ class Process:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8")
 
+    def ready(self) -> bool:
+        """Whether the process has connected its shards and received its servers (discord.py's on_ready)."""
+        return "Connected as docbot" in self.output()
+
 
 def count(url: str, sql: str) -> int:
     engine = sa.create_engine(url)
@@ -167,12 +172,18 @@ async def test_two_processes_share_the_shards(discord_at, built, docs_copy, shar
         a.start()
         b.start()
         await fake.wait_shards(range(SHARDS), TIMEOUT)
-        await fake.wait_for(lambda: fake.commands.get(None), TIMEOUT, "the commands")
+        await fake.wait_for(lambda: fake.commands.get(None) and all(p.ready() for p in (a, b)), TIMEOUT,
+                            "the commands, and both processes ready")
 
-        # 200 questions over the servers of both shards, all at once.
+        # 200 questions over the servers of both shards, in waves of 40 asked at once.
         spread = [(QUESTIONS[i % len(QUESTIONS)], channels[i % SHARDS][i // SHARDS % GUILDS_PER_SHARD])
                   for i in range(200)]
-        recs = await ask_all(fake, spread)
+        recs = []
+        for wave in range(0, len(spread), WAVE):
+            asked = await ask_all(fake, spread[wave:wave + WAVE])
+            recs += asked
+            await fake.wait_for(lambda asked=asked: all(r.callback_at or r.late_callbacks for r in asked), TIMEOUT,
+                                "the first responses")
         await answered(fake, recs, "the 200 answers")
         answers = [answer_of(r) for r in recs]
         lost = sum(1 for x in answers if x is None)
