@@ -210,8 +210,9 @@ class DocBot(commands.AutoShardedBot):
             return
         invite = discord.utils.oauth_url(self.user.id, permissions=PERMISSIONS,
                                          scopes=("bot", "applications.commands"))
-        log.info("Connected as %s (%s) to %d servers; invite link: %s", self.user, self.user.id,
-                 len(self.guilds), invite)
+        shards = ",".join(str(i) for i in sorted(self.shards))
+        log.info("Connected as %s (%s) to %d servers (shards %s of %s); invite link: %s", self.user, self.user.id,
+                 len(self.guilds), shards, self.shard_count, invite)
         if not self._warned:
             self._warned = True
             warn_outside(self.guilds, self.settings.admin_guilds)
