@@ -328,7 +328,11 @@ def passages(
 
 @command
 def run(verbose: Verbose = 0) -> None:
-    """Update the index, then start the Discord bot (a terminal chat without DISCORD_TOKEN)."""
+    """Update the index, then start the Discord bot (a terminal chat without DISCORD_TOKEN).
+
+    As several processes: the same DOCBOT_SHARD_COUNT in each, and each its own DOCBOT_SHARD_IDS (e.g. 0-3,
+    4-7, or 0,2); by default one process runs the shards Discord recommends.
+    """
     from .service import QuestionService, make_engine
 
     settings = load_settings()

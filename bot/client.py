@@ -22,7 +22,7 @@ from index import BuildSummary, DocbotError, Engine
 
 from . import command_sync, exts
 from .access import warn_outside
-from .database import Conversations, GuildSettingsStore, Origin, QuestionLog
+from .database import Conversations, Cooldowns, GuildSettingsStore, Origin, QuestionLog
 from .i18n import LANGUAGES, MESSAGES
 from .messages import for_operator
 from .service import Asked, BusyError, More, QuestionService, ShuttingDownError, build_options
@@ -40,6 +40,10 @@ TELL_SECONDS = 5.0
 # Then how long the gateway connection may take to close. With them, a stop takes at most
 # DOCBOT_SHUTDOWN_SECONDS + 7 s (README: systemd's TimeoutStopSec), unless a rebuild is still running.
 CLOSE_SECONDS = 2.0
+# Gateway close codes about sharding (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
+SHARD_INVALID, SHARDING_REQUIRED = 4010, 4011
+# How often a serving process looks whether `current` moved (another process rebuilt the index): one readlink.
+INDEX_POLL_SECONDS = 2.0
 
 
 def extensions() -> list[str]:
@@ -67,8 +71,12 @@ class Translator(app_commands.Translator):
         return None
 
 
-class DocBot(commands.Bot):
+class DocBot(commands.AutoShardedBot):
     """docbot on Discord; constructed from the settings and an Engine, nothing else.
+
+    Sharded with discord.py's own sharding: as many shards as Discord recommends (GET /gateway/bot), or
+    DOCBOT_SHARD_IDS of DOCBOT_SHARD_COUNT when the bot runs as several processes. Every server's state is in
+    the shared database, and each process follows the index's `current` version (see watch_index).
 
     With `serve=False` (`docbot sync`) it only logs in to sync its commands: no question log, no model.
     """
@@ -81,6 +89,10 @@ class DocBot(commands.Bot):
         # intent, which an operator may add for forums and threads (see README, "Running on Discord").
         intents = discord.Intents.default()
         intents.message_content = settings.message_content
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+            if settings.shard_ids is not None:
+                options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.settings = settings
@@ -94,6 +106,8 @@ class DocBot(commands.Bot):
         # (none when only syncing commands).
         self.conversations = Conversations(self.questions) if self.questions is not None else None
         self.guild_settings = GuildSettingsStore(self.questions) if self.questions is not None else None
+        # Per-user cooldowns too, so that they hold across the bot's processes.
+        self.cooldowns = Cooldowns(self.questions) if self.questions is not None else None
         # A global cap on retrievals running at once: more questions wait their turn.
         self.retrievals = asyncio.Semaphore(settings.max_concurrent)
         self.waiting = 0  # questions waiting for or holding a retrieval slot
@@ -117,6 +131,7 @@ class DocBot(commands.Bot):
         await self.load_cogs()
         if self.serve:
             await self._warm_up()
+            self._spawn(self.watch_index())
 
     async def load_cogs(self) -> None:
         """Load every feature's cog."""
@@ -157,6 +172,25 @@ class DocBot(commands.Bot):
             # Questions will report the problem to users; the bot still starts so /reindex can fix it.
             log.exception("Loading the index failed")
 
+    async def watch_index(self, every: float = INDEX_POLL_SECONDS) -> None:
+        """Swap in the index another process built (the CLI, or /reindex received by another shard's process).
+
+        Polling the `current` link works on any file system and database; questions in flight finish on
+        the version they started with, and the new one's files are memory-mapped, shared in the page cache.
+        """
+        while True:
+            await asyncio.sleep(every)
+            try:
+                swapped = await asyncio.to_thread(self.engine.refresh)
+            except DocbotError as exc:
+                log.warning("A new index version could not be loaded (%s); still serving the previous one",
+                            for_operator(exc))
+            except Exception:
+                log.exception("Loading a new index version failed; still serving the previous one")
+            else:
+                if swapped is not None:
+                    log.info("Now serving index version %s", swapped.name)
+
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)
         self._background.add(task)
@@ -176,8 +210,9 @@ class DocBot(commands.Bot):
             return
         invite = discord.utils.oauth_url(self.user.id, permissions=PERMISSIONS,
                                          scopes=("bot", "applications.commands"))
-        log.info("Connected as %s (%s) to %d servers; invite link: %s", self.user, self.user.id,
-                 len(self.guilds), invite)
+        shards = ",".join(str(i) for i in sorted(self.shards))
+        log.info("Connected as %s (%s) to %d servers (shards %s of %s); invite link: %s", self.user, self.user.id,
+                 len(self.guilds), shards, self.shard_count, invite)
         if not self._warned:
             self._warned = True
             warn_outside(self.guilds, self.settings.admin_guilds)
@@ -319,6 +354,9 @@ class DocBot(commands.Bot):
         self.stopping = True
         for task in list(self._background):
             task.cancel()
+        if isinstance(self.loop, discord.client._LoopSentinel):
+            # Never started (closed before connecting): the sharded client's close needs what its set-up makes.
+            await self._async_setup_hook()
         try:
             await super().close()
         finally:
@@ -349,6 +387,13 @@ def _discord_failures():
     except discord.PrivilegedIntentsRequired:
         _fail("Discord refused the bot's intents: enable Message Content in the Developer Portal "
               "(Bot → Privileged Gateway Intents), or unset DOCBOT_MESSAGE_CONTENT")
+    except discord.ConnectionClosed as exc:
+        if exc.code == SHARD_INVALID:
+            _fail("Discord refused a shard: check DOCBOT_SHARD_IDS against DOCBOT_SHARD_COUNT")
+        if exc.code == SHARDING_REQUIRED:
+            _fail("Discord requires more shards for this many servers: raise DOCBOT_SHARD_COUNT, or unset it "
+                  "(and DOCBOT_SHARD_IDS) to use Discord's recommended count")
+        _fail(f"Discord closed the connection (code {exc.code}: {exc.reason or 'no reason given'})")
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         _fail(f"cannot reach Discord ({type(exc).__name__}); check the network connection")
 

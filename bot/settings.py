@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index import DEFAULT_MODEL, LANGUAGES, AnswerabilityConfig, BuildOptions, Engine
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(5.0, ge=0.0)
     max_concurrent: int = Field(4, ge=1, le=64)
     max_queued: int = Field(1000, ge=1)
+    # Sharding (docs/operations.md): unset, one process runs every shard Discord asks for (GET /gateway/bot).
+    # With several processes, each gets the same DOCBOT_SHARD_COUNT and its own DOCBOT_SHARD_IDS ("0-3", "4-7",
+    # "0,2"); every server's state is in the shared database, so any process may serve any server.
+    shard_count: int | None = Field(None, ge=1, le=4096)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
     # Unset: each command's own level (warnings only in a terminal, INFO for the Discord bot); see bot/logs.py.
     log_level: str | None = None
 
@@ -72,6 +77,42 @@ class Settings(BaseSettings):
             shown = f" {v!r}" if len(v) <= 12 else ""
             raise ValueError(f"unsupported language{shown}; choose one of {', '.join(sorted(LANGUAGES))}")
         return v
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, v):
+        # "0-3", "0,2", "0-3,8" (as people write them in .env), or a list.
+        if not isinstance(v, str):
+            return v
+        if not v.strip():
+            return None
+        ids: list[int] = []
+        for part in v.replace(" ", "").split(","):
+            first, dash, last = part.partition("-")
+            if not (first.isdigit() and (not dash or last.isdigit())):
+                shown = f" {part!r}" if len(part) <= 12 else ""
+                raise ValueError(f"not a shard id or range{shown}; write e.g. 0-3 or 0,2")
+            low, high = int(first), int(last) if dash else int(first)
+            if high < low:
+                raise ValueError(f"the range {part} is empty; write the lower id first")
+            ids.extend(range(low, high + 1))
+        return tuple(ids)
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_in_count(cls, v: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        if v is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("set DOCBOT_SHARD_COUNT too: the shard ids are numbered within it")
+        beyond = [i for i in v if i >= count]
+        if beyond:
+            raise ValueError(f"shard {beyond[0]} does not exist with DOCBOT_SHARD_COUNT={count} "
+                             f"(ids go from 0 to {count - 1})")
+        if len(set(v)) != len(v):
+            raise ValueError("a shard id is listed twice")
+        return tuple(sorted(v))
 
     @field_validator("log_level")
     @classmethod
@@ -110,7 +151,7 @@ class Settings(BaseSettings):
             return frozenset(self.admin_guild_ids)
         return frozenset({self.guild_id} if self.guild_id else ())
 
-    @field_validator("guild_id", "discord_token", "db_path", mode="before")
+    @field_validator("guild_id", "discord_token", "db_path", "shard_count", mode="before")
     @classmethod
     def _blank_is_none(cls, v):
         return None if isinstance(v, str) and not v.strip() else v

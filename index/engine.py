@@ -103,6 +103,8 @@ class Engine:
             else type(self).max_question_chars
         self._served: _Served | None = None
         self._load_lock = threading.Lock()
+        self._reload_lock = threading.Lock()  # one load of a new version at a time (rebuild, refresh)
+        self._refused: Path | None = None  # a version `refresh` could not load: not tried again
 
     def _serve(self) -> _Served:
         index = store.load(self.index_dir, self.embedder.name)
@@ -133,9 +135,41 @@ class Engine:
 
     def reload(self) -> None:
         """Load the index from disk again and serve it from now on."""
-        fresh = self._serve()
-        with self._load_lock:
-            self._served = fresh
+        with self._reload_lock:
+            fresh = self._serve()
+            with self._load_lock:
+                self._served = fresh
+
+    def refresh(self) -> Path | None:
+        """Serve the version `current` points at, if another process moved it; the folder swapped in, or None.
+
+        Cheap when nothing moved (one readlink): a serving process calls it every few seconds. Questions
+        already being answered finish on the version they started with. A version that can't be loaded
+        raises its DocbotError once and is not tried again; the one loaded before keeps serving.
+        """
+        try:
+            target = store.current_path(self.index_dir).resolve(strict=True)
+        except OSError:  # no index yet
+            return None
+        if not self._moved_to(target) or not self._reload_lock.acquire(blocking=False):
+            return None  # nothing moved, or a rebuild or another refresh is loading it already
+        try:
+            if not self._moved_to(target):
+                return None
+            try:
+                fresh = self._serve()
+            except Exception:
+                self._refused = target
+                raise
+            with self._load_lock:
+                self._served = fresh
+            return fresh.searcher.index.folder
+        finally:
+            self._reload_lock.release()
+
+    def _moved_to(self, target: Path) -> bool:
+        served = self._served
+        return target != self._refused and (served is None or served.searcher.index.folder != target)
 
     def ask(self, question: str, k: int | None = None, history: Sequence[str] = ()) -> Answer:
         """Answer one question, citing `k` passages (default `top_k`).
@@ -162,9 +196,12 @@ class Engine:
         """Update the index on disk, then swap it in."""
         summary = build_index(documents_dir, self.index_dir, self.embedder, options, progress=progress,
                               lock_wait=lock_wait, multilingual=self.multilingual)
-        served = self._served
-        # Also when nothing was written here but `current` moved: another process rebuilt it meanwhile.
-        moved = served is not None and served.searcher.index.folder != store.current_path(self.index_dir).resolve()
-        if summary.written or served is None or moved:
-            self.reload()
+        # What `current` points at now: this build's version, or another process's if it rebuilt meanwhile
+        # (refresh may have swapped it in already).
+        with self._reload_lock:
+            served = self._served
+            if served is None or served.searcher.index.folder != store.current_path(self.index_dir).resolve():
+                fresh = self._serve()
+                with self._load_lock:
+                    self._served = fresh
         return summary

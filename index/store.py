@@ -8,10 +8,12 @@ import fcntl
 import hashlib
 import json
 import logging
+import mmap
+import operator
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,6 +179,51 @@ def read_passages(folder: Path) -> list[Passage]:
         return [Passage.from_dict(json.loads(line)) for line in f if line.strip()]
 
 
+class PassageFile(Sequence[Passage]):
+    """The passages of a version folder, decoded from its memory-mapped passages.jsonl when asked for.
+
+    Processes serving the same version share the file's pages in the page cache; each holds only where
+    each line starts and ends (16 bytes a passage) and decodes the passages a search returns. The file
+    is never changed once written, so the mapping stays valid (also after the version is removed).
+    """
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        data = np.frombuffer(self._map, dtype=np.uint8)
+        ends = np.flatnonzero(data == ord("\n"))
+        if size and (not len(ends) or ends[-1] != size - 1):
+            ends = np.append(ends, size)  # a last line without its newline
+        starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if len(ends) else np.zeros(0, np.int64)
+        del data  # the view must go before the mapping can ever close
+        kept = ends > starts  # blank lines hold no passage (read_passages skips them too)
+        self._starts, self._ends = starts[kept], ends[kept].astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - Sequence's overloads (an int, or a slice)
+        """The passage at position `i` (a slice: a list of them)."""
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = operator.index(i)
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("passage position out of range")
+        return Passage.from_dict(json.loads(self._map[self._starts[i]:self._ends[i]]))
+
+    def __eq__(self, other: object) -> bool:
+        """The same passages in the same order (as a list of them would compare)."""
+        if not isinstance(other, (PassageFile, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # compared by value, as a list: not hashable
+
+
 def vector_view(vectors) -> np.ndarray:
     """The vectors a FAISS index holds, as a read-only (n, d) array over its own storage (no copy).
 
@@ -216,7 +263,7 @@ class LoadedIndex:
     folder: Path
     manifest: Manifest
     documents: list[DocumentEntry]
-    passages: list[Passage]
+    passages: Sequence[Passage]  # a PassageFile when loaded from disk: decoded when read
     embeddings: np.ndarray  # a view of the vectors `vectors` holds (kept alive with it)
     vectors: object  # a faiss.Index
     lexical: LexicalIndex
@@ -241,7 +288,9 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
     verify(folder, manifest)
     try:
         documents = read_documents(folder)
-        passages = read_passages(folder)
+        passages = PassageFile(folder / PASSAGES)
+        if len(passages):  # a file of another shape fails here, not at a question
+            _ = passages[0], passages[-1]
         vectors = read_faiss_index(folder / VECTORS)
         embeddings = vector_view(vectors)
         lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language, manifest.term_prefix),

@@ -96,3 +96,12 @@ guild_channels = sa.Table(
     sa.Column("added_by", sa.BigInteger),
     sa.CheckConstraint(sa.column("purpose").in_(CHANNEL_PURPOSES), name="purpose"),
 )
+
+# 0005: per-user cooldowns shared by every process of the bot (a user's DMs and a server may be on different
+# shards): until when a user must wait before the next question (kind "ask") or "More passages" ("more").
+cooldowns = sa.Table(
+    "cooldowns", metadata,
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("until", sa.Double, nullable=False),  # Unix time, seconds
+)

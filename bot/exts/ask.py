@@ -10,6 +10,8 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,7 +22,7 @@ from discord.ext import commands
 from index import InvalidQuestionError
 
 from .. import render
-from ..database import FollowUp, GuildSettings, Origin
+from ..database import Cooldowns, FollowUp, GuildSettings, Origin
 from ..i18n import language_for, question_language, t
 from ..messages import question_refusal
 from ..service import Asked, BusyError
@@ -49,25 +51,56 @@ LINK_WAIT = 3.0
 LINK_FRESH = dt.timedelta(seconds=60)
 # A refusal said in a server's channel (the question's length limit) is deleted after this many seconds.
 REFUSAL_SECONDS = 60.0
+# The cooldown checks' own threads: they come before Discord's 3-second deadline, and must not queue
+# behind retrievals in the default executor.
+_COOLDOWN_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="docbot-cooldowns")
 
 
 class UserCooldown:
-    """One question per user every `seconds` (0 turns it off), shared by /ask, the menu, mentions and DMs."""
+    """One question per user every `seconds` (0 turns it off), shared by /ask, the menu, mentions and DMs.
 
-    def __init__(self, seconds: float) -> None:
+    Kept in the bot's database (`store`), so it holds across the bot's processes: a user's DMs and a
+    server's channels may be served by different shards. If the database does not answer within
+    STORE_WAIT seconds (the check comes before Discord's 3-second deadline), this process's own count
+    decides: a busy database delays nobody's question by more than that.
+    """
+
+    STORE_WAIT = 0.5
+    WARN_EVERY = 60.0  # seconds between two warnings that the database did not answer (a burst warns once)
+
+    def __init__(self, seconds: float, store: Cooldowns | None = None, kind: str = "ask") -> None:
         self.cooldown = app_commands.Cooldown(1, seconds)
+        self.seconds = seconds
+        self.store = store
+        self.kind = kind
         self._buckets = (commands.CooldownMapping(self.cooldown, lambda user_id: user_id) if seconds > 0
                          else None)
+        self._warned_at = -self.WARN_EVERY
+        self._unwarned = 0
 
-    def retry_after(self, user_id: int) -> float:
+    async def retry_after(self, user_id: int) -> float:
         """0 if the user may ask now (and counts this question), else the seconds left to wait."""
         if self._buckets is None:
             return 0.0
-        return self._buckets.update_rate_limit(user_id) or 0.0
+        local = self._buckets.update_rate_limit(user_id) or 0.0
+        if self.store is None:
+            return local
+        try:
+            taken = asyncio.get_running_loop().run_in_executor(_COOLDOWN_THREADS, self.store.take, self.kind,
+                                                               user_id, self.seconds)
+            return await asyncio.wait_for(taken, self.STORE_WAIT)
+        except Exception as exc:  # noqa: BLE001 - a timeout, a database error: this process's count decides
+            self._unwarned += 1
+            now = time.monotonic()
+            if now - self._warned_at >= self.WARN_EVERY:
+                log.warning("The database did not give %d cooldowns in time (%s); this process's own count decided "
+                            "(warned again in %g s at most)", self._unwarned, type(exc).__name__, self.WARN_EVERY)
+                self._warned_at, self._unwarned = now, 0
+            return local
 
-    def check(self, user_id: int) -> None:
+    async def check(self, user_id: int) -> None:
         """Count a question; raise CommandOnCooldown if the user asked too recently."""
-        retry = self.retry_after(user_id)
+        retry = await self.retry_after(user_id)
         if retry:
             raise app_commands.CommandOnCooldown(self.cooldown, retry)
 
@@ -97,7 +130,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"docbot:mo
             # By name, not class: a reloaded extension defines its classes anew.
             cooldown = getattr(interaction.client.get_cog("Ask"), "more_cooldown", None)
             if cooldown is not None:
-                cooldown.check(interaction.user.id)
+                await cooldown.check(interaction.user.id)
             await interaction.response.defer(ephemeral=True, thinking=True)
             more = await interaction.client.more(self.question_id)
             if more is None:
@@ -173,9 +206,9 @@ class Ask(commands.Cog):
 
     def __init__(self, bot: DocBot) -> None:
         self.bot = bot
-        self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.cooldown = UserCooldown(bot.settings.cooldown_seconds, bot.cooldowns, "ask")
         # The same rate for "More passages", counted apart: reading on right after asking is fine.
-        self.more_cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.more_cooldown = UserCooldown(bot.settings.cooldown_seconds, bot.cooldowns, "more")
         self.menu = app_commands.ContextMenu(name=locale_str(t("menu_ask", "en"), key="menu_ask"),
                                              callback=self.ask_about_message)
         # Notified each time an answer's message is linked to its question: a reply to an answer sent a
@@ -186,6 +219,12 @@ class Ask(commands.Cog):
         """Add the message menu, and listen for the buttons of any answer (also those sent before a restart)."""
         self.bot.tree.add_command(self.menu)
         self.bot.add_dynamic_items(MoreButton, VoteButton)
+        if self.bot.cooldowns is not None and self.bot.settings.cooldown_seconds > 0 and self.bot.serve:
+            # Open a database connection for the cooldown checks now, not when the first questions arrive.
+            try:
+                await asyncio.get_running_loop().run_in_executor(_COOLDOWN_THREADS, self.bot.cooldowns.warm_up)
+            except Exception as exc:  # noqa: BLE001 - the checks fall back on this process's count
+                log.warning("Could not reach the database for the cooldowns (%s)", type(exc).__name__)
 
     async def cog_unload(self) -> None:
         """Remove the menu and stop listening for the buttons."""
@@ -272,7 +311,7 @@ class Ask(commands.Cog):
                            private=locale_str(t("cmd_ask_private", "en"), key="cmd_ask_private"))
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
         """/ask: answer with cited passages, publicly or (private) to the asker alone; in a thread, a follow-up."""
-        self.cooldown.check(interaction.user.id)
+        await self.cooldown.check(interaction.user.id)
         # Discord drops an interaction with no first response within 3 s: acknowledge first.
         await interaction.response.defer(ephemeral=private, thinking=True)
         settings = await self._settings(interaction.guild_id)
@@ -289,7 +328,7 @@ class Ask(commands.Cog):
 
     async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """"Ask docbot" on a message: its text is the question; the answer replies to it."""
-        self.cooldown.check(interaction.user.id)
+        await self.cooldown.check(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await self._settings(interaction.guild_id)
         question = question_text(message.content)
@@ -385,7 +424,7 @@ class Ask(commands.Cog):
         lang = self._language(settings, question_language(question))
         thread = _thread_of(message.channel)
         try:
-            self.cooldown.check(message.author.id)
+            await self.cooldown.check(message.author.id)
             async with typing(message.channel):
                 asked = await self._ask(question, source=source, guild_id=message.guild.id if in_guild else None,
                                         user_id=message.author.id, channel_id=message.channel.id,

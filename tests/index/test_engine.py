@@ -194,3 +194,31 @@ def test_history_is_cleaned_and_blank_turns_ignored(chiefs):
     assert with_blank.top_document == "nvidia.txt"
     with pytest.raises(InvalidQuestionError):
         chiefs.ask("Où a-t-il dîné ?", history=["Qui dirige Nvidia ?", 42])
+
+
+def test_refresh_serves_what_another_process_built(fake_engine, built, docs_copy, fake_embedder):
+    """Another process (its own Engine) rebuilds: refresh() swaps the new version in once, and a searcher taken
+    before it still answers from the old one."""
+    before = fake_engine.searcher
+    assert fake_engine.refresh() is None, "nothing moved"
+    (docs_copy / TSMC).unlink()
+    Engine(built, fake_embedder).rebuild(docs_copy, BuildOptions())
+    swapped = fake_engine.refresh()
+    assert swapped is not None and swapped == (built / "current").resolve()
+    assert fake_engine.refresh() is None
+    assert TSMC not in [c.passage.document for c in fake_engine.ask(RARE_EARTHS, k=10).citations]
+    assert TSMC in {h.passage.document for h in before.search(RARE_EARTHS, limit=5).hits}
+
+
+def test_refresh_keeps_serving_when_the_new_version_is_broken(fake_engine, built, docs_copy, fake_embedder):
+    """A new version that cannot be loaded raises once, is not tried again, and the loaded one keeps answering."""
+    from index import IndexCorruptError
+
+    loaded = fake_engine.index
+    (docs_copy / TSMC).unlink()
+    Engine(built, fake_embedder).rebuild(docs_copy, BuildOptions())
+    (built / "current" / "documents.json").write_text("[]\n", encoding="utf-8")
+    with pytest.raises(IndexCorruptError):
+        fake_engine.refresh()
+    assert fake_engine.refresh() is None
+    assert fake_engine.index is loaded and fake_engine.ask(RARE_EARTHS).citations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -71,3 +72,26 @@ def test_index_copied_with_its_links_followed_can_be_rebuilt(fake_index, tmp_pat
     assert store.current_path(index_dir).is_symlink()
     assert store.load(index_dir, fake_embedder.name).manifest.documents == 6
     assert len(list(index_dir.glob("v-*"))) == 2  # the new version and the copied one it replaced
+
+
+def test_loaded_passages_are_the_stored_ones_read_from_the_mapped_file(built):
+    """The loaded index reads its passages from the version's file, mapped, not copied: the same passages."""
+    folder = store.current_path(built).resolve()
+    loaded = store.load(built)
+    stored = store.read_passages(folder)
+    assert isinstance(loaded.passages, store.PassageFile)
+    assert len(loaded.passages) == len(stored) and list(loaded.passages) == stored
+    assert loaded.passages[-1] == stored[-1] and loaded.passages[1:3] == stored[1:3]
+    with pytest.raises(IndexError):
+        loaded.passages[len(stored)]
+    maps = open(f"/proc/{os.getpid()}/maps", encoding="utf-8").read()
+    assert str(folder / store.PASSAGES) in maps and str(folder / store.VECTORS) in maps
+
+
+@pytest.mark.parametrize(("content", "count"), [(b"", 0), (b'{"a": 1}\n\n', 1), (b'{"a": 1}\n{"a": 2}', 2)])
+def test_passage_file_lines(tmp_path, monkeypatch, content, count):
+    """Blank lines hold no passage; a last line without its newline does."""
+    monkeypatch.setattr(store.Passage, "from_dict", staticmethod(lambda d: d))
+    (tmp_path / "p.jsonl").write_bytes(content)
+    passages = store.PassageFile(tmp_path / "p.jsonl")
+    assert list(passages) == [{"a": i + 1} for i in range(count)]

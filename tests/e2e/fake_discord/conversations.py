@@ -145,7 +145,7 @@ class ConversationsMixin:
 
     async def invoke_menu(self: FakeDiscord, name: str, message: dict, *, member: Member) -> Interaction:
         """A member picks Apps → `name` on `message`: a message command (type 3) with the message resolved."""
-        cmd = self.command(name, self.guild_id, type=3)
+        cmd = self.command(name, self.guild_of(int(message["channel_id"])), type=3)
         if cmd is None:
             raise AssertionError(f"no message command {name!r} is registered; these are: {self.command_names()}")
         required = int(cmd.get("default_member_permissions") or 0)

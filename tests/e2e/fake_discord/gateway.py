@@ -96,10 +96,11 @@ class Connection:
 class Session:
     """A gateway session: its sequence, the events sent in it (for RESUME) and its live connection."""
 
-    def __init__(self, fake: FakeDiscord, intents: int) -> None:
+    def __init__(self, fake: FakeDiscord, intents: int, shard: tuple[int, int] = (0, 1)) -> None:
         self.fake = fake
         self.id = secrets.token_hex(16)
         self.intents = intents
+        self.shard = shard  # (shard id, shard count)
         self.seq = 0
         self.events: list[dict] = []
         self.connection: Connection | None = None
@@ -160,27 +161,34 @@ def gateway_handler(fake: FakeDiscord):
         if intents & o.PRIVILEGED_INTENTS & ~fake.privileged_intents:
             return await close(conn, 4014, "Disallowed intent(s).")
         shard = d.get("shard")
-        if shard is not None and list(shard) != [0, 1]:
+        if shard is not None and not (isinstance(shard, list) and len(shard) == 2
+                                      and all(type(v) is int for v in shard) and 0 <= shard[0] < shard[1]):
             return await close(conn, 4010, "Invalid shard.")
-        session = Session(fake, intents)
+        count = shard[1] if shard is not None else 1
+        if count < fake.required_shards:
+            return await close(conn, 4011, "Sharding required.")
+        session = Session(fake, intents, (shard[0], count) if shard is not None else (0, 1))
         with fake.lock:
             fake.identifies.append({k: v for k, v in d.items() if k != "token"} | {"at": time.monotonic()})
             fake.sessions[session.id] = session
             fake.session = session
+            fake.shard_sessions[session.shard[0]] = session
+            guilds = [g for g in fake.guild_names if fake.shard_of(g, count) == session.shard[0]]
         session.connection, conn.session = conn, session
         ready = {
             "v": 10, "user": {**fake.bot_user, "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [{"id": str(fake.guild_id), "unavailable": True}], "session_id": session.id,
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds], "session_id": session.id,
             "session_type": "normal", "resume_gateway_url": fake.gateway_url,
             "application": {"id": str(fake.app_id), "flags": fake.application()["flags"]},
             "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
             "geo_ordered_rtc_regions": [], "user_settings": {}, "auth": {}, "_trace": ["fake-discord"],
         }
         if shard is not None:
-            ready["shard"] = [0, 1]
+            ready["shard"] = list(session.shard)
         await session.dispatch("READY", ready)
         if intents & INTENT_GUILDS:
-            await session.dispatch("GUILD_CREATE", fake.guild_payload())
+            for g in guilds:
+                await session.dispatch("GUILD_CREATE", fake.guild_payload(g))
         session.guilds_sent = True
 
     async def resume(conn: Connection, d: dict) -> None:
@@ -198,6 +206,7 @@ def gateway_handler(fake: FakeDiscord):
             fake.resumes.append({"session_id": session.id, "seq": seq, "at": time.monotonic(),
                                  "replayed": session.seq - seq})
             fake.session = session
+            fake.shard_sessions[session.shard[0]] = session
         async with session.lock:
             session.connection, conn.session = conn, session
             for event in session.events:
@@ -212,7 +221,7 @@ def gateway_handler(fake: FakeDiscord):
         with fake.lock:
             members = [o.member(m.user, m.roles) for m in fake.members.values()]
         await conn.session.dispatch("GUILD_MEMBERS_CHUNK", {
-            "guild_id": str(fake.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1,
+            "guild_id": str(d.get("guild_id") or fake.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1,
             "not_found": [], "presences": [], **({"nonce": d["nonce"]} if d.get("nonce") else {})})
 
     async def handler(request: web.Request) -> web.WebSocketResponse:

@@ -21,10 +21,11 @@ APPLICATION_COMMAND, AUTOCOMPLETE = 2, 4
 SUB_COMMAND, SUB_COMMAND_GROUP, ATTACHMENT = 1, 2, 11
 
 
-def _declared(fake: FakeDiscord, name: str, sub: str | None, member: Member) -> tuple[dict, list[dict]]:
+def _declared(fake: FakeDiscord, name: str, sub: str | None, member: Member, guild_id: int
+              ) -> tuple[dict, list[dict]]:
     from .server import CommandUnavailable
 
-    cmd = fake.command(name, fake.guild_id)
+    cmd = fake.command(name, guild_id)
     if cmd is None:
         raise AssertionError(f"/{name} is not registered with Discord; these are: {fake.command_names()}")
     required = int(cmd.get("default_member_permissions") or 0)
@@ -71,7 +72,9 @@ async def _dispatch(fake: FakeDiscord, name: str, sub: str | None, options: dict
                     channel_id: int | None, focused: str | None) -> Interaction:
     from .server import Interaction
 
-    cmd, declared = _declared(fake, name, sub, member)
+    channel_id = channel_id or fake.channel_id
+    guild_id = fake.guild_of(channel_id)
+    cmd, declared = _declared(fake, name, sub, member, guild_id)
     values, resolved = _values(f"{name} {sub or ''}".strip(), declared, options, focused)
     data_options = [{"name": sub, "type": SUB_COMMAND, "options": values}] if sub else values
     data: dict = {"id": cmd["id"], "name": name, "type": 1, "options": data_options}
@@ -79,7 +82,6 @@ async def _dispatch(fake: FakeDiscord, name: str, sub: str | None, options: dict
         data["resolved"] = resolved
     if cmd.get("guild_id"):
         data["guild_id"] = cmd["guild_id"]
-    channel_id = channel_id or fake.channel_id
     with fake.lock:
         channel = fake.channels[channel_id]
     kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
@@ -87,14 +89,14 @@ async def _dispatch(fake: FakeDiscord, name: str, sub: str | None, options: dict
     payload = {
         "id": str(iid), "application_id": str(fake.app_id), "type": kind, "data": data, "token": tok, "version": 1,
         "locale": "fr", "app_permissions": str(bot_in_channel(fake, channel)), "entitlements": [],
-        "attachment_size_limit": 10 * 1024 * 1024, "authorizing_integration_owners": {"0": str(fake.guild_id)},
-        "guild_id": str(fake.guild_id), "guild_locale": "fr", "channel_id": str(channel_id), "channel": channel,
-        "context": 0, "guild": {"id": str(fake.guild_id), "locale": "fr", "features": []},
+        "attachment_size_limit": 10 * 1024 * 1024, "authorizing_integration_owners": {"0": str(guild_id)},
+        "guild_id": str(guild_id), "guild_locale": "fr", "channel_id": str(channel_id), "channel": channel,
+        "context": 0, "guild": {"id": str(guild_id), "locale": "fr", "features": []},
         "member": o.member(member.user, member.roles,
                            permissions=in_channel(fake, member, channel)),
     }
     rec = Interaction(iid, tok, kind, f"{name} {sub}" if sub else name, options, member.id, channel_id,
-                      fake.guild_id, dispatched_at=0.0)
+                      guild_id, dispatched_at=0.0)
     with fake.lock:
         fake.interactions[iid] = rec
         fake.by_token[tok] = rec

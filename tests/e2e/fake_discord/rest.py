@@ -140,7 +140,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
 
     async def get_gateway_bot(request: web.Request) -> Any:
         authorized(request)
-        return {"url": fake.gateway_url, "shards": 1,
+        return {"url": fake.gateway_url, "shards": fake.shard_count,
                 "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86_400_000,
                                         "max_concurrency": 1}}
 
@@ -158,7 +158,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         if request.match_info["app"] != str(fake.app_id):
             raise DiscordError(403, 50001, "Missing Access")
         gid = request.match_info.get("guild")
-        if gid is not None and int(gid) != fake.guild_id:
+        if gid is not None and int(gid) not in fake.guild_names:
             raise DiscordError(403, 50001, "Missing Access")
         return None if gid is None else int(gid)
 

@@ -52,7 +52,7 @@ def create_forum_post(fake: FakeDiscord, forum: dict, owner_id: int, name: str,
                       starter: Callable[[int], dict], *, auto_archive_duration: int = 1440) -> tuple[dict, dict]:
     """Store a post of `forum`: the thread, and its first message made by `starter(thread_id)` (same id)."""
     thread_id = o.snowflake()
-    thread = o.thread_channel(thread_id, fake.guild_id, int(forum["id"]), owner_id, name,
+    thread = o.thread_channel(thread_id, int(forum["guild_id"]), int(forum["id"]), owner_id, name,
                               auto_archive_duration=auto_archive_duration, forum=True)
     first = starter(thread_id)
     with fake.lock:
@@ -97,7 +97,7 @@ def thread_routes(fake: FakeDiscord, api: SimpleNamespace) -> list[tuple[str, st
         with fake.lock:
             if thread_id in fake.channels:
                 raise DiscordError(400, 160004, "A thread has already been created for this message")
-        thread = o.thread_channel(thread_id, fake.guild_id, int(ch["id"]), fake.app_id, body["name"],
+        thread = o.thread_channel(thread_id, int(ch["guild_id"]), int(ch["id"]), fake.app_id, body["name"],
                                   auto_archive_duration=body.get("auto_archive_duration")
                                   or ch.get("default_auto_archive_duration", 1440),
                                   rate_limit_per_user=body.get("rate_limit_per_user") or 0)
@@ -138,7 +138,7 @@ def thread_routes(fake: FakeDiscord, api: SimpleNamespace) -> list[tuple[str, st
         thread, starter = create_forum_post(
             fake, ch, fake.app_id, body["name"],
             lambda tid: o.message(tid, tid, bot, permissions.as_shown(bot_permissions(ch), message),
-                                  guild_id=fake.guild_id),
+                                  guild_id=int(ch["guild_id"])),
             auto_archive_duration=body.get("auto_archive_duration") or 1440)
         await announce_post(fake, thread, starter)
         return {**thread, "member": o.thread_member(int(thread["id"]), fake.app_id), "message": starter}

@@ -117,12 +117,16 @@ class FakeDiscord(ConversationsMixin):
 
     def __init__(self, *, token: str = "fake-bot-token", heartbeat_interval_ms: int = 1000,
                  privileged_intents: int = o.PRIVILEGED_INTENTS,
-                 deadline: float = FIRST_RESPONSE_DEADLINE) -> None:
+                 deadline: float = FIRST_RESPONSE_DEADLINE, shards: int = 1) -> None:
         self.bot_token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.privileged_intents = privileged_intents  # the intents switched on in the developer portal
         self.deadline = deadline
         self.lock = threading.RLock()
+        # Sharding (https://discord.com/developers/docs/events/gateway#sharding): GET /gateway/bot recommends
+        # `shard_count`; a bot in more servers than one session may carry must shard (fewer shards: 4011).
+        self.shard_count = shards
+        self.required_shards = 1
 
         self.app_id = o.snowflake()
         self.bot_user = o.user(self.app_id, "docbot", bot=True)
@@ -140,6 +144,7 @@ class FakeDiscord(ConversationsMixin):
         ]
         general = o.text_channel(self.channel_id, self.guild_id, "general")
         self.channels: dict[int, dict] = {self.channel_id: general}
+        self.guild_names: dict[int, str] = {self.guild_id: "docbot e2e"}  # every guild the bot is in
         self.dm_channels: dict[int, dict] = {}  # channel id -> DM channel
         self.members: dict[int, Member] = {}
         self.bot_member = self._add_member(self.bot_user, [self.bot_role])
@@ -168,7 +173,8 @@ class FakeDiscord(ConversationsMixin):
         self.command_sync_fault: Callable[[list[dict]], Any] | None = None
 
         self.sessions: dict[str, Any] = {}  # session id -> gateway.Session
-        self.session: Any = None  # the live session
+        self.session: Any = None  # the session identified last
+        self.shard_sessions: dict[int, Any] = {}  # shard id -> the session identified last for it
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -262,17 +268,37 @@ class FakeDiscord(ConversationsMixin):
         """A new guild member; `moderator` gives the role with Manage Server."""
         return self._add_member(o.user(o.snowflake(), name), [self.moderator_role] if moderator else [])
 
-    def guild_payload(self) -> dict:
-        """The GUILD_CREATE payload of the one guild the bot is in."""
+    def add_guild(self, name: str, *, shard: int = 0) -> dict:
+        """Another guild the bot is in, whose id Discord routes to `shard` of `shard_count`, with its own
+        "general" channel (call before the bot connects); that channel."""
+        while True:
+            guild_id = o.snowflake()
+            if self.shard_of(guild_id) == shard:
+                break
+        channel = o.text_channel(o.snowflake(), guild_id, "general")
+        with self.lock:
+            self.guild_names[guild_id] = name
+            self.channels[int(channel["id"])] = channel
+        return channel
+
+    def shard_of(self, guild_id: int | None, count: int | None = None) -> int:
+        """The shard Discord sends a guild's events to: (guild_id >> 22) % shard count; DMs go to shard 0."""
+        return 0 if guild_id is None else (guild_id >> 22) % (count or self.shard_count)
+
+    def guild_payload(self, guild_id: int | None = None) -> dict:
+        """The GUILD_CREATE payload of a guild the bot is in (the first one by default)."""
+        guild_id = guild_id or self.guild_id
         with self.lock:
             members = [o.member(m.user, m.roles) for m in self.members.values()]
-            channels = list(self.channels.values())
+            channels = [c for c in self.channels.values() if int(c["guild_id"]) == guild_id]
+        # Other guilds have the first one's roles, with their own @everyone (whose id is the guild's).
+        roles = [{**r, "id": str(guild_id)} if int(r["id"]) == self.guild_id else r for r in self.roles]
         return {
-            "id": str(self.guild_id), "name": "docbot e2e", "icon": None, "splash": None,
+            "id": str(guild_id), "name": self.guild_names[guild_id], "icon": None, "splash": None,
             "discovery_splash": None, "owner_id": self.owner["id"], "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0, "default_message_notifications": 1, "explicit_content_filter": 0,
-            "roles": self.roles, "emojis": [], "features": [], "mfa_level": 0, "application_id": None,
+            "roles": roles, "emojis": [], "features": [], "mfa_level": 0, "application_id": None,
             "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
             "max_presences": None, "max_members": 500000, "vanity_url_code": None, "description": None,
             "banner": None, "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "fr",
@@ -309,6 +335,14 @@ class FakeDiscord(ConversationsMixin):
                 "approximate_guild_count": 1, "hook": True, "integration_types_config": {"0": {}}}
 
     # -- what tests do -----------------------------------------------------------------------------------
+
+    async def wait_shards(self, shards: list[int] | range, timeout: float = 20.0) -> None:
+        """Wait until each of `shards` has identified (or resumed) and received its guilds."""
+        def ready() -> bool:
+            return all(s in self.shard_sessions and self.shard_sessions[s].guilds_sent
+                       and self.shard_sessions[s].connection is not None for s in shards)
+
+        await self.wait_for(ready, timeout, f"shards {list(shards)} to connect")
 
     async def wait_ready(self, timeout: float = 20.0, *, commands: bool = True) -> None:
         """Wait until a bot has identified and received its guild (and, with `commands`, registered commands:
@@ -358,7 +392,7 @@ class FakeDiscord(ConversationsMixin):
 
     async def _invoke(self, name: str, options: dict, member: Member, dm: bool,
                       permission_override: bool, channel_id: int | None = None) -> Interaction:
-        guild_id = None if dm else self.guild_id
+        guild_id = None if dm else self.guild_of(channel_id)
         name, *path = name.split()
         cmd = self.command(name, guild_id)
         if cmd is None:
@@ -393,15 +427,17 @@ class FakeDiscord(ConversationsMixin):
         else:
             channel_id = channel_id or self.channel_id
             channel = self.channels[channel_id]
+            guild_id = self.guild_of(channel_id)
+            payload["authorizing_integration_owners"] = {"0": str(guild_id)}
             # Permissions in that channel, its overwrites applied: the bot's, and the member's.
-            payload.update(guild_id=str(self.guild_id), guild_locale="fr", channel_id=str(channel_id),
+            payload.update(guild_id=str(guild_id), guild_locale="fr", channel_id=str(channel_id),
                            channel=channel, context=0,
                            app_permissions=str(permissions.in_channel(self, self.bot_member, channel)),
-                           guild={"id": str(self.guild_id), "locale": "fr", "features": []},
+                           guild={"id": str(guild_id), "locale": "fr", "features": []},
                            member=o.member(member.user, member.roles,
                                            permissions=permissions.in_channel(self, member, channel)))
         payload.update(extra or {})
-        guild_id = None if dm else self.guild_id
+        guild_id = None if dm else self.guild_of(channel_id)
         rec = Interaction(iid, tok, itype, name, options, member.id, channel_id, guild_id, dispatched_at=0.0)
         with self.lock:
             self.interactions[iid] = rec
@@ -441,7 +477,7 @@ class FakeDiscord(ConversationsMixin):
                       reply_to: dict | None = None, ping: bool = True) -> dict:
         """A member's message as Discord makes it: its mentions read from the content (and the reply)."""
         msg = o.message(message_id, channel_id, member.user, {"content": content},
-                        guild_id=None if dm else self.guild_id)
+                        guild_id=None if dm else self.guild_of(channel_id))
         mentioned = {int(i) for i in re.findall(r"<@!?(\d+)>", content)}
         if reply_to is not None:
             msg.update(reply_fields(self, reply_to, channel_id))
@@ -459,11 +495,30 @@ class FakeDiscord(ConversationsMixin):
             msg["mention_everyone"] = may_everyone and ("@everyone" in content or "@here" in content)
         return msg
 
+    def guild_of(self, channel_id: int | None) -> int:
+        """The guild a channel (or thread) belongs to; the first guild's by default."""
+        with self.lock:
+            channel = self.channels.get(channel_id or self.channel_id)
+        return int(channel["guild_id"]) if channel is not None else self.guild_id
+
+    def session_for(self, guild_id: int | None) -> Any:
+        """The session Discord sends a guild's events to (DMs: shard 0's), or None."""
+        with self.lock:
+            sessions = dict(self.shard_sessions)
+        if not sessions:
+            return None
+        count = next(iter(sessions.values())).shard[1]
+        return sessions.get(self.shard_of(guild_id, count))
+
     async def dispatch(self, event: str, data: dict) -> None:
-        """Send a dispatch event to the bot's session (queued for a RESUME while it is disconnected)."""
-        if self.session is None:
-            raise AssertionError("no bot is connected to the stand-in's gateway")
-        await self.session.dispatch(event, data)
+        """Send a dispatch event to the session of its guild's shard (queued for a RESUME while it is
+        disconnected)."""
+        guild_id = data.get("guild_id")
+        session = self.session_for(int(guild_id) if guild_id else None)
+        if session is None:
+            raise AssertionError("no bot is connected to the stand-in's gateway"
+                                 + (f" for shard {self.shard_of(int(guild_id))}" if guild_id else ""))
+        await session.dispatch(event, data)
 
     async def drop_connection(self) -> None:
         """Cut the bot's gateway connection the way a network failure does: no close frame."""
