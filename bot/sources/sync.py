@@ -131,7 +131,7 @@ def sync(store: SourceStore, places: Places, name: str | None = None) -> list[Ou
         try:
             fetched, removed = fetch(source, places)
         except SourceError as exc:
-            log.warning("%s", exc)
+            log.info("%s", exc)  # the front end says it
             store.put(source.synced(error=exc.problem))
             outcomes.append(Outcome(source, error=exc.problem))
             continue

@@ -142,6 +142,7 @@ class Crawler:
         self._add(self.site.start)
         # The start page alone first: a failure there is the source's, not a page's.
         await self._page(self.queue.get_nowait(), first=True)
+        self.queue.task_done()
         for url in listed:
             self._add(url)
         workers = [asyncio.create_task(self._work()) for _ in range(self.limits.concurrency)]
@@ -218,7 +219,7 @@ class Crawler:
         if html and not _looks_like_html(page.body):
             (self.staging.path / rel).unlink()
             self.staging.urls.pop(rel, None)
-            problem = "served as HTML but is not (binary content)"
+            problem = "served as text/html but is not HTML (binary content)"
             if first:
                 raise SourceError(None, f"{url}: {problem}")
             raise _Skip(problem)
