@@ -289,14 +289,9 @@ def sources_command(name: str) -> Callable[[F], F]:
 
 
 def _places(settings: Settings):
-    from .sources import Limits, Places
+    from .sources import Places
 
-    mb = 1024 * 1024
-    limits = Limits(max_pages=settings.source_max_pages, max_page_bytes=int(settings.source_max_page_mb * mb),
-                    max_total_bytes=int(settings.source_max_total_mb * mb), timeout=settings.source_timeout_seconds,
-                    concurrency=settings.source_concurrency, delay=settings.source_delay_seconds)
-    return Places(settings.documents_dir, settings.index_dir / "sources", limits,
-                  git_timeout=settings.source_timeout_seconds * 10)
+    return Places.from_settings(settings)
 
 
 @contextlib.contextmanager
@@ -439,21 +434,20 @@ def sources_sync(
     settings = start(verbose, INDEX + MODEL + BUILD + DATABASE + SOURCES)
     with _source_store(settings) as store:
         outcomes = sync(store, _places(settings), name)
-    failed = 0
+    failed = sum(1 for o in outcomes if o.error)
     for o in outcomes:
         if o.error:
-            failed += 1
             typer.echo(f"docbot: source {o.source.name}: {o.error}; its documents were left as they were", err=True)
             continue
         _skipped(o.fetched, verbose)
         typer.echo(f"{o.source.name}: {_report(o.fetched, o.removed)}")
     if not outcomes:
         typer.echo("No sources: add one with `docbot sources add URL`")
-    elif any(o.changed for o in outcomes):
+    elif failed < len(outcomes):  # the incremental update reads only what changed (and what `add` fetched)
         summary = _build(settings)
         for s in summary.skipped:
             typer.echo(f"skipped {s.path}: {s.reason}", err=True)
-        typer.echo(f"Index updated: {summary.line()}")
+        typer.echo(f"{'Index updated' if summary.written else 'Index up to date'}: {summary.line()}")
     if failed:
         raise typer.Exit(1)
 

@@ -7,8 +7,8 @@ of a sync, so a failed or interrupted one leaves the documents (and so the index
 from .errors import SourceError, UnknownSourceError
 from .model import Source
 from .store import SourceStore, open_store
-from .sync import Outcome, Places, add, fetch, find, remove, sync
+from .sync import Outcome, Places, add, fetch, find, remove, source_names, sync, sync_configured
 from .web import Fetched, Limits
 
 __all__ = ["Fetched", "Limits", "Outcome", "Places", "Source", "SourceError", "SourceStore", "UnknownSourceError",
-           "add", "fetch", "find", "open_store", "remove", "sync"]
+           "add", "fetch", "find", "open_store", "remove", "source_names", "sync", "sync_configured"]

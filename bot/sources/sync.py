@@ -11,6 +11,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import layout
 from .errors import SourceError, UnknownSourceError
@@ -18,6 +19,9 @@ from .git import fetch_repository
 from .model import Source, check_name, default_name, kind_of
 from .store import SourceStore
 from .web import Fetched, Limits, fetch_website
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,17 @@ class Places:
     clones_dir: Path
     limits: Limits = Limits()
     git_timeout: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Places:
+        """The places and limits the settings give (DOCBOT_DOCUMENTS_DIR, DOCBOT_SOURCE_*): clones beside the index."""
+        mb = 1024 * 1024
+        limits = Limits(max_pages=settings.source_max_pages, max_page_bytes=int(settings.source_max_page_mb * mb),
+                        max_total_bytes=int(settings.source_max_total_mb * mb),
+                        timeout=settings.source_timeout_seconds, concurrency=settings.source_concurrency,
+                        delay=settings.source_delay_seconds)
+        return cls(settings.documents_dir, settings.index_dir / "sources", limits,
+                   git_timeout=settings.source_timeout_seconds * 10)
 
 
 @dataclass
@@ -138,3 +153,27 @@ def sync(store: SourceStore, places: Places, name: str | None = None) -> list[Ou
         store.put(source.synced())
         outcomes.append(Outcome(source, fetched, removed))
     return outcomes
+
+
+def sync_configured(settings: Settings, name: str | None = None) -> list[Outcome]:
+    """Sync the sources the settings' list holds (the database's, or sources.toml's); blocking: run it in a thread."""
+    from .store import open_store
+
+    store, closing = open_store(settings.documents_dir, settings.database_url.get_secret_value())
+    try:
+        return sync(store, Places.from_settings(settings), name)
+    finally:
+        if closing is not None:
+            closing.close()
+
+
+def source_names(settings: Settings) -> list[str]:
+    """The sources' names; blocking."""
+    from .store import open_store
+
+    store, closing = open_store(settings.documents_dir, settings.database_url.get_secret_value())
+    try:
+        return [s.name for s in store.all()]
+    finally:
+        if closing is not None:
+            closing.close()
