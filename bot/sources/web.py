@@ -32,6 +32,7 @@ FILE_TYPES = {".pdf": ("application/pdf",), ".txt": ("text/plain",), ".md": ("te
               ".markdown": ("text/markdown", "text/plain")}
 MAX_REDIRECTS = 10
 MAX_SITEMAPS = 20  # of a sitemap index
+MAX_CRAWL_DELAY = 30.0  # seconds: robots.txt's Crawl-delay obeyed up to this
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"\\|?*]')
 
 
@@ -81,7 +82,9 @@ class Site:
         self.start = start if parts.path else start + "/"
         self.origin = f"{parts.scheme}://{parts.netloc.lower()}"
         path = parts.path or "/"
-        self.prefix = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+        last = path.rsplit("/", 1)[1]
+        # …/docs/index.html: its folder; …/docs: a folder too (a page name has a suffix), which it redirects to.
+        self.prefix = path if path.endswith("/") else path + "/" if "." not in last else path[:-len(last)]
         self.files: dict[str, str] = {}  # file -> URL
 
     def normal(self, link: str, base: str) -> str | None:
@@ -323,7 +326,7 @@ class Crawler:
             self.robots.parse(r.text[:500_000].splitlines())
         else:
             self.robots.allow_all = True
-        self.delay = max(self.delay, float(self.robots.crawl_delay(AGENT) or 0))
+        self.delay = max(self.delay, min(MAX_CRAWL_DELAY, float(self.robots.crawl_delay(AGENT) or 0)))
 
     async def _sitemap(self) -> list[str]:
         """The pages of the site's sitemap under the start URL (robots.txt's sitemaps, else <path>/sitemap.xml)."""

@@ -78,6 +78,9 @@ def test_a_second_sync_fetches_and_embeds_the_changed_page_alone(docbot, site, d
 def test_a_site_without_sitemap_is_crawled_from_its_start_page_within_its_path(docbot, site, documents):
     """Without sitemap.xml the start page's links are followed, within /doc/FAQ/; missing pages are skipped."""
     site.sitemap = False
+    index = site.root / "index.en.html"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "</body>", '<a href="private/notes.html">Notes</a><a href="/elsewhere/x.html">X</a></body>'), encoding="utf-8")
     r = docbot("sources", "add", f"{site.url}/doc/FAQ/index.en.html", "--name", "faq")
     assert r.code == 0, r.err
     kept = sorted(p.name for p in (documents / "faq").glob("*.html"))
@@ -85,8 +88,8 @@ def test_a_site_without_sitemap_is_crawled_from_its_start_page_within_its_path(d
     assert "skipped" in r.err and "HTTP 404" in r.err and "Traceback" not in r.err
     meta = json.loads((documents / "faq" / "metadata.json").read_text())
     assert meta["kernel.en.html"] == {"url": f"{site.url}/doc/FAQ/kernel.en.html"}
-    assert not any(path.startswith("/doc/FAQ/private") or not path.startswith(("/doc/FAQ/", "/robots.txt"))
-                   for path in site.hits)
+    assert "/doc/FAQ/private/notes.html" not in site.hits  # robots.txt disallows it
+    assert all(path.startswith(("/doc/FAQ/", "/robots.txt")) for path in site.hits)  # within the start's path
 
 
 def free_port() -> int:
@@ -103,6 +106,7 @@ BAD = {
     "200 MB": (lambda site, tmp: f"{site.url}/bad/big/", "larger than 10 MB"),
     "redirect loop": (lambda site, tmp: f"{site.url}/bad/loop/", "redirect loop"),
     "binary": (lambda site, tmp: f"{site.url}/bad/binary/", "not HTML"),
+    "robots.txt": (lambda site, tmp: f"{site.url}/doc/FAQ/private/", "disallowed by the site's robots.txt"),
     "no repository": (lambda site, tmp: str(tmp / "nowhere.git"), "no repository"),
     "credentials": (lambda site, tmp: f"{site.url}/git/private.git", "needs credentials"),
 }
