@@ -324,9 +324,11 @@ def _configured_sources(settings: Settings) -> list:
             return TomlSources(toml).all()
         with QuestionLog(settings.database_url.get_secret_value(), readonly=True) as qlog:
             return DatabaseSources(qlog.engine, "").all()
-    except (DatabaseError, SourceError) as exc:  # a database not yet made (or older) has no sources
+    except DatabaseError as exc:  # a database not yet made (or older) has no sources
         log.debug("no sources listed: %s", exc)
         return []
+    except SourceError as exc:  # sources.toml is not valid
+        raise CliError(str(exc)) from None
 
 
 def _report(fetched, removed: list[str] | None = None) -> str:

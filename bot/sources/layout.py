@@ -8,6 +8,9 @@ previous files as they were; hidden folders are never indexed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -21,6 +24,7 @@ METADATA_FILE = "metadata.json"  # read by the index (index/documents.py)
 STATE_FILE = ".source.json"
 _NEW = ".source-new-"
 _OLD = ".source-old-"
+_LOCK = ".source-lock-"
 
 
 @dataclass
@@ -101,6 +105,27 @@ class Staging:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def locked(documents_dir: Path, name: str):
+    """Hold this source's lock (the bot's scheduled sync and a `docbot sources sync` must not both write it).
+
+    Yields False, without waiting, when another process or thread holds it.
+    """
+    path = Path(documents_dir) / (_LOCK + name)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def stage(documents_dir: Path, name: str) -> Staging:
     """A new, empty staging folder for this source; what an interrupted sync left is cleared first."""
     recover(documents_dir, name)
@@ -130,4 +155,11 @@ def remove(documents_dir: Path, name: str) -> bool:
     old = folder.with_name(_OLD + name)
     os.rename(folder, old)  # out of the index's sight at once, then deleted
     shutil.rmtree(old, ignore_errors=True)
+    drop_lock(documents_dir, name)
     return True
+
+
+def drop_lock(documents_dir: Path, name: str) -> None:
+    """Remove the lock file of a source that is no more (or was never added)."""
+    with contextlib.suppress(OSError):
+        (Path(documents_dir) / (_LOCK + name)).unlink()

@@ -67,6 +67,15 @@ def fetch(source: Source, places: Places) -> tuple[Fetched, list[str]]:
 
     On any failure, an interruption included, the staging folder is dropped and the previous folder stays.
     """
+    if not places.documents_dir.is_dir():
+        raise SourceError(source.name, f"the documents folder {places.documents_dir} does not exist")
+    with layout.locked(places.documents_dir, source.name) as mine:
+        if not mine:
+            raise SourceError(source.name, "another sync of this source is running; try again when it has finished")
+        return _fetch(source, places)
+
+
+def _fetch(source: Source, places: Places) -> tuple[Fetched, list[str]]:
     staging = layout.stage(places.documents_dir, source.name)
     try:
         if source.kind == "website":
@@ -110,11 +119,14 @@ def add(store: SourceStore, places: Places, url: str, *, name: str | None = None
         raise SourceError(name, f"the documents folder {places.documents_dir} does not exist")
     if folder.exists():
         raise SourceError(name, f"{folder} exists and is not a source's folder; choose another --name")
+    if kind == "git" and "://" not in url and not url.startswith("git@"):
+        url = str(Path(url).expanduser().resolve())  # a local folder: the same one from wherever syncs run
     source = Source(name=name, kind=kind, url=url, branch=branch, subdir=subdir, added_at=time.time())
     try:
         fetched, _ = fetch(source, places)
     except BaseException:
         shutil.rmtree(places.clones_dir / name, ignore_errors=True)
+        layout.drop_lock(places.documents_dir, name)
         raise
     store.put(source.synced())
     return source, fetched
@@ -125,6 +137,7 @@ def remove(store: SourceStore, places: Places, name: str) -> bool:
     source = find(store, name)
     had = layout.remove(places.documents_dir, source.name)
     shutil.rmtree(places.clones_dir / source.name, ignore_errors=True)
+    layout.drop_lock(places.documents_dir, source.name)
     store.delete(source.name)
     return had
 

@@ -183,6 +183,20 @@ def test_a_sync_interrupted_halfway_leaves_the_previous_documents(docbot, site, 
     assert r.code == 0 and "1 new or changed" in r.out, r.err
 
 
+def test_one_sync_of_a_source_at_a_time(docbot, repository, documents):
+    """While another sync of a source runs (the bot's schedule), `sync` of it says so and changes nothing."""
+    from bot.sources import layout
+
+    bare, _ = repository
+    assert docbot("sources", "add", str(bare), "--name", "frob").code == 0
+    before = snapshot(documents)
+    with layout.locked(documents, "frob") as mine:
+        assert mine
+        r = docbot("sources", "sync", "frob")
+    assert r.code == 1 and len(r.err_lines) == 1 and "another sync of this source is running" in r.err, r.err
+    assert snapshot(documents) == before
+
+
 def test_a_repository_sync_pulls_and_keeps_what_did_not_change(docbot, repository, documents):
     """A new commit: `sync` pulls it; the changed guide is re-read, a removed one leaves, the rest stays."""
     bare, work = repository
