@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 
 AGENT = "docbot"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Other documents a site may link to, kept when their URL says so; their links are not followed.
-FILE_TYPES = {".pdf": ("application/pdf",), ".txt": ("text/plain",), ".md": ("text/markdown", "text/plain"),
-              ".markdown": ("text/markdown", "text/plain")}
 MAX_REDIRECTS = 10
 MAX_SITEMAPS = 20  # of a sitemap index
 MAX_CRAWL_DELAY = 30.0  # seconds: robots.txt's Crawl-delay obeyed up to this
@@ -289,8 +286,10 @@ class Crawler:
                     if r.status_code != 200:
                         raise _Skip(f"HTTP {r.status_code} {r.reason_phrase}".rstrip())
                     kind = _media_type(r.headers)
-                    wanted = FILE_TYPES.get(posixpath.splitext(urlsplit(url).path)[1].lower(), ())
-                    if kind not in HTML_TYPES and (html_only or kind not in wanted):
+                    # Other documents a site links to (a PDF manual) are kept when their URL names a format
+                    # docbot reads; their links are not followed.
+                    document = posixpath.splitext(urlsplit(url).path)[1].lower() in SUPPORTED_SUFFIXES
+                    if kind not in HTML_TYPES and (html_only or not document):
                         raise _Skip(f"not a page docbot reads ({kind or 'no content type'})")
                     limit = self.limits.max_page_bytes
                     declared = r.headers.get("content-length", "")

@@ -56,6 +56,8 @@ class Handler(BaseHTTPRequestHandler):
             body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                     f"{urls}</urlset>")
             return self._send(200, body.encode(), "application/xml")
+        if path == "/doc/FAQ":  # as sites do: the folder's address without its slash leads to its first page
+            return self._redirect("/doc/FAQ/index.en.html")
         if path.startswith("/doc/FAQ/"):
             return self._faq(path.removeprefix("/doc/FAQ/"))
         if path == "/bad/hang/":

@@ -92,6 +92,15 @@ def test_a_site_without_sitemap_is_crawled_from_its_start_page_within_its_path(d
     assert all(path.startswith(("/doc/FAQ/", "/robots.txt")) for path in site.hits)  # within the start's path
 
 
+def test_a_start_url_that_redirects_within_the_site_is_followed(docbot, site, documents):
+    """A start URL redirecting to a page of the site (…/FAQ -> …/FAQ/index.en.html): the pages are fetched."""
+    r = docbot("sources", "add", f"{site.url}/doc/FAQ", "--name", "faq")
+    assert r.code == 0, r.err
+    meta = json.loads((documents / "faq" / "metadata.json").read_text())
+    assert sorted(meta) == sorted(PAGES)
+    assert meta["index.en.html"] == {"url": f"{site.url}/doc/FAQ/index.en.html"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
