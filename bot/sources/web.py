@@ -130,6 +130,7 @@ class Crawler:
         self.follow = True
         self.stopped: str | None = None
         self.full = False  # the total limit was reached: the pages still queued are left
+        self.failure: Exception | None = None  # what stopped a worker, raised once they are done
 
     async def run(self) -> Fetched:
         """Fetch the start page (failing loudly), then the rest (skipping what fails), then record the state."""
@@ -141,7 +142,10 @@ class Crawler:
             self.follow = False
         self._add(self.site.start)
         # The start page alone first: a failure there is the source's, not a page's.
-        await self._page(self.queue.get_nowait(), first=True)
+        try:
+            await self._page(self.queue.get_nowait(), first=True)
+        except _Skip as exc:
+            raise SourceError(None, f"{self.site.start}: {exc}") from None
         self.queue.task_done()
         for url in listed:
             self._add(url)
@@ -152,6 +156,8 @@ class Crawler:
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+        if self.failure is not None:
+            raise self.failure
         if self.stopped:
             self.report.notes.append(self.stopped)
         self.staging.state = {"kind": "website", "url": self.site.start, "pages": self.pages}
@@ -179,6 +185,9 @@ class Crawler:
                 self.report.skipped.append((url, str(exc)))
             except SourceError as exc:
                 self.report.skipped.append((url, exc.problem))
+            except Exception as exc:  # noqa: BLE001 - a full disk, a bug: end the fetch, and say it after
+                self.failure = self.failure or exc
+                self.full = True  # the pages still queued are left
             finally:
                 self.queue.task_done()
             if self.delay:
@@ -192,12 +201,7 @@ class Crawler:
                 headers["If-None-Match"] = before["etag"]
             if before.get("modified"):
                 headers["If-Modified-Since"] = before["modified"]
-        try:
-            page = await self._get(url, headers, html_only=first)
-        except _Skip as exc:
-            if first:
-                raise SourceError(None, f"{url}: {exc}") from None
-            raise
+        page = await self._get(url, headers, html_only=first)
         if page.status == 304:
             rel = before["file"]
             self.site.files[rel] = page.url
@@ -220,8 +224,6 @@ class Crawler:
             (self.staging.path / rel).unlink()
             self.staging.urls.pop(rel, None)
             problem = "served as text/html but is not HTML (binary content)"
-            if first:
-                raise SourceError(None, f"{url}: {problem}")
             raise _Skip(problem)
         self.pages[url] = {"file": rel, "etag": page.headers.get("etag"),
                            "modified": page.headers.get("last-modified")}
