@@ -17,7 +17,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY index ./index
-RUN pip install .
+# With the PostgreSQL driver (psycopg): deploy/compose.yaml keeps the bot's database in PostgreSQL.
+RUN pip install ".[postgres]"
 
 # One volume for what docbot writes: the documents (added from Discord too), the index and the bot's database
 # (SQLite, in the index folder). A new named volume starts with the shipped articles.

@@ -26,8 +26,11 @@ index: install
 run: install
 	$(BIN)/docbot run
 
+# The database tests run on SQLite and on a throw-away PostgreSQL server the tests start themselves
+# (tests/postgres.py), from the server programs installed here when missing.
 test: install
 	$(BIN)/ruff check bot index tests benchmarks
+	.ci/install-postgres.sh
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q tests
 
 test-fast: install

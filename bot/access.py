@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import discord
 from discord import app_commands
 
-if TYPE_CHECKING:
-    from .client import DocBot
-
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class Guarded(Protocol):
+    """What the checks need of the client: who owns it, and its settings (`admin_guilds`)."""
+
+    settings: Any
+
+    async def is_owner(self, user: discord.abc.User, /) -> bool:
+        """Whether `user` owns the bot."""
+        ...
 
 
 class NotPermitted(app_commands.CheckFailure):
@@ -30,7 +37,7 @@ class NotPermitted(app_commands.CheckFailure):
         super().__init__(reason)
 
 
-async def is_owner(bot: DocBot, user: discord.abc.User) -> bool:
+async def is_owner(bot: Guarded, user: discord.abc.User) -> bool:
     """Whether `user` owns the bot (a team's admins and developers count); False when Discord can't say."""
     try:
         return await bot.is_owner(user)
@@ -40,7 +47,7 @@ async def is_owner(bot: DocBot, user: discord.abc.User) -> bool:
         return False
 
 
-async def refusal(interaction: discord.Interaction[DocBot]) -> str | None:
+async def refusal(interaction: discord.Interaction[Any]) -> str | None:
     """None if the user may change the documents and rebuild here; else the key of the reason they may not."""
     if interaction.guild_id is None:
         return "guild_only"

@@ -1,4 +1,4 @@
-"""The `docbot` command line: index, ask, chat, sources, passages, run, sync, stats (the terminal: terminal.py).
+"""The `docbot` command line: index, ask, chat, sources, passages, run, sync, stats, db (the terminal: terminal.py).
 
 A command is one function: it says which settings it reads (`start`), so a bad value of another
 setting does not stop it; errors reach `main`, which turns them into one line and an exit code.
@@ -523,8 +523,8 @@ def run(verbose: Verbose = 0) -> None:
             raise exc from None
         typer.echo(f"docbot: not updating the index ({for_operator(exc)}); serving the existing one", err=True)
     if not service_mode:
-        typer.echo("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
-                   "(see README). Starting a terminal chat instead.", err=True)
+        terminal.notice("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
+                        "(see README). Starting a terminal chat instead.")
         with question_log(settings) as qlog:
             raise typer.Exit(terminal.chat(QuestionService(engine, qlog)))
     from .client import run_bot
@@ -581,6 +581,51 @@ def stats(
         typer.echo(json.dumps(report.as_json(gathered), ensure_ascii=False))
     else:
         report.show(gathered, terminal.console())
+
+
+db_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                     help="The bot's database (the question log, conversations and server settings).")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("migrate")
+def db_migrate(
+    source: Annotated[str, typer.Option("--from", metavar="URL", show_default=False,
+                                        help="The database to copy, e.g. sqlite:////data/index/docbot.sqlite3; "
+                                             "only read.")],
+    target: Annotated[str, typer.Option("--to", metavar="URL", show_default=False,
+                                        help="The database to fill, new or without docbot data (its tables are "
+                                             "made), e.g. postgresql://docbot:password@dbhost/docbot.")],
+    verbose: Verbose = 0,
+) -> None:
+    """Copy the bot's database into a new, empty one (SQLite to PostgreSQL): every table, all or nothing.
+
+    Then set DOCBOT_DATABASE_URL to the new one and restart the bots.
+    """
+    from .database.transfer import copy_database
+
+    start(verbose, ("log_level",))
+    for option, url in (("--from", source), ("--to", target)):
+        _database_option(option, url)
+    try:
+        report = copy_database(source, target)
+    except KeyboardInterrupt:
+        raise CliError("interrupted; nothing was written", 130) from None
+    typer.echo(report.line())
+
+
+def _database_option(option: str, url: str) -> None:
+    """A CliError unless `url` is a database URL (a file's path alone is refused: --from and --to look alike)."""
+    from .database import DatabaseURLError
+    from .database.engine import database_url
+
+    try:
+        if "://" not in url:
+            raise DatabaseURLError(url)
+        database_url(url)
+    except DatabaseURLError:
+        raise CliError(f"{option} is not a database URL; e.g. sqlite:////data/index/docbot.sqlite3 or "
+                       "postgresql://user:password@host/docbot", 2) from None
 
 
 def _click_exceptions() -> tuple[type[Exception], ...]:

@@ -215,8 +215,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cmd_documents": {"en": "Manage the documents docbot answers from", "fr": "Gérer les documents de docbot"},
     "cmd_documents_add": {
-        "en": "Add a document (text, Markdown, HTML or PDF) and index it",
-        "fr": "Ajouter un document (texte, Markdown, HTML ou PDF) et l'indexer",
+        "en": "Add a document (text, Markdown, reST, HTML, PDF, Word, ODT or EPUB) and index it",
+        "fr": "Ajouter un document (texte, Markdown, reST, HTML, PDF, Word, ODT ou EPUB) et l'indexer",
     },
     "cmd_documents_add_file": {"en": "The document to add", "fr": "Le document à ajouter"},
     "cmd_documents_add_replace": {
@@ -276,6 +276,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "upload_not_pdf": {
         "en": "Refused: {name} is not a PDF, whatever its name says.",
         "fr": "Refusé : {name} n'est pas un PDF, quoi qu'en dise son nom.",
+    },
+    "upload_not_format": {
+        "en": "Refused: {name} is not a {format} document, whatever its name says.",
+        "fr": "Refusé : {name} n'est pas un document {format}, quoi qu'en dise son nom.",
     },
     "upload_not_text": {
         "en": "Refused: {name} is not text or HTML (binary content), whatever its name says.",

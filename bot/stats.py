@@ -88,7 +88,8 @@ def bar(value: float, most: float, cells: int) -> str:
 
 
 def _chart(report: Report, width: int) -> Table:
-    days = report.per_day
+    # Days without a question are left out: a month's chart of a quiet bot is a few rows, not thirty empty ones.
+    days = [d for d in report.per_day if d.questions]
     most = max((d.questions for d in days), default=0)
     digits = len(str(most))
     # Room for the bars once the date, the counts, the share and the gaps have theirs.
@@ -99,12 +100,10 @@ def _chart(report: Report, width: int) -> Table:
     table.add_column("Answered", no_wrap=True)
     for d in days:
         count = Text(bar(d.questions, most, questions_cells), style="cyan")
-        count.append(f" {d.questions}" if d.questions else "·", style="" if d.questions else "dim")
-        share = Text()
-        if d.questions:
-            ratio = d.answered / d.questions
-            share.append(bar(ratio, 1.0, SHARE_CELLS).ljust(SHARE_CELLS), style="green")
-            share.append(f" {ratio:4.0%}")
+        count.append(f" {d.questions}")
+        ratio = d.answered / d.questions
+        share = Text(bar(ratio, 1.0, SHARE_CELLS).ljust(SHARE_CELLS), style="green")
+        share.append(f" {ratio:4.0%}")
         table.add_row(Text(_day(d.start), style="dim"), count, share)
     return table
 

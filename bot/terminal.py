@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from rich.text import Text
 
 from index import Answer, Citation, InvalidQuestionError
 
+from .database import HISTORY_TURNS, Origin
 from .i18n import also_in, question_language, t
 from .messages import question_refusal
 from .service import QuestionService
@@ -32,6 +34,8 @@ MAX_WIDTH = 100
 EXCERPT_LINES = 6
 INDENT = "    "
 PROMPT = "? "
+# Typed alone, starts a new conversation: the next question follows none before it.
+NEW_CONVERSATION = "/new"
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,29 @@ def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
+def notice(message: str) -> None:
+    """A line for the person at the terminal, on stderr, wrapped to the window's width (80 columns off a terminal)."""
+    console(stderr=True).print(Text(message), overflow="fold")
+
+
 # Drawing an answer ---------------------------------------------------------------------------
+
+
+# Spaces a line must not end at: inside "14 h", "4,80 €", "10 %", "5 000" (a number and its unit read as one).
+_GLUED_SPACE = re.compile(r"(?<=\d) (?=(?:[%€$£¥]|[^\W\d_]{1,3}|\d{3})(?!\w))")
+_HELD = "\ue000"  # a one-cell stand-in for a glued space while the text is wrapped
+
+
+def _restyled(text: Text, plain: str) -> Text:
+    """`plain` (as long as `text`) with `text`'s styles."""
+    return Text(plain, style=text.style, spans=list(text.spans))
 
 
 def _wrapped(text: Text, width: int, indent: str = "", first: Text | None = None) -> list[Text]:
     """`text` wrapped to `width` cells, each line after the first (or all, without `first`) indented."""
-    measure = Console(width=max(width - len(indent), 10), color_system=None)
-    lines = list(text.wrap(measure, max(width - len(indent), 10)))
+    room = max(width - len(indent), 10)
+    held = _restyled(text, _GLUED_SPACE.sub(_HELD, text.plain))
+    lines = [_restyled(line, line.plain.replace(_HELD, " ")) for line in held.wrap(Console(width=room), room)]
     for line in lines:
         line.rstrip()
     return [Text(indent) + line if (i or first is None) else line for i, line in enumerate(lines)]
@@ -121,7 +141,7 @@ def _excerpt(citation: Citation, width: int) -> list[Text]:
 
 def _citation_header(citation: Citation) -> Text:
     p = citation.passage
-    date = f", {p.date}" if p.date else ""
+    date = f" ({p.date})" if p.date else ""  # as `docbot sources` dates a title
     also = f"; {also_in(citation, 'en')}" if p.also_in else ""
     return Text(f"[{citation.n}] {p.title}{date} — {p.document}, {p.location}{also} (score {citation.score:.2f})",
                 style="dim")
@@ -282,9 +302,12 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
     out, printer = console(), Printer(as_json=False)
     documents = index.manifest.documents
     out.print(Text(f"Ask about the {documents} indexed document{'s' if documents != 1 else ''}; "
+                   f"each question follows the ones before it ({NEW_CONVERSATION} starts afresh); "
                    "Ctrl-D or Ctrl-C twice to leave.", style="dim"))
     session: PromptSession = PromptSession(history=_history())
     interrupted = False
+    conversation: list[str] = []  # the earlier questions, newest last, as a thread carries them on Discord
+    parent_id: int | None = None  # the logged question the next one follows up
     while True:
         try:
             question = session.prompt(PROMPT)
@@ -298,8 +321,14 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
         interrupted = False
         if not question.strip():
             continue
+        if question.strip().casefold() == NEW_CONVERSATION:
+            conversation.clear()
+            parent_id = None
+            out.print(Text("(a new conversation)", style="dim"))
+            continue
         try:
-            asked = service.ask(question, source=source, k=k)
+            asked = service.ask(question, source=source, k=k, history=conversation[-HISTORY_TURNS:],
+                                origin=Origin(parent_id=parent_id) if parent_id is not None else None)
         except InvalidQuestionError as exc:
             out.print(Text(question_refusal(exc, question_language(question)), style="yellow"))
             continue
@@ -307,6 +336,8 @@ def chat(service: QuestionService, *, source: str = "terminal", k: int | None = 
             out.print(Text("(interrupted)", style="dim"))
             continue
         printer.answer(asked.answer)
+        conversation.append(question)
+        parent_id = asked.question_id
     out.print("Bye.")
     # A process that exits while a thread is inside the model's native code can abort: let it finish.
     warming.join()

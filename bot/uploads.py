@@ -109,12 +109,20 @@ async def download(url: str, folder: Path, limit: int) -> Path:
         raise
 
 
+# Documents that are zip packages: what sniff calls each, and the format's name in a refusal.
+_PACKAGES = {".docx": ("docx", "Word"), ".odt": ("odt", "OpenDocument"), ".epub": ("epub", "EPUB")}
+
+
 def check_content(path: Path, name: str) -> None:
-    """Refused unless the file holds what its name says docbot will read: a PDF, or text (HTML included)."""
+    """Refused unless the file holds what its name says: a PDF, a Word, OpenDocument or EPUB package, or text."""
     kind = sniff(path)
-    if PurePosixPath(name).suffix.lower() == ".pdf":
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix == ".pdf":
         if kind != "pdf":
             raise Refused("upload_not_pdf", name=name)
+    elif suffix in _PACKAGES:
+        if kind != _PACKAGES[suffix][0]:
+            raise Refused("upload_not_format", name=name, format=_PACKAGES[suffix][1])
     elif kind not in ("text", "html"):
         raise Refused("upload_not_text", name=name)
 

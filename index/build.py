@@ -97,7 +97,7 @@ class _Fresh:
 
 # How documents are read and cut into passages. Bump it when a reader or the splitter changes what a document
 # gives: an update then reads every document again (their texts that did not change keep their vectors).
-READING_VERSION = 1
+READING_VERSION = 2  # 2: MkDocs Markdown (admonitions, tabs, snippets, attribute lists); Word, ODT, EPUB, rst
 
 
 def build_index(

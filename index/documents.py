@@ -8,40 +8,38 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from .errors import DocumentsDirError
+
+# Block and KINDS are the readers' (index/readers/base.py); they stay importable from here.
+from .readers import KINDS as KINDS
+from .readers import Block, ReadError, squash
 from .text import clean, count_words
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+# Files given to a reader as bytes (a binary or zipped format), by suffix: the module of readers/ and its function.
+_BINARY_READERS = {".pdf": ("pdf", "read_pdf"), ".docx": ("docx", "read_docx"), ".odt": ("odt", "read_odt"),
+                   ".epub": ("epub", "read_epub")}
+# Files given to a reader as decoded text; any other supported suffix is read as plain text.
+_TEXT_READERS = {".html": ("html", "read_html"), ".htm": ("html", "read_html"),
+                 ".md": ("markdown", "read_markdown"), ".markdown": ("markdown", "read_markdown"),
+                 ".rst": ("rst", "read_rst"), ".rest": ("rst", "read_rst")}
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".epub", ".rst",
+                      ".rest")
+# Documentation formats docbot does not read, and why: listed as skipped rather than passed over in silence.
+# AsciiDoc: PyPI has no maintained parser under a licence docbot can take (asciidoc-py is GPL; the
+# others are pre-alpha and take seconds per page).
+UNREAD_SUFFIXES = {".adoc": "AsciiDoc is not read (convert it to HTML, e.g. with asciidoctor)",
+                   ".asciidoc": "AsciiDoc is not read (convert it to HTML, e.g. with asciidoctor)"}
 METADATA_FILE = "metadata.json"
 # A file larger than this is skipped rather than read into memory (a log dump, a disk image).
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # Titles are shown with every citation; an HTML <title> or metadata title can be any length.
 MAX_TITLE_CHARS = 200
 OUTSIDE = "link leads outside the documents folder"
-
-
-@dataclass(frozen=True)
-class Block:
-    """One unit of a document as its author wrote it: a heading, a paragraph, a list item, a table row..."""
-
-    text: str  # clean (NFC, no control characters); kept verbatim, newlines included, for "code"
-    kind: str  # one of KINDS
-    section: tuple[str, ...] = ()  # headings above the block, outermost first, without the document title;
-    # a heading's own section ends with itself
-    level: int = 0  # 1..6 for headings, else 0
-    line_start: int = 0  # 1-based lines of the source file (0: unknown, as in PDFs)
-    line_end: int = 0
-    page: int | None = None  # PDF: 1-based page where the block starts
-    page_end: int | None = None  # PDF: page where it ends, when it runs over
-    anchor: str | None = None  # HTML: the nearest element id at or above the block
-
-
-KINDS = ("heading", "paragraph", "item", "code", "row", "definition", "caption")
 
 
 @dataclass(frozen=True)
@@ -125,6 +123,9 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
+            if path.suffix.lower() in UNREAD_SUFFIXES:
+                out.skipped.append(Skipped(shown_path(rel), UNREAD_SUFFIXES[path.suffix.lower()]))
+                continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 if name != METADATA_FILE:
                     log.debug("not a supported document: %s", rel)
@@ -172,14 +173,6 @@ def _drop_duplicate_links(out: Scan, real_root: Path) -> None:
 # A line of a verbatim block that only draws (a box border, a rule): kept out like any border.
 _DRAWING_LINE = re.compile(r"^\s*(?:[-=+|_*#~.:<>/\\^`'\"]\s*){4,}$")
 _BINARY_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
-_SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")
-
-
-def squash(text: str) -> str:
-    """Text on one line, runs of spaces made one; no-break spaces stay, as the author put them."""
-    return _SPACES.sub(" ", text).strip(" ")
-
-
 def shown_path(rel: str) -> str:
     """A path as text that can be printed and stored: undecodable bytes of its name become U+FFFD."""
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -220,8 +213,6 @@ def file_hash(raw: bytes, meta: dict) -> str:
 
 def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | Skipped:
     """Read one file into a Document of blocks, or say why it cannot be used."""
-    from .readers import ReadError
-
     meta = meta or {}
     try:
         raw = path.read_bytes()
@@ -230,17 +221,21 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     suffix = path.suffix.lower()
     source = None
     try:
-        if suffix == ".pdf":
-            from .readers.pdf import read_pdf
-
-            reading = read_pdf(raw)
+        if suffix in _BINARY_READERS:
+            reading = _reader(*_BINARY_READERS[suffix])(raw)
         else:
             source = _decode(raw)
             if source is None:
                 return Skipped(rel, "binary or undecodable content")
-            reading = _text_reader(suffix)(source)
+            if suffix in (".md", ".markdown", ".rst", ".rest"):  # formats whose includes are read
+                reader = _reader(*_TEXT_READERS[suffix])
+                reading = reader(source, include=_includer(rel, path))
+            else:
+                reading = _reader(*_TEXT_READERS.get(suffix, ("text", "read_text")))(source)
     except ReadError as exc:
         return Skipped(rel, str(exc))
+    except RecursionError:  # a hostile file nesting lists, tables or sections thousands deep
+        return Skipped(rel, "nested too deeply to read")
     sections: dict[tuple[str, ...], tuple[str, ...]] = {}  # blocks of a section share its path: clean it once
     blocks = [b for b in (_tidy_block(b, sections) for b in reading.blocks) if b is not None and count_words(b.text)]
     if not blocks:
@@ -260,18 +255,51 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
                     language=str(language) if language else None)
 
 
-def _text_reader(suffix: str):
-    if suffix in (".html", ".htm"):
-        from .readers.html import read_html
+def _reader(module: str, function: str):
+    """A reader function of index/readers/, imported when first needed (some formats pull in big libraries)."""
+    import importlib
 
-        return read_html
-    if suffix in (".md", ".markdown"):
-        from .readers.markdown import read_markdown
+    return getattr(importlib.import_module(f"{__package__}.readers.{module}"), function)
 
-        return read_markdown
-    from .readers.text import read_text
 
-    return read_text
+# A snippet or include larger than this is not inserted (a data file named by mistake).
+MAX_INCLUDE_BYTES = 1024 * 1024
+
+
+def _includer(rel: str, path: Path):
+    """What a file's snippets and includes (Markdown, reStructuredText) may read: files of the documents folder.
+
+    Never a file outside it. A name is looked up beside the file, then in each folder above it up to the
+    documents folder (MkDocs resolves snippets from the project's folder, FastAPI's includes from the page's).
+    None when the folder is not known (the file was reached through a link): then every include is dropped.
+    """
+    parts = PurePosixPath(rel).parts
+    if len(parts) < 1 or tuple(path.parts[-len(parts):]) != parts:
+        return None
+    root = path.parents[len(parts) - 1]
+    try:
+        real_root = root.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    here = path.parent
+
+    def include(name: str) -> str | None:
+        if not name or name.startswith(("/", "\\")) or "\x00" in name:
+            return None
+        folder = here
+        while True:
+            try:
+                found = (folder / name).resolve(strict=True)
+                inside = found.is_relative_to(real_root) and found.is_file() and found != path.resolve()
+                if inside and found.stat().st_size <= MAX_INCLUDE_BYTES:
+                    return found.read_bytes().decode("utf-8", "replace")
+            except (OSError, RuntimeError, ValueError):
+                pass
+            if folder == root or root not in folder.parents:
+                return None
+            folder = folder.parent
+
+    return include
 
 
 def _tidy_block(block: Block, sections: dict[tuple[str, ...], tuple[str, ...]]) -> Block | None:
@@ -341,15 +369,32 @@ def _title_from(rel: str) -> str:
 
 
 SNIFF_BYTES = 64 * 1024
+_PACKAGE_TYPES = {"application/vnd.oasis.opendocument.text": "odt", "application/epub+zip": "epub"}
+
+
+def _zip_kind(path: Path) -> Literal["docx", "odt", "epub"] | None:
+    """Which document package a zip file is: its `mimetype` entry (OpenDocument, EPUB) or Word's main part."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                return _PACKAGE_TYPES.get(archive.read("mimetype")[:100].decode("ascii", "replace").strip())
+            return "docx" if "word/document.xml" in names else None
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return None
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 
 
-def sniff(path: Path) -> Literal["pdf", "html", "text"] | None:
+def sniff(path: Path) -> Literal["pdf", "html", "text", "docx", "odt", "epub"] | None:
     """What a file holds, judged by its content rather than its name; None for binary, undecodable or blank."""
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
     if b"%PDF-" in head[:1024]:  # readers accept junk before the header, within its first KiB
         return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(path)
     if len(head) == SNIFF_BYTES:  # a cut sample must not end inside a character
         utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
         head = head[: len(head) // 2 * 2] if utf16 else head[: head.rfind(b"\n") + 1] or head

@@ -1,16 +1,23 @@
 """Shared fixtures: a deterministic fake embedder, one session-built index of the shipped documents,
-and all on-disk state in temp dirs."""
+all on-disk state in temp dirs, and the bot's database on SQLite and on a PostgreSQL server."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from index.text import fold
+from tests import postgres
 
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENTS = REPO / "documents"
@@ -120,3 +127,118 @@ def e5_onnx_cache(tmp_path_factory) -> Path:
     cache = tmp_path_factory.mktemp("e5onnx")
     E5OnnxEmbedder(cache, quantize=True).ensure_export()
     return cache
+
+
+# PostgreSQL. A database test takes `database_url` (a new database on SQLite, then on PostgreSQL: ids end in
+# [sqlite] and [postgresql]); a test that needs a server alone takes `postgres_database` (a new database of its
+# own, e.g. for several `docbot run` processes) or `postgres_url` (the session's, shared).
+POSTGRES_SERVER = pytest.StashKey[str]()
+POSTGRES_TESTS = pytest.StashKey[set]()
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (CI=true), where a missing PostgreSQL fails its tests instead of skipping."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _no_postgres(reason: str) -> NoReturn:
+    if in_ci():
+        pytest.fail(f"PostgreSQL is required in CI and {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL: {reason} (Debian: apt-get install postgresql, or set DOCBOT_TEST_DATABASE_URL)")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(request) -> Iterator[str]:
+    """A PostgreSQL database for the session, by URL (its user may create schemas and databases).
+
+    DOCBOT_TEST_DATABASE_URL if set, else a throw-away server (tests/postgres.py) started now and stopped at
+    the end of the session. None available: the test fails in CI, and is skipped, saying why, elsewhere.
+    """
+    given = os.environ.get("DOCBOT_TEST_DATABASE_URL", "").strip()
+    if given:
+        request.config.stash[POSTGRES_SERVER] = sa.make_url(given).render_as_string(hide_password=True)
+        yield given
+        return
+    programs = postgres.server_programs()
+    if programs is None:
+        _no_postgres("its server programs (initdb, pg_ctl) are not installed")
+    try:
+        server = postgres.start(programs)
+    except (OSError, RuntimeError, subprocess.SubprocessError, sa.exc.SQLAlchemyError) as exc:
+        _no_postgres(f"a throw-away server did not start ({exc})")
+    request.config.stash[POSTGRES_SERVER] = f"a throw-away server on 127.0.0.1:{server.port} ({programs})"
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_url) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of this test's own, dropped afterwards."""
+    name = f"docbot_test_{uuid.uuid4().hex[:12]}"
+    url = postgres.create_database(postgres_url, name)
+    try:
+        yield url
+    finally:
+        postgres.drop_database(postgres_url, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request, tmp_path) -> Iterator[Callable[[], str]]:
+    """A maker of new, empty databases of one kind, by URL: SQLite files, then schemas of their own on PostgreSQL."""
+    made: list[str] = []
+    if request.param == "sqlite":
+        def new() -> str:
+            made.append(f"sqlite:///{tmp_path / f'docbot-{len(made)}.sqlite3'}")
+            return made[-1]
+
+        yield new
+        return
+    server = request.getfixturevalue("postgres_url")  # only now: SQLite alone needs no server
+    admin = sa.create_engine(server)
+
+    def new() -> str:
+        made.append(f"docbot_test_{uuid.uuid4().hex[:12]}")
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{made[-1]}"'))
+        url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={made[-1]}"})
+        return url.render_as_string(hide_password=False)
+
+    try:
+        yield new
+    finally:
+        with admin.begin() as conn:
+            for schema in made:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(new_database) -> str:
+    """The URL of a new, empty database: a SQLite file, then a schema of its own on PostgreSQL."""
+    return new_database()
+
+
+def pytest_collection_modifyitems(config, items):
+    config.stash[POSTGRES_TESTS] = {item.nodeid for item in items if "[postgresql" in item.nodeid
+                                    or {"postgres_url", "postgres_database"} & set(getattr(item, "fixturenames", ()))}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line on the PostgreSQL tests: how many passed, failed or were skipped, and on which server."""
+    wanted = config.stash.get(POSTGRES_TESTS, set())
+    if not wanted:
+        return
+    outcomes: dict[str, str] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", None)
+            if nodeid in wanted and outcomes.get(nodeid) not in ("failed", "error"):
+                outcomes[nodeid] = outcome
+    if not outcomes:
+        return
+    counts = {o: list(outcomes.values()).count(o) for o in ("passed", "failed", "error", "skipped")}
+    shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+    where = config.stash.get(POSTGRES_SERVER, "no server")
+    terminalreporter.write_line(f"PostgreSQL tests: {shown} ({where})")

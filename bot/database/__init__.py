@@ -1,10 +1,10 @@
 """The bot's database: SQLite by default, a server database by URL; Alembic migrations run when it opens."""
 
-from .conversations import HISTORY_TURNS, Conversations, FollowUp, Origin, Turn
+from .conversations import HISTORY_TURNS, Conversations, FollowUp, Turn
 from .engine import open_database
 from .errors import DatabaseError, DatabaseReadOnlyError, DatabaseUnavailableError, DatabaseURLError, SchemaError
 from .guild_settings import GuildSettings, GuildSettingsStore
-from .questionlog import DayStat, LoggedQuestion, QuestionLog, QuestionStat, Totals, normalize
+from .questionlog import DayStat, LoggedQuestion, Origin, QuestionLog, QuestionStat, Totals, normalize
 
 __all__ = ["HISTORY_TURNS", "Conversations", "DatabaseError", "DatabaseReadOnlyError", "DatabaseURLError",
            "DatabaseUnavailableError", "DayStat", "FollowUp", "GuildSettings", "GuildSettingsStore", "LoggedQuestion",

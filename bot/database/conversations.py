@@ -8,34 +8,16 @@ when its answer is sent, so a conversation goes on after a restart. Calls block 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 
 from . import engine as db
+from .questionlog import QuestionLog
 from .tables import questions
-
-if TYPE_CHECKING:
-    from .questionlog import QuestionLog
 
 # How many earlier questions a follow-up is asked with ("the last few"), newest last.
 HISTORY_TURNS = 3
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where on Discord a question was asked, and the logged question it follows up (all optional)."""
-
-    user_id: int | None = None
-    channel_id: int | None = None
-    message_id: int | None = None
-    thread_id: int | None = None  # the thread its conversation goes on in
-    parent_id: int | None = None  # the logged question it follows up
-
-    def columns(self) -> dict[str, int | None]:
-        """The question log's columns for this origin."""
-        return {"user_id": self.user_id, "channel_id": self.channel_id, "message_id": self.message_id,
-                "thread_id": self.thread_id, "parent_id": self.parent_id}
 
 
 @dataclass(frozen=True)

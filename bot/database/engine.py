@@ -25,12 +25,17 @@ def database_url(target: str | Path | URL) -> URL:
     if isinstance(target, Path):
         return URL.create("sqlite", database=str(target))
     try:
-        return make_url(target)
+        url = make_url(target)
     except ArgumentError:
         # Not echoed: a mistyped URL may still hold a password.
         raise DatabaseURLError("DOCBOT_DATABASE_URL is not a database URL; e.g. "
                                "sqlite:////var/lib/docbot/docbot.sqlite3 or postgresql+psycopg://user:password@host/docbot"
                                ) from None
+    # PostgreSQL's URLs as people write them (postgresql://, postgres://) name no driver: SQLAlchemy would pick
+    # psycopg2, which docbot does not install; psycopg (3) is the one it ships.
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
 
 
 def sqlite_file(url: URL) -> Path | None:

@@ -101,26 +101,31 @@ def _newer(shown: str, found: str) -> SchemaError:
 
 def upgrade(engine: sa.Engine, shown: str) -> None:
     """Bring the database to this docbot's revision, creating it if empty; one transaction, all or nothing."""
-    target = head()
     with engine.begin() as conn:  # on SQLite, BEGIN IMMEDIATE: a second process waits here
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        found = current(conn)
-        if found is None:
-            found = legacy(conn, shown)
-            if found is not None:
-                log.info("database %s: recognised the schema of docbot before migrations as revision %s",
-                         shown, found)
-                MigrationContext.configure(conn).stamp(scripts(), found)
-        if found == target:
-            return
-        if found is not None and not _known(found):
-            raise _newer(shown, found)
-        command.upgrade(alembic_config(conn), target)
+        found = upgrade_in(conn, shown)
     if found is None:
-        log.debug("database %s created (revision %s)", shown, target)
-    else:
-        log.info("database %s upgraded from revision %s to %s", shown, found, target)
+        log.debug("database %s created (revision %s)", shown, head())
+    elif found != head():
+        log.info("database %s upgraded from revision %s to %s", shown, found, head())
+
+
+def upgrade_in(conn: sa.Connection, shown: str) -> str | None:
+    """Bring the database to this docbot's revision inside the caller's transaction; the revision it was at."""
+    target = head()
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    found = current(conn)
+    if found is None:
+        found = legacy(conn, shown)
+        if found is not None:
+            log.info("database %s: recognised the schema of docbot before migrations as revision %s", shown, found)
+            MigrationContext.configure(conn).stamp(scripts(), found)
+    if found == target:
+        return found
+    if found is not None and not _known(found):
+        raise _newer(shown, found)
+    command.upgrade(alembic_config(conn), target)
+    return found
 
 
 def check(engine: sa.Engine, shown: str) -> None:

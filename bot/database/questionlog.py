@@ -19,8 +19,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
 from . import engine as db
-from .conversations import Origin
 from .tables import OUTCOMES, feedback, questions
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where on Discord a question was asked, and the logged question it follows up (all optional)."""
+
+    user_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    thread_id: int | None = None  # the thread its conversation goes on in
+    parent_id: int | None = None  # the logged question it follows up
+
+    def columns(self) -> dict[str, int | None]:
+        """The question log's columns for this origin."""
+        return {"user_id": self.user_id, "channel_id": self.channel_id, "message_id": self.message_id,
+                "thread_id": self.thread_id, "parent_id": self.parent_id}
+
 
 Outcome = Literal["answered", "not_covered", "error"]
 

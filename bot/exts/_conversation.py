@@ -17,7 +17,8 @@ from .. import render
 log = logging.getLogger(__name__)
 
 # Users, roles, channels, slash commands and mass pings: addressing people, not part of a question.
-_MENTIONS = re.compile(r"<@!?\d+>|<@&\d+>|<#\d+>|</[^<>:\s][^<>:]*:\d+>|@(?:everyone|here)\b")
+# Mentions of users, roles, channels and commands, @everyone, and custom emoji (<:name:id>, <a:name:id>).
+_MENTIONS = re.compile(r"<@!?\d+>|<@&\d+>|<#\d+>|</[^<>:\s][^<>:]*:\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 THREAD_NAME_LIMIT = 100  # Discord's longest thread name
 
 COOLDOWN_REACTION = "⏳"  # asked again too soon, or too many questions at once: ask again in a moment
@@ -25,7 +26,7 @@ TOO_LONG_REACTION = "✂️"  # over the length limit: shorten it
 
 
 def question_text(text: str) -> str:
-    """The question in a message: every mention (the bot, users, roles, channels, @everyone) taken out."""
+    """The question in a message: every mention (the bot, users, roles, channels, @everyone) and custom emoji out."""
     return " ".join(_MENTIONS.sub(" ", text or "").split())
 
 

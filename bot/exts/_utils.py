@@ -72,9 +72,9 @@ async def reply_error(message: discord.Message, error: BaseException, lang: str)
     await reply(message, user_message(error, lang))
 
 
-async def reply(message: discord.Message, text: str) -> None:
-    """Reply to a message with text, pinging no one; a failure to send is logged, not raised."""
+async def reply(message: discord.Message, text: str, *, delete_after: float | None = None) -> None:
+    """Reply with text, pinging no one, deleted after `delete_after` seconds if given; a failed send is logged."""
     try:
-        await message.reply(text, allowed_mentions=NO_MENTIONS, mention_author=False)
+        await message.reply(text, allowed_mentions=NO_MENTIONS, mention_author=False, delete_after=delete_after)
     except discord.HTTPException:
         log.warning("Could not reply to a message", exc_info=True)

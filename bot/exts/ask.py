@@ -22,6 +22,7 @@ from index import InvalidQuestionError
 from .. import render
 from ..database import FollowUp, GuildSettings, Origin
 from ..i18n import language_for, question_language, t
+from ..messages import question_refusal
 from ..service import Asked, BusyError
 from ._conversation import (
     COOLDOWN_REACTION,
@@ -46,6 +47,8 @@ THREAD_ARCHIVE_MINUTES = 1440
 # How long a reply to one of the bot's answers waits for that answer to be linked to its question.
 LINK_WAIT = 3.0
 LINK_FRESH = dt.timedelta(seconds=60)
+# A refusal said in a server's channel (the question's length limit) is deleted after this many seconds.
+REFUSAL_SECONDS = 60.0
 
 
 class UserCooldown:
@@ -255,12 +258,12 @@ class Ask(commands.Cog):
 
     async def _ask(self, question: str, *, source: str, guild_id: int | None, user_id: int, channel_id: int | None,
                    message_id: int | None = None, thread: discord.Thread | None = None,
-                   follow: FollowUp | None = None) -> Asked:
+                   follow: FollowUp | None = None, context: str | None = None) -> Asked:
+        history = [*(follow.history if follow is not None else ()), *([context] if context else [])]
         origin = Origin(user_id=user_id, channel_id=channel_id, message_id=message_id,
                         thread_id=thread.id if thread is not None else None,
                         parent_id=follow.parent_id if follow is not None else None)
-        return await self.bot.ask(question, source=source, guild_id=guild_id,
-                                  history=follow.history if follow is not None else (), origin=origin)
+        return await self.bot.ask(question, source=source, guild_id=guild_id, history=history, origin=origin)
 
     # /ask and the message menu ----------------------------------------------------------------------
 
@@ -349,8 +352,14 @@ class Ask(commands.Cog):
             source = "thread"
         else:
             return
-        await self._answer(message, question_text(message.content), source=source, settings=settings,
-                           follow=follow, explicit=spoken_to)
+        question, context = question_text(message.content), None
+        if spoken_to and earlier is not None and earlier.author.id != me.id:
+            # "@docbot what does this mean?" on a reply: about the message replied to, as the message menu asks;
+            # a bare mention there asks that message itself.
+            quoted = question_text(earlier.content)
+            question, context = (question, quoted or None) if question else (quoted, None)
+        await self._answer(message, question, source=source, settings=settings, follow=follow, explicit=spoken_to,
+                           context=context)
 
     async def _answer_forum_post(self, message: discord.Message, thread: discord.Thread,
                                  settings: GuildSettings) -> None:
@@ -362,8 +371,11 @@ class Ask(commands.Cog):
         await self._answer(message, question, source="forum", settings=settings, follow=None, explicit=False)
 
     async def _answer(self, message: discord.Message, question: str, *, source: str, settings: GuildSettings,
-                      follow: FollowUp | None, explicit: bool = True) -> None:
-        """Answer a message (reply, or a new thread in thread mode); refusals are reactions in a server."""
+                      follow: FollowUp | None, explicit: bool = True, context: str | None = None) -> None:
+        """Answer a message (reply, or a new thread in thread mode); refusals are reactions in a server.
+
+        `context`: the text of the message a mention replied to, asked with as an earlier turn.
+        """
         in_guild = message.guild is not None
         guild_lang = language_for(message.guild.preferred_locale if in_guild else None)
         if not question:
@@ -377,7 +389,7 @@ class Ask(commands.Cog):
             async with typing(message.channel):
                 asked = await self._ask(question, source=source, guild_id=message.guild.id if in_guild else None,
                                         user_id=message.author.id, channel_id=message.channel.id,
-                                        message_id=message.id, thread=thread, follow=follow)
+                                        message_id=message.id, thread=thread, follow=follow, context=context)
             await self._deliver(message, asked, lang, settings)
         except Exception as exc:
             await self._refuse(message, exc, lang)
@@ -408,7 +420,9 @@ class Ask(commands.Cog):
         elif isinstance(error, (app_commands.CommandOnCooldown, BusyError)):
             await react(message, COOLDOWN_REACTION)
         elif isinstance(error, InvalidQuestionError) and error.problem == "too_long":
+            # The asker learns the limit; the channel keeps no trace of it a minute later.
             await react(message, TOO_LONG_REACTION)
+            await reply(message, question_refusal(error, lang), delete_after=REFUSAL_SECONDS)
         elif isinstance(error, InvalidQuestionError):
             await reply(message, t("mention_help", lang))
         else:

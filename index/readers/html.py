@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import html.parser
 
-from ..documents import Block, squash
-from . import ReadError, Reading, Sections
+from .base import Block, ReadError, Reading, Sections, squash
 
 # Never text a reader sees.
 _INVISIBLE_TAGS = frozenset({

@@ -1,12 +1,15 @@
-"""Markdown: headings give the section path, front matter gives the title, fences stay verbatim."""
+"""Markdown: headings give the section path, front matter gives the title, fences stay verbatim.
+
+MkDocs' extensions (admonitions, blocks, tabs, snippets, attribute lists) are resolved first by `mkdocs`.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from ..documents import Block, squash
-from . import Reading, Sections
+from .base import Block, Reading, Sections, squash
+from .mkdocs import Callout, Includer, prepare, split_attributes, strip_attributes
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +18,11 @@ _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t
 _MAX_FRONT_MATTER = 64 * 1024
 
 
-def read_markdown(source: str) -> Reading:
-    """The blocks of a Markdown file (CommonMark with tables), and its title."""
+def read_markdown(source: str, include: Includer | None = None) -> Reading:
+    """The blocks of a Markdown file (CommonMark with tables, MkDocs' extensions), and its title.
+
+    `include` finds the files that snippets and includes name; without it they are dropped.
+    """
     from markdown_it import MarkdownIt
 
     title, offset = None, 0
@@ -25,8 +31,9 @@ def read_markdown(source: str) -> Reading:
         title = _front_matter_title(m.group(1))
         offset = m.group(0).count("\n") if m.group(0).endswith("\n") else m.group(0).count("\n") + 1
         source = source[m.end():]
-    tokens = MarkdownIt("commonmark").enable("table").parse(source)
-    walker = _Walker(offset)
+    prepared = prepare(source, offset + 1, include)
+    tokens = MarkdownIt("commonmark").enable("table").parse("\n".join(prepared.lines))
+    walker = _Walker(prepared.origin, prepared.callouts)
     walker.walk(tokens)
     if title is None:
         title = walker.first_h1
@@ -45,11 +52,16 @@ def _front_matter_title(text: str) -> str | None:
     return title if isinstance(title, str) and title.strip() else None
 
 
-def _inline(token) -> str:
-    """The visible text of an inline token: words, code spans, image descriptions; no HTML tags."""
+def _inline(token, attributes: bool = False) -> str:
+    """The visible text of an inline token: words, code spans, image descriptions; no HTML tags.
+
+    Attribute lists (`{: .class }`) are left out, unless `attributes` (a heading's, read for its id).
+    """
     out = []
     for child in token.children or ():
-        if child.type in ("text", "code_inline"):
+        if child.type == "text":
+            out.append(child.content if attributes else strip_attributes(child.content))
+        elif child.type == "code_inline":
             out.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")
@@ -59,24 +71,54 @@ def _inline(token) -> str:
 
 
 class _Walker:
-    def __init__(self, offset: int) -> None:
-        self.offset = offset  # lines of front matter before the Markdown body
+    def __init__(self, origin: list[int], callouts: list[Callout]) -> None:
+        self.origin = origin  # the source line of each line that was parsed
+        self.callouts = callouts  # titles still to give to the first block of their callout
         self.blocks: list[Block] = []
         self.sections = Sections()
         self.first_h1: str | None = None
         self.pending_item: str | None = None  # the marker of a list item whose first paragraph is next
+        self.anchor: str | None = None  # the id of the heading above, from its attribute list
 
     def lines(self, token) -> tuple[int, int]:
-        if not token.map:
+        if not token.map or not self.origin:
             return 0, 0
-        return token.map[0] + 1 + self.offset, max(token.map[0] + 1, token.map[1]) + self.offset
+        first = min(token.map[0], len(self.origin) - 1)
+        last = min(max(token.map[0] + 1, token.map[1]), len(self.origin)) - 1
+        return self.origin[first], max(self.origin[first], self.origin[last])
+
+    def labels(self, token) -> list[Callout]:
+        """The callouts whose first block this is, outermost first."""
+        if not token.map or not self.callouts:
+            return []
+        line = token.map[0]
+        found = [c for c in self.callouts if c.start <= line < c.end]
+        for c in found:
+            self.callouts.remove(c)
+        return found
 
     def emit(self, kind: str, text: str, token, level: int = 0) -> None:
         if not text.strip():
             return
         start, end = self.lines(token)
+        callouts = self.labels(token)
+        labels = [c.label for c in callouts]
+        if callouts:  # the block's title is written on its callout's first line
+            start = min(start, callouts[0].line) if start else callouts[0].line
+        if kind == "heading":
+            text, anchor = split_attributes(text)
+            text = strip_attributes(text)
+            if not text.strip():
+                return
+            self.anchor = anchor
+        if labels and kind in ("paragraph", "item", "definition"):
+            text = " : ".join([*labels, text])
+        elif labels:  # a titled code block, table or heading: the title goes first, on its own
+            self.blocks.append(Block(" : ".join(labels), "paragraph", self.sections.path, 0, start, start,
+                                     anchor=self.anchor))
+            start = self.lines(token)[0]
         section = self.sections.enter(level, squash(text)) if kind == "heading" else self.sections.path
-        self.blocks.append(Block(text, kind, section, level, start, end))
+        self.blocks.append(Block(text, kind, section, level, start, end, anchor=self.anchor))
 
     def walk(self, tokens) -> None:
         i = 0
@@ -84,10 +126,10 @@ class _Walker:
             tok = tokens[i]
             kind = tok.type
             if kind == "heading_open":
-                text = _inline(tokens[i + 1])
+                text = _inline(tokens[i + 1], attributes=True)
                 level = int(tok.tag[1])
-                if level == 1 and self.first_h1 is None and text.strip():
-                    self.first_h1 = text.strip()
+                if level == 1 and self.first_h1 is None and split_attributes(text)[0].strip():
+                    self.first_h1 = split_attributes(text)[0].strip()
                 self.emit("heading", text, tok, level)
                 i += 3
                 continue
@@ -117,14 +159,15 @@ class _Walker:
     def html(self, tok) -> None:
         from .html import read_html
 
-        start, _ = self.lines(tok)
+        start, end = self.lines(tok)
         for b in read_html(tok.content).blocks:
             if b.kind == "heading":
                 self.emit("heading", b.text, tok, b.level)
                 continue
-            line_start = start + max(0, b.line_start - 1)
+            # An html block from an included file has the include's line: its own lines don't count.
+            line_start = min(end, start + max(0, b.line_start - 1))
             self.blocks.append(Block(b.text, b.kind, self.sections.path, 0, line_start,
-                                     start + max(0, b.line_end - 1), anchor=b.anchor))
+                                     min(end, start + max(0, b.line_end - 1)), anchor=b.anchor or self.anchor))
 
     def table(self, tokens, i: int) -> int:
         headers: list[str] = []

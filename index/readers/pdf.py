@@ -23,8 +23,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..documents import Block
-from . import ReadError, Reading, Sections
+from .base import Block, ReadError, Reading, Sections
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +73,14 @@ class _Entry:
     lines: list[_Line] = field(default_factory=list)
 
 
+def _unparsed(exc: Exception) -> str:
+    """Why pdfium failed, flat: "PDF could not be parsed: data format error", not brackets in brackets."""
+    reason = str(exc).strip().rstrip(".")
+    inner = re.search(r"\((?:PDFium:\s*)?([^()]+)\)$", reason)
+    reason = inner.group(1) if inner else reason
+    return f"PDF could not be parsed: {reason[:1].lower()}{reason[1:]}" if reason else "PDF could not be parsed"
+
+
 def read_pdf(raw: bytes) -> Reading:
     """The blocks of a PDF, each with its page, and its title from the metadata, outline or first page."""
     import pypdfium2 as pdfium
@@ -83,15 +90,15 @@ def read_pdf(raw: bytes) -> Reading:
         try:
             pdf = pdfium.PdfDocument(raw)
         except pdfium.PdfiumError as exc:
-            raise ReadError(f"PDF could not be parsed ({exc})") from exc
+            raise ReadError(_unparsed(exc)) from exc
         try:
             if len(pdf) == 0:
-                raise ReadError("PDF could not be parsed (no pages)")
+                raise ReadError("PDF could not be parsed: no pages")
             meta_title = (pdf.get_metadata_dict().get("Title") or "").strip()
             entries = _outline(pdf)
             pages = [_page_lines(pdf, i) for i in range(len(pdf))]
         except pdfium.PdfiumError as exc:
-            raise ReadError(f"PDF could not be parsed ({exc})") from exc
+            raise ReadError(_unparsed(exc)) from exc
         finally:
             pdf.close()
     for w in caught:

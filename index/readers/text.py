@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..documents import Block, squash
-from . import Reading, Sections
+from .base import Block, Reading, Sections, squash
 
 _RULE = re.compile(r"^\s*([-=~_*#^+.`'\":])\1{2,}\s*$")
 _SIMPLE_TABLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$")  # reStructuredText simple tables

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
 
 from bot import service
 from bot.cli import main
@@ -48,30 +45,6 @@ def make_bot(fake_engine, me, monkeypatch):
 async def bot(make_bot):
     """A DocBot with no cooldown (tests ask several questions in a row)."""
     return await make_bot(cooldown_seconds=0)
-
-
-# A PostgreSQL server for the database tests, e.g. postgresql+psycopg://docbot:docbot@localhost/docbot_test;
-# without it they run on SQLite alone.
-SERVER_URL = os.environ.get("DOCBOT_TEST_DATABASE_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"] if SERVER_URL else ["sqlite"])
-def database_url(request, tmp_path) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file, and with DOCBOT_TEST_DATABASE_URL a schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'docbot.sqlite3'}"
-        return
-    schema = f"docbot_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(SERVER_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = sa.make_url(SERVER_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -489,7 +489,7 @@ def test_terminal_answer_then_sources():
     out = render_answer(make_answer("Qui est le PDG ?", True)).splitlines()
     assert out[0] == "Une phrase. [1]"
     assert out[2] == "Sources:"
-    assert "[1] Titre 1, 2025-07 — doc1.txt, lines 2–5 (score 0.50)" in out
+    assert "[1] Titre 1 (2025-07) — doc1.txt, lines 2–5 (score 0.50)" in out
     assert "[2] Titre 2 — doc2.txt, lines 4–7 (score 0.25)" in out
 
 

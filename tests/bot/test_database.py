@@ -175,31 +175,50 @@ def test_question_log_from_before_migrations_keeps_its_questions_and_votes(tmp_p
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-@pytest.mark.parametrize("stop", ["0001", "0002", "0003"])
-def test_each_revision_upgrades_to_the_same_schema_as_a_new_database(tmp_path, stop):
-    """A database left at an earlier revision (an older docbot) upgrades to what a new one gets."""
-    old, new = f"sqlite:///{tmp_path / 'old.sqlite3'}", f"sqlite:///{tmp_path / 'new.sqlite3'}"
-    engine = create(sa.make_url(old))
+# Every revision before the newest: a database an older docbot left.
+EARLIER = sorted(r.revision for r in migrate.scripts().walk_revisions() if r.revision != HEAD)
+
+
+def at_revision(url: str, revision: str) -> sa.Engine:
+    """An engine on the database at `url`, first brought to `revision` (an older docbot's schema)."""
+    engine = create(sa.make_url(url))
     with engine.begin() as conn:
-        command.upgrade(migrate.alembic_config(conn), stop)
-        conn.execute(sa.text("INSERT INTO questions (asked_at, question, normalized, outcome, source) "
-                             "VALUES (1, 'Qui ?', 'qui', 'answered', 'slash')"))
+        command.upgrade(migrate.alembic_config(conn), revision)
+    return engine
+
+
+def test_every_earlier_revision_is_tested():
+    """The revisions below go from the first to the one before the newest: a new one is tested by itself."""
+    assert EARLIER[0] == "0001" and len(EARLIER) == len(list(migrate.scripts().walk_revisions())) - 1
+
+
+@pytest.mark.parametrize("stop", EARLIER)
+def test_each_revision_upgrades_to_the_same_schema_as_a_new_database(new_database, stop):
+    """A database left at an earlier revision (an older docbot) upgrades to what a new one gets, rows kept."""
+    old, new = new_database(), new_database()
+    engine = at_revision(old, stop)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO questions (asked_at, question, normalized, outcome, source, guild_id) "
+                             "VALUES (1, 'Qui dîne ?', 'qui dîne', 'answered', 'slash', :guild)"), {"guild": GUILD})
     engine.dispose()
 
     with QuestionLog(old) as qlog:
-        assert qlog.get(1).question == "Qui ?"
+        kept = qlog.get(1)
+        assert (kept.question, kept.outcome, kept.asked_at) == ("Qui dîne ?", "answered", 1)
+        with qlog.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT guild_id FROM questions WHERE id = 1")).scalar() == GUILD
+        assert qlog.record("Et où ?", outcome="answered", latency_ms=5, source="slash") == 2
+        check_against_tables(qlog)
     QuestionLog(new).close()
     assert schema(old) == schema(new)
 
 
-def test_upgrade_from_0003_keeps_questions_votes_and_conversations(tmp_path):
+def test_upgrade_from_0003_keeps_questions_votes_and_conversations(database_url):
     """A database at 0003 (conversation columns, no server settings) upgrades: rows kept, settings at defaults."""
     from bot.database import Conversations, GuildSettings, GuildSettingsStore
 
-    url = f"sqlite:///{tmp_path / 'docbot.sqlite3'}"
-    engine = create(sa.make_url(url))
+    engine = at_revision(database_url, "0003")
     with engine.begin() as conn:
-        command.upgrade(migrate.alembic_config(conn), "0003")
         conn.execute(sa.text(
             "INSERT INTO questions (asked_at, question, normalized, outcome, source, guild_id, user_id, channel_id, "
             "message_id, answer_message_id, thread_id, payload) VALUES (1, 'Qui dîne ?', 'qui dîne', 'answered', "
@@ -209,14 +228,15 @@ def test_upgrade_from_0003_keeps_questions_votes_and_conversations(tmp_path):
         conn.execute(sa.text("INSERT INTO feedback (question_id, user_id, vote, at) VALUES (1, 7, 1, 3)"))
     engine.dispose()
 
-    with QuestionLog(url) as qlog:
+    with QuestionLog(database_url) as qlog:
         assert qlog.get(1).payload == PAYLOAD and qlog.totals().up == 1
         follow = Conversations(qlog).follow_up(reply_to=10)
         assert follow.history == ["Qui dîne ?"]
         assert Conversations(qlog).follow_up(thread_id=11).history == ["Qui dîne ?", "Et où ?"]
         assert GuildSettingsStore(qlog).get(GUILD) == GuildSettings()
         assert GuildSettingsStore(qlog).set_answer_mode(GUILD, "thread").answer_mode == "thread"
-    assert revision_of(tmp_path / "docbot.sqlite3")[0] == HEAD
+        with qlog.engine.connect() as conn:
+            assert migrate.current(conn) == HEAD
 
 
 def test_opening_again_changes_nothing(database_url):
@@ -422,10 +442,9 @@ def test_closing_folds_the_wal_into_the_file(tmp_path):
         other.close()
 
 
-def test_two_bots_writing_one_file_queue_rather_than_fail(tmp_path):
-    """Two logs on one file (two bots), four threads each, reads then writes: writes wait their turn, none fails."""
-    path = tmp_path / "docbot.sqlite3"
-    logs = [QuestionLog(path), QuestionLog(path)]
+def test_two_bots_writing_one_database_queue_rather_than_fail(database_url):
+    """Two logs on one database (two bots), four threads each, reads then writes: none fails, none is lost."""
+    logs = [QuestionLog(database_url), QuestionLog(database_url)]
     start = threading.Barrier(8)
 
     def work(qlog: QuestionLog, worker: int) -> None:
@@ -444,24 +463,33 @@ def test_two_bots_writing_one_file_queue_rather_than_fail(tmp_path):
             qlog.close()
 
 
-def test_bots_starting_together_on_a_new_file_all_get_it(tmp_path):
-    """Four processes open one new SQLite file at once: one creates the tables, all four log their question."""
-    path = tmp_path / "docbot.sqlite3"
-    code = ("import sys; from pathlib import Path; from bot.database import QuestionLog\n"
-            "with QuestionLog(Path(sys.argv[1])) as q:\n"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request, tmp_path) -> str:
+    """A new database several processes open by URL: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'docbot.sqlite3'}"
+    return request.getfixturevalue("postgres_database")
+
+
+def test_bots_starting_together_on_a_new_database_all_get_it(shared_database):
+    """Four processes open one new database at once: one creates the tables, all four log their question."""
+    code = ("import sys; from bot.database import QuestionLog\n"
+            "with QuestionLog(sys.argv[1]) as q:\n"
             "    q.record('from ' + sys.argv[2], outcome='answered', latency_ms=1, source='slash')\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(i)], cwd=REPO, stderr=subprocess.PIPE,
-                              text=True) for i in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", code, shared_database, str(i)], cwd=REPO,
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    with QuestionLog(path, readonly=True) as qlog:
+    with QuestionLog(shared_database, readonly=True) as qlog:
         assert sorted(s.question for s in qlog.most_asked()) == [f"from {i}" for i in range(4)]
+        with qlog.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
 
 
-async def test_safe_from_asyncio_to_thread(tmp_path):
+async def test_safe_from_asyncio_to_thread(database_url):
     """Questions logged from many `asyncio.to_thread` calls at once each get their own id, and all are kept."""
-    with QuestionLog(tmp_path / "docbot.sqlite3") as qlog:
+    with QuestionLog(database_url) as qlog:
         ids = await asyncio.gather(*(asyncio.to_thread(qlog.record, f"q{i}", outcome="answered", latency_ms=1,
                                                        source="slash", payload={"i": i}) for i in range(40)))
         assert len(set(ids)) == 40

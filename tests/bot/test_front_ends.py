@@ -35,12 +35,15 @@ async def test_every_front_end_logs_the_same_outcomes_and_refuses_alike(make_bot
         message = MockMessage(guild=MockGuild(), content=f"<@{me.id}> {q}")
         await bot.get_cog("Ask").on_message(message)
         refusals += [m["content"] for m in sent(message.reply) if "content" in m]
+        said = [m for m in sent(message.reply) if "content" in m]
+        assert all(m["delete_after"] == 60 for m in said)  # in a server, said for a minute only
         reactions += [c.args[0] for c in message.add_reaction.await_args_list]
     chat = docbot("chat", input="\n".join([*QUESTIONS, TOO_LONG]) + "\n")
     asked = docbot("ask", "--json", input="\n".join([*QUESTIONS, TOO_LONG]) + "\n")
     *answers, error = (json.loads(line) for line in asked.out.splitlines())
 
-    assert refusals == [REFUSAL] and reactions == ["✂️"]  # a mention is refused by a reaction, not in public
+    # /ask refuses privately; a mention gets a reaction and the limit, said for a minute.
+    assert refusals == [REFUSAL, REFUSAL] and reactions == ["✂️"]
     assert error == {"question": TOO_LONG[:200], "error": REFUSAL} and asked.code == 2
     assert chat.err_lines[-1] == f"error: {REFUSAL}"
     expected = {a["question"]: "answered" if a["answered"] else "not_covered" for a in answers}

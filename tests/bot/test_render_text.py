@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,17 @@ def test_twenty_five_citations_still_fit():
     text = render.answer_text(Answer("Q ?", "not_covered", [], cites), "fr")
     assert render.size(text) <= render.MESSAGE_LIMIT
     assert all(f"**\\[{n}\\]** " in text for n in range(1, 26))
+
+
+@pytest.mark.parametrize("width", range(16, 48, 2))
+def test_terminal_wrapping_keeps_figures_with_their_units(width):
+    """A terminal line never ends between a number and its unit: "14 h", "4,80 €", "10 %", "5 000" stay whole."""
+    from rich.text import Text
+
+    from bot.terminal import _wrapped
+
+    sentence = "Le magasin ouvre à 14 h et le billet coûte 4,80 € pour 5 000 personnes, soit 10 % de plus."
+    lines = [line.plain for line in _wrapped(Text(sentence, style="bold"), width)]
+    assert " ".join(lines) == sentence
+    assert all(len(line) <= width for line in lines)
+    assert not any(line.endswith(("14", "4,80", "5", "10")) for line in lines), lines

@@ -212,3 +212,26 @@ def test_no_progress_off_a_terminal():
     with BuildProgress(Console(file=screen, force_terminal=False)) as progress:
         progress("embed", 10, 100)
     assert screen.getvalue() == ""
+
+
+def logged_links() -> list[tuple[str, int | None]]:
+    from bot.database import QuestionLog
+    from bot.settings import Settings
+
+    with QuestionLog(Settings().database_url.get_secret_value(), readonly=True) as qlog, \
+            qlog.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, question, parent_id FROM questions ORDER BY id").all()
+    ids = {i: q for i, q, _ in rows}
+    return [(q, ids.get(parent)) for _, q, parent in rows]
+
+
+def test_chat_carries_the_conversation(term_env):
+    """A question follows the one before it, as in a Discord thread; /new starts afresh."""
+    term = Terminal("chat", env=term_env)
+    term.wait_for("to leave.*\n")
+    for line in (QUESTIONS[0], "Et pourquoi ?", "/new", "Et pourquoi ?"):
+        term.child.send(line + "\r")
+        term.wait_for("a new conversation" if line == "/new" else r"(Sources:|proches\.)\n(.*\n)+?\n")
+    term.child.send(CTRL_D)
+    assert term.finish() == 0
+    assert logged_links() == [(QUESTIONS[0], None), ("Et pourquoi ?", QUESTIONS[0]), ("Et pourquoi ?", None)]

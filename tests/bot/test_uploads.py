@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 
 import pytest
 
@@ -56,6 +58,14 @@ def test_sizes_out_of_bounds_are_refused(size, reason):
     assert refused.value.details == ({"limit": "20"} if reason == "upload_too_large" else {})
 
 
+def _package(members: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for member, text in members.items():
+            z.writestr(member, text)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(("name", "data", "reason"), [
     ("guide.pdf", b"%PDF-1.4\n", None),
     ("guide.pdf", b"Du texte.\n", "upload_not_pdf"),
@@ -64,9 +74,15 @@ def test_sizes_out_of_bounds_are_refused(size, reason):
     ("page.html", b"PK\x03\x04" + b"\x00" * 100, "upload_not_text"),
     ("notes.txt", b"%PDF-1.4\n", "upload_not_text"),
     ("notes.md", b"\x7fELF" + b"\x00" * 100, "upload_not_text"),
+    ("guide.docx", _package({"word/document.xml": "<w:document/>"}), None),
+    ("guide.odt", _package({"mimetype": "application/vnd.oasis.opendocument.text"}), None),
+    ("livre.epub", _package({"mimetype": "application/epub+zip"}), None),
+    ("guide.docx", _package({"mimetype": "application/epub+zip"}), "upload_not_format"),
+    ("livre.epub", b"Du texte.\n", "upload_not_format"),
+    ("guide.odt", b"PK\x03\x04" + b"\x00" * 100, "upload_not_format"),
 ])
 def test_content_must_match_the_name(tmp_path, name, data, reason):
-    """A .pdf must hold a PDF; the other types text (HTML included), whatever the name says."""
+    """A .pdf must hold a PDF, a .docx, .odt or .epub its package; the others text (HTML included)."""
     path = tmp_path / "upload"
     path.write_bytes(data)
     if reason is None:

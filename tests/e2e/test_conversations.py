@@ -288,3 +288,20 @@ async def test_message_content_switched_off_in_the_portal(discord_at, fake_engin
     err = capsys.readouterr().err
     assert exit_info.value.code == 1 and err.count("\n") == 1 and "DOCBOT_MESSAGE_CONTENT" in err
     assert [code for code, _ in fake.gateway_closes] == [4014]
+
+
+async def test_mention_on_a_reply_to_someone_else(docbot, discord_at, engine):
+    """"@docbot …" replying to a person's message asks about that message (its text as the earlier turn); the
+    replied text is read only with the Message Content intent, as Discord allows."""
+    fake = discord_at
+    await docbot(engine, message_content=True, cooldown_seconds=0)
+    ada, bob = fake.add_member("ada"), fake.add_member("bob")
+    said = await fake.post_message(QUESTION, member=ada)  # to the channel, not to docbot
+    asking = await fake.reply(said, mention(fake, FOLLOW_UP), member=bob, ping=False)
+    [answer] = await fake.wait_for(lambda: fake.replies_to(asking), WAIT, "the answer")
+    assert engine.asked == [(FOLLOW_UP, [QUESTION])]
+    assert embed_text(answer)
+    bare = await fake.reply(said, mention(fake, ""), member=bob, ping=False)
+    await fake.wait_for(lambda: fake.replies_to(bare), WAIT, "the answer to the bare mention")
+    assert engine.asked[-1] == (QUESTION, [])  # a mention alone asks the message replied to, as the menu does
+    assert not fake.rejected()

@@ -24,6 +24,7 @@ from bot import render
 from bot.command_sync import STATE_FILE
 from bot.database import QuestionLog
 from bot.i18n import t
+from index import SUPPORTED_SUFFIXES
 from tests.e2e.fake_discord import objects as o
 from tests.e2e.fake_discord.attachments import upload
 from tests.e2e.fake_discord.interactions import choices, run
@@ -133,7 +134,7 @@ HOSTILE = {
     "right-to-left override": ("notes\u202etxt.exe.txt", lambda: b"Des notes.\n", {}, ("upload_control", {}), False),
     "hidden file": (".env.txt", lambda: b"TOKEN=1\n", {}, ("upload_hidden", {}), False),
     "unsupported type": ("outil.exe", lambda: b"MZ\x90\x00", {},
-                         ("upload_type", {"suffixes": ".txt, .md, .markdown, .html, .htm, .pdf"}), False),
+                         ("upload_type", {"suffixes": ", ".join(SUPPORTED_SUFFIXES)}), False),
     "zip bomb renamed .html": ("page.html", _zip_bomb, {}, ("upload_not_text", {"name": "page.html"}), True),
     "declared size lies": ("notes.txt", lambda: b"a\n" * (11 * MB), {"declared_size": 1000},
                            ("upload_too_large", {"limit": "20"}), True),

@@ -41,6 +41,18 @@ def minimal_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
+def _package(members: dict[str, str]) -> bytes:
+    """A zip archive holding `members`, as Word, OpenDocument and EPUB files are."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
 def write(root: Path, rel: str, data: bytes | str) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,10 +177,19 @@ def test_hidden_and_unsupported_files_are_ignored(root):
     write(root, ".cache.txt", "caché")
     write(root, ".git/HEAD.txt", "caché")
     write(root, "photo.jpg", b"\xff\xd8\xff")
-    write(root, "tableur.docx", b"PK\x03\x04")
+    write(root, "tableur.xlsx", b"PK\x03\x04")
     found = scan(root)
     assert list(found.files) == ["a.txt"]
     assert found.skipped == []
+
+
+@pytest.mark.parametrize("name", ["guide.adoc", "sous/dossier/guide.asciidoc"])
+def test_asciidoc_is_skipped_with_why(root, name):
+    """An AsciiDoc file is not read, and the build's report says so and what to do, rather than nothing."""
+    write(root, name, "= Guide\n\nTexte.\n")
+    found = scan(root)
+    assert name not in found.files
+    assert [(s.path, "AsciiDoc" in s.reason and "asciidoctor" in s.reason) for s in found.skipped] == [(name, True)]
 
 
 # (file name, content, words the reason must contain)
@@ -180,6 +201,9 @@ UNUSABLE = [
     ("nul.txt", b"texte\x00\x00\x00suite", "binary"),
     ("noise.md", bytes([0x01, 0x02, 0x03, 0x04, 0x41]) * 400, "binary"),
     ("broken.pdf", b"%PDF-1.4\nthis is not a pdf", "PDF"),
+    ("broken.docx", b"PK\x03\x04" + b"\x00" * 64, "Word"),
+    ("broken.odt", b"not a zip at all", "OpenDocument"),
+    ("broken.epub", b"PK\x03\x04", "EPUB"),
 ]
 
 
@@ -288,13 +312,17 @@ def test_file_of_only_drawing_or_contents_is_skipped_with_a_reason(root, content
     ("Café crème\n".encode("cp1252"), "text"),
     (b"# Titre Markdown\n\nDu texte.\n", "text"),
     (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, None),  # an executable
-    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, None),  # a zip archive
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, None),  # a damaged zip archive
+    (_package({"notes.txt": "x"}), None),  # a zip of other files
+    (_package({"mimetype": "application/epub+zip", "OEBPS/a.xhtml": "<html/>"}), "epub"),
+    (_package({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}), "odt"),
+    (_package({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}), "docx"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
     (b"", None),
     (b" \n\t\n", None),
 ])
 def test_sniff_judges_a_file_by_its_content(tmp_path, data, kind):
-    """sniff says what a file holds whatever its name: PDF, HTML, text, or nothing docbot reads."""
+    """sniff says what a file holds whatever its name: PDF, HTML, text, a document package, or nothing it reads."""
     path = tmp_path / "upload.bin"
     path.write_bytes(data)
     assert sniff(path) == kind

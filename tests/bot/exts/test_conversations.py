@@ -125,6 +125,34 @@ async def test_a_reply_to_someone_else_is_not_for_the_bot(bot, asked):
     assert asked == [] and not msg.reply.await_count
 
 
+async def test_a_mention_on_a_reply_to_someone_else_asks_about_their_message(bot, me, asked):
+    """"@docbot what does this mean?" replying to a person's message: asked with that message as its context."""
+    guild = MockGuild()
+    other = MockMessage(guild=guild, author=MockMember(), content=QUESTION)
+    msg = MockMessage(guild=guild, channel=other.channel, content=f"<@{me.id}> Et qu'est-ce que ça veut dire ?",
+                      type=discord.MessageType.reply, reference=reply_reference(other))
+    await bot.get_cog("Ask").on_message(msg)
+    assert asked == [("Et qu'est-ce que ça veut dire ?", [QUESTION])] and sent(msg.reply)
+
+
+async def test_a_bare_mention_on_a_reply_asks_the_message_replied_to(bot, me, asked):
+    """A mention alone on a reply asks the replied message itself, as the "Ask docbot" menu does."""
+    guild = MockGuild()
+    other = MockMessage(guild=guild, author=MockMember(), content=f"{QUESTION} <:pepe:1500000000000000009>")
+    msg = MockMessage(guild=guild, channel=other.channel, content=f"<@{me.id}>", type=discord.MessageType.reply,
+                      reference=reply_reference(other))
+    await bot.get_cog("Ask").on_message(msg)
+    assert asked == [(QUESTION, [])] and sent(msg.reply)
+
+
+async def test_custom_emoji_leave_the_question(bot, me, asked):
+    """Custom emoji markup (<:name:id>, <a:name:id>) is not part of the question, its title or the log."""
+    msg = MockMessage(guild=MockGuild(), content=(
+        f"<@{me.id}> <a:wave:1500000000000000007> {QUESTION} <:nvidia:1500000000000000008>"))
+    await bot.get_cog("Ask").on_message(msg)
+    assert asked == [(QUESTION, [])] and sent(msg.reply)[0]["embeds"][0].title == QUESTION
+
+
 async def test_mention_of_the_bots_role_is_a_question_and_other_mentions_leave_it(bot, me, asked):
     """@docbot's managed role addresses it; other people, roles, channels and @everyone leave the question."""
     role = discord.Object(id=1_500_000_000_000_000_001)

@@ -109,3 +109,14 @@ def test_damaged_pdf_is_skipped_by_name(tmp_path, caplog, cut):
     else:  # pdfium recovers what it can of a cut file: then what it read is real text
         assert all(b.page for b in result.blocks)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_unparsable_pdf_reason_reads_flat(tmp_path):
+    """A broken PDF is skipped with one flat reason: no brackets inside brackets."""
+    from index.documents import read_document
+
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4 not really a PDF")
+    result = read_document("broken.pdf", path)
+    assert result.reason.startswith("PDF could not be parsed: ")
+    assert result.reason.count("(") == 0, result.reason
