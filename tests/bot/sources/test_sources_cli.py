@@ -223,6 +223,20 @@ def test_a_repository_sync_pulls_and_keeps_what_did_not_change(docbot, repositor
     assert "128 megabytes" in ask(docbot, "What is the default cache size of Frobnicator?")["answer"]
 
 
+def test_a_github_repository_cites_each_file_on_github(docbot, repository, documents, monkeypatch):
+    """A repository on GitHub (here redirected to a local one by git's insteadOf): citations link to the file there."""
+    bare, _ = repository
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.{bare.as_uri()}.insteadOf")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "https://github.com/acme/frob.git")
+    r = docbot("sources", "add", "https://github.com/acme/frob.git", "--subdir", "docs")
+    assert r.code == 0, r.err
+    assert docbot("index").code == 0
+    answer = ask(docbot, "What is the default cache size of Frobnicator?")
+    assert answer["citations"][0]["document"] == "frob/tuning.md"
+    assert urls(answer)[0] == "https://github.com/acme/frob/blob/main/docs/tuning.md"
+
+
 def test_sources_toml_beside_the_documents_holds_the_list(docbot, repository, documents):
     """A documents folder with a sources.toml keeps its sources there: added, listed, removed."""
     bare, _ = repository
