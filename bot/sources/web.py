@@ -432,7 +432,7 @@ def _media_type(headers) -> str:
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return f"{size / (1024 * 1024):.3g} MB"
 
 
 def _reason(exc: Exception) -> str:

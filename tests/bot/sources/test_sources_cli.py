@@ -101,6 +101,22 @@ def test_a_start_url_that_redirects_within_the_site_is_followed(docbot, site, do
     assert meta["index.en.html"] == {"url": f"{site.url}/doc/FAQ/index.en.html"}
 
 
+@pytest.mark.parametrize(("setting", "value", "note", "at_most"), [
+    ("DOCBOT_SOURCE_MAX_PAGES", "2", "stopped at 2 pages (DOCBOT_SOURCE_MAX_PAGES)", 2),
+    ("DOCBOT_SOURCE_MAX_TOTAL_MB", "0.06", "stopped at the total limit of 0.06 MB (DOCBOT_SOURCE_MAX_TOTAL_MB)", 4),
+])
+def test_a_site_larger_than_the_limits_is_fetched_up_to_them(docbot, site, documents, monkeypatch, setting, value,
+                                                             note, at_most):
+    """Past the pages or total bytes allowed, the fetch stops there, keeps what it has and says which limit."""
+    monkeypatch.setenv(setting, value)
+    r = docbot("sources", "add", f"{site.url}/doc/FAQ/index.en.html", "--name", "faq")
+    assert r.code == 0, r.err
+    assert note in r.err
+    kept = list((documents / "faq").glob("*.html"))
+    assert 1 <= len(kept) <= at_most
+    assert sum(p.stat().st_size for p in kept) <= float(value) * 1024 * 1024 or setting.endswith("PAGES")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
