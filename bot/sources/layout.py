@@ -38,11 +38,6 @@ class Staging:
     files: int = 0
     bytes: int = 0
 
-    @property
-    def previous(self) -> Path:
-        """The folder as the last sync left it (it may not exist)."""
-        return self.folder
-
     def previous_state(self) -> dict:
         """What the last sync recorded, or {} when there was none."""
         try:

@@ -214,17 +214,16 @@ class Crawler:
             raise _Skip("the server said unchanged, but the previous copy is gone")
         html = _media_type(page.headers) in HTML_TYPES
         rel = self.site.file_for(page.url, html)
+        if html and not _looks_like_html(page.body):
+            raise _Skip("served as text/html but is not HTML (binary content)")
         if self.staging.bytes + len(page.body) > self.limits.max_total_bytes:
+            limit = f"the total limit of {_mb(self.limits.max_total_bytes)} (DOCBOT_SOURCE_MAX_TOTAL_MB)"
+            if first:
+                raise _Skip(f"larger than {limit}")
             self.full = True
-            self.stopped = (f"stopped at the total limit of {_mb(self.limits.max_total_bytes)} "
-                            "(DOCBOT_SOURCE_MAX_TOTAL_MB)")
+            self.stopped = f"stopped at {limit}"
             return
         self.staging.write(rel, page.body, page.url)
-        if html and not _looks_like_html(page.body):
-            (self.staging.path / rel).unlink()
-            self.staging.urls.pop(rel, None)
-            problem = "served as text/html but is not HTML (binary content)"
-            raise _Skip(problem)
         self.pages[url] = {"file": rel, "etag": page.headers.get("etag"),
                            "modified": page.headers.get("last-modified")}
         old = self.staging.folder / rel
