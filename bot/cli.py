@@ -266,12 +266,116 @@ def chat(top_k: TopK = None, verbose: Verbose = 0) -> None:
         raise typer.Exit(terminal.chat(QuestionService(engine, qlog), k=top_k))
 
 
-@command
-def sources(verbose: Verbose = 0) -> None:
-    """List the indexed documents and when the index was built."""
+sources_app = typer.Typer(no_args_is_help=False, invoke_without_command=True, rich_markup_mode=None,
+                          help="The websites and git repositories the documents come from, and what is indexed.")
+app.add_typer(sources_app, name="sources")
+SOURCES = ("documents_dir", "sync_hours", "source_max_pages", "source_max_page_mb", "source_max_total_mb",
+           "source_timeout_seconds", "source_concurrency", "source_delay_seconds")
+
+
+def sources_command(name: str) -> Callable[[F], F]:
+    """A `docbot sources` sub-command; Ctrl-C ends it as any command."""
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: object, **kwargs: object) -> None:
+            try:
+                fn(*args, **kwargs)
+            except KeyboardInterrupt:
+                raise CliError("interrupted; the documents and the index were left as they were", 130) from None
+
+        return sources_app.command(name)(run)  # type: ignore[return-value]
+
+    return decorate
+
+
+def _places(settings: Settings):
+    from .sources import Places
+
+    return Places.from_settings(settings)
+
+
+@contextlib.contextmanager
+def _source_store(settings: Settings):
+    """The list of sources (the database's, or sources.toml's), closed after."""
+    from .sources import SourceError, open_store
+
+    try:
+        store, closing = open_store(settings.documents_dir, settings.database_url.get_secret_value())
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        yield store
+    except SourceError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        if closing is not None:
+            closing.close()
+
+
+def _configured_sources(settings: Settings) -> list:
+    """The sources, read without creating or changing anything (none when there is no list yet)."""
+    from .database import DatabaseError, QuestionLog
+    from .sources import SourceError
+    from .sources.store import TOML_FILE, DatabaseSources, TomlSources
+
+    toml = settings.documents_dir / TOML_FILE
+    try:
+        if toml.is_file():
+            return TomlSources(toml).all()
+        with QuestionLog(settings.database_url.get_secret_value(), readonly=True) as qlog:
+            return DatabaseSources(qlog.engine, "").all()
+    except DatabaseError as exc:  # a database not yet made (or older) has no sources
+        log.debug("no sources listed: %s", exc)
+        return []
+    except SourceError as exc:  # sources.toml is not valid
+        raise CliError(str(exc)) from None
+
+
+def _report(fetched, removed: list[str] | None = None) -> str:
+    parts = [f"{len(fetched.changed)} new or changed", f"{len(fetched.unchanged)} unchanged"]
+    if removed is not None:
+        parts.append(f"{len(removed)} removed")
+    if fetched.skipped:
+        parts.append(f"{len(fetched.skipped)} skipped")
+    return ", ".join(parts) + f" ({fetched.requests} requests)" * bool(fetched.requests)
+
+
+def _skipped(fetched, verbose: int) -> None:
+    shown = fetched.skipped if verbose else fetched.skipped[:5]
+    for where, why in shown:
+        typer.echo(f"skipped {where}: {why}", err=True)
+    if len(fetched.skipped) > len(shown):
+        typer.echo(f"… and {len(fetched.skipped) - len(shown)} more skipped (-v lists them)", err=True)
+    for note in fetched.notes:
+        typer.echo(note, err=True)
+
+
+@sources_app.callback()
+def sources(ctx: typer.Context, verbose: Verbose = 0) -> None:
+    """The sources (`add`, `list`, `remove`, `sync`); alone, the same as `list`."""
+    if ctx.invoked_subcommand is None:
+        _list(verbose)
+
+
+@sources_command("list")
+def sources_list(verbose: Verbose = 0) -> None:
+    """The sources and when each was synced, then the indexed documents and when the index was built."""
+    _list(verbose)
+
+
+def _list(verbose: int) -> None:
     import datetime as dt
 
-    settings = start(verbose, INDEX)
+    def when(t: float) -> str:
+        return dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
+
+    settings = start(verbose, INDEX + ("documents_dir",) + DATABASE)
+    configured = _configured_sources(settings)
+    for s in configured:
+        extra = "".join(f", {k} {v}" for k, v in (("branch", s.branch), ("folder", s.subdir)) if v)
+        state = f"synced {when(s.synced_at)}" if s.synced_at else "never synced"
+        failed = f"; last sync failed: {s.error}" if s.error else ""
+        typer.echo(f"source {s.name} ({s.kind}{extra}): {s.url}, {state}{failed}")
     manifest, documents = index_contents(settings.index_dir)
     built = dt.datetime.fromtimestamp(manifest.built_at).strftime("%Y-%m-%d %H:%M")
     typer.echo(f"{manifest.documents} documents, {manifest.passages} passages, built {built} "
@@ -279,6 +383,75 @@ def sources(verbose: Verbose = 0) -> None:
     for d in documents:
         date = f" ({d.date})" if d.date else ""
         typer.echo(f"- {d.title}{date}: {d.path}, {d.count} passages")
+
+
+@sources_command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="A website's start URL (https://…), or a git repository "
+                                            "(https://…/repo.git, or a local folder).")],
+    name: Annotated[str | None, typer.Option("--name", help="Its folder in the documents [default: from the "
+                                                            "URL].")] = None,
+    branch: Annotated[str | None, typer.Option("--branch", help="A repository's branch [default: its "
+                                                                "default].")] = None,
+    subdir: Annotated[str | None, typer.Option("--subdir", help="A repository's folder to keep, e.g. "
+                                                                "docs.")] = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Add a website or a git repository and fetch it into documents/<name>/; `docbot index` indexes it."""
+    from .sources import add
+
+    settings = start(verbose, INDEX + DATABASE + SOURCES)
+    with _source_store(settings) as store:
+        source, fetched = add(store, _places(settings), url, name=name, branch=branch, subdir=subdir)
+        where = store.where
+    _skipped(fetched, verbose)
+    typer.echo(f"Added source {source.name} ({source.kind}) to {where}: {len(fetched.changed)} files fetched "
+               f"into {settings.documents_dir / source.name}; run `docbot index` to index them")
+
+
+@sources_command("remove")
+def sources_remove(
+    name: Annotated[str, typer.Argument(help="The source's name (`docbot sources list`).")],
+    verbose: Verbose = 0,
+) -> None:
+    """Remove a source and its folder of the documents; `docbot index` takes its documents out of the index."""
+    from .sources import remove
+
+    settings = start(verbose, INDEX + DATABASE + SOURCES)
+    with _source_store(settings) as store:
+        had = remove(store, _places(settings), name)
+    folder = settings.documents_dir / name
+    gone = f"; {folder} removed" if had else ""
+    typer.echo(f"Removed source {name}{gone}; run `docbot index` to take its documents out of the index")
+
+
+@sources_command("sync")
+def sources_sync(
+    name: Annotated[str | None, typer.Argument(help="One source; without it, all.")] = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Fetch the sources again (only what changed, where the site says so) and update the index."""
+    from .sources import sync
+
+    settings = start(verbose, INDEX + MODEL + BUILD + DATABASE + SOURCES)
+    with _source_store(settings) as store:
+        outcomes = sync(store, _places(settings), name)
+    failed = sum(1 for o in outcomes if o.error)
+    for o in outcomes:
+        if o.error:
+            typer.echo(f"docbot: source {o.source.name}: {o.error}; its documents were left as they were", err=True)
+            continue
+        _skipped(o.fetched, verbose)
+        typer.echo(f"{o.source.name}: {_report(o.fetched, o.removed)}")
+    if not outcomes:
+        typer.echo("No sources: add one with `docbot sources add URL`")
+    elif failed < len(outcomes):  # the incremental update reads only what changed (and what `add` fetched)
+        summary = _build(settings)
+        for s in summary.skipped:
+            typer.echo(f"skipped {s.path}: {s.reason}", err=True)
+        typer.echo(f"{'Index updated' if summary.written else 'Index up to date'}: {summary.line()}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @command

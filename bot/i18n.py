@@ -226,6 +226,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd_documents_remove": {"en": "Remove a document and reindex", "fr": "Retirer un document et réindexer"},
     "cmd_documents_remove_name": {"en": "The document's file name", "fr": "Le nom de fichier du document"},
     "cmd_documents_list": {"en": "List the documents and their links", "fr": "Lister les documents et leurs liens"},
+    # /documents sync (bot/sources/): the websites and repositories of `docbot sources`.
+    "cmd_documents_sync": {
+        "en": "Fetch the websites and repositories again, then update the index",
+        "fr": "Récupérer à nouveau les sites et dépôts, puis mettre à jour l'index",
+    },
+    "cmd_documents_sync_name": {"en": "One source (all without it)", "fr": "Une source (toutes sinon)"},
+    "sync_none": {
+        "en": "There are no sources: the operator adds them with `docbot sources add URL`.",
+        "fr": "Il n'y a aucune source : l'opérateur les ajoute avec `docbot sources add URL`.",
+    },
+    "sync_unknown": {
+        "en": "There is no source named {name}.",
+        "fr": "Aucune source ne s'appelle {name}.",
+    },
+    "sync_source": {
+        "en": "{name}: {changed} new or changed, {unchanged} unchanged, {removed} removed.",
+        "fr": "{name} : {changed} nouveaux ou modifiés, {unchanged} inchangés, {removed} retirés.",
+    },
+    "sync_source_failed": {
+        "en": "{name}: not synced ({reason}); its documents were kept as they were.",
+        "fr": "{name} : non synchronisée ({reason}) ; ses documents sont restés tels quels.",
+    },
     "upload_empty": {"en": "Refused: the file is empty.", "fr": "Refusé : le fichier est vide."},
     "upload_too_large": {
         "en": "Refused: the file is larger than the {limit} MB allowed.",

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     # "0,2"); every server's state is in the shared database, so any process may serve any server.
     shard_count: int | None = Field(None, ge=1, le=4096)
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # Sources (`docbot sources`, bot/sources/): how often the running bot syncs them (0: only on demand), and the
+    # bounds of a fetch, so a large or misbehaving site cannot fill the disk or hang a sync.
+    sync_hours: float = Field(0.0, ge=0.0, le=24 * 365)
+    source_max_pages: int = Field(1000, ge=1)
+    source_max_page_mb: float = Field(10.0, gt=0.0)
+    source_max_total_mb: float = Field(500.0, gt=0.0)
+    source_timeout_seconds: float = Field(30.0, gt=0.0)  # one web request; a git clone or pull gets 10 times it
+    source_concurrency: int = Field(4, ge=1, le=16)  # requests at a time to one site
+    source_delay_seconds: float = Field(0.25, ge=0.0, le=60.0)  # between two requests of one worker
     # Unset: each command's own level (warnings only in a terminal, INFO for the Discord bot); see bot/logs.py.
     log_level: str | None = None
 

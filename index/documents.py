@@ -92,7 +92,10 @@ class Scan:
 
 
 def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
-    """List the supported files under `root`, recursively, skipping links that lead outside it."""
+    """List the supported files under `root`, recursively, skipping links that lead outside it.
+
+    Each folder's metadata.json describes the files under it (a sub-folder's names them relative to itself).
+    """
     root = Path(root)
     if not root.is_dir():
         raise DocumentsDirError(root)
@@ -100,6 +103,12 @@ def scan(root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Scan:
     out = Scan(metadata=_read_metadata(root))
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if METADATA_FILE in filenames and Path(dirpath) != root:
+            # A sub-folder's metadata.json (a fetched website's pages' URLs) names files relative to it;
+            # the documents folder's own entries win.
+            prefix = Path(dirpath).relative_to(root).as_posix()
+            for name, meta in _read_metadata(Path(dirpath)).items():
+                out.metadata.setdefault(f"{prefix}/{name}", meta)
         for name in dirnames:
             link = Path(dirpath) / name
             if link.is_symlink():  # os.walk does not enter it: no loops, nothing outside; say so

@@ -11,6 +11,7 @@ OUTCOMES = ("answered", "not_covered", "error")
 ANSWER_MODES = ("reply", "thread")
 ANSWER_LANGUAGES = ("auto", "fr", "en")
 CHANNEL_PURPOSES = ("mentions", "forum")
+SOURCE_KINDS = ("website", "git")
 
 
 class JSONText(sa.TypeDecorator):
@@ -104,4 +105,19 @@ cooldowns = sa.Table(
     sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("kind", sa.Text, primary_key=True),
     sa.Column("until", sa.Double, nullable=False),  # Unix time, seconds
+)
+
+# 0006: where parts of the documents come from (`docbot sources`): a website or a git repository each, laid out
+# under documents/<name>/ (bot/sources/).
+sources = sa.Table(
+    "sources", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("branch", sa.Text),
+    sa.Column("subdir", sa.Text),
+    sa.Column("added_at", sa.Double, nullable=False),
+    sa.Column("synced_at", sa.Double),  # the end of the last sync that succeeded
+    sa.Column("error", sa.Text),  # the last sync's failure, cleared by a success
+    sa.CheckConstraint(sa.column("kind").in_(SOURCE_KINDS), name="kind"),
 )

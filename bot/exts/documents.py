@@ -1,9 +1,13 @@
-"""/documents: add a document from Discord, remove one, list them (who may: see bot/access.py)."""
+"""/documents: add a document from Discord, remove one, list them, sync the sources (who may: see bot/access.py).
+
+With DOCBOT_SYNC_HOURS, the sources (`docbot sources`) are also synced on a schedule, off the event loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,14 +53,101 @@ class Documents(commands.Cog):
     def __init__(self, bot: DocBot) -> None:
         self.bot = bot
         self.changing = asyncio.Lock()  # one change of the documents folder (and its rebuild) at a time
+        self.scheduled: asyncio.Task | None = None
 
     async def cog_load(self) -> None:
-        """Remove what uploads cut short by a crash left in the documents folder (not for `docbot sync`)."""
+        """Remove what uploads cut short by a crash left in the documents folder (not for `docbot sync`).
+
+        With DOCBOT_SYNC_HOURS, start syncing the sources every so many hours.
+        """
         if not self.bot.serve:
             return
         removed = await asyncio.to_thread(uploads.clean_leftovers, self.bot.settings.documents_dir)
         if removed:
             log.info("Removed the leftovers of interrupted uploads: %s", ", ".join(removed))
+        if self.bot.settings.sync_hours:
+            self.scheduled = asyncio.create_task(self._every(self.bot.settings.sync_hours * 3600))
+
+    async def cog_unload(self) -> None:
+        """Stop the scheduled syncs."""
+        if self.scheduled is not None:
+            self.scheduled.cancel()
+
+    async def _every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                async with self.changing:
+                    lines, summary = await self.sync_sources(None, "en")
+            except Exception:  # the next one may work: the previous documents and index still serve
+                log.exception("The scheduled sync of the sources failed")
+                continue
+            log.info("Scheduled sync of the sources: %s%s", " ".join(lines),
+                     f"; index: {summary.line()}" if summary else "")
+
+    async def sync_sources(self, name: str | None, lang: str, progress: Callable[[str, int, int], None] | None = None
+                           ) -> tuple[list[str], BuildSummary | None]:
+        """Fetch the sources again in a thread, then update the index: a line per source, the build's summary.
+
+        Hold `self.changing`. A source that fails keeps its previous documents; the others go on.
+        """
+        from ..sources import SourceError, UnknownSourceError, sync_configured
+
+        try:
+            outcomes = await asyncio.to_thread(sync_configured, self.bot.settings, name)
+        except UnknownSourceError:
+            return [t("sync_unknown", lang, name=render.fit(render.flat(name or ""), NAME_CHARS))], None
+        except SourceError as exc:
+            return [t("sync_source_failed", lang, name=exc.name or "?", reason=render.fit(exc.problem, 300))], None
+        if not outcomes:
+            return [t("sync_none", lang)], None
+        lines = []
+        for o in outcomes:
+            if o.error:
+                lines.append(t("sync_source_failed", lang, name=o.source.name, reason=render.fit(o.error, 300)))
+            else:
+                lines.append(t("sync_source", lang, name=o.source.name, changed=len(o.fetched.changed),
+                               unchanged=len(o.fetched.unchanged), removed=len(o.removed or ())))
+        # The incremental update reads only the files that changed; run even when none did, so a source added by
+        # `docbot sources add` (which does not index) is indexed.
+        summary = await self.bot.rebuild(progress) if any(not o.error for o in outcomes) else None
+        return lines, summary
+
+    @documents.command(name="sync", description=_text("cmd_documents_sync"))
+    @app_commands.describe(source=_text("cmd_documents_sync_name"))
+    @manages_documents()
+    async def sync(self, interaction: discord.Interaction, source: app_commands.Range[str, 1, 64] | None = None
+                   ) -> None:
+        """/documents sync: fetch the websites and repositories again, then update the index."""
+        name = source
+        lang = interaction_language(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        log.info("Sync of the sources (%s) by %s in guild %s", name or "all", interaction.user.id,
+                 interaction.guild_id)
+        async with self.changing:
+            try:
+                async with Progress(interaction, describe_progress(lang, name or "sources")) as progress:
+                    lines, summary = await self.sync_sources(name, lang, progress)
+            except Exception as exc:  # noqa: BLE001 - the words for any failure, where the requester will see them
+                text = user_message(exc, lang)
+            else:
+                if summary is not None:
+                    lines.append(render.reindex_message(summary, lang))
+                text = render.shorten("\n".join(lines), render.MESSAGE_LIMIT)
+        await deliver(interaction, text, lang, "/documents sync")
+
+    @sync.autocomplete("source")
+    async def source_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """The sources whose names hold what was typed (none for those who may not sync them)."""
+        from ..sources import SourceError, source_names
+
+        if await refusal(interaction) is not None:
+            return []
+        try:
+            names = await asyncio.to_thread(source_names, self.bot.settings)
+        except (SourceError, DocbotError):
+            return []
+        return [app_commands.Choice(name=n, value=n) for n in names if current.casefold() in n.casefold()][:25]
 
     @property
     def folder(self) -> Path:
