@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 import threading
 
 import pytest
@@ -130,10 +131,13 @@ async def test_context_menu(docbot, discord_at, engine, fake_engine):
     assert engine.asked == [(OTHER, [])] and not fake.rejected()
 
 
-async def test_private_ask(docbot, discord_at, engine):
-    """/ask private: only the asker sees it; too soon again: a private notice; too long a mention: a reaction."""
+async def test_private_ask(docbot, discord_at, engine, monkeypatch):
+    """/ask private: only the asker sees it; too soon again: a private notice; too long a mention: a reaction and
+    the limit in a reply that is gone a moment later (a minute on Discord)."""
     fake = discord_at
     await docbot(engine)  # the default cooldown: 5 s
+    # Loading the cog made its module anew: patch the one the bot runs.
+    monkeypatch.setattr(sys.modules["bot.exts.ask"], "REFUSAL_SECONDS", 0.5)
     ada = fake.add_member("ada")
     rec = await fake.invoke("ask", {"question": QUESTION, "private": True}, member=ada)
     await fake.wait_for(lambda: rec.answered, WAIT, "the private answer")
@@ -148,7 +152,11 @@ async def test_private_ask(docbot, discord_at, engine):
 
     long_one = await fake.post_message(mention(fake, "Qui " * 400), member=fake.add_member("bea"))
     assert await fake.wait_for(lambda: fake.reactions_on(long_one), WAIT, "the reaction") == ["✂️"]
-    assert not fake.replies_to(long_one), "no public words"
+    said = await fake.wait_for(lambda: [m for m in fake.deleted_messages
+                                        if str((m.get("message_reference") or {}).get("message_id")) == long_one["id"]],
+                               WAIT, "the limit said, then deleted")
+    assert [m["content"] for m in said] == [t("question_too_long", "fr", length=1599, limit=1000)]
+    assert not fake.replies_to(long_one), "no public words left"
     # The engine is the one validator: it saw the long question and refused it.
     assert [q for q, _ in engine.asked] == [QUESTION, ("Qui " * 400).strip()] and not fake.rejected()
 

@@ -410,6 +410,17 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
                     message_id=int(msg["id"]))
         return edited
 
+    async def delete_channel_message(request: web.Request) -> Any:
+        authorized(request)
+        msg = bot_message(request)
+        # Others' messages need Manage Messages, which the bot is never given here.
+        if msg["author"]["id"] != fake.bot_user["id"]:
+            raise DiscordError(403, 50013, "Missing Permissions")
+        with fake.lock:
+            del fake.channel_messages[int(msg["id"])]
+            fake.deleted_messages.append(msg)
+        return web.Response(status=204)
+
     async def typing(request: web.Request) -> Any:
         authorized(request)
         channel(request.match_info["channel"])
@@ -447,6 +458,7 @@ def routes(fake: FakeDiscord) -> list[web.RouteDef]:
         ("POST", "/channels/{channel}/messages", post_channel_message),
         ("GET", "/channels/{channel}/messages/{message}", get_channel_message),
         ("PATCH", "/channels/{channel}/messages/{message}", edit_channel_message),
+        ("DELETE", "/channels/{channel}/messages/{message}", delete_channel_message),
         ("POST", "/channels/{channel}/typing", typing),
         ("PUT", "/channels/{channel}/messages/{message}/reactions/{emoji}/@me", reaction),
         ("POST", "/users/@me/channels", create_dm),

@@ -151,6 +151,7 @@ class FakeDiscord(ConversationsMixin):
 
         # Records, all guarded by `lock`.
         self.requests: list[Request] = []
+        self.deleted_messages: list[dict] = []  # channel messages deleted through the API, oldest first
         self.unhandled: list[str] = []
         self.sent: list[Sent] = []
         self.interactions: dict[int, Interaction] = {}
