@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from .embedding import Embedder
+from .furniture import asks_about_furniture, furniture_line
 from .lexical import LexicalIndex
 from .passages import Passage
 from .search import SearchResult
@@ -129,6 +130,7 @@ class AnswerConfig:
     rank_discount: float = 0.1
     fragment_factor: float = 0.5
     code_factor: float = 0.2  # unless the question is about a command, a function, an option...
+    furniture_factor: float = 0.1  # a page's furniture (index/furniture.py), unless the question asks about it
     short_words: int = 5
     short_factor: float = 0.5
     second_share: float = 0.5
@@ -179,6 +181,7 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     known = {fold(w) for w in _WORD.findall(f"{result.question} {' '.join(history)}")}
     asked_acronyms = acronyms(result.question) or acronyms(context)
     code_factor = 1.0 if asks_for_code(result.question) else config.code_factor
+    furniture_factor = 1.0 if asks_about_furniture(result.question) else config.furniture_factor
 
     hits = result.hits[:k]
     candidates: list[_Candidate] = []
@@ -197,6 +200,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
                 factor *= code_factor
             if len(sentence.words) < config.short_words:
                 factor *= config.short_factor
+            if furniture_factor < 1.0 and furniture_line(sentence.text):
+                factor *= furniture_factor  # "Partagez maintenant.", an author's contact line
             # Asked two kinds of fact ("Qui a fondé le projet, et en quelle année ?"), a sentence holding both
             # answers better than one holding the first.
             held = [shape(sentence, t, known, asked_acronyms) for t in kinds] or [0.0]

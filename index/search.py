@@ -10,6 +10,7 @@ import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
+from .furniture import asks_about_furniture, furniture_shares
 from .passages import Passage
 from .store import LoadedIndex
 
@@ -38,7 +39,12 @@ class SearchConfig:
     Follow-ups: a question asked after others is searched together with the last of them (its
     words weigh `history_weight` of the question's own in BM25), so "and where did he dine?"
     finds the passages of the person asked about before; the evidence still comes from the
-    question's own words, so a follow-up the documents don't cover is declined.
+    question's own words, so a follow-up the documents don't cover is declined. An elliptical
+    follow-up ("Et pourquoi ?": at most `elliptical_terms` words of its own, all known to the corpus)
+    has no words of its own to judge: it is judged together with the earlier question.
+
+    Furniture: a passage loses `furniture_penalty` (in standard deviations) times the share of it that is
+    page furniture (index/furniture.py), unless the question asks about it.
     """
 
     lexical_weight: float = 0.4
@@ -47,6 +53,8 @@ class SearchConfig:
     lexical_weight_alone: float = 0.6  # lexical share when there is no multilingual signal
     candidates: int = 50
     history_weight: float = 0.5
+    elliptical_terms: int = 1
+    furniture_penalty: float = 3.0
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
     def weights(self, multilingual: bool) -> tuple[float, float, float]:
@@ -123,6 +131,9 @@ class Searcher:
                             "the next rebuild", index.manifest.multilingual_model, multilingual.name)
         elif multilingual is not None and n:
             log.warning("the index holds no multilingual vectors: searching without them until the next rebuild")
+        # The share of each passage that is page furniture (ratings, sharing, contact, readers' comments).
+        shares = np.asarray(furniture_shares(index.passages), dtype=np.float32) if n else np.zeros(0, np.float32)
+        self._furniture = shares if shares.any() else None
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -169,8 +180,21 @@ class Searcher:
         own = set(terms)
         context_terms = [t for t in analyzer.terms(context) if t not in own]
         both = self._embed([question, f"{question} {context}"])
-        return self._search(question, {k: v[1] for k, v in both.items()}, terms, limit, cross, context_terms,
-                            {k: v[0] for k, v in both.items()})
+        together = {k: v[1] for k, v in both.items()}
+        if self.elliptical(terms):
+            # "Et pourquoi ?", "And who approved it?": it names nothing of its own, so it is judged as the
+            # conversation's question, not on its own words.
+            return self._search(question, together, terms, limit, cross, context_terms, None,
+                                evidence_terms=[*terms, *context_terms])
+        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()})
+
+    def elliptical(self, terms: Sequence[str]) -> bool:
+        """Whether a follow-up names nothing of its own: at most `elliptical_terms` words, all known to the corpus.
+
+        A word the documents never use ("Et son salaire ?") is a new subject: such a question is judged alone.
+        """
+        own = set(terms)
+        return len(own) <= self.config.elliptical_terms and all(t in self.index.lexical.vocab for t in own)
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
                       cross_language: bool = False) -> SearchResult:
@@ -182,8 +206,11 @@ class Searcher:
 
     def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
-                judge: bool = True) -> SearchResult:
-        """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone)."""
+                judge: bool = True, evidence_terms: Sequence[str] | None = None) -> SearchResult:
+        """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
+
+        `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
+        """
         idx = self.index
         n = len(idx.passages)
         if n == 0:
@@ -206,6 +233,8 @@ class Searcher:
         fused = w_lex * _standardised(lexical) + w_main * _standardised(cos["main"])
         if "multi" in cos:
             fused = fused + w_multi * _standardised(cos["multi"])
+        if self._furniture is not None and not asks_about_furniture(question):
+            fused = fused - self.config.furniture_penalty * self._furniture[cand]  # below content
         order = np.argsort(-fused, kind="stable")[:limit]
         multi = cos.get("multi")
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
@@ -216,7 +245,11 @@ class Searcher:
         top = cand[order[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
-        known, lexical_share = self._lexical_evidence(own_lex[cand], terms)
+        if evidence_terms is None:
+            known, lexical_share = self._lexical_evidence(own_lex[cand], terms)
+        else:
+            known, lexical_share = self._lexical_evidence(idx.lexical.scores(list(evidence_terms))[cand],
+                                                          list(evidence_terms))
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
