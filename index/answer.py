@@ -119,7 +119,9 @@ class AnswerConfig:
     A question in another language than the documents (English about French text) shares few words
     with any sentence: there the multilingual model's meaning decides, each of the `meaning_candidates`
     best sentences scoring `meaning_weight` times its closeness to the question, from 0 (the farthest of
-    them) to 1 (the closest).
+    them) to 1 (the closest). A question in the documents' own language gets the same with
+    `meaning_weight_same`: asked in other words than the documents' ("le big boss de la boite"), only
+    the meaning finds the sentence.
     """
 
     history_weight: float = 0.5
@@ -135,6 +137,7 @@ class AnswerConfig:
     short_factor: float = 0.5
     second_share: float = 0.5
     meaning_weight: float = 1.0
+    meaning_weight_same: float = 0.5  # the same, for a question in the documents' language
     meaning_candidates: int = 8
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
 
@@ -177,7 +180,7 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     context = history[-1] if history else ""
     ctx = {t: lexical.idf(t) for t in dict.fromkeys(analyzer.terms(context)) if t in lexical.vocab and t not in own}
     own_total, ctx_total = sum(own.values()) or 1.0, sum(ctx.values()) or 1.0
-    kinds = answer_types(result.question)
+    kinds = answer_types(result.focus or result.question)  # a long question asks in its focus
     known = {fold(w) for w in _WORD.findall(f"{result.question} {' '.join(history)}")}
     asked_acronyms = acronyms(result.question) or acronyms(context)
     code_factor = 1.0 if asks_for_code(result.question) else config.code_factor
@@ -209,10 +212,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
     _score(candidates, config)
-    if result.cross_language and multilingual is not None and result.multilingual_vector is not None and candidates:
+    meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
+    if meaning and multilingual is not None and result.multilingual_vector is not None and candidates:
         _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
-                       count=config.meaning_candidates, weight=config.meaning_weight, chars=config.meaning_chars,
-                       unit=True)
+                       count=config.meaning_candidates, weight=meaning, chars=config.meaning_chars, unit=True)
     elif config.dense_weight and embedder is not None and candidates:
         query = question_vector(result, embedder, f"{result.question} {context}".strip())
         _add_closeness(candidates, hits, sentences, embedder, query, config, count=config.dense_candidates,
