@@ -1,4 +1,4 @@
-"""A page's furniture: lines that frame the content (ratings, sharing, contact, comments, "read also") rather than hold it.
+"""A page's furniture: lines that frame the content (ratings, sharing, contact, comments) rather than hold it.
 
 Recognised in any text without editing the documents: a line is furniture when it matches the generic
 patterns of such lines (per language, in data/<lang>/furniture.txt, plus ratings "4.6/5 (30)" and e-mail

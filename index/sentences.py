@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
