@@ -194,9 +194,10 @@ def _kind_patterns() -> dict[str, re.Pattern]:
     out = {f"{kind}.{role}": re.compile(_phrase_pattern(phrases)) for (kind, role), phrases in words.items()
            if role != "range"}
     ranges = [p.split("...", 1) for p in words.get(("values", "range"), ()) if "..." in p]  # "…" folds to "..."
-    # "entre 1 et 10", "from 0 to 255": two short ends around the second word.
+    # "entre 1 et 10", "from -5 V to +5 V": two numbers (with a unit) around the second word.
+    end = r"[-+−±]?\d[\d.,]*(?:\s*[^\W\d]{1,3})?"
     out["values.range"] = re.compile("|".join(
-        rf"(?<!\w){re.escape(a)}\s+\S+(?:\s+\S+)?\s+{re.escape(b)}\s+\S" for a, b in ranges) or r"(?!x)x")
+        rf"(?<!\w){re.escape(a)}\s+{end}\s+{re.escape(b)}\s+{end}(?!\w)" for a, b in ranges) or r"(?!x)x")
     keys = _alternation(words.get(("key", "holds"), ()))
     # "Ctrl+C", "Ctrl-Alt-Suppr", "Alt + F4", "F10": a key with another one or a single character.
     out["key.combo"] = re.compile(rf"(?<![\w'-]){keys}\s*[+-]\s*(?:{keys}|\w)(?![\w'])|(?<!\w)f(?:1[0-2]|[1-9])(?!\w)")
@@ -236,7 +237,7 @@ def refers_back(sentence: str) -> bool:
 
 def asks_for_code(question: str) -> bool:
     """Whether a question is about a command, a function, an option or a key: code lines may answer it."""
-    return bool(_ASKS_CODE.search(question)) or data_kind(question) in ("command", "key", "values")
+    return bool(_ASKS_CODE.search(question)) or data_kind(question) in ("command", "key")
 
 
 def answer_type(question: str) -> str | None:
@@ -387,6 +388,7 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
     )
 
 
+COMMAND_MAX_WORDS = 20
 _OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][\w-]*|^\s*[$#>] \S")
 
 
@@ -419,9 +421,12 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
                             or len(flat.split(_ROW, 1)[0].strip()) <= 3):
         shapes["key"] = 0.6  # a table of keys: "q · Quitter"
     if kind == "code":
-        shapes["command"] = 1.0
+        # A command line is short; a long "code" block is prose that only looks like code.
+        shapes["command"] = 1.0 if len(flat.split()) <= COMMAND_MAX_WORDS else 0.3
     elif _OPTION.search(flat):
         shapes["command"] = 0.8
+    elif "command.holds" in p and p["command.holds"].search(text):
+        shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
     return tuple(shapes.items())
 
 
