@@ -16,6 +16,7 @@ from .lexical import LexicalIndex
 from .passages import Passage
 from .search import SearchResult
 from .sentences import (
+    DATA_KINDS,
     Sentence,
     SentenceCache,
     acronyms,
@@ -126,6 +127,7 @@ class AnswerConfig:
 
     history_weight: float = 0.5
     type_weight: float = 0.5
+    data_type_weight: float = 1.0  # for DATA_KINDS: what is asked is named precisely ("combien de temps")
     type_gate: float = 0.5
     dense_weight: float = 0.0
     dense_candidates: int = 6
@@ -137,7 +139,7 @@ class AnswerConfig:
     short_factor: float = 0.5
     second_share: float = 0.5
     meaning_weight: float = 1.0
-    meaning_weight_same: float = 0.5  # the same, for a question in the documents' language
+    meaning_weight_same: float = 0.2  # the same, for a question in the documents' language
     meaning_candidates: int = 8
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
 
@@ -201,25 +203,28 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
                 factor *= config.fragment_factor
             elif sentence.kind == "code":
                 factor *= code_factor
-            if len(sentence.words) < config.short_words:
-                factor *= config.short_factor
+            held = [shape(sentence, t, known, asked_acronyms) for t in kinds] or [0.0]
+            if len(sentence.words) < config.short_words and not (sentence.kind == "row" and max(held) >= 0.5):
+                factor *= config.short_factor  # a table row is short by nature: "q · Fermer" answers in full
             if furniture_factor < 1.0 and furniture_line(sentence.text):
                 factor *= furniture_factor  # "Partagez maintenant.", an author's contact line
             # Asked two kinds of fact ("Qui a fondé le projet, et en quelle année ?"), a sentence holding both
             # answers better than one holding the first.
-            held = [shape(sentence, t, known, asked_acronyms) for t in kinds] or [0.0]
             c = _Candidate(n, i, sentence, lex, sum(held) / len(held), factor)
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
-    _score(candidates, config)
+    # A duration, values, a key or a command asked for: the sentence holding one is the answer, not its neighbour.
+    type_weight = config.data_type_weight if kinds and kinds[0] in DATA_KINDS else config.type_weight
+    _score(candidates, config, type_weight=type_weight)
     meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
     if meaning and multilingual is not None and result.multilingual_vector is not None and candidates:
         _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
-                       count=config.meaning_candidates, weight=meaning, chars=config.meaning_chars, unit=True)
+                       count=config.meaning_candidates, weight=meaning, chars=config.meaning_chars, unit=True,
+                       type_weight=type_weight)
     elif config.dense_weight and embedder is not None and candidates:
         query = question_vector(result, embedder, f"{result.question} {context}".strip())
         _add_closeness(candidates, hits, sentences, embedder, query, config, count=config.dense_candidates,
-                       weight=config.dense_weight)
+                       weight=config.dense_weight, type_weight=type_weight)
 
     also = None
     if len(kinds) > 1:  # a second kind of fact asked ("…, et en quelle année ?"): what holds it
@@ -237,19 +242,21 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     return Answer(result.question, "answered" if answer else "not_covered", answer, citations, more)
 
 
-def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: float | None = None) -> None:
+def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: float | None = None,
+           type_weight: float | None = None) -> None:
     top = max((c.lexical for c in candidates), default=0.0)
+    type_weight = config.type_weight if type_weight is None else type_weight
     dense_weight = config.dense_weight if dense_weight is None else dense_weight
     for c in candidates:
         # The asked kind of fact counts in full in sentences on the topic; a number in a sentence about
         # something else answers nothing.
         gate = min(1.0, c.lexical / (config.type_gate * top)) if top > 0 else 0.0
-        c.score = (c.lexical + config.type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
+        c.score = (c.lexical + type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
 
 
 def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache, embedder: Embedder,
                    query: np.ndarray, config: AnswerConfig, *, count: int, weight: float, chars: int | None = None,
-                   unit: bool = False) -> None:
+                   unit: bool = False, type_weight: float | None = None) -> None:
     """Score the `count` best sentences by how much closer to the question they are than the farthest of them.
 
     What counts is the gap, not the model's cosine scale; with `unit`, the gaps are scaled to 0-1 (the
@@ -262,7 +269,7 @@ def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache,
     low, span = min(closeness), max(closeness) - min(closeness)
     for c, v in zip(shortlist, closeness, strict=True):
         c.dense = ((v - low) / span if span > 0 else 0.0) if unit else v - low
-    _score(candidates, config, weight)
+    _score(candidates, config, weight, type_weight)
 
 
 def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:

@@ -19,6 +19,8 @@ from .text import fold
 
 # A line this long is content even when it names a newsletter.
 MAX_WORDS = 40
+# A rating ("4.6/5 (30)") stands in a short line; in a long one, "4/5" is a fraction of something.
+RATING_MAX_WORDS = 12
 # A line recurring in this many documents (and this share of them) is the source's furniture.
 RECUR_DOCUMENTS = 3
 RECUR_SHARE = 0.2
@@ -53,12 +55,13 @@ def _patterns() -> dict[str, re.Pattern]:
 def furniture_line(line: str) -> bool:
     """Whether one line reads as a page's furniture by its own words (a rating, a share, a contact line)."""
     text = fold(" ".join(line.split()).lower())
-    if not text or len(text.split()) > MAX_WORDS + 40:
+    words = len(text.split())
+    if not text or words > 2 * MAX_WORDS:
         return False
-    if _RATING.search(text) or _EMAIL.search(line):
-        return True
+    if (words <= RATING_MAX_WORDS and _RATING.search(text)) or _EMAIL.search(line):
+        return True  # "Ça vous a plu ? 4.6/5 (30)"; an author's bio ends with their address
     p = _patterns()
-    return len(text.split()) <= MAX_WORDS and "line" in p and bool(p["line"].search(text))
+    return words <= MAX_WORDS and "line" in p and bool(p["line"].search(text))
 
 
 def asks_about_furniture(question: str) -> bool:
