@@ -111,8 +111,10 @@ class AnswerConfig:
     conversation's earlier question counts `history_weight` as much), plus `type_weight` when it holds
     a fact of the kind the question asks for (a name for "who", a number for "how many"...) that the
     question did not already say, that bonus scaled down for sentences much less on topic than the
-    best; plus, with `dense_weight`, its cosine with the question (sentence vectors of the bundled
-    model), for the `dense_candidates` best sentences only, as embedding costs time. Lower-ranked
+    best (`data_type_weight` for a duration, possible values, a key or a command line, the kinds of
+    index/data/<lang>/kinds.txt, which name what is asked precisely); plus, with `dense_weight`, its
+    cosine with the question (sentence vectors of the bundled model), for the `dense_candidates` best
+    sentences only, as embedding costs time. Lower-ranked
     passages count `rank_discount` less each; fragments (unpunctuated lines) and code lines count less.
     A second sentence joins when the first ends with a colon (it completes it), or when the first
     lacks the asked fact and the second holds it.
@@ -203,13 +205,13 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
                 factor *= config.fragment_factor
             elif sentence.kind == "code":
                 factor *= code_factor
+            # Asked two kinds of fact ("Qui a fondé le projet, et en quelle année ?"), a sentence holding both
+            # answers better than one holding the first.
             held = [shape(sentence, t, known, asked_acronyms) for t in kinds] or [0.0]
             if len(sentence.words) < config.short_words and not (sentence.kind == "row" and max(held) >= 0.5):
                 factor *= config.short_factor  # a table row is short by nature: "q · Fermer" answers in full
             if furniture_factor < 1.0 and furniture_line(sentence.text):
                 factor *= furniture_factor  # "Partagez maintenant.", an author's contact line
-            # Asked two kinds of fact ("Qui a fondé le projet, et en quelle année ?"), a sentence holding both
-            # answers better than one holding the first.
             c = _Candidate(n, i, sentence, lex, sum(held) / len(held), factor)
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from .passages import Passage
-from .sentences import _phrase_pattern
+from .sentences import phrase_pattern
 from .text import fold
 
 # A line this long is content even when it names a newsletter.
@@ -46,9 +46,9 @@ def _patterns() -> dict[str, re.Pattern]:
                 role, _, phrases = line.partition(":")
                 words.setdefault(role.strip(), []).extend(fold(p.strip().lower()) for p in phrases.split("|")
                                                            if p.strip())
-    out = {role: re.compile(_phrase_pattern(phrases)) for role, phrases in words.items()}
+    out = {role: re.compile(phrase_pattern(phrases)) for role, phrases in words.items()}
     if "comments" in words:
-        out["comments"] = re.compile(r"^\s*\d+\s+" + _phrase_pattern(words["comments"]) + r"\s*$")
+        out["comments"] = re.compile(r"^\s*\d+\s+" + phrase_pattern(words["comments"]) + r"\s*$")
     return out
 
 

@@ -182,7 +182,7 @@ def _alternation(phrases: Iterable[str]) -> str:
     return "(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> str:
+def phrase_pattern(phrases: Iterable[str]) -> str:
     """The phrases as whole words."""
     return r"(?<![\w'-])" + _alternation(phrases) + r"(?![\w'-])"
 
@@ -191,7 +191,7 @@ def _phrase_pattern(phrases: Iterable[str]) -> str:
 def _kind_patterns() -> dict[str, re.Pattern]:
     """Compiled patterns of the data kinds: "<kind>.<role>" -> pattern over folded text."""
     words = kind_words()
-    out = {f"{kind}.{role}": re.compile(_phrase_pattern(phrases)) for (kind, role), phrases in words.items()
+    out = {f"{kind}.{role}": re.compile(phrase_pattern(phrases)) for (kind, role), phrases in words.items()
            if role != "range"}
     ranges = [p.split("...", 1) for p in words.get(("values", "range"), ()) if "..." in p]  # "…" folds to "..."
     # "entre 1 et 10", "from -5 V to +5 V": two numbers (with a unit) around the second word.
@@ -202,7 +202,7 @@ def _kind_patterns() -> dict[str, re.Pattern]:
     # "Ctrl+C", "Ctrl-Alt-Suppr", "Alt + F4", "F10": a key with another one or a single character.
     out["key.combo"] = re.compile(rf"(?<![\w'-]){keys}\s*[+-]\s*(?:{keys}|\w)(?![\w'])|(?<!\w)f(?:1[0-2]|[1-9])(?!\w)")
     # "appuyez sur q", "press «Enter»": a key of a few characters after the verb.
-    out["key.press"] = re.compile(_phrase_pattern(words.get(("key", "press"), ())) +
+    out["key.press"] = re.compile(phrase_pattern(words.get(("key", "press"), ())) +
                                   r"\s+(?:(?:la|les|the|sur|on)\s+)?(?:touches?\s+|keys?\s+)?[«\"'“‘]?\S{1,3}(?!\w)")
     return out
 
