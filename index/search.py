@@ -47,8 +47,9 @@ class SearchConfig:
     has no words of its own to judge: it is judged together with the earlier question.
 
     Long questions (at least `focus_words` words in several sentences: a situation, then the question)
-    are searched by the whole and by their focus (see `question_focus`): the two vectors summed, the
-    focus's words weighing `focus_weight` more in BM25.
+    are searched by the whole and by their focus (see `question_focus`): the focus's vector added to the
+    whole's at `focus_dense`, its words weighing `focus_weight` more in BM25. The focus alone is often
+    elliptical ("Laquelle ?"): the whole keeps what it refers to.
 
     Furniture: a passage loses `furniture_penalty` (in standard deviations) times the share of it that is
     page furniture (index/furniture.py), unless the question asks about it.
@@ -63,6 +64,7 @@ class SearchConfig:
     elliptical_terms: int = 1
     focus_words: int = 20
     focus_weight: float = 1.0
+    focus_dense: float = 0.5
     furniture_penalty: float = 3.0
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
@@ -190,7 +192,8 @@ class Searcher:
                 return self._search(question, vectors, terms, limit, cross, (), None)
             # A long question: ranked by the whole and by what is asked in it, each counting as much.
             both = self._embed([question, focus])
-            vectors = {k: _unit(v[0] + v[1]) for k, v in both.items()}
+            w = self.config.focus_dense
+            vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             return self._search(question, vectors, terms, limit, cross, analyzer.terms(focus), None,
                                 context_weight=self.config.focus_weight, focus=focus)
         context = history[-1]
