@@ -12,7 +12,7 @@ import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
-from .furniture import asks_about_furniture, furniture_shares
+from .furniture import Furniture, asks_about_furniture
 from .passages import Passage
 from .store import LoadedIndex
 from .text import split_sentences
@@ -143,9 +143,8 @@ class Searcher:
                             "the next rebuild", index.manifest.multilingual_model, multilingual.name)
         elif multilingual is not None and n:
             log.warning("the index holds no multilingual vectors: searching without them until the next rebuild")
-        # The share of each passage that is page furniture (ratings, sharing, contact, readers' comments).
-        shares = np.asarray(furniture_shares(index.passages), dtype=np.float32) if n else np.zeros(0, np.float32)
-        self._furniture = shares if shares.any() else None
+        # How much of each passage is page furniture (ratings, sharing, contact, readers' comments).
+        self._furniture = Furniture(index.passages)
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -259,8 +258,9 @@ class Searcher:
         fused = w_lex * _standardised(lexical) + w_main * _standardised(cos["main"])
         if "multi" in cos:
             fused = fused + w_multi * _standardised(cos["multi"])
-        if self._furniture is not None and not asks_about_furniture(question):
-            fused = fused - self.config.furniture_penalty * self._furniture[cand]  # below content
+        if self.config.furniture_penalty and not asks_about_furniture(question):
+            shares = np.fromiter((self._furniture.share(int(i)) for i in cand), dtype=np.float32, count=len(cand))
+            fused = fused - self.config.furniture_penalty * shares  # below content
         order = np.argsort(-fused, kind="stable")[:limit]
         multi = cos.get("multi")
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
