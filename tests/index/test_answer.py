@@ -370,7 +370,7 @@ def test_the_answer_is_of_the_kind_asked(question, passages, fact):
 
 def test_a_question_in_other_words_is_answered_by_meaning():
     """A question sharing no word with its answer ("juré" for "promis") is answered by the sentences' meaning."""
-    from index.answer import AnswerConfig
+    from index.answerability import Evidence
     from index.lexical import LexicalIndex
     from index.passages import Passage
     from index.search import Hit
@@ -386,14 +386,15 @@ def test_a_question_in_other_words_is_answered_by_meaning():
     meaning = _Meaning()
     meaning.MEANINGS = {**_Meaning.MEANINGS, "juré": 0}
     result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
-                          multilingual_vector=meaning.embed([question])[0])
-    config = AnswerConfig(meaning_weight_same=0.2)
-    assert assemble(result, lexical, k=3, multilingual=meaning, config=config).sentences[0][0] == passages[1]
+                          multilingual_vector=meaning.embed([question])[0],
+                          features=Evidence(known=0.5, lexical=0.1, dense=0.1))  # "boss", "juré": words unknown
+    assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
 
 
 @pytest.mark.parametrize("cross_language", [True, False])
 def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
     """English asked of French text shares no words with its answer: the multilingual model's meaning picks it."""
+    from index.answerability import Evidence
     from index.lexical import LexicalIndex
     from index.passages import Passage
     from index.search import Hit
@@ -410,12 +411,12 @@ def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
     query = meaning.embed([question])[0]
     meaning.embedded.clear()
     result = SearchResult(question, hits, analyzer.terms(question), 1.0, cross_language, True,
-                          multilingual_vector=query)
+                          multilingual_vector=query, features=Evidence(known=1.0, lexical=0.5, dense=0.1))
     answer = assemble(result, lexical, k=3, multilingual=meaning)
     if cross_language:
         assert answer.sentences[0][0] == passages[1]
         assert sorted(meaning.embedded) == sorted(passages)
-    else:  # in the documents' language, by default its words decide: no sentence is embedded
+    else:  # in the documents' language, with every word known to them, its words decide: nothing is embedded
         assert meaning.embedded == []
 
 
