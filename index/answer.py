@@ -11,10 +11,12 @@ from typing import Literal
 import numpy as np
 
 from .embedding import Embedder
+from .furniture import asks_about_furniture, furniture_line
 from .lexical import LexicalIndex
 from .passages import Passage
 from .search import SearchResult
 from .sentences import (
+    DATA_KINDS,
     Sentence,
     SentenceCache,
     acronyms,
@@ -109,8 +111,10 @@ class AnswerConfig:
     conversation's earlier question counts `history_weight` as much), plus `type_weight` when it holds
     a fact of the kind the question asks for (a name for "who", a number for "how many"...) that the
     question did not already say, that bonus scaled down for sentences much less on topic than the
-    best; plus, with `dense_weight`, its cosine with the question (sentence vectors of the bundled
-    model), for the `dense_candidates` best sentences only, as embedding costs time. Lower-ranked
+    best (`data_type_weight` for a duration, possible values, a key or a command line, the kinds of
+    index/data/<lang>/kinds.txt, which name what is asked precisely); plus, with `dense_weight`, its
+    cosine with the question (sentence vectors of the bundled model), for the `dense_candidates` best
+    sentences only, as embedding costs time. Lower-ranked
     passages count `rank_discount` less each; fragments (unpunctuated lines) and code lines count less.
     A second sentence joins when the first ends with a colon (it completes it), or when the first
     lacks the asked fact and the second holds it.
@@ -118,21 +122,29 @@ class AnswerConfig:
     A question in another language than the documents (English about French text) shares few words
     with any sentence: there the multilingual model's meaning decides, each of the `meaning_candidates`
     best sentences scoring `meaning_weight` times its closeness to the question, from 0 (the farthest of
-    them) to 1 (the closest).
+    them) to 1 (the closest). A question in the documents' own language gets the same with
+    `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted):
+    asked in other words than the documents' ("le big boss de la boite", typos, slang), only the meaning
+    finds the sentence. Embedding eight sentences costs about ten questions' embeddings, so a question
+    whose words the documents all know is left to its words.
     """
 
     history_weight: float = 0.5
     type_weight: float = 0.5
+    data_type_weight: float = 1.0  # for DATA_KINDS: what is asked is named precisely ("combien de temps")
     type_gate: float = 0.5
     dense_weight: float = 0.0
     dense_candidates: int = 6
     rank_discount: float = 0.1
     fragment_factor: float = 0.5
     code_factor: float = 0.2  # unless the question is about a command, a function, an option...
+    furniture_factor: float = 0.1  # a page's furniture (index/furniture.py), unless the question asks about it
     short_words: int = 5
     short_factor: float = 0.5
     second_share: float = 0.5
     meaning_weight: float = 1.0
+    meaning_weight_same: float = 0.2  # the same for a question in the documents' language...
+    meaning_known: float = 0.8  # ...when the documents know less than this share of its words (see above)
     meaning_candidates: int = 8
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
 
@@ -175,10 +187,11 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     context = history[-1] if history else ""
     ctx = {t: lexical.idf(t) for t in dict.fromkeys(analyzer.terms(context)) if t in lexical.vocab and t not in own}
     own_total, ctx_total = sum(own.values()) or 1.0, sum(ctx.values()) or 1.0
-    kinds = answer_types(result.question)
+    kinds = answer_types(result.focus or result.question)  # a long question asks in its focus
     known = {fold(w) for w in _WORD.findall(f"{result.question} {' '.join(history)}")}
     asked_acronyms = acronyms(result.question) or acronyms(context)
     code_factor = 1.0 if asks_for_code(result.question) else config.code_factor
+    furniture_factor = 1.0 if asks_about_furniture(result.question) else config.furniture_factor
 
     hits = result.hits[:k]
     candidates: list[_Candidate] = []
@@ -195,23 +208,30 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
                 factor *= config.fragment_factor
             elif sentence.kind == "code":
                 factor *= code_factor
-            if len(sentence.words) < config.short_words:
-                factor *= config.short_factor
             # Asked two kinds of fact ("Qui a fondé le projet, et en quelle année ?"), a sentence holding both
             # answers better than one holding the first.
             held = [shape(sentence, t, known, asked_acronyms) for t in kinds] or [0.0]
+            if len(sentence.words) < config.short_words and not (sentence.kind == "row" and max(held) >= 0.5):
+                factor *= config.short_factor  # a table row is short by nature: "q · Fermer" answers in full
+            if furniture_factor < 1.0 and furniture_line(sentence.text):
+                factor *= furniture_factor  # "Partagez maintenant.", an author's contact line
             c = _Candidate(n, i, sentence, lex, sum(held) / len(held), factor)
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
-    _score(candidates, config)
-    if result.cross_language and multilingual is not None and result.multilingual_vector is not None and candidates:
+    # A duration, values, a key or a command asked for: the sentence holding one is the answer, not its neighbour.
+    type_weight = config.data_type_weight if kinds and kinds[0] in DATA_KINDS else config.type_weight
+    _score(candidates, config, type_weight=type_weight)
+    meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
+    if not result.cross_language and result.features is not None and result.features.known >= config.meaning_known:
+        meaning = 0.0  # the documents know all its words: they find the sentence, at no embedding's cost
+    if meaning and multilingual is not None and result.multilingual_vector is not None and candidates:
         _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
-                       count=config.meaning_candidates, weight=config.meaning_weight, chars=config.meaning_chars,
-                       unit=True)
+                       count=config.meaning_candidates, weight=meaning, chars=config.meaning_chars, unit=True,
+                       type_weight=type_weight)
     elif config.dense_weight and embedder is not None and candidates:
         query = question_vector(result, embedder, f"{result.question} {context}".strip())
         _add_closeness(candidates, hits, sentences, embedder, query, config, count=config.dense_candidates,
-                       weight=config.dense_weight)
+                       weight=config.dense_weight, type_weight=type_weight)
 
     also = None
     if len(kinds) > 1:  # a second kind of fact asked ("…, et en quelle année ?"): what holds it
@@ -229,19 +249,21 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     return Answer(result.question, "answered" if answer else "not_covered", answer, citations, more)
 
 
-def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: float | None = None) -> None:
+def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: float | None = None,
+           type_weight: float | None = None) -> None:
     top = max((c.lexical for c in candidates), default=0.0)
+    type_weight = config.type_weight if type_weight is None else type_weight
     dense_weight = config.dense_weight if dense_weight is None else dense_weight
     for c in candidates:
         # The asked kind of fact counts in full in sentences on the topic; a number in a sentence about
         # something else answers nothing.
         gate = min(1.0, c.lexical / (config.type_gate * top)) if top > 0 else 0.0
-        c.score = (c.lexical + config.type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
+        c.score = (c.lexical + type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
 
 
 def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache, embedder: Embedder,
                    query: np.ndarray, config: AnswerConfig, *, count: int, weight: float, chars: int | None = None,
-                   unit: bool = False) -> None:
+                   unit: bool = False, type_weight: float | None = None) -> None:
     """Score the `count` best sentences by how much closer to the question they are than the farthest of them.
 
     What counts is the gap, not the model's cosine scale; with `unit`, the gaps are scaled to 0-1 (the
@@ -254,7 +276,7 @@ def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache,
     low, span = min(closeness), max(closeness) - min(closeness)
     for c, v in zip(shortlist, closeness, strict=True):
         c.dense = ((v - low) / span if span > 0 else 0.0) if unit else v - low
-    _score(candidates, config, weight)
+    _score(candidates, config, weight, type_weight)
 
 
 def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:

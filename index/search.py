@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -10,8 +12,10 @@ import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
+from .furniture import Furniture, asks_about_furniture
 from .passages import Passage
 from .store import LoadedIndex
+from .text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,17 @@ class SearchConfig:
     Follow-ups: a question asked after others is searched together with the last of them (its
     words weigh `history_weight` of the question's own in BM25), so "and where did he dine?"
     finds the passages of the person asked about before; the evidence still comes from the
-    question's own words, so a follow-up the documents don't cover is declined.
+    question's own words, so a follow-up the documents don't cover is declined. An elliptical
+    follow-up ("Et pourquoi ?": at most `elliptical_terms` words of its own, all known to the corpus)
+    has no words of its own to judge: it is judged together with the earlier question.
+
+    Long questions (at least `focus_words` words in several sentences: a situation, then the question)
+    are searched by the whole and by their focus (see `question_focus`): the focus's vector added to the
+    whole's at `focus_dense`, its words weighing `focus_weight` more in BM25. The focus alone is often
+    elliptical ("Laquelle ?"): the whole keeps what it refers to.
+
+    Furniture: a passage loses `furniture_penalty` (in standard deviations) times the share of it that is
+    page furniture (index/furniture.py), unless the question asks about it.
     """
 
     lexical_weight: float = 0.4
@@ -47,6 +61,11 @@ class SearchConfig:
     lexical_weight_alone: float = 0.6  # lexical share when there is no multilingual signal
     candidates: int = 50
     history_weight: float = 0.5
+    elliptical_terms: int = 1
+    focus_words: int = 20
+    focus_weight: float = 1.0
+    focus_dense: float = 0.5
+    furniture_penalty: float = 3.0
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
     def weights(self, multilingual: bool) -> tuple[float, float, float]:
@@ -81,6 +100,7 @@ class SearchResult:
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the question alone
     features: Evidence | None = None
     multilingual_vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # the question alone, by e5
+    focus: str | None = None  # what a long question asks (its question sentence, a quoted message), if any
 
 
 class _Signal:
@@ -123,6 +143,8 @@ class Searcher:
                             "the next rebuild", index.manifest.multilingual_model, multilingual.name)
         elif multilingual is not None and n:
             log.warning("the index holds no multilingual vectors: searching without them until the next rebuild")
+        # How much of each passage is page furniture (ratings, sharing, contact, readers' comments).
+        self._furniture = Furniture(index.passages)
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -163,14 +185,39 @@ class Searcher:
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
         if not history:
-            vectors = {k: v[0] for k, v in self._embed([question]).items()}
-            return self._search(question, vectors, terms, limit, cross, (), None)
+            focus = question_focus(question, self.config.focus_words)
+            if focus is None:
+                vectors = {k: v[0] for k, v in self._embed([question]).items()}
+                return self._search(question, vectors, terms, limit, cross, (), None)
+            # A long question: ranked by the whole and by what is asked in it, each counting as much.
+            both = self._embed([question, focus])
+            w = self.config.focus_dense
+            vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
+            return self._search(question, vectors, terms, limit, cross, analyzer.terms(focus), None,
+                                context_weight=self.config.focus_weight, focus=focus)
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in analyzer.terms(context) if t not in own]
+        if self.elliptical(terms):
+            # "Et pourquoi ?", "And who approved it?": it names nothing of its own, so it is judged as the
+            # conversation's question was, not on its own words.
+            pair = self._embed([context, f"{question} {context}"])
+            together = {k: v[1] for k, v in pair.items()}
+            result = self._search(question, together, terms, limit, cross, context_terms,
+                                  {k: v[0] for k, v in pair.items()}, evidence_terms=analyzer.terms(context))
+            # Its answer is what is closest to the two together.
+            return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])
-        return self._search(question, {k: v[1] for k, v in both.items()}, terms, limit, cross, context_terms,
-                            {k: v[0] for k, v in both.items()})
+        together = {k: v[1] for k, v in both.items()}
+        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()})
+
+    def elliptical(self, terms: Sequence[str]) -> bool:
+        """Whether a follow-up names nothing of its own: at most `elliptical_terms` words, all known to the corpus.
+
+        A word the documents never use ("Et son salaire ?") is a new subject: such a question is judged alone.
+        """
+        own = set(terms)
+        return len(own) <= self.config.elliptical_terms and all(t in self.index.lexical.vocab for t in own)
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
                       cross_language: bool = False) -> SearchResult:
@@ -182,8 +229,12 @@ class Searcher:
 
     def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
-                judge: bool = True) -> SearchResult:
-        """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone)."""
+                judge: bool = True, evidence_terms: Sequence[str] | None = None,
+                context_weight: float | None = None, focus: str | None = None) -> SearchResult:
+        """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
+
+        `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
+        """
         idx = self.index
         n = len(idx.passages)
         if n == 0:
@@ -195,7 +246,8 @@ class Searcher:
         own_lex = idx.lexical.scores(terms)
         lex_all = own_lex
         if context_terms:
-            lex_all = own_lex + self.config.history_weight * idx.lexical.scores(list(context_terms))
+            weight = self.config.history_weight if context_weight is None else context_weight
+            lex_all = own_lex + weight * idx.lexical.scores(list(context_terms))
         lex_ids = np.argpartition(-lex_all, c - 1)[:c] if c < n else np.arange(n)
         lex_ids = lex_ids[lex_all[lex_ids] > 0]
         cand = np.unique(np.concatenate([*(f[f >= 0] for f in found), lex_ids]))
@@ -206,6 +258,9 @@ class Searcher:
         fused = w_lex * _standardised(lexical) + w_main * _standardised(cos["main"])
         if "multi" in cos:
             fused = fused + w_multi * _standardised(cos["multi"])
+        if self.config.furniture_penalty and not asks_about_furniture(question):
+            shares = np.fromiter((self._furniture.share(int(i)) for i in cand), dtype=np.float32, count=len(cand))
+            fused = fused - self.config.furniture_penalty * shares  # below content
         order = np.argsort(-fused, kind="stable")[:limit]
         multi = cos.get("multi")
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
@@ -216,14 +271,18 @@ class Searcher:
         top = cand[order[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
-        known, lexical_share = self._lexical_evidence(own_lex[cand], terms)
+        if evidence_terms is None:
+            known, lexical_share = self._lexical_evidence(own_lex[cand], terms)
+        else:
+            known, lexical_share = self._lexical_evidence(idx.lexical.scores(list(evidence_terms))[cand],
+                                                          list(evidence_terms))
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language)
             covered = covered and bool(hits)
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
-                            own.get("multi"))
+                            own.get("multi"), focus)
 
     def _lexical_evidence(self, lexical: np.ndarray, terms: list[str]) -> tuple[float, float]:
         """(known, lexical share) of the question's words.
@@ -237,6 +296,32 @@ class Searcher:
         if total <= 0:
             return 0.0, 0.0
         return sum(v for t, v in idf.items() if t in lex.vocab) / total, float(lexical.max(initial=0.0)) / total
+
+
+# A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
+# open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").
+_QUOTED = re.compile(r"[\"“«`]\s*([^\"”»`]{12,200}?)\s*[\"”»`]|(?<!\w)['‘]([^'’]{12,200}?)['’](?!\w)")
+
+
+def question_focus(question: str, min_words: int = 20) -> str | None:
+    """What a long question asks: its last question sentence (else its last sentence), with any quoted message.
+
+    None for a question shorter than `min_words` words or of one sentence: it is all focus.
+    """
+    if len(question.split()) < min_words:
+        return None
+    sentences = split_sentences(" ".join(question.split()))
+    if len(sentences) < 2:
+        return None
+    asked = [s for s in sentences if s.rstrip(" )»\"'").endswith("?")]
+    focus = asked[-1] if asked else sentences[-1]
+    quoted = [q for m in _QUOTED.finditer(question) if (q := m.group(1) or m.group(2)) not in focus]
+    return " ".join([focus, *quoted])
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return (v / norm).astype(np.float32) if norm > 0 else v
 
 
 def _standardised(x: np.ndarray) -> np.ndarray:

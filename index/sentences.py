@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
@@ -27,7 +28,11 @@ NOT_ANSWERS = frozenset({"question", "heading", "footnote", "caption", "border"}
 HEADING_MAX_WORDS = 10
 
 # What a question asks for.
-ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim")
+ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
+                "duration", "values", "key", "command")
+# Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
+# after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
+DATA_KINDS = ("duration", "values", "key", "command")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -152,6 +157,63 @@ _ASKS_CODE = re.compile(r"\b(?:commandes?|command|commands|fonctions?|functions?
                         r"code|codes|cl[eé]s?|keys?|touches?)\b", re.IGNORECASE)
 
 
+@functools.cache
+def kind_words() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(kind, role) -> folded phrases, from every language's data/<lang>/kinds.txt (adding a language adds a file)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    data = resources.files(__package__).joinpath("data")
+    for folder in sorted(data.iterdir(), key=lambda f: f.name):
+        path = folder.joinpath("kinds.txt")
+        if not folder.is_dir() or not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#") or ":" not in line:
+                continue
+            key, _, phrases = line.partition(":")
+            kind, _, role = key.strip().partition(".")
+            out.setdefault((kind, role), []).extend(fold(p.strip().lower()) for p in phrases.split("|") if p.strip())
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    """One alternation of folded phrases, longest first; a trailing * matches any ending."""
+    alts = sorted((re.escape(p[:-1]) + r"[\w'-]*" if p.endswith("*") else re.escape(p) for p in phrases),
+                  key=len, reverse=True)
+    return "(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
+
+
+def phrase_pattern(phrases: Iterable[str]) -> str:
+    """The phrases as whole words."""
+    return r"(?<![\w'-])" + _alternation(phrases) + r"(?![\w'-])"
+
+
+@functools.cache
+def _kind_patterns() -> dict[str, re.Pattern]:
+    """Compiled patterns of the data kinds: "<kind>.<role>" -> pattern over folded text."""
+    words = kind_words()
+    out = {f"{kind}.{role}": re.compile(phrase_pattern(phrases)) for (kind, role), phrases in words.items()
+           if role != "range"}
+    ranges = [p.split("...", 1) for p in words.get(("values", "range"), ()) if "..." in p]  # "…" folds to "..."
+    # "entre 1 et 10", "from -5 V to +5 V": two numbers (with a unit) around the second word.
+    end = r"[-+−±]?\d[\d.,]*(?:\s*[^\W\d]{1,3})?"
+    out["values.range"] = re.compile("|".join(
+        rf"(?<!\w){re.escape(a)}\s+{end}\s+{re.escape(b)}\s+{end}(?!\w)" for a, b in ranges) or r"(?!x)x")
+    keys = _alternation(words.get(("key", "holds"), ()))
+    # "Ctrl+C", "Ctrl-Alt-Suppr", "Alt + F4", "F10": a key with another one or a single character.
+    out["key.combo"] = re.compile(rf"(?<![\w'-]){keys}\s*[+-]\s*(?:{keys}|\w)(?![\w'])|(?<!\w)f(?:1[0-2]|[1-9])(?!\w)")
+    # "appuyez sur q", "press «Enter»": a key of a few characters after the verb.
+    out["key.press"] = re.compile(phrase_pattern(words.get(("key", "press"), ())) +
+                                  r"\s+(?:(?:la|les|the|sur|on)\s+)?(?:touches?\s+|keys?\s+)?[«\"'“‘]?\S{1,3}(?!\w)")
+    return out
+
+
+def data_kind(question: str) -> str | None:
+    """The data kind a question asks for (duration, values, key, command), or None."""
+    q = fold(" ".join(clean(question).lower().split()))
+    patterns = _kind_patterns()
+    return next((k for k in DATA_KINDS if f"{k}.asks" in patterns and patterns[f"{k}.asks"].search(q)), None)
+
+
 def continues(sentence: str) -> bool:
     """Whether a sentence goes on from the one before it.
 
@@ -175,7 +237,7 @@ def refers_back(sentence: str) -> bool:
 
 def asks_for_code(question: str) -> bool:
     """Whether a question is about a command, a function, an option or a key: code lines may answer it."""
-    return bool(_ASKS_CODE.search(question))
+    return bool(_ASKS_CODE.search(question)) or data_kind(question) in ("command", "key")
 
 
 def answer_type(question: str) -> str | None:
@@ -183,6 +245,8 @@ def answer_type(question: str) -> str | None:
     lower = " ".join(clean(question).lower().split())
     q = fold(lower)
     for kind, pattern in _QUESTION_TYPES:
+        if kind == "date" and (data := data_kind(question)):
+            return data
         m = pattern.search(q)
         # Folded, "où" (where) reads as "ou" (or): without its accent, it asks where only as the first word.
         if m and not (kind == "place" and re.search(r"\bou\b", m.group()) and "où" not in lower[:m.end() + 1]
@@ -228,6 +292,7 @@ class Sentence:
     definition: bool
     words: tuple[str, ...]  # folded words, in order
     claim: bool = False  # reported speech, an argument or a fear
+    data: tuple[tuple[str, float], ...] = ()  # (data kind, how much it holds one: 0-1) for DATA_KINDS
 
     @property
     def answers(self) -> bool:
@@ -319,7 +384,50 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
         frequency=bool(_FREQUENCY.search(flat) or _DURATION.search(flat)), places=_places(flat),
         place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
         definition=bool(_DEFINITION.search(flat)), words=words, claim=bool(_CLAIM.search(flat)),
+        data=_data_shapes(flat, kind),
     )
+
+
+COMMAND_MAX_WORDS = 20
+_OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][\w-]*|^\s*[$#>] \S")
+
+
+def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
+    """How much a sentence holds each data kind: a duration, possible values, a key, a command line."""
+    text = fold(flat.lower())
+    p = _kind_patterns()
+    shapes = {}
+    if "duration.holds" in p:
+        number = r"(?<![\w.,])(?:\d+(?:[.,]\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+        unit = p["duration.holds"].pattern
+        if re.search(rf"{number}\s*(?:[\w'-]+\s+)?{unit}", text):
+            shapes["duration"] = 1.0
+        elif _DURATION.search(flat) or _FREQUENCY.search(flat):
+            shapes["duration"] = 0.7
+    alternatives = text.count(",") + len(p["values.alternative"].findall(text)) if "values.alternative" in p else 0
+    if ("values.holds" in p and p["values.holds"].search(text)) or p["values.range"].search(text):
+        shapes["values"] = 1.0
+    elif alternatives >= 2 or " | " in text or (kind in ("item", "row") and alternatives):
+        shapes["values"] = 0.8
+    elif kind in ("item", "row"):
+        shapes["values"] = 0.5  # one value of a list or table
+    if "values" in shapes and "values.weak" in p and p["values.weak"].search(text) and shapes["values"] < 1.0:
+        shapes["values"] = 0.2  # the default, not the values
+    if p["key.combo"].search(text):
+        shapes["key"] = 1.0
+    elif p["key.press"].search(text):
+        shapes["key"] = 0.8
+    elif kind == "row" and (("key.holds" in p and p["key.holds"].search(text))
+                            or len(flat.split(_ROW, 1)[0].strip()) <= 3):
+        shapes["key"] = 0.6  # a table of keys: "q · Quitter"
+    if kind == "code":
+        # A command line is short; a long "code" block is prose that only looks like code.
+        shapes["command"] = 1.0 if len(flat.split()) <= COMMAND_MAX_WORDS else 0.3
+    elif _OPTION.search(flat):
+        shapes["command"] = 0.8
+    elif "command.holds" in p and p["command.holds"].search(text):
+        shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
+    return tuple(shapes.items())
 
 
 def _names(text: str) -> tuple[tuple[str, ...], ...]:
@@ -436,6 +544,8 @@ def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_a
         return 1.0 if sentence.cause else 0.0
     if kind == "claim":
         return 1.0 if sentence.claim else 0.0
+    if kind in DATA_KINDS:
+        return dict(sentence.data).get(kind, 0.0)
     if kind == "definition":
         if any(_expands(a, sentence.text) for a in question_acronyms):
             return 1.0

@@ -337,9 +337,64 @@ class _Meaning:
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
+KINDS = [
+    # A duration, not the history of the setting.
+    ("Combien de temps dure une session ?",
+     ["La durée de la session est réglable depuis la version 2.3 du serveur de session.",
+      "Sans activité, une session se ferme au bout de trente minutes."], "trente minutes"),
+    # The possible values, not the default.
+    ("Quelles sont les valeurs possibles de l'option LogLevel ?",
+     ["L'option LogLevel règle le niveau de détail du journal ; sa valeur par défaut est info.",
+      "Le niveau de LogLevel se choisit parmi debug, info, warning et error."], "debug, info, warning et error"),
+    # The key to press, not the menu's sentence.
+    ("Quel est le raccourci pour quitter l'éditeur ?",
+     ["Pour quitter l'éditeur, ouvrez le menu Fichier et choisissez Quitter l'éditeur.",
+      "Ctrl+Q quitte l'éditeur sans confirmation."], "Ctrl+Q"),
+    # The command line, not the sentence about the package.
+    ("Comment installer le paquet expeyes ?",
+     ["Le paquet expeyes est disponible dans Debian et dans Ubuntu depuis 2012.",
+      "Depuis un terminal :\n$ sudo apt install expeyes"], "sudo apt install expeyes"),
+    # A table row holding the key.
+    ("Quelle touche ferme la fenêtre de liste ?",
+     ["La fenêtre de liste se ferme aussi quand on en ouvre une autre.",
+      "Touches du mode liste\nq · Fermer la fenêtre\n? · Aide"], "q · Fermer"),
+]
+
+
+@pytest.mark.parametrize(("question", "passages", "fact"), KINDS, ids=[c[0] for c in KINDS])
+def test_the_answer_is_of_the_kind_asked(question, passages, fact):
+    """A duration, the possible values, a key, a command line or a table row: the sentence holding what is asked."""
+    answer = _assembled(question, passages)
+    assert fact in _flat(answer.text)
+
+
+def test_a_question_in_other_words_is_answered_by_meaning():
+    """A question sharing no word with its answer ("juré" for "promis") is answered by the sentences' meaning."""
+    from index.answerability import Evidence
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    passages = ["Nvidia a dîné avec Donald Trump en avril à Mar-a-Lago, selon NPR.",
+                "Nvidia a promis d'investir dans des centres de données aux États-Unis."]
+    question = "Le boss a juré de faire quoi en échange ?"
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, t in enumerate(passages)]
+    meaning = _Meaning()
+    meaning.MEANINGS = {**_Meaning.MEANINGS, "juré": 0}
+    result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
+                          multilingual_vector=meaning.embed([question])[0],
+                          features=Evidence(known=0.5, lexical=0.1, dense=0.1))  # "boss", "juré": words unknown
+    assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
+
+
 @pytest.mark.parametrize("cross_language", [True, False])
 def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
     """English asked of French text shares no words with its answer: the multilingual model's meaning picks it."""
+    from index.answerability import Evidence
     from index.lexical import LexicalIndex
     from index.passages import Passage
     from index.search import Hit
@@ -356,12 +411,12 @@ def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
     query = meaning.embed([question])[0]
     meaning.embedded.clear()
     result = SearchResult(question, hits, analyzer.terms(question), 1.0, cross_language, True,
-                          multilingual_vector=query)
+                          multilingual_vector=query, features=Evidence(known=1.0, lexical=0.5, dense=0.1))
     answer = assemble(result, lexical, k=3, multilingual=meaning)
     if cross_language:
         assert answer.sentences[0][0] == passages[1]
         assert sorted(meaning.embedded) == sorted(passages)
-    else:  # a question in the documents' language is answered by its words: no sentence is embedded
+    else:  # in the documents' language, with every word known to them, its words decide: nothing is embedded
         assert meaning.embedded == []
 
 

@@ -226,3 +226,51 @@ def test_an_empty_index_searched_with_a_vector_finds_nothing(tmp_path, fake_embe
     searcher = Searcher(engine.index, fake_embedder)
     result = searcher.search_vector(DINNER, fake_embedder.embed([DINNER], query=True)[0], ["din"], 3)
     assert (result.hits, result.covered) == ([], False)
+
+
+def test_a_long_question_is_searched_by_what_it_asks():
+    """A situation told in sentences, then the question: the focus is the question and the quoted message."""
+    from index.search import question_focus
+
+    question = ("J'ai installé le serveur hier et tout marchait bien jusqu'à ce matin. Quand je lance la mise à "
+                "jour, j'obtiens \"E: Could not open lock file\" et rien ne se passe. Que dois-je faire ?")
+    assert question_focus(question) == "Que dois-je faire ? E: Could not open lock file"
+    assert question_focus("Que dois-je faire quand la mise à jour échoue ?") is None  # short: all focus
+
+
+def test_an_elliptical_follow_up_is_judged_with_its_conversation(fake_engine):
+    """"Et pourquoi ?" is declined alone, answered after the question it follows; a new subject is still declined."""
+    earlier = "Quand les restrictions sur la H20 ont-elles été suspendues ?"
+    assert fake_engine.ask(earlier).answered
+    assert not fake_engine.ask("Et pourquoi ?").answered
+    assert fake_engine.ask("Et pourquoi ?", history=[earlier]).answered
+    assert not fake_engine.ask("Et son salaire ?", history=["Qui est le PDG de Nvidia ?"]).answered
+
+
+def test_page_furniture_is_kept_out_of_the_closest_passages(fake_engine):
+    """Ratings, sharing, the author's contact line and readers' comments rank below content unless asked about."""
+    from index.furniture import furniture_shares
+
+    def furniture_cited(question: str) -> bool:
+        cited = [c.passage for c in fake_engine.ask(question).citations]
+        return any(share >= 0.5 for share in furniture_shares(cited))
+
+    assert not furniture_cited("Les décisions politiques dépendent-elles d'un dîner privé ?")
+    assert not furniture_cited("Quelle est la recette de la tarte aux pommes ?")
+    assert furniture_cited("Que disent les commentaires sur les décisions politiques et le dîner privé ?")
+
+
+@pytest.mark.parametrize(("line", "furniture"), [
+    ("Ça vous a plu ? 4.6/5 (30)", True),
+    ("Partagez maintenant.", True),
+    ("Jessica, journaliste, est diplômée de Sciences Po. Contact : jessica@example.com.", True),
+    ("Did you enjoy this article? Share it with your friends", True),
+    ("La puce H20 est vendue 12 000 dollars, soit 4/5 du prix de la H100 selon Reuters, qui cite trois sources "
+     "proches du dossier et des documents internes consultés par l'agence au cours des derniers mois.", False),
+    ("Le fondeur TSMC doit produire 300 000 puces H20.", False),
+])
+def test_furniture_lines(line, furniture):
+    """A line of ratings, sharing or contact reads as furniture; a sentence of content does not."""
+    from index.furniture import furniture_line
+
+    assert furniture_line(line) is furniture
