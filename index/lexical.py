@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .text import Analyzer
+from .text import LANGUAGES, Analyzer
 
 log = logging.getLogger(__name__)
 
 _NO_TERM = "\x00"  # the analyser only yields letters and digits
+# A language with this share of the passages or more stems a question's words too, whatever the question's own.
+OTHER_LANGUAGE_SHARE = 0.05
 
 
 class LexicalIndex:
@@ -26,11 +29,12 @@ class LexicalIndex:
         self._df = np.diff(indptr).astype(np.float32)  # passages holding each term
 
     @classmethod
-    def build(cls, texts: list[str], analyzer: Analyzer) -> LexicalIndex:
-        """Index passages' texts."""
+    def build(cls, texts: list[str], analyzer: Analyzer, languages: Sequence[str | None] = ()) -> LexicalIndex:
+        """Index passages' texts, each stemmed in its language (`languages[i]`; the main one when not given)."""
         import bm25s
 
-        corpus = [analyzer.terms(t) for t in texts]
+        languages = list(languages) or [None] * len(texts)
+        corpus = [analyzer.terms(t, lang) for t, lang in zip(texts, languages, strict=True)]
         if not any(corpus):
             # bm25s cannot index a corpus without terms: a term no question can contain stands
             # in, so scores stay zero (and `size` keeps the real number of passages).
@@ -49,6 +53,22 @@ class LexicalIndex:
         import bm25s
 
         return cls(bm25s.BM25.load(str(folder), mmap=mmap), analyzer, size)
+
+    def question_terms(self, question: str, language: str | None = None) -> list[str]:
+        """A question's terms: each word stemmed in the question's language and in the index's other ones.
+
+        Of a word's forms, those the corpus holds are kept (an English passage's "configuration" is stemmed
+        as English, a French question's "configuration" as French: either may be the one indexed); a word
+        with none keeps its form in the question's language, so that it counts as unknown once.
+        """
+        analyzer = self.analyzer
+        first = language if language in LANGUAGES else analyzer.language
+        others = [k for k in analyzer.languages if k != first and analyzer.share(k) >= OTHER_LANGUAGE_SHARE]
+        out: list[str] = []
+        for forms in analyzer.word_terms(question, [first, *others]):
+            known = [f for f in forms if f in self.vocab]
+            out.extend(known or forms[:1])
+        return out
 
     def term_ids(self, terms: list[str]) -> list[int]:
         """Ids of the terms the corpus knows, without repeats."""

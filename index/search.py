@@ -10,6 +10,7 @@ import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
+from .language import detect
 from .passages import Passage
 from .store import LoadedIndex
 
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 BASELINE_SAMPLE = 2048
 # The dense evidence is the best of the top fused passages, not of all: what is cited.
 EVIDENCE_HITS = 3
+# A question is asked across languages when fewer passages than this share are in its language: an English
+# question about a French guide with a few English pages, a French one about an English manual.
+CROSS_LANGUAGE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -140,14 +144,19 @@ class Searcher:
     def calibrate(self) -> Calibration:
         """Measure the off-topic reference of this index on the signals in use."""
         questions = list(off_topic_questions())
-        analyzer = self.index.analyzer
+        lexical = self.index.lexical
         vectors = self._embed(questions)
         evidence = []
         for i, q in enumerate(questions):
-            result = self._search(q, {k: v[i] for k, v in vectors.items()}, analyzer.terms(q), EVIDENCE_HITS,
+            result = self._search(q, {k: v[i] for k, v in vectors.items()},
+                                  lexical.question_terms(q, self.question_language(q)), EVIDENCE_HITS,
                                   False, (), None, judge=False)
             evidence.append(result.features)
         return Calibration.measure(self.evidence_signal, evidence)
+
+    def question_language(self, question: str) -> str:
+        """The language a question is asked in, among the index's and the bot's (English, French)."""
+        return detect(question, {*self.index.analyzer.languages, "en", "fr"})[0]
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
         out = {"main": self._main.embed(texts)}
@@ -157,9 +166,9 @@ class Searcher:
 
     def search(self, question: str, limit: int = 10, history: Sequence[str] = ()) -> SearchResult:
         """The best `limit` passages for a question, best first; `history` holds earlier questions, newest last."""
-        analyzer = self.index.analyzer
-        terms = analyzer.terms(question)
-        cross = analyzer.is_english(question)
+        language = self.question_language(question)
+        terms = self.index.lexical.question_terms(question, language)
+        cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
         if not history:
@@ -167,7 +176,7 @@ class Searcher:
             return self._search(question, vectors, terms, limit, cross, (), None)
         context = history[-1]
         own = set(terms)
-        context_terms = [t for t in analyzer.terms(context) if t not in own]
+        context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
         both = self._embed([question, f"{question} {context}"])
         return self._search(question, {k: v[1] for k, v in both.items()}, terms, limit, cross, context_terms,
                             {k: v[0] for k, v in both.items()})

@@ -178,7 +178,7 @@ def test_model_change_rebuilds_everything(built, docs_copy, fake_embedder):
 @pytest.mark.parametrize(("options", "reason"), [
     (BuildOptions(passage_tokens=100), "passages of 200 tokens"),
     (BuildOptions(term_prefix=6), "terms cut at 5"),
-    (BuildOptions(language="en"), "language 'fr'"),
+    (BuildOptions(language="en"), "language 'auto'"),
 ])
 def test_option_change_rebuilds_everything(built, docs_copy, fake_embedder, options, reason):
     """Passage size, term length or language changes re-embed every passage, and say why."""
