@@ -174,7 +174,8 @@ def build_index(
             raise DocumentsDirError(documents_dir, "empty", skipped=len(summary.skipped))
 
         same_signals = previous and previous[0].multilingual_model == (multilingual.name if multilingual else None)
-        if previous and same_signals and not summary.changed:
+        same_language = previous and previous[0].language == options.language
+        if previous and same_signals and same_language and not summary.changed:
             summary.passages = previous[0].passages
             summary.seconds = time.perf_counter() - started
             return summary
@@ -189,7 +190,7 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
         return None
     try:
         manifest = store.read_manifest(folder)
-        reason = manifest.compatible_with(model, options.language, options.passage_tokens, options.term_prefix)
+        reason = manifest.compatible_with(model, options.passage_tokens, options.term_prefix)
         if reason:
             summary.full_rebuild_reason = reason
             return None
@@ -232,7 +233,9 @@ def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, fo
         entries.append(dataclasses.replace(entry, title=doc.title, sha256=doc.sha256, date=doc.date,
                                            passages=index.add_document(doc)))
     report("split", len(order), len(order))
-    passages = _with_languages(index.passages(), options.language)
+    # Passages kept from an index built with another language setting have their language found again.
+    relabel = previous is not None and previous[0].language != options.language
+    passages = _with_languages(index.passages(), options.language, relabel)
     summary.repeated = index.repeated
     del index
 
@@ -367,12 +370,12 @@ class _Assembly:
         return positions
 
 
-def _with_languages(passages: list[Passage], language: str) -> list[Passage]:
-    """The passages with their language: `language`, or each one's detected when it is "auto"."""
+def _with_languages(passages: list[Passage], language: str, relabel: bool = False) -> list[Passage]:
+    """The passages with their language: `language`, or when it is "auto" each one's detected (or kept)."""
     if language != AUTO:
         return [p if p.language == language else dataclasses.replace(p, language=language) for p in passages]
     found = passage_languages([p.text for p in passages], [p.document for p in passages],
-                              [p.language for p in passages])
+                              [] if relabel else [p.language for p in passages])
     return [p if p.language == lang else dataclasses.replace(p, language=lang)
             for p, lang in zip(passages, found, strict=True)]
 

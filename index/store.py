@@ -93,14 +93,15 @@ class Manifest:
         counts = self.languages or ({self.language: self.passages} if self.language in LANGUAGES else {})
         return Analyzer(main_language(counts), self.term_prefix, counts)
 
-    def compatible_with(self, model: str, language: str, passage_tokens: int, term_prefix: int) -> str | None:
-        """Why an index built this way can't be updated incrementally with these settings, if it can't."""
+    def compatible_with(self, model: str, passage_tokens: int, term_prefix: int) -> str | None:
+        """Why an index built this way can't be updated incrementally with these settings, if it can't.
+
+        Not the language: it changes no passage nor vector, only BM25's terms, which every build makes anew.
+        """
         if self.format_version != FORMAT_VERSION:
             return f"index format {self.format_version} (this docbot writes {FORMAT_VERSION})"
         if self.model != model:
             return f"built with model {self.model!r}, now {model!r}"
-        if self.language != language:
-            return f"built for language {self.language!r}, now {language!r}"
         if self.passage_tokens != passage_tokens:
             return f"built with passages of {self.passage_tokens} tokens, now {passage_tokens}"
         if self.term_prefix != term_prefix:
