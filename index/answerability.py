@@ -106,8 +106,13 @@ class AnswerabilityConfig:
     lexical_weight: float = 0.25
     dense_weight: float = 0.25
     threshold: float = 1.4
-    # English asked of documents in another language: fewer of its words can occur in them, so less
-    # evidence is asked of it (the multilingual dense signal carries it).
+    # A question asked in another language than most passages (English of a French guide, French of an
+    # English manual) is judged on the evidence that can exist across languages: the multilingual model's
+    # meaning, and the names and terms both languages write alike. Its words in its own language prove little:
+    # they can only come from a stray fragment in that language (a French heading of an English manual).
+    cross_known_weight: float = 1.0
+    cross_lexical_weight: float = 0.25
+    cross_dense_weight: float = 0.25
     cross_language_threshold: float = 1.2
 
     # Words in common but a meaning far from every passage ("Quel est le prix du bitcoin aujourd'hui ?" of
@@ -123,15 +128,18 @@ class AnswerabilityConfig:
             threshold += self.veto_margin
         return score >= threshold
 
-    def score(self, calibration: Calibration, evidence: Evidence) -> float:
+    def score(self, calibration: Calibration, evidence: Evidence, cross_language: bool = False) -> float:
         """The weighted standing of the evidence (covered from `threshold` up)."""
-        return self._weighted(calibration.standing(evidence))
+        return self._weighted(calibration.standing(evidence), cross_language)
 
     def verdict(self, calibration: Calibration, evidence: Evidence, cross_language: bool) -> tuple[float, bool]:
         """(score, covered) of the evidence, its standing measured once."""
         s = calibration.standing(evidence)
-        score = self._weighted(s)
+        score = self._weighted(s, cross_language)
         return score, self.covers(score, cross_language, s["dense"])
 
-    def _weighted(self, s: dict[str, float]) -> float:
+    def _weighted(self, s: dict[str, float], cross_language: bool = False) -> float:
+        if cross_language:
+            return (self.cross_known_weight * s["known"] + self.cross_lexical_weight * s["lexical"]
+                    + self.cross_dense_weight * s["dense"])
         return self.known_weight * s["known"] + self.lexical_weight * s["lexical"] + self.dense_weight * s["dense"]

@@ -4,8 +4,10 @@ Measured against the hand-written guesser of function words (`text.guess_languag
 passages of three real corpora and the shipped articles (benchmarks/language_detection.py): on the 45
 passages where the detectors disagree (code, tables, half-translated pages), py3langid is right on 31,
 lingua on 28 (high accuracy) or 23 (low), the guesser on 21; taking the document's language for a passage
-py3langid is unsure of (below `PASSAGE_CONFIDENCE`) makes it 35. On 110 questions all but lingua are right
-on every one. py3langid costs about 2 ms a passage on the shared 2-core machine, lingua 4 to 8 ms.
+py3langid is unsure of (below `PASSAGE_CONFIDENCE`) makes it 35. py3langid costs about 2 ms a passage on the
+shared 2-core machine, lingua 4 to 8 ms. Questions are full of function words ("comment", "what"): on 243
+questions of the dev sets the guesser and py3langid are both right on every one, so questions keep the
+guesser, which costs nothing to load (py3langid's model takes 2 to 4 s).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from .text import LANGUAGES
+from .text import LANGUAGES, guess_language
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +68,8 @@ def passage_languages(texts: Sequence[str], documents: Sequence[str],
 def main_language(counts: dict[str, int], default: str = "en") -> str:
     """The language most passages are in (`default` for an empty index)."""
     return max(counts, key=lambda lang: (counts[lang], lang == default)) if counts else default
+
+
+def question_language(question: str, languages: Sequence[str]) -> str:
+    """A question's language among `languages` (the index's, main first), English and French; the first if unsure."""
+    return guess_language(question, tuple(dict.fromkeys([*languages, "en", "fr"])))

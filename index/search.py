@@ -10,7 +10,7 @@ import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
-from .language import detect
+from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
 
@@ -155,8 +155,8 @@ class Searcher:
         return Calibration.measure(self.evidence_signal, evidence)
 
     def question_language(self, question: str) -> str:
-        """The language a question is asked in, among the index's and the bot's (English, French)."""
-        return detect(question, {*self.index.analyzer.languages, "en", "fr"})[0]
+        """The language a question is asked in, among the index's, English and French; the main one if unsure."""
+        return question_language(question, self.index.analyzer.languages)
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
         out = {"main": self._main.embed(texts)}
