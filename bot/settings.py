@@ -80,11 +80,11 @@ class Settings(BaseSettings):
     @classmethod
     def _known_language(cls, v: str) -> str:
         v = v.strip().lower()
-        if v not in LANGUAGES:
+        if v not in LANGUAGES and v != "auto":
             # A long value is not a language code but something pasted in the wrong place (maybe the
             # token): errors must not print it.
             shown = f" {v!r}" if len(v) <= 12 else ""
-            raise ValueError(f"unsupported language{shown}; choose one of {', '.join(sorted(LANGUAGES))}")
+            raise ValueError(f"unsupported language{shown}; choose one of {', '.join(['auto', *sorted(LANGUAGES)])}")
         return v
 
     @field_validator("shard_ids", mode="before")

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import store
 from .documents import Block, Document, Skipped, file_hash, meta_hash, read_document, scan
 from .embedding import Embedder
 from .errors import DocbotError, DocumentsDirError
+from .language import AUTO, main_language, passage_languages
 from .lexical import LexicalIndex
 from .passages import Passage, Place, split_blocks
 from .search import Searcher
@@ -68,7 +70,8 @@ class BuildSummary:
 class BuildOptions:
     """How passages are cut and indexed."""
 
-    language: str = "fr"
+    # "auto": each passage's language is detected (index/language.py); a language code: every passage is in it.
+    language: str = AUTO
     passage_tokens: int = 200
     term_prefix: int = 5
     approximate_above: int = DEFAULT_APPROXIMATE_ABOVE
@@ -97,7 +100,7 @@ class _Fresh:
 
 # How documents are read and cut into passages. Bump it when a reader or the splitter changes what a document
 # gives: an update then reads every document again (their texts that did not change keep their vectors).
-READING_VERSION = 2  # 2: MkDocs Markdown (admonitions, tabs, snippets, attribute lists); Word, ODT, EPUB, rst
+READING_VERSION = 2  # 2: MkDocs Markdown, Word, ODT, EPUB, rst; each passage's language detected and stored
 
 
 def build_index(
@@ -171,7 +174,8 @@ def build_index(
             raise DocumentsDirError(documents_dir, "empty", skipped=len(summary.skipped))
 
         same_signals = previous and previous[0].multilingual_model == (multilingual.name if multilingual else None)
-        if previous and same_signals and not summary.changed:
+        same_language = previous and previous[0].language == options.language
+        if previous and same_signals and same_language and not summary.changed:
             summary.passages = previous[0].passages
             summary.seconds = time.perf_counter() - started
             return summary
@@ -186,7 +190,7 @@ def _previous(index_dir: Path, model: str, options: BuildOptions, summary: Build
         return None
     try:
         manifest = store.read_manifest(folder)
-        reason = manifest.compatible_with(model, options.language, options.passage_tokens, options.term_prefix)
+        reason = manifest.compatible_with(model, options.passage_tokens, options.term_prefix)
         if reason:
             summary.full_rebuild_reason = reason
             return None
@@ -229,7 +233,9 @@ def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, fo
         entries.append(dataclasses.replace(entry, title=doc.title, sha256=doc.sha256, date=doc.date,
                                            passages=index.add_document(doc)))
     report("split", len(order), len(order))
-    passages = index.passages()
+    # Passages kept from an index built with another language setting have their language found again.
+    relabel = previous is not None and previous[0].language != options.language
+    passages = _with_languages(index.passages(), options.language, relabel)
     summary.repeated = index.repeated
     del index
 
@@ -243,10 +249,11 @@ def _write(index_dir, embedder, multilingual, options, previous, keep, fresh, fo
     multi_vectors = embedding.vectors(1) if multilingual is not None else None
     del old_passages, embedding
     report("store", 0, 1)
-    analyzer = Analyzer(options.language, options.term_prefix)
-    lexical = LexicalIndex.build([p.lexical_text for p in passages], analyzer)
+    counts = dict(Counter(p.language for p in passages).most_common())
+    analyzer = Analyzer(main_language(counts), options.term_prefix, counts)
+    lexical = LexicalIndex.build([p.lexical_text for p in passages], analyzer, [p.language for p in passages])
     manifest = store.Manifest(
-        model=embedder.name, dimension=int(vectors.d), language=options.language,
+        model=embedder.name, dimension=int(vectors.d), language=options.language, languages=counts,
         passage_tokens=options.passage_tokens, term_prefix=options.term_prefix, documents=len(entries),
         passages=len(passages), faiss_index=type(vectors).__name__,
         multilingual_model=multilingual.name if multilingual is not None else None,
@@ -354,12 +361,23 @@ class _Assembly:
             seen[i] = k + 1
             place = places[min(k, len(places) - 1)]
             mine = p.document == rel and k == 0
-            j = self._place(Passage(**{**place.__dict__, "text": p.text}), p.block_keys if mine else ())
+            j = self._place(Passage(**{**place.__dict__, "text": p.text, "language": p.language}),
+                            p.block_keys if mine else ())
             if mine:
                 for key in p.block_keys:
                     self.holder.setdefault(key, (rel, j))
             positions.append(j)
         return positions
+
+
+def _with_languages(passages: list[Passage], language: str, relabel: bool = False) -> list[Passage]:
+    """The passages with their language: `language`, or when it is "auto" each one's detected (or kept)."""
+    if language != AUTO:
+        return [p if p.language == language else dataclasses.replace(p, language=language) for p in passages]
+    found = passage_languages([p.text for p in passages], [p.document for p in passages],
+                              [] if relabel else [p.language for p in passages])
+    return [p if p.language == lang else dataclasses.replace(p, language=lang)
+            for p, lang in zip(passages, found, strict=True)]
 
 
 def _block_key(block: Block) -> str | None:

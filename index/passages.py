@@ -86,6 +86,7 @@ class Passage(Place):
     also_in: tuple[Place, ...] = ()  # other places holding the same text (stored and embedded once)
     # The build's keys of the longer blocks it holds, matched against copies: bookkeeping, not what the passage is.
     block_keys: tuple[str, ...] = field(default=(), compare=False)
+    language: str | None = field(default=None, compare=False)  # detected at build (index/language.py)
 
     @property
     def context(self) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .embedding import Embedder
 from .furniture import Furniture, asks_about_furniture
+from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
 from .text import split_sentences
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 BASELINE_SAMPLE = 2048
 # The dense evidence is the best of the top fused passages, not of all: what is cited.
 EVIDENCE_HITS = 3
+# A question is asked across languages when fewer passages than this share are in its language: an English
+# question about a French guide with a few English pages, a French one about an English manual.
+CROSS_LANGUAGE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -162,14 +166,19 @@ class Searcher:
     def calibrate(self) -> Calibration:
         """Measure the off-topic reference of this index on the signals in use."""
         questions = list(off_topic_questions())
-        analyzer = self.index.analyzer
+        lexical = self.index.lexical
         vectors = self._embed(questions)
         evidence = []
         for i, q in enumerate(questions):
-            result = self._search(q, {k: v[i] for k, v in vectors.items()}, analyzer.terms(q), EVIDENCE_HITS,
+            result = self._search(q, {k: v[i] for k, v in vectors.items()},
+                                  lexical.question_terms(q, self.question_language(q)), EVIDENCE_HITS,
                                   False, (), None, judge=False)
             evidence.append(result.features)
         return Calibration.measure(self.evidence_signal, evidence)
+
+    def question_language(self, question: str) -> str:
+        """The language a question is asked in, among the index's, English and French; the main one if unsure."""
+        return question_language(question, self.index.analyzer.languages)
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
         out = {"main": self._main.embed(texts)}
@@ -179,9 +188,9 @@ class Searcher:
 
     def search(self, question: str, limit: int = 10, history: Sequence[str] = ()) -> SearchResult:
         """The best `limit` passages for a question, best first; `history` holds earlier questions, newest last."""
-        analyzer = self.index.analyzer
-        terms = analyzer.terms(question)
-        cross = analyzer.is_english(question)
+        language = self.question_language(question)
+        terms = self.index.lexical.question_terms(question, language)
+        cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
         if not history:
@@ -193,18 +202,20 @@ class Searcher:
             both = self._embed([question, focus])
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
-            return self._search(question, vectors, terms, limit, cross, analyzer.terms(focus), None,
+            focus_terms = self.index.lexical.question_terms(focus, language)
+            return self._search(question, vectors, terms, limit, cross, focus_terms, None,
                                 context_weight=self.config.focus_weight, focus=focus)
         context = history[-1]
         own = set(terms)
-        context_terms = [t for t in analyzer.terms(context) if t not in own]
+        context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
         if self.elliptical(terms):
             # "Et pourquoi ?", "And who approved it?": it names nothing of its own, so it is judged as the
             # conversation's question was, not on its own words.
             pair = self._embed([context, f"{question} {context}"])
             together = {k: v[1] for k, v in pair.items()}
             result = self._search(question, together, terms, limit, cross, context_terms,
-                                  {k: v[0] for k, v in pair.items()}, evidence_terms=analyzer.terms(context))
+                                  {k: v[0] for k, v in pair.items()},
+                                  evidence_terms=self.index.lexical.question_terms(context, language))
             # Its answer is what is closest to the two together.
             return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])

@@ -26,9 +26,10 @@ from .errors import (
     IndexMissingError,
     IndexNotWritableError,
 )
+from .language import main_language
 from .lexical import LexicalIndex
 from .passages import Passage
-from .text import Analyzer
+from .text import LANGUAGES, Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +88,22 @@ class Manifest:
     multilingual_dimension: int = 0
     calibration: dict | None = None  # the off-topic reference (index/answerability.py)
     reading: int = 0  # how documents were read and cut (index/build.py READING_VERSION); 0: before it was kept
+    languages: dict[str, int] = field(default_factory=dict)  # passages per language (index/language.py)
 
-    def compatible_with(self, model: str, language: str, passage_tokens: int, term_prefix: int) -> str | None:
-        """Why an index built this way can't be updated incrementally with these settings, if it can't."""
+    def analyzer(self) -> Analyzer:
+        """The lexical analyser of the index: its main language, and how many passages each language has."""
+        counts = self.languages or ({self.language: self.passages} if self.language in LANGUAGES else {})
+        return Analyzer(main_language(counts), self.term_prefix, counts)
+
+    def compatible_with(self, model: str, passage_tokens: int, term_prefix: int) -> str | None:
+        """Why an index built this way can't be updated incrementally with these settings, if it can't.
+
+        Not the language: it changes no passage nor vector, only BM25's terms, which every build makes anew.
+        """
         if self.format_version != FORMAT_VERSION:
             return f"index format {self.format_version} (this docbot writes {FORMAT_VERSION})"
         if self.model != model:
             return f"built with model {self.model!r}, now {model!r}"
-        if self.language != language:
-            return f"built for language {self.language!r}, now {language!r}"
         if self.passage_tokens != passage_tokens:
             return f"built with passages of {self.passage_tokens} tokens, now {passage_tokens}"
         if self.term_prefix != term_prefix:
@@ -293,8 +301,7 @@ def load(index_dir: Path, model: str | None = None) -> LoadedIndex:
             _ = passages[0], passages[-1]
         vectors = read_faiss_index(folder / VECTORS)
         embeddings = vector_view(vectors)
-        lexical = LexicalIndex.load(folder / BM25_DIR, Analyzer(manifest.language, manifest.term_prefix),
-                                   manifest.passages)
+        lexical = LexicalIndex.load(folder / BM25_DIR, manifest.analyzer(), manifest.passages)
         multi = multi_view = None
         if manifest.multilingual_model is not None:
             multi = read_faiss_index(folder / MULTILINGUAL_VECTORS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 
 # Zero-width, bidi controls and other invisible format characters: they split words
@@ -125,51 +126,76 @@ def guess_language(text: str, languages: tuple[str, ...] = ("en", "fr")) -> str:
 class Analyzer:
     """Turns text into lexical terms: words split on apostrophes, stop words dropped, stemmed, folded.
 
-    Stop words of English are dropped as well as those of the configured language, because
-    people ask in English about documents in other languages; the English function words
-    would otherwise count as unmatched terms.
+    `language` is the index's main language (forced by a setting, or the one most passages are in);
+    `counts` says how many passages each language has (empty: all in `language`). Each text is stemmed
+    in its own language when given (a passage's, a question's), else in the main one. Stop words of
+    English and of every language of the index are dropped, because people ask in English about
+    documents in other languages, and in French about English ones: their function words would
+    otherwise count as unmatched terms.
     """
 
-    def __init__(self, language: str = "fr", prefix: int = 5) -> None:
-        import Stemmer
-
+    def __init__(self, language: str = "fr", prefix: int = 5, counts: Mapping[str, int] | None = None) -> None:
         lang = language.lower()
         if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(sorted(LANGUAGES))}")
         self.language = lang
-        self._stemmer = Stemmer.Stemmer(LANGUAGES[lang])
+        self.counts = {k: int(v) for k, v in (counts or {lang: 1}).items() if k in LANGUAGES}
+        self.languages = tuple(dict.fromkeys([lang, *sorted(self.counts, key=lambda k: -self.counts[k])]))
         self.prefix = prefix
-        self.stopwords = function_words("en") | function_words(lang)
+        self.stopwords = function_words("en").union(*(function_words(k) for k in self.languages))
+
+    def share(self, language: str) -> float:
+        """The share of the passages that are in `language`."""
+        total = sum(self.counts.values())
+        return self.counts.get(language, 0) / total if total else float(language == self.language)
 
     def is_english(self, text: str) -> bool:
-        """Whether a text reads as English rather than the configured language (by its function words)."""
+        """Whether a text reads as English rather than the main language (by its function words)."""
         return self.language != "en" and guess_language(text, (self.language, "en")) == "en"
 
     def words(self, text: str) -> list[str]:
         """Content words of a text, folded, in order (no stemming)."""
-        return [fold(w) for w in self._accented_words(text)]
+        return [fold(w) for w in self._accented_words(text, self.stopwords)]
 
-    def terms(self, text: str) -> list[str]:
-        """Lexical terms of a text: content words, stemmed then folded."""
-        return [self._stem(w) for w in self._accented_words(text)]
+    def terms(self, text: str, language: str | None = None) -> list[str]:
+        """Lexical terms of a text: content words, stemmed (in `language`, default the main one) then folded."""
+        lang = language if language in LANGUAGES else self.language
+        stop = self.stopwords if lang in self.languages or lang == "en" else self._stopwords(lang)
+        return [self._stem(w, lang) for w in self._accented_words(text, stop)]
 
-    def _accented_words(self, text: str) -> list[str]:
+    def word_terms(self, text: str, languages: Sequence[str]) -> list[tuple[str, ...]]:
+        """Each content word's terms as each of `languages` stems it (the first language's first, no repeats)."""
+        stop = self.stopwords.union(*(self._stopwords(k) for k in languages))
+        return [tuple(dict.fromkeys(self._stem(w, k) for k in languages)) for w in self._accented_words(text, stop)]
+
+    def _stopwords(self, language: str) -> frozenset[str]:
+        return self.stopwords | function_words(language)
+
+    @staticmethod
+    def _accented_words(text: str, stopwords: frozenset[str]) -> list[str]:
         # Snowball's French stemmer expects accents, so stem the accented lower-case form
         # and fold afterwards; the stop-word test uses the folded form.
         out = []
         for raw in _raw_words(text):
             low = raw.lower()
             f = fold(low)
-            if f not in self.stopwords and (len(f) > 1 or f.isdigit()):
+            if f not in stopwords and (len(f) > 1 or f.isdigit()):
                 out.append(low)
         return out
 
-    @lru_cache(maxsize=65536)  # noqa: B019 - the analyzer lives as long as the index
-    def _stem(self, word: str) -> str:
-        stem = fold(self._stemmer.stemWord(word))
+    @lru_cache(maxsize=131072)  # noqa: B019 - the analyzer lives as long as the index
+    def _stem(self, word: str, language: str) -> str:
+        stem = fold(_stemmer(language).stemWord(word))
         # Stems cut to a few letters also meet derived forms the stemmer keeps apart (conçue,
         # conception) and English cognates of the text's words (military, militaires). Terms
         # with digits (H20, 2025) are names and stay whole.
         if self.prefix and not any(c.isdigit() for c in stem):
             stem = stem[: self.prefix]
         return stem
+
+
+@cache
+def _stemmer(language: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(LANGUAGES[language])

@@ -178,13 +178,22 @@ def test_model_change_rebuilds_everything(built, docs_copy, fake_embedder):
 @pytest.mark.parametrize(("options", "reason"), [
     (BuildOptions(passage_tokens=100), "passages of 200 tokens"),
     (BuildOptions(term_prefix=6), "terms cut at 5"),
-    (BuildOptions(language="en"), "language 'fr'"),
 ])
 def test_option_change_rebuilds_everything(built, docs_copy, fake_embedder, options, reason):
-    """Passage size, term length or language changes re-embed every passage, and say why."""
+    """Passage size or term length changes re-embed every passage, and say why."""
     summary = build_index(docs_copy, built, fake_embedder, options)
     assert reason in summary.full_rebuild_reason
     assert summary.embedded == summary.passages == fake_embedder.embedded
+
+
+def test_language_change_reembeds_nothing(built, docs_copy, fake_embedder):
+    """Forcing a language after auto re-embeds no passage (only BM25's terms change), and every passage takes it."""
+    assert {p.language for p in load(built).passages} == {"fr"}
+    summary = build_index(docs_copy, built, fake_embedder, BuildOptions(language="en"))
+    assert summary.embedded == 0
+    index = load(built)
+    assert index.manifest.language == "en"
+    assert {p.language for p in index.passages} == {"en"}
 
 
 def test_force_rebuilds_everything(built, docs_copy, fake_embedder):

@@ -91,3 +91,49 @@ def test_save_and_load_give_the_same_scores(lexical, analyzer, tmp_path):
     for question in ("Huang dîné", "puces Chine", "restrictions"):
         terms = analyzer.terms(question)
         np.testing.assert_allclose(loaded.scores(terms), lexical.scores(terms), rtol=1e-6)
+
+
+MANUAL = [
+    "Changez le mot de passe du compte administrateur depuis la console.",
+    "Le serveur d'impression partage les imprimantes du réseau.",
+    "Les élèves ouvrent une session sur les stations de travail.",
+]
+
+
+@pytest.fixture(scope="module")
+def manual() -> LexicalIndex:
+    return LexicalIndex.build(MANUAL, Analyzer("fr"))
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("changer le mot de pase de l'administarteur", 0),  # a letter left out, two swapped
+    ("serveur d'imprimession", 1),  # a letter added
+    ("partaeg des imprimantes", 1),
+])
+def test_a_typo_is_tolerated(manual, question, expected):
+    """A question with typos still finds the passage holding the words meant."""
+    scores = manual.scores(manual.question_terms(question))
+    assert int(np.argmax(scores)) == expected and scores[expected] > 0
+
+
+def test_a_typo_counts_less_than_the_word(manual):
+    """A word one typo away scores less than the word itself, and an unrelated word scores nothing."""
+    right = manual.scores(manual.question_terms("imprimantes"))[1]
+    typo = manual.scores(manual.question_terms("ipmrimantes"))[1]
+    assert 0 < typo < right
+    assert not manual.scores(manual.question_terms("chocolat")).any()
+
+
+def test_missing_accents_are_folded(manual):
+    """A question typed without accents ("eleves", "reseau") finds the accented words."""
+    assert int(np.argmax(manual.scores(manual.question_terms("eleves")))) == 2
+    assert manual.question_terms("réseau") == manual.question_terms("reseau")
+
+
+def test_each_passage_is_stemmed_in_its_language():
+    """An English passage is stemmed as English, a French one as French; a question finds either in its language."""
+    analyzer = Analyzer("fr", prefix=0, counts={"fr": 1, "en": 1})
+    texts = ["Les utilisateurs enregistrés se connectent.", "Registered users are connecting."]
+    index = LexicalIndex.build(texts, analyzer, ["fr", "en"])
+    assert int(np.argmax(index.scores(index.question_terms("connecting users", "en")))) == 1
+    assert int(np.argmax(index.scores(index.question_terms("utilisateurs connectés", "fr")))) == 0
