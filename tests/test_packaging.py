@@ -5,8 +5,10 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-import tomllib
+import pytest
 from setuptools import find_namespace_packages
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
