@@ -5,7 +5,8 @@ usage: python benchmarks/dev_corpora.py [--work DIR] [--corpora DIR] [--reuse] [
 For each corpus: lay it out if it is missing (benchmarks/corpora/fetch_*.sh, ../shared/realdocs/fetch.sh;
 those that need apt-get need root), build docbot's index and the baseline's (benchmarks/baseline.py)
 under --work, then run ../shared/tools/score.py on each of its question sets, once with `docbot ask --json`
-and once with the baseline. Prints one line per set and pipeline: score.py's summary line. With --reuse,
+and once with the baseline. Prints one line per set and pipeline: score.py's summary line; a set with
+questions tagged "kind": "long" gets a second line, "<set>-long", for those alone. With --reuse,
 indexes already under --work are kept (answer-step changes need no rebuild); without it, each is built
 afresh. Builds of the real corpora take minutes each; they run one at a time. Called by benchmarks/run.py
 (`make bench`); ../shared (score.py, the dev questions) is found beside the repository or at $DOCBOT_SHARED.
@@ -14,6 +15,7 @@ afresh. Builds of the real corpora take minutes each; they run one at a time. Ca
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -138,6 +140,21 @@ def score(questions: Path, command: list[str], env: dict[str, str], score_py: Pa
     return lines[-1] if lines else f"score.py failed: {done.stderr.strip()[-300:]}"
 
 
+def long_subsets(sets: list[tuple[str, Path | None]], work: Path) -> list[tuple[str, Path]]:
+    """("<set>-long", a file of its questions tagged "kind": "long") for each set that has some."""
+    out = []
+    for name, questions in sets:
+        if questions is None or not questions.is_file():
+            continue
+        rows = [line for line in questions.read_text(encoding="utf-8").splitlines()
+                if line.strip() and json.loads(line).get("kind") == "long"]
+        if rows:
+            subset = work / f"{name}-long.jsonl"
+            subset.write_text("\n".join(rows) + "\n", encoding="utf-8")
+            out.append((f"{name}-long", subset))
+    return out
+
+
 def run(work: Path, corpora: Path, reuse: bool = False, baseline: bool = True,
         only: set[str] | None = None) -> list[str]:
     """One line per question set and pipeline ("<set> docbot: ..." and "<set> baseline: ...")."""
@@ -157,7 +174,7 @@ def run(work: Path, corpora: Path, reuse: bool = False, baseline: bool = True,
             continue
         errors = build(c, documents, work, reuse, baseline)
         index, base = work / c.name / "index", work / c.name / "baseline"
-        for name, questions in sets:
+        for name, questions in [*sets, *long_subsets(sets, work)]:
             if questions is None or not questions.is_file():
                 lines.append(f"{name}: skipped ({questions} not found)")
                 continue
