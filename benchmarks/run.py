@@ -1,8 +1,8 @@
 """`make bench`: docbot against the raw floor, its builds and cold start, docbot at 10k and 100k passages,
-and a full build of real documentation.
+a full build of real documentation, and every dev question set against the plain baseline (dev_corpora.py).
 
 usage: python benchmarks/run.py [--repeats 7] [--backends onnx,onnx-int8,torch] [--scale 10000,100000]
-                               [--realdocs DIR] [--only realdocs] [--json FILE]
+                               [--realdocs DIR] [--only realdocs|devcorpora] [--json FILE]
 
 Everything is measured in this one run, on the shipped documents (copied to a temporary folder)
 and the questions of benchmarks/questions.txt, with docbot's default settings (DOCBOT_* variables
@@ -27,6 +27,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import dev_corpora
 from benchmarks.common import (
     ROOT,
     Figure,
@@ -248,10 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--realdocs", type=Path,
                     default=Path(os.environ.get("TMPDIR", "/tmp")) / "realdocs-dev",
                     help="the real documentation corpus (laid out by ../shared/realdocs/fetch.sh if missing)")
-    ap.add_argument("--only", choices=["realdocs"], help="run only this part")
-    ap.add_argument("--skip", choices=["realdocs"], help="leave this part out")
+    ap.add_argument("--only", choices=["realdocs", "devcorpora"], help="run only this part")
+    ap.add_argument("--skip", choices=["realdocs", "devcorpora"],
+                    help="leave this part out (realdocs: the dev question sets too, which need real corpora)")
     ap.add_argument("--json", type=Path, help="also write every measurement to this file")
     a = ap.parse_args(argv)
+    if a.only == "devcorpora":  # every dev question set, docbot and the baseline (benchmarks/dev_corpora.py)
+        return dev_corpora.main([])
     if a.only == "realdocs":
         a.backends, a.scale = "", ""
 
@@ -301,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
               "passage vectors drawn from a low-rank Gaussian model, not embedded; questions embedded by the "
               "real model. Memory-mapped on load: the FAISS vectors (IO_FLAG_MMAP_IFC; numpy reads the same pages), "
               "the BM25 matrices (bm25s); peak RSS counts the mapped pages a process has touched.")
+    if a.only is None and a.skip is None:
+        print("\nDev question sets (benchmarks/dev_corpora.py; score.py's summary, docbot then the baseline):")
+        dev_work = Path(tempfile.mkdtemp(prefix="docbot-dev-corpora-"))
+        print("\n".join(dev_corpora.run(dev_work, a.realdocs.parent)))
+        shutil.rmtree(dev_work, ignore_errors=True)
     if a.json:
         def plain(x):
             return x.to_dict() if isinstance(x, Figure) else x
