@@ -238,6 +238,9 @@ class OnnxEmbedder:
             texts = [t.lower() for t in texts]
         # Longest first, as sentence-transformers does: batches of similar lengths pad little.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i])) if len(texts) > 1 else [0]
+        # int8: each text runs alone. The quantised graph scales each batch's activations by that batch's own
+        # range, so a text's vector would depend on which texts share its batch (cosine 0.985 measured).
+        batch_size = 1 if self.quantize else max(1, batch_size)
         out = np.empty((len(texts), int(meta["dimension"])), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
