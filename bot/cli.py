@@ -64,7 +64,8 @@ DATABASE = ("database_url", "db_path")
 EVERYTHING = ("*",)
 
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False,
-                                      help="Log what docbot does (-vv: debugging details).")]
+                                      help="Log what docbot does, and show each citation's score "
+                                           "(-vv: debugging details).")]
 
 
 def _env_name(field: str) -> str:
@@ -245,12 +246,12 @@ def ask(
         service = QuestionService(engine, qlog)
         if question is None:
             if not as_json and terminal.interactive():
-                raise typer.Exit(terminal.chat(service, source="cli", k=top_k))
+                raise typer.Exit(terminal.chat(service, source="cli", k=top_k, scores=verbose > 0))
             engine.load()  # load (and check) the index before reading questions
             raise typer.Exit(terminal.answer_stream(service, terminal.read_lines(), as_json=as_json, source="cli",
-                                                    k=top_k))
+                                                    k=top_k, scores=verbose > 0))
         try:
-            terminal.ask_one(service, question, as_json=as_json, k=top_k)
+            terminal.ask_one(service, question, as_json=as_json, k=top_k, scores=verbose > 0)
         except InvalidQuestionError as exc:
             raise CliError(question_refusal(exc, question_language(question)), 2) from None
 
@@ -263,7 +264,7 @@ def chat(top_k: TopK = None, verbose: Verbose = 0) -> None:
     settings = start(verbose, INDEX + MODEL + SEARCH + DATABASE)
     engine = make_engine(settings)
     with question_log(settings) as qlog:
-        raise typer.Exit(terminal.chat(QuestionService(engine, qlog), k=top_k))
+        raise typer.Exit(terminal.chat(QuestionService(engine, qlog), k=top_k, scores=verbose > 0))
 
 
 sources_app = typer.Typer(no_args_is_help=False, invoke_without_command=True, rich_markup_mode=None,
@@ -530,7 +531,7 @@ def run(verbose: Verbose = 0) -> None:
         terminal.notice("No DISCORD_TOKEN set: to connect to Discord, put DISCORD_TOKEN=<your bot token> in .env "
                         "(see README). Starting a terminal chat instead.")
         with question_log(settings) as qlog:
-            raise typer.Exit(terminal.chat(QuestionService(engine, qlog)))
+            raise typer.Exit(terminal.chat(QuestionService(engine, qlog), scores=verbose > 0))
     from .client import run_bot
 
     run_bot(settings, engine)

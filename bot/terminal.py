@@ -36,6 +36,16 @@ INDENT = "    "
 PROMPT = "? "
 # Typed alone, starts a new conversation: the next question follows none before it.
 NEW_CONVERSATION = "/new"
+# A citation's score is its fused standing among the candidates, in standard deviations above their mean
+# (index/search.py): from 2 up, a passage stands well clear of the others.
+STRONG_MATCH = 2.0
+
+
+def relevance(citation: Citation, answered: bool) -> str:
+    """How well a cited passage matches, in words: a strong or partial match, or a weak one when not covered."""
+    if not answered:
+        return "weak match"  # the closest passages of a question the documents don't cover
+    return "strong match" if citation.score >= STRONG_MATCH else "partial match"
 
 
 @dataclass(frozen=True)
@@ -139,16 +149,21 @@ def _excerpt(citation: Citation, width: int) -> list[Text]:
     return lines
 
 
-def _citation_header(citation: Citation) -> Text:
+def _citation_header(citation: Citation, answered: bool, scores: bool) -> Text:
     p = citation.passage
     date = f" ({p.date})" if p.date else ""  # as `docbot sources` dates a title
     also = f"; {also_in(citation, 'en')}" if p.also_in else ""
-    return Text(f"[{citation.n}] {p.title}{date} — {p.document}, {p.location}{also} (score {citation.score:.2f})",
-                style="dim")
+    # The number itself depends on the CPU in its last digits, and means little to a reader: shown on request.
+    score = f", score {citation.score:.2f}" if scores else ""
+    return Text(f"[{citation.n}] {p.title}{date} — {p.document}, {p.location}{also} "
+                f"({relevance(citation, answered)}{score})", style="dim")
 
 
-def answer_lines(answer: Answer, width: int = MAX_WIDTH) -> list[Text]:
-    """An answer drawn for a terminal `width` cells wide: the answer, then each cited passage."""
+def answer_lines(answer: Answer, width: int = MAX_WIDTH, *, scores: bool = False) -> list[Text]:
+    """An answer drawn for a terminal `width` cells wide: the answer, then each cited passage.
+
+    Each citation says how well it matches in words; `scores` adds the fused score (`--verbose`).
+    """
     lang = question_language(answer.question)
     lines: list[Text] = []
     if answer.answered:
@@ -163,14 +178,14 @@ def answer_lines(answer: Answer, width: int = MAX_WIDTH) -> list[Text]:
         if answer.citations:
             lines.append(Text(""))
     for c in answer.citations:
-        lines += _wrapped(_citation_header(c), width, INDENT, first=Text(""))
+        lines += _wrapped(_citation_header(c, answer.answered, scores), width, INDENT, first=Text(""))
         lines += _excerpt(c, width)
     return lines
 
 
-def render_answer(answer: Answer, width: int = MAX_WIDTH) -> str:
+def render_answer(answer: Answer, width: int = MAX_WIDTH, *, scores: bool = False) -> str:
     """An answer as plain text `width` columns wide (what a pipe receives)."""
-    return "\n".join(line.plain for line in answer_lines(answer, width))
+    return "\n".join(line.plain for line in answer_lines(answer, width, scores=scores))
 
 
 def answer_json(answer: Answer) -> dict:
@@ -187,9 +202,10 @@ def answer_json(answer: Answer) -> dict:
 class Printer:
     """Where answers go: JSON lines, or text drawn for the terminal (or plain when piped) on stdout."""
 
-    def __init__(self, *, as_json: bool, echo: bool = False) -> None:
+    def __init__(self, *, as_json: bool, echo: bool = False, scores: bool = False) -> None:
         self.as_json = as_json
         self.echo = echo  # show each question before its answer (questions piped in, not typed)
+        self.scores = scores  # each citation's number beside its relevance in words (`--verbose`)
         self.out = console()
 
     @property
@@ -204,7 +220,7 @@ class Printer:
             return
         if self.echo:
             self.out.print(Text(PROMPT + answer.question, style="bold"), overflow="fold")
-        for line in answer_lines(answer, self.width):
+        for line in answer_lines(answer, self.width, scores=self.scores):
             self.out.print(line, overflow="fold", crop=False)
         self.out.print()
         self.out.file.flush()
@@ -221,14 +237,14 @@ class Printer:
 
 
 def answer_stream(service: QuestionService, lines: Iterator[str], *, as_json: bool, source: str,
-                  k: int | None = None) -> int:
+                  k: int | None = None, scores: bool = False) -> int:
     """Answer questions as they arrive, in order; the exit code (2 if a question was refused).
 
     As JSON, every line gets exactly one object, a blank one included (an error object), and a
     line may carry the conversation's earlier questions. As text, each question is echoed before
     its answer, blank lines are skipped and a refusal goes to stderr.
     """
-    printer = Printer(as_json=as_json, echo=not as_json)
+    printer = Printer(as_json=as_json, echo=not as_json, scores=scores)
     code = 0
     for text in lines:
         line = parse_line(text) if as_json else Line(text)
@@ -244,10 +260,11 @@ def answer_stream(service: QuestionService, lines: Iterator[str], *, as_json: bo
     return code
 
 
-def ask_one(service: QuestionService, question: str, *, as_json: bool, k: int | None = None) -> None:
+def ask_one(service: QuestionService, question: str, *, as_json: bool, k: int | None = None,
+            scores: bool = False) -> None:
     """Answer the one question given on the command line (InvalidQuestionError if it can't be asked)."""
     asked = service.ask(question, source="cli", k=k)
-    Printer(as_json=as_json).answer(asked.answer)
+    Printer(as_json=as_json, scores=scores).answer(asked.answer)
 
 
 # The chat ------------------------------------------------------------------------------------
@@ -291,15 +308,15 @@ def _warm_up(service: QuestionService) -> threading.Thread:
     return thread
 
 
-def chat(service: QuestionService, *, source: str = "terminal", k: int | None = None) -> int:
+def chat(service: QuestionService, *, source: str = "terminal", k: int | None = None, scores: bool = False) -> int:
     """Ask questions in the terminal until Ctrl-D (or Ctrl-C twice, or the end of piped input); the exit code."""
     index = service.engine.load()  # load (and check) the index before reading questions
     if not interactive():
-        return answer_stream(service, read_lines(), as_json=False, source=source, k=k)
+        return answer_stream(service, read_lines(), as_json=False, source=source, k=k, scores=scores)
     from prompt_toolkit import PromptSession
 
     warming = _warm_up(service)
-    out, printer = console(), Printer(as_json=False)
+    out, printer = console(), Printer(as_json=False, scores=scores)
     documents = index.manifest.documents
     out.print(Text(f"Ask about the {documents} indexed document{'s' if documents != 1 else ''}; "
                    f"each question follows the ones before it ({NEW_CONVERSATION} starts afresh); "

@@ -475,22 +475,37 @@ def test_process_invalid_question():
 
 # What the terminal shows (bot/terminal.py)
 
-def make_answer(question: str, answered: bool, citations: int = 2, text: str = "Une phrase.") -> Answer:
+def make_answer(question: str, answered: bool, citations: int = 2, text: str = "Une phrase.",
+                best: float = 0.5) -> Answer:
     cites = [Citation(n, Passage(document=f"doc{n}.txt", title=f"Titre {n}", text=f"{text} Suite {n}. " * 30,
                                  line_start=2 * n,
-                                 line_end=2 * n + 3, date="2025-07" if n == 1 else None), 0.5 / n, text)
+                                 line_end=2 * n + 3, date="2025-07" if n == 1 else None), best if n == 1 else 0.5 / n,
+                      text)
              for n in range(1, citations + 1)]
     answered = answered and bool(cites)
     return Answer(question, "answered" if answered else "not_covered", [(text, 1)] if answered else [], cites)
 
 
 def test_terminal_answer_then_sources():
-    """An answer is shown first, then "Sources:" and each citation with title, date, file, location, score."""
-    out = render_answer(make_answer("Qui est le PDG ?", True)).splitlines()
+    """An answer is shown first, then "Sources:" and each citation with title, date, file, location, relevance."""
+    out = render_answer(make_answer("Qui est le PDG ?", True, best=2.4)).splitlines()
     assert out[0] == "Une phrase. [1]"
     assert out[2] == "Sources:"
-    assert "[1] Titre 1 (2025-07) — doc1.txt, lines 2–5 (score 0.50)" in out
-    assert "[2] Titre 2 — doc2.txt, lines 4–7 (score 0.25)" in out
+    assert "[1] Titre 1 (2025-07) — doc1.txt, lines 2–5 (strong match)" in out
+    assert "[2] Titre 2 — doc2.txt, lines 4–7 (partial match)" in out
+    assert not any("score" in line for line in out)
+
+
+def test_terminal_scores_on_request():
+    """With scores asked for (`--verbose`), each citation's number follows its relevance in words."""
+    out = render_answer(make_answer("Qui est le PDG ?", True), scores=True).splitlines()
+    assert "[2] Titre 2 — doc2.txt, lines 4–7 (partial match, score 0.25)" in out
+
+
+def test_terminal_unanswered_citations_are_weak_matches():
+    """The closest passages of a question the documents don't cover are called weak matches, whatever their score."""
+    out = render_answer(make_answer("How do I bake bread?", False, best=2.4))
+    assert out.count("(weak match)") == 2 and "strong" not in out
 
 
 def test_terminal_excerpts_are_indented_and_cut():
