@@ -1,4 +1,4 @@
-"""The README's sample sessions are what docbot prints: each is run and compared with the README.
+"""The README's (and docs/'s) sample sessions are what docbot prints: each is run and compared with the page.
 
 A sample is a fenced block after an HTML comment `<!-- sample: KIND -->`; its lines starting with
 `$ ` are commands, run by bash in a fresh working folder (with `documents/` and `.venv/bin` on the
@@ -25,6 +25,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
+# The pages people read: their samples are run, their links followed.
+PAGES = [README, REPO / "CHANGELOG.md", *sorted((REPO / "docs").glob("*.md"))]
 SAMPLE = re.compile(r"<!-- sample: (\w+) -->\n```[a-z]*\n(.*?)```", re.DOTALL)
 VARIABLE = [(re.compile(r"\b\d+\.\d+s\b"), "N.Ns"), (re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?"), "DATE"),
             # A strong match is a score from 2.0 up: a score within the README's tolerance of it (0.05 across
@@ -36,7 +38,8 @@ VARIABLE = [(re.compile(r"\b\d+\.\d+s\b"), "N.Ns"), (re.compile(r"\d{4}-\d{2}-\d
 def samples(kind: str) -> list[list[tuple[str, str]]]:
     """The README's samples of one kind: each a list of (command, expected output)."""
     found = []
-    for k, body in SAMPLE.findall(README.read_text(encoding="utf-8")):
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    for k, body in SAMPLE.findall(text):
         if k != kind:
             continue
         steps: list[tuple[str, list[str]]] = []
@@ -135,6 +138,47 @@ def test_every_command_and_option_is_in_the_readme():
                 if opt.startswith("--") and opt != "--help":
                     assert opt in text, f"docbot {name} {opt}"
     assert "docbot --version" in text
+
+
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors of a Markdown page's headings, as GitHub makes them."""
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    heads = re.findall(r"^#{1,6} +(.+?) *$", text, re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.replace("`", "").lower()).replace(" ", "-") for h in heads}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_links_resolve(page):
+    """Every relative link of the page leads to a file of the repository, and its #anchor to a heading there."""
+    assert page.exists(), page
+    broken = []
+    for target in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8"))):
+        if re.match(r"[a-z]+:", target):  # https:, mailto: …
+            continue
+        path, _, anchor = target.partition("#")
+        dest = (page.parent / path).resolve() if path else page
+        if not dest.exists():
+            broken.append(target)
+        elif anchor and dest.suffix == ".md" and anchor not in anchors(dest):
+            broken.append(target)
+    assert broken == []
+
+
+def test_the_changelog_names_this_version():
+    """The newest version in CHANGELOG.md is the one `docbot --version` prints."""
+    from importlib import metadata
+
+    newest = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (REPO / "CHANGELOG.md").read_text(encoding="utf-8"), re.MULTILINE)
+    assert newest and newest.group(1) == metadata.version("docbot")
+
+
+def test_readme_is_short():
+    """The README is the front door, for the person who installs and runs docbot: at most 300 lines."""
+    assert len(README.read_text(encoding="utf-8").splitlines()) <= 300
 
 
 def update(kind: str, folder: Path) -> None:
