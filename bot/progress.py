@@ -12,6 +12,16 @@ STAGES = {"prepare": "Preparing the model", "read": "Reading documents", "split"
           "embed": "Embedding passages", "store": "Writing the index"}
 
 
+def stage_label(stage: str) -> str:
+    """A build stage in words: "embed 2/2" (the second of two models) reads "Embedding passages, model 2 of 2"."""
+    name, _, part = stage.partition(" ")
+    label = STAGES.get(name, stage)
+    if part and name in STAGES:
+        k, _, n = part.partition("/")
+        label += f", model {k} of {n}"
+    return label
+
+
 class BuildProgress:
     """A progress callback for `build_index` that draws one transient bar on stderr, only on a terminal.
 
@@ -44,5 +54,5 @@ class BuildProgress:
             if self._task is not None:
                 self._progress.remove_task(self._task)
             self._stage = stage
-            self._task = self._progress.add_task(STAGES.get(stage, stage), total=total or None)
+            self._task = self._progress.add_task(stage_label(stage), total=total or None)
         self._progress.update(self._task, completed=done, total=total or None)

@@ -78,7 +78,8 @@ class BuildOptions:
     batch_size: int = 32
 
 
-# (stage, done, total): "read" then "split" (files), "embed" (passages), "store"
+# (stage, done, total): "read" then "split" (files), "embed" (one model's passages; "embed 2/2" for the second of
+# two models, each counted on its own), "store"
 Progress = Callable[[str, int, int], None]
 
 
@@ -400,7 +401,8 @@ class _Embedding:
     """The FAISS index of the passages' vectors for each model: the old index's for the same text, else embedded.
 
     `jobs` holds (embedder, the previous index's file of its vectors or None). New texts go to each model
-    longest first, so each batch holds texts of similar lengths. Progress counts the texts of all models.
+    longest first, so each batch holds texts of similar lengths. Progress counts each model's texts apart, as the
+    summary counts passages.
     """
 
     def __init__(self, options, old_passages, passages, jobs, report) -> None:
@@ -409,8 +411,6 @@ class _Embedding:
         self.reuse = [(i, old_at.get(_digest(p))) for i, p in enumerate(passages)]
         fresh = [i for i, j in self.reuse if j is None]
         self.todos = [fresh if old is not None else list(range(len(passages))) for _, old in jobs]
-        self.total = sum(len(t) for t in self.todos)
-        self.done = 0
 
     def todo(self, k: int) -> int:
         """How many texts model `k` embeds."""
@@ -432,12 +432,12 @@ class _Embedding:
                     view[i] = old_view[j]
             del old_view, old_index
         step = options.batch_size * EMBED_CHUNK_BATCHES
+        stage = "embed" if len(self.jobs) == 1 else f"embed {k + 1}/{len(self.jobs)}"
         for start in range(0, len(todo), step):
-            self.report("embed", self.done + start, self.total)
+            self.report(stage, start, len(todo))
             rows = todo[start:start + step]
             view[rows] = embedder.embed([passages[i].indexed_text for i in rows], batch_size=options.batch_size)
-        self.done += len(todo)
-        self.report("embed", self.done, self.total)
+        self.report(stage, len(todo), len(todo))
         return index if flat else store.make_faiss_index(view, options.approximate_above)
 
 

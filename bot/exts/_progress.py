@@ -85,7 +85,7 @@ def describe_progress(lang: str, name: str) -> Callable[[str, int, int], str | N
     """The words for a build's progress (on `name`), for Progress."""
 
     def describe(stage: str, done: int, total: int) -> str | None:
-        if stage == "embed" and total:
+        if stage.partition(" ")[0] == "embed" and total:  # "embed", or "embed 2/2" for a second model
             return t("progress_embed", lang, name=name, done=done, total=total)
         if stage == "store":
             return t("progress_store", lang, name=name)

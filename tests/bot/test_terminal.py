@@ -235,3 +235,16 @@ def test_chat_carries_the_conversation(term_env):
     term.child.send(CTRL_D)
     assert term.finish() == 0
     assert logged_links() == [(QUESTIONS[0], None), ("Et pourquoi ?", QUESTIONS[0]), ("Et pourquoi ?", None)]
+
+
+@pytest.mark.parametrize(("stage", "label"), [
+    ("embed", "Embedding passages"),
+    ("embed 2/2", "Embedding passages, model 2 of 2"),
+    ("read", "Reading documents"),
+    ("something new", "something new"),
+])
+def test_build_stages_in_words(stage, label):
+    """Each model's passages are counted apart, as the summary counts passages: "72 of 72", not "144"."""
+    from bot.progress import stage_label
+
+    assert stage_label(stage) == label
