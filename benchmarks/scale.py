@@ -109,15 +109,15 @@ def memoised_analysis():
     from index.text import Analyzer
 
     original = Analyzer.terms
-    cache: dict[str, list[str]] = {}
+    cache: dict[tuple[str, str | None], list[str]] = {}
     split = re.compile(r"\n|  +")
 
-    def terms(self, text: str) -> list[str]:
+    def terms(self, text: str, language: str | None = None) -> list[str]:
         out: list[str] = []
         for chunk in split.split(text):
-            got = cache.get(chunk)
+            got = cache.get((chunk, language))
             if got is None:
-                got = cache[chunk] = original(self, chunk)
+                got = cache[chunk, language] = original(self, chunk, language)
             out.extend(got)
         return out
 
