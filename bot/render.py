@@ -194,16 +194,12 @@ def safe_link(url: object) -> str | None:
 
 
 def citation_link(c: Citation) -> str | None:
-    """Where a cited passage can be read: its document's `url` (metadata.json), at the passage's anchor if any.
+    """Where a cited passage can be read: its document's `url` (metadata.json), at the passage's anchor or lines.
 
-    None without a usable url. Read from the citation's plain data, whichever fields the library gives it.
+    None without a usable url.
     """
-    data = c.to_dict()
-    url = safe_link(data.get("url"))
-    anchor = data.get("anchor")
-    if url and isinstance(anchor, str) and anchor.strip():
-        url = safe_link(f"{url.split('#')[0]}#{urllib.parse.quote(anchor.strip(), safe='-._~:@!$&*+,;=/?')}") or url
-    return url
+    url = safe_link(c.passage.url)
+    return (safe_link(c.passage.link) or url) if url else None
 
 
 def masked_link(text: str, url: str) -> str:

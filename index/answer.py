@@ -55,7 +55,8 @@ class Citation:
         """Plain JSON data: what `ask --json` prints and what is stored to show the passage again later."""
         p = self.passage
         shown = {"n": self.n, "document": p.document, "title": p.title, "location": p.location, "text": p.text,
-                 "score": round(self.score, 4), "highlight": self.highlight, "heading": p.heading, "date": p.date}
+                 "score": round(self.score, 4), "highlight": self.highlight, "heading": p.heading, "date": p.date,
+                 "link": p.link}
         stored = {k: v for k, v in p.to_dict().items() if k != "block_keys"}  # build bookkeeping, not for readers
         return {**shown, **{k: v for k, v in stored.items() if k not in shown}}
 

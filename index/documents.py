@@ -53,6 +53,8 @@ class Document:
     date: str | None = None
     url: str | None = None  # from metadata.json; citations link url#anchor
     language: str | None = None
+    # From metadata.json's "lines": the page of a line range, "{start}" and "{end}" filled in (a file on a forge).
+    lines_url: str | None = None
 
     @property
     def text(self) -> str:
@@ -250,9 +252,11 @@ def read_document(rel: str, path: Path, meta: dict | None = None) -> Document | 
     # A page that is only its title (the rest was navigation) keeps its heading.
     blocks = _without_title(blocks, title) or blocks
     date, url, language = meta.get("date"), meta.get("url"), meta.get("language") or reading.language
+    lines = meta.get("lines")
     return Document(path=rel, title=title, blocks=tuple(blocks), sha256=file_hash(raw, meta),
                     date=str(date) if date else None, url=str(url) if url else None,
-                    language=str(language) if language else None)
+                    language=str(language) if language else None,
+                    lines_url=str(lines) if lines and "{start}" in str(lines) else None)
 
 
 def _reader(module: str, function: str):

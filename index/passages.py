@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
+from urllib.parse import quote
 
 from .documents import Block, Document, same_words
 from .text import count_words, split_sentences
+
+# Characters an anchor keeps as they are in a link (the rest percent-encoded).
+ANCHOR_SAFE = "-._~:@!$&*+,;=/?"
 
 PATH_SEPARATOR = " › "
 # The section path is context for every passage under it: the innermost levels say the most, and a
@@ -36,6 +40,7 @@ class Place:
     anchor: str | None = None  # HTML element id: url#anchor
     url: str | None = None  # the document's, from metadata.json
     date: str | None = None
+    lines_url: str | None = None  # the page of a line range, "{start}" and "{end}" to fill (metadata.json's "lines")
 
     @property
     def heading(self) -> str:
@@ -62,10 +67,14 @@ class Place:
 
     @property
     def link(self) -> str | None:
-        """The document's URL, with the anchor of the passage when there is one."""
+        """The document's URL: at the passage's anchor, else at its lines when the document says how (a forge)."""
         if not self.url:
             return None
-        return f"{self.url.split('#')[0]}#{self.anchor}" if self.anchor else self.url
+        if self.anchor:
+            return f"{self.url.split('#')[0]}#{quote(self.anchor.strip(), safe=ANCHOR_SAFE)}"
+        if self.lines_url and self.line_start:
+            return self.lines_url.format(start=self.line_start, end=max(self.line_end, self.line_start))
+        return self.url
 
     def to_dict(self) -> dict:
         """Plain data, without the fields left at their defaults."""
@@ -359,4 +368,5 @@ def _passage(doc: Document, units: list[_Unit]) -> Passage:
         line_start=min(lines, default=0), line_end=max(lines, default=0),
         page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,
         anchor=next((b.anchor for b in blocks if b.anchor), None), url=doc.url, date=doc.date,
+        lines_url=doc.lines_url,
     )

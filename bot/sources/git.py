@@ -72,6 +72,22 @@ def file_url(base: tuple[str, str] | None, ref: str, path: str) -> str | None:
     return f"{page}/src/branch/{quote(ref)}/{quoted}"
 
 
+def lines_url(base: tuple[str, str] | None, ref: str, path: str) -> str | None:
+    """The page of a range of a file's lines, "{start}" and "{end}" to fill, or None for an unknown host.
+
+    Shown as source (GitHub's and GitLab's `?plain=1`, Codeberg's `?display=source`), since a rendered Markdown
+    or reStructuredText page has no line anchors.
+    """
+    page = file_url(base, ref, path)
+    if page is None or base is None:
+        return None
+    if base[1] == "github":
+        return page + "?plain=1#L{start}-L{end}"
+    if base[1] == "gitlab":
+        return page + "?plain=1#L{start}-{end}"
+    return page + "?display=source#L{start}-L{end}"
+
+
 def _git(args: list[str], *, cwd: Path | None = None, timeout: float) -> str:
     """Run git; SourceError with git's own last words when it fails."""
     try:
@@ -150,6 +166,8 @@ def _copy(clone: Path, subdir: str | None, staging: Staging, base: tuple[str, st
             rel = path.relative_to(top).as_posix()
             repo_path = path.relative_to(clone).as_posix()
             staging.copy(rel, path, file_url(base, ref, repo_path))
+            if (lines := lines_url(base, ref, repo_path)) is not None:
+                staging.lines[rel] = lines
             stat = path.stat()
             files[rel] = [stat.st_size, stat.st_mtime_ns]
             (report.unchanged if previous.get(rel) == files[rel] else report.changed).append(rel)

@@ -34,6 +34,7 @@ class Staging:
     folder: Path  # the final folder, documents/<name>
     path: Path  # where the new files are written
     urls: dict[str, str] = field(default_factory=dict)  # file (relative to the folder) -> its URL
+    lines: dict[str, str] = field(default_factory=dict)  # file -> the URL of its lines {start} to {end}
     state: dict = field(default_factory=dict)
     files: int = 0
     bytes: int = 0
@@ -84,7 +85,8 @@ class Staging:
 
     def finish(self) -> None:
         """Write metadata.json and the state, then put the new folder in place of the previous one."""
-        meta = {rel: {"url": url} for rel, url in sorted(self.urls.items())}
+        meta = {rel: {"url": url, **({"lines": self.lines[rel]} if rel in self.lines else {})}
+                for rel, url in sorted(self.urls.items())}
         (self.path / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         (self.path / STATE_FILE).write_text(json.dumps(self.state, ensure_ascii=False), encoding="utf-8")
         old = self.folder.with_name(_OLD + self.folder.name)

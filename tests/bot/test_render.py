@@ -264,17 +264,8 @@ def test_safe_link(url, expected):
 
 
 def linked_citation(url: str | None, anchor: str | None = None, document: str = "guide_v2.html") -> Citation:
-    """A citation whose plain data carries a url (and an anchor), as the library's may."""
-    c = Citation(1, dataclasses.replace(passage(document=document), url=url), 0.9, "Une phrase.")
-    if anchor is None:
-        return c
-    data = c.to_dict()
-
-    class Anchored(Citation):
-        def to_dict(self) -> dict:
-            return {**data, "anchor": anchor}
-
-    return Anchored(c.n, c.passage, c.score, c.highlight)
+    """A citation of a passage whose document has a url (and the passage an anchor)."""
+    return Citation(1, dataclasses.replace(passage(document=document), url=url, anchor=anchor), 0.9, "Une phrase.")
 
 
 @pytest.mark.parametrize(("url", "anchor", "link"), [

@@ -21,7 +21,7 @@ def ask(docbot, question: str) -> dict:
 
 
 def urls(answer: dict) -> list[str]:
-    return [c.get("url") or "" for c in answer["citations"]]
+    return [c.get("link") or "" for c in answer["citations"]]
 
 
 def test_a_website_and_a_repository_answer_with_links_to_their_pages(docbot, site, repository, documents):
@@ -39,7 +39,7 @@ def test_a_website_and_a_repository_answer_with_links_to_their_pages(docbot, sit
 
     answer = ask(docbot, KERNEL_QUESTION)
     assert answer["answered"]
-    assert urls(answer)[0] == f"{site.url}/doc/FAQ/kernel.en.html"
+    assert urls(answer)[0].startswith(f"{site.url}/doc/FAQ/kernel.en.html")  # at the passage's anchor
     assert answer["citations"][0]["document"] == "faq/kernel.en.html"
     answer = ask(docbot, "What is the default cache size of Frobnicator?")
     assert answer["answered"] and answer["citations"][0]["document"] == "project/tuning.md"
@@ -240,7 +240,8 @@ def test_a_repository_sync_pulls_and_keeps_what_did_not_change(docbot, repositor
 
 
 def test_a_github_repository_cites_each_file_on_github(docbot, repository, documents, monkeypatch):
-    """A repository on GitHub (here redirected to a local one by git's insteadOf): citations link to the file there."""
+    """A repository on GitHub (here redirected to a local one by git's insteadOf): citations link to the file there,
+    at the cited lines."""
     bare, _ = repository
     monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
     monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.{bare.as_uri()}.insteadOf")
@@ -250,7 +251,9 @@ def test_a_github_repository_cites_each_file_on_github(docbot, repository, docum
     assert docbot("index").code == 0
     answer = ask(docbot, "What is the default cache size of Frobnicator?")
     assert answer["citations"][0]["document"] == "frob/tuning.md"
-    assert urls(answer)[0] == "https://github.com/acme/frob/blob/main/docs/tuning.md"
+    passage = answer["citations"][0]
+    assert urls(answer)[0] == ("https://github.com/acme/frob/blob/main/docs/tuning.md?plain=1"
+                               f"#L{passage['line_start']}-L{passage['line_end']}")
 
 
 def test_sources_toml_beside_the_documents_holds_the_list(docbot, repository, documents):
@@ -308,3 +311,19 @@ def test_a_local_repository_path_becomes_a_file_url(tmp_path):
     from bot.sources.git import remote_url
 
     assert remote_url(str(tmp_path)) == Path(tmp_path).resolve().as_uri()
+
+
+@pytest.mark.parametrize(("remote", "lines"), [
+    ("https://github.com/o/r.git", "https://github.com/o/r/blob/main/doc/x.md?plain=1#L3-L9"),
+    ("https://gitlab.com/o/r.git", "https://gitlab.com/o/r/-/blob/main/doc/x.md?plain=1#L3-9"),
+    ("https://codeberg.org/o/r.git", "https://codeberg.org/o/r/src/branch/main/doc/x.md?display=source#L3-L9"),
+    ("https://git.example.org/o/r.git", None),
+])
+def test_citations_of_forge_files_link_to_their_lines(remote, lines):
+    """A passage of a repository's file links to its lines on the forge, shown as source (Markdown included)."""
+    from bot.sources.git import lines_url, web_base
+    from index import Place
+
+    template = lines_url(web_base(remote), "main", "doc/x.md")
+    place = Place("x.md", "X", line_start=3, line_end=9, url="https://forge/x.md", lines_url=template)
+    assert (template and place.link) == lines
