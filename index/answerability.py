@@ -27,7 +27,7 @@ import numpy as np
 
 FEATURES = ("known", "lexical", "dense")
 # Calibrations measured with other reference questions or features are measured again at load.
-CALIBRATION_VERSION = 2  # 2: question terms in every language of the index, typos matched
+CALIBRATION_VERSION = 3  # 2: question terms in every language of the index; 3: lexical evidence without typos
 # The least spread a feature is given, so that a corpus where every off-topic question scores
 # alike does not turn a hair's difference into a verdict.
 _MIN_SPREAD = {"known": 0.05, "lexical": 0.02, "dense": 0.005}

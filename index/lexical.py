@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,17 +86,19 @@ class LexicalIndex:
                 seen.setdefault(i)
         return list(seen)
 
-    def scores(self, terms: list[str]) -> np.ndarray:
+    def scores(self, terms: list[str], near: bool | Collection[str] = True) -> np.ndarray:
         """BM25 score of every passage (zeros when no term is known).
 
         A term the corpus does not hold but that is one typo away from terms it holds (see `near`) scores
-        with those, at `NEAR_WEIGHT`: "pasword", "pssword" still find "password".
+        with those, at `NEAR_WEIGHT`: "pasword", "pssword" still find "password". `near` may name the terms that
+        may be typos (not a name: "Paris" is no typo of "parti"); `near=False` scores the terms as written.
         """
         out = np.zeros(self.size, dtype=np.float32)
         if self.size == 0:
             return out
         ids = self.term_ids(terms)
-        near = [i for t in dict.fromkeys(terms) for i in self.near(t) if i not in ids]
+        typos = terms if near is True else (near or ())
+        near = [i for t in dict.fromkeys(typos) for i in self.near(t) if i not in ids]
         if ids:
             out += np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)[: self.size]
         if near:

@@ -222,6 +222,14 @@ class Searcher:
         together = {k: v[1] for k, v in both.items()}
         return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()})
 
+    def _typos(self, question: str, terms: list[str]) -> list[str]:
+        """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
+        words = re.findall(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*", question)
+        if not words:
+            return terms
+        names = set(self.index.lexical.question_terms(" ".join(words), self.question_language(question)))
+        return [t for t in terms if t not in names]
+
     def elliptical(self, terms: Sequence[str]) -> bool:
         """Whether a follow-up names nothing of its own: at most `elliptical_terms` words, all known to the corpus.
 
@@ -254,7 +262,7 @@ class Searcher:
         signals = [("main", self._main)] + ([("multi", self._multi)] if self._multi is not None else [])
 
         found = [np.asarray(sig.vectors.search(query[k].reshape(1, -1), c)[1][0]) for k, sig in signals]
-        own_lex = idx.lexical.scores(terms)
+        own_lex = idx.lexical.scores(terms, near=self._typos(question, terms))
         lex_all = own_lex
         if context_terms:
             weight = self.config.history_weight if context_weight is None else context_weight
@@ -282,11 +290,9 @@ class Searcher:
         top = cand[order[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
-        if evidence_terms is None:
-            known, lexical_share = self._lexical_evidence(own_lex[cand], terms)
-        else:
-            known, lexical_share = self._lexical_evidence(idx.lexical.scores(list(evidence_terms))[cand],
-                                                          list(evidence_terms))
+        # Typos help find a passage, not prove the documents cover the question: evidence counts words as written.
+        judged = list(terms if evidence_terms is None else evidence_terms)
+        known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged, near=False)[cand], judged)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
         score, covered = 0.0, False
         if judge and self.calibration is not None:

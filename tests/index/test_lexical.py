@@ -124,6 +124,13 @@ def test_a_typo_counts_less_than_the_word(manual):
     assert not manual.scores(manual.question_terms("chocolat")).any()
 
 
+def test_only_the_terms_named_may_be_typos(manual):
+    """A term kept out of `near` (a name, say) scores only as written: no passage one edit away is found by it."""
+    terms = manual.question_terms("ipmrimantes")
+    assert manual.scores(terms, near=terms)[1] > 0
+    assert not manual.scores(terms, near=[]).any() and not manual.scores(terms, near=False).any()
+
+
 def test_missing_accents_are_folded(manual):
     """A question typed without accents ("eleves", "reseau") finds the accented words."""
     assert int(np.argmax(manual.scores(manual.question_terms("eleves")))) == 2

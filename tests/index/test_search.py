@@ -274,3 +274,17 @@ def test_furniture_lines(line, furniture):
     from index.furniture import furniture_line
 
     assert furniture_line(line) is furniture
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("Quel temps fera-t-il demain à Paris ?", {"Paris"}),
+    ("Qui a invité Jensen Huang à Mar-a-Lago ?", {"Jensen", "Huang", "Mar-a-Lago"}),
+    ("Quelles puces Nvidia vend-elle ? Et AMD ?", {"Nvidia", "AMD"}),  # "Et", opening a sentence, is no name
+    ("combien coute une puce h20", set()),
+])
+def test_a_name_is_no_typo(fake_engine, question, names):
+    """Only a question's other words may be typos: a name the documents lack is not matched to a word one edit away."""
+    s = fake_engine.searcher
+    terms = s.index.lexical.question_terms(question, "fr")
+    name_terms = set(s.index.lexical.question_terms(" ".join(names), "fr")) if names else set()
+    assert set(s._typos(question, terms)) == set(terms) - name_terms
