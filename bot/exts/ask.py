@@ -256,9 +256,12 @@ class Ask(commands.Cog):
         """
         if reply_to is None and thread_id is None:
             return None
-        # Only an answer sent a moment ago (its id tells when) can still be on its way to the database.
-        fresh = (to_me and reply_to is not None
-                 and discord.utils.utcnow() - discord.utils.snowflake_time(reply_to) < LINK_FRESH)
+        # Only an answer sent (or a thread started) a moment ago, as its id tells, can still be on its way to
+        # the database: a reply to it, or the asker going on in the new thread, waits for the link.
+        now = discord.utils.utcnow()
+        fresh = ((to_me and reply_to is not None and now - discord.utils.snowflake_time(reply_to) < LINK_FRESH)
+                 or (reply_to is None and thread_id is not None
+                     and now - discord.utils.snowflake_time(thread_id) < LINK_FRESH))
         deadline = asyncio.get_running_loop().time() + (LINK_WAIT if fresh else 0.0)
         while True:
             try:
@@ -268,7 +271,7 @@ class Ask(commands.Cog):
                 log.warning("Could not read the conversation; answering without it", exc_info=True)
                 return None
             left = deadline - asyncio.get_running_loop().time()
-            if (follow is not None and follow.via == "reply") or left <= 0:
+            if (follow is not None and (follow.via == "reply" or reply_to is None)) or left <= 0:
                 return follow
             async with self._linked:
                 try:

@@ -313,3 +313,26 @@ async def test_mention_on_a_reply_to_someone_else(docbot, discord_at, engine):
     await fake.wait_for(lambda: fake.replies_to(bare), WAIT, "the answer to the bare mention")
     assert engine.asked[-1] == (QUESTION, [])  # a mention alone asks the message replied to, as the menu does
     assert not fake.rejected()
+
+
+async def test_thread_follow_up_waits_for_its_link(docbot, discord_at, engine):
+    """The asker going on in a thread docbot just started is answered even when the database links the first
+    answer to its thread a moment after the answer shows (a slow disk, a busy server)."""
+    fake = discord_at
+    bot = await docbot(engine, message_content=True, cooldown_seconds=0)
+    await manager_sets(fake, "mode", {"answers": "thread"}, fake.add_member("gérante", moderator=True))
+    link_answer = bot.conversations.link_answer
+
+    def late_link(*args, **kwargs):
+        threading.Event().wait(1.0)  # in the worker thread the cog writes from, as a slow database would
+        return link_answer(*args, **kwargs)
+
+    bot.conversations.link_answer = late_link
+    ada = fake.add_member("ada")
+    asked = await fake.post_message(mention(fake, QUESTION), member=ada)
+    thread = await fake.wait_for(lambda: fake.thread_from(asked), WAIT, "the thread")
+    tid = int(thread["id"])
+    await fake.wait_for(lambda: fake.bot_messages_in(tid), WAIT, "the answer in the thread")
+    await fake.post_message(FOLLOW_UP, member=ada, channel_id=tid)  # before the link is written
+    await fake.wait_for(lambda: len(fake.bot_messages_in(tid)) == 2, WAIT, "the second turn's answer")
+    assert engine.asked == [(QUESTION, []), (FOLLOW_UP, [QUESTION])]
