@@ -97,13 +97,19 @@ class LexicalIndex:
         if self.size == 0:
             return out
         ids = self.term_ids(terms)
-        typos = terms if near is True else (near or ())
-        near = [i for t in dict.fromkeys(typos) for i in self.near(t) if i not in ids]
         if ids:
             out += np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)[: self.size]
-        if near:
-            out += NEAR_WEIGHT * np.asarray(self.bm25.get_scores_from_ids(near), dtype=np.float32)[: self.size]
+        if near is not False:
+            out += self.typo_scores(terms, terms if near is True else near)
         return out
+
+    def typo_scores(self, terms: list[str], typos: Collection[str]) -> np.ndarray:
+        """What `scores` adds for the `typos` among `terms`: the corpus terms one typo away, at `NEAR_WEIGHT`."""
+        ids = self.term_ids(terms)
+        near = [i for t in dict.fromkeys(typos) for i in self.near(t) if i not in ids]
+        if not near or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return NEAR_WEIGHT * np.asarray(self.bm25.get_scores_from_ids(near), dtype=np.float32)[: self.size]
 
     def near(self, term: str) -> tuple[int, ...]:
         """Ids of the corpus's terms one typo away from a term it does not hold; () for a known or short term.

@@ -262,7 +262,9 @@ class Searcher:
         signals = [("main", self._main)] + ([("multi", self._multi)] if self._multi is not None else [])
 
         found = [np.asarray(sig.vectors.search(query[k].reshape(1, -1), c)[1][0]) for k, sig in signals]
-        own_lex = idx.lexical.scores(terms, near=self._typos(question, terms))
+        # The words as written are the evidence; typos only help find the passage (scored once, added to them).
+        exact = idx.lexical.scores(terms, near=False)
+        own_lex = exact + idx.lexical.typo_scores(terms, self._typos(question, terms))
         lex_all = own_lex
         if context_terms:
             weight = self.config.history_weight if context_weight is None else context_weight
@@ -290,9 +292,11 @@ class Searcher:
         top = cand[order[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
-        # Typos help find a passage, not prove the documents cover the question: evidence counts words as written.
-        judged = list(terms if evidence_terms is None else evidence_terms)
-        known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged, near=False)[cand], judged)
+        if evidence_terms is None:
+            known, lexical_share = self._lexical_evidence(exact[cand], terms)
+        else:
+            judged = list(evidence_terms)
+            known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged, near=False)[cand], judged)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
