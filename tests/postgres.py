@@ -129,22 +129,22 @@ def start(programs: Path) -> Server:
     return server
 
 
-def create_database(url: str, name: str) -> str:
-    """Create an empty database `name` on the server of `url` (whose user may create databases); its URL."""
+def _run_as_admin(url: str, statement: str) -> None:
+    """One statement outside any transaction (CREATE and DROP DATABASE cannot run in one)."""
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sa.text(statement))
     finally:
         admin.dispose()
+
+
+def create_database(url: str, name: str) -> str:
+    """Create an empty database `name` on the server of `url` (whose user may create databases); its URL."""
+    _run_as_admin(url, f'CREATE DATABASE "{name}"')
     return sa.make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(url: str, name: str) -> None:
     """Drop the database `name`, closing the connections left to it (a process killed mid-test)."""
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _run_as_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
