@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
+from .bilingual import translation_scores
 from .embedding import Embedder
 from .furniture import Furniture, asks_about_furniture
 from .language import question_language
@@ -70,6 +71,7 @@ class SearchConfig:
     focus_weight: float = 1.0
     focus_dense: float = 0.5
     furniture_penalty: float = 3.0
+    translation_weight: float = 0.5  # BM25 of the question's words translated into the corpus's other language
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
     def weights(self, multilingual: bool) -> tuple[float, float, float]:
@@ -149,6 +151,7 @@ class Searcher:
             log.warning("the index holds no multilingual vectors: searching without them until the next rebuild")
         # How much of each passage is page furniture (ratings, sharing, contact, readers' comments).
         self._furniture = Furniture(index.passages)
+        self._languages = np.array([p.language or "" for p in index.passages])
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -265,6 +268,9 @@ class Searcher:
         # The words as written are the evidence; typos only help find the passage (scored once, added to them).
         exact = idx.lexical.scores(terms, near=False)
         own_lex = exact + idx.lexical.typo_scores(terms, self._typos(question, terms))
+        if self.config.translation_weight:  # index/bilingual.py: ranking only, not evidence
+            translated = translation_scores(idx.lexical, question, self._languages)
+            own_lex = own_lex + self.config.translation_weight * translated
         lex_all = own_lex
         if context_terms:
             weight = self.config.history_weight if context_weight is None else context_weight

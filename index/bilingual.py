@@ -1,0 +1,169 @@
+"""A question's words translated into the corpus's other language, for BM25: a bilingual word lexicon.
+
+BM25 matches no word across languages: a French question about an English manual ("fusionner une
+branche") shares no term with the passage that answers it ("merge a branch"). The lexicon
+(`data/<a>-<b>.tsv.gz`: a word, its translation and how many senses give it, a line each) translates each
+content word of the question into each other language of the index, and BM25 scores the passages with those
+terms at a reduced weight (`SearchConfig.translation_weight`). Both sides are stemmed as the index stems
+them, so "branches" meets "branche" and "merging" meets "merge". Translations only help to rank: the
+evidence that the documents cover a question stays that of its own words.
+
+The shipped French-English lexicon is derived from WOLF (Wordnet Libre du Français; CeCILL-C) joined to
+Princeton WordNet 3.0: see data/fr-en.NOTICE and benchmarks/bilingual_lexicon.py, which writes it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .language import question_language
+from .lexical import OTHER_LANGUAGE_SHARE, LexicalIndex
+from .text import Analyzer, fold
+
+log = logging.getLogger(__name__)
+
+# Translations of a word used, most given first: a word has few common senses, and the rest are noise.
+PER_WORD = 3
+# A language of the index is translated into when it holds at least this share of the passages.
+TARGET_SHARE = OTHER_LANGUAGE_SHARE
+# Stems are cut to the analyser's prefix (5 letters) and Snowball's keep a word's first letters (folded).
+KEY_LETTERS = 3
+
+
+class Lexicon:
+    """Word translations between languages, looked up by stem as an index's analyser stems them.
+
+    Lines are kept as read and words stemmed when first looked up, not at load: of a lexicon's tens of
+    thousands of words a question needs a handful. A stem is looked for among the words sharing its first
+    `KEY_LETTERS` letters.
+    """
+
+    def __init__(self) -> None:
+        # (source language, target language) -> first letters -> lines "source TAB target TAB count"
+        self._lines: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._found: dict[tuple[int, str, str, str], tuple[str, ...]] = {}
+
+    @classmethod
+    def read(cls, *paths: Path | str) -> Lexicon:
+        """Read lexicon files: `word_a TAB word_b [TAB count]` a line, gzipped when named .gz.
+
+        The languages are the file's name: `fr-en.tsv.gz` pairs French words (first) with English ones.
+        """
+        lexicon = cls()
+        for path in map(Path, paths):
+            a, _, b = path.name.split(".")[0].partition("-")
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8") as f:
+                lexicon.add(a, b, f.read().splitlines())
+        return lexicon
+
+    def add(self, a: str, b: str, lines: Iterable[str]) -> None:
+        """Add `word_a TAB word_b [TAB count]` lines translating language `a` into `b` and back."""
+        forward = self._lines.setdefault((a, b), {})
+        backward = self._lines.setdefault((b, a), {})
+        for line in lines:
+            fields = line.split("\t")
+            if len(fields) < 2 or not fields[0] or not fields[1]:
+                continue
+            count = fields[2] if len(fields) > 2 else "1"
+            forward.setdefault(_key(fields[0]), []).append(f"{fields[0]}\t{fields[1]}\t{count}")
+            backward.setdefault(_key(fields[1]), []).append(f"{fields[1]}\t{fields[0]}\t{count}")
+
+    @property
+    def pairs(self) -> set[tuple[str, str]]:
+        """The (source, target) language pairs it translates."""
+        return set(self._lines)
+
+    def translate(self, analyzer: Analyzer, stem: str, source: str, target: str) -> tuple[str, ...]:
+        """The target-language terms translating the source words of this stem (`PER_WORD` a word), most given first."""
+        key = (id(analyzer), stem, source, target)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._translate(analyzer, stem, source, target)
+        return found
+
+    def _translate(self, analyzer: Analyzer, stem: str, source: str, target: str) -> tuple[str, ...]:
+        options: dict[str, list[tuple[int, str]]] = {}
+        for line in self._lines.get((source, target), {}).get(stem[:KEY_LETTERS], ()):
+            word, other, count = line.split("\t")
+            options.setdefault(word, []).append((int(count), other))
+        best: dict[str, int] = {}
+        for word, ranked in options.items():
+            if analyzer.terms(word, source) != [stem]:
+                continue
+            for count, other in sorted(ranked, key=lambda x: -x[0])[:PER_WORD]:
+                for term in analyzer.terms(other, target):
+                    best[term] = max(best.get(term, 0), count)
+        return tuple(sorted(best, key=lambda t: -best[t]))
+
+
+def _key(word: str) -> str:
+    first = word[:KEY_LETTERS].lower()
+    return first if first.isascii() else fold(first)[:KEY_LETTERS]
+
+
+@cache
+def shipped() -> Lexicon:
+    """The lexicons shipped in index/data (`<a>-<b>.tsv.gz`), read once."""
+    data = resources.files(__package__).joinpath("data")
+    entries = sorted((e for e in data.iterdir() if e.name.endswith(".tsv.gz") and "-" in e.name), key=lambda e: e.name)
+    paths = []
+    for entry in entries:
+        with resources.as_file(entry) as path:
+            paths.append(path)
+    return Lexicon.read(*paths)
+
+
+def translated_terms(lexical: LexicalIndex, question: str, languages: np.ndarray | None = None,
+                     lexicon: Lexicon | None = None) -> list[str]:
+    """The index's terms translating the question's words into the index's other languages (none if it has none).
+
+    `languages` holds each passage's language: a word that a passage in the question's own language holds
+    is not translated (an English question about a French guide's English pages is answered in its own
+    words there; its words translated would lift the French pages instead).
+    """
+    analyzer = lexical.analyzer
+    source = question_language(question, analyzer.languages)
+    targets = [k for k in analyzer.languages if k != source and analyzer.share(k) >= TARGET_SHARE]
+    if not targets:
+        return []
+    lexicon = lexicon or shipped()
+    own = list(dict.fromkeys(analyzer.terms(question, source)))
+    words = own
+    if languages is not None and (same := languages == source).any():
+        words = [t for t in own if not same[_holding(lexical, t)].any()]
+    out: dict[str, None] = {}
+    for target in targets:
+        if (source, target) not in lexicon.pairs:
+            continue
+        for stem in words:
+            for term in lexicon.translate(analyzer, stem, source, target):
+                if term not in own and term in lexical.vocab:
+                    out.setdefault(term)
+    return list(out)
+
+
+def _holding(lexical: LexicalIndex, term: str) -> np.ndarray:
+    """The passages holding a term (bm25s keeps its scores by term: a row of passage indices each)."""
+    i = lexical.vocab.get(term)
+    if i is None:
+        return np.zeros(0, dtype=np.int64)
+    indptr, indices = lexical.bm25.scores["indptr"], lexical.bm25.scores["indices"]
+    held = np.asarray(indices[indptr[i]:indptr[i + 1]])
+    return held[held < lexical.size]
+
+
+def translation_scores(lexical: LexicalIndex, question: str, languages: np.ndarray | None = None,
+                       lexicon: Lexicon | None = None) -> np.ndarray:
+    """BM25 scores of the passages for the question's translated terms (zeros when there are none)."""
+    terms = translated_terms(lexical, question, languages, lexicon)
+    if not terms:
+        return np.zeros(lexical.size, dtype=np.float32)
+    return lexical.scores(terms, near=False)
