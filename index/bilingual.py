@@ -30,7 +30,10 @@ from .text import Analyzer, fold
 log = logging.getLogger(__name__)
 
 # Translations of a word used, most given first: a word has few common senses, and the rest are noise.
+# A stem (cut to five letters) stands for several words ("utili": utiliser, utilisateur, utilité): it is
+# translated into at most PER_STEM terms, those of the most given translations.
 PER_WORD = 3
+PER_STEM = 3
 # A language of the index is translated into when it holds at least this share of the passages.
 TARGET_SHARE = OTHER_LANGUAGE_SHARE
 # Stems are cut to the analyser's prefix (5 letters) and Snowball's keep a word's first letters (folded).
@@ -46,8 +49,9 @@ class Lexicon:
     """
 
     def __init__(self) -> None:
-        # (source language, target language) -> first letters -> lines "source TAB target TAB count"
+        # (source language, target language) -> first letters -> lines "word_a TAB word_b [TAB count]"
         self._lines: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._reversed: set[tuple[str, str]] = set()  # pairs whose lines read target first
         self._found: dict[tuple[int, str, str, str], tuple[str, ...]] = {}
 
     @classmethod
@@ -68,13 +72,14 @@ class Lexicon:
         """Add `word_a TAB word_b [TAB count]` lines translating language `a` into `b` and back."""
         forward = self._lines.setdefault((a, b), {})
         backward = self._lines.setdefault((b, a), {})
+        self._reversed.add((b, a))
         for line in lines:
-            fields = line.split("\t")
+            fields = line.split("\t", 2)
             if len(fields) < 2 or not fields[0] or not fields[1]:
                 continue
-            count = fields[2] if len(fields) > 2 else "1"
-            forward.setdefault(_key(fields[0]), []).append(f"{fields[0]}\t{fields[1]}\t{count}")
-            backward.setdefault(_key(fields[1]), []).append(f"{fields[1]}\t{fields[0]}\t{count}")
+            # One string for both directions: the lexicon is kept as read.
+            forward.setdefault(_key(fields[0]), []).append(line)
+            backward.setdefault(_key(fields[1]), []).append(line)
 
     @property
     def pairs(self) -> set[tuple[str, str]]:
@@ -82,7 +87,7 @@ class Lexicon:
         return set(self._lines)
 
     def translate(self, analyzer: Analyzer, stem: str, source: str, target: str) -> tuple[str, ...]:
-        """The target-language terms translating the source words of this stem (`PER_WORD` a word), most given first."""
+        """The target-language terms translating the source words of this stem, most given first (`PER_STEM`)."""
         key = (id(analyzer), stem, source, target)
         found = self._found.get(key)
         if found is None:
@@ -91,9 +96,11 @@ class Lexicon:
 
     def _translate(self, analyzer: Analyzer, stem: str, source: str, target: str) -> tuple[str, ...]:
         options: dict[str, list[tuple[int, str]]] = {}
+        backward = (source, target) in self._reversed
         for line in self._lines.get((source, target), {}).get(stem[:KEY_LETTERS], ()):
-            word, other, count = line.split("\t")
-            options.setdefault(word, []).append((int(count), other))
+            fields = line.split("\t")
+            word, other = (fields[1], fields[0]) if backward else (fields[0], fields[1])
+            options.setdefault(word, []).append((int(fields[2]) if len(fields) > 2 else 1, other))
         best: dict[str, int] = {}
         for word, ranked in options.items():
             if analyzer.terms(word, source) != [stem]:
@@ -101,7 +108,7 @@ class Lexicon:
             for count, other in sorted(ranked, key=lambda x: -x[0])[:PER_WORD]:
                 for term in analyzer.terms(other, target):
                     best[term] = max(best.get(term, 0), count)
-        return tuple(sorted(best, key=lambda t: -best[t]))
+        return tuple(sorted(best, key=lambda t: -best[t])[:PER_STEM])
 
 
 def _key(word: str) -> str:
