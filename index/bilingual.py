@@ -38,6 +38,7 @@ PER_STEM = 3
 TARGET_SHARE = OTHER_LANGUAGE_SHARE
 # Stems are cut to the analyser's prefix (5 letters) and Snowball's keep a word's first letters (folded).
 KEY_LETTERS = 3
+FOUND_LIMIT = 100_000  # stems whose translations are remembered
 
 
 class Lexicon:
@@ -52,21 +53,26 @@ class Lexicon:
         # (source language, target language) -> first letters -> lines "word_a TAB word_b [TAB count]"
         self._lines: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._reversed: set[tuple[str, str]] = set()  # pairs whose lines read target first
-        self._found: dict[tuple[int, str, str, str], tuple[str, ...]] = {}
+        self._found: dict[tuple, tuple[str, ...]] = {}
 
     @classmethod
     def read(cls, *paths: Path | str) -> Lexicon:
-        """Read lexicon files: `word_a TAB word_b [TAB count]` a line, gzipped when named .gz.
+        """A lexicon of these files (see `load`)."""
+        lexicon = cls()
+        for path in paths:
+            lexicon.load(path)
+        return lexicon
+
+    def load(self, path: Path | str) -> None:
+        """Add a lexicon file: `word_a TAB word_b [TAB count]` a line, gzipped when named .gz.
 
         The languages are the file's name: `fr-en.tsv.gz` pairs French words (first) with English ones.
         """
-        lexicon = cls()
-        for path in map(Path, paths):
-            a, _, b = path.name.split(".")[0].partition("-")
-            opener = gzip.open if path.suffix == ".gz" else open
-            with opener(path, "rt", encoding="utf-8") as f:
-                lexicon.add(a, b, f.read().splitlines())
-        return lexicon
+        path = Path(path)
+        a, _, b = path.name.split(".")[0].partition("-")
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as f:
+            self.add(a, b, f.read().splitlines())
 
     def add(self, a: str, b: str, lines: Iterable[str]) -> None:
         """Add `word_a TAB word_b [TAB count]` lines translating language `a` into `b` and back."""
@@ -88,9 +94,12 @@ class Lexicon:
 
     def translate(self, analyzer: Analyzer, stem: str, source: str, target: str) -> tuple[str, ...]:
         """The target-language terms translating the source words of this stem, most given first (`PER_STEM`)."""
-        key = (id(analyzer), stem, source, target)
+        # What a stem translates into depends on how the analyser stems (its prefix) and what it drops.
+        key = (analyzer.prefix, analyzer.languages, stem, source, target)
         found = self._found.get(key)
         if found is None:
+            if len(self._found) >= FOUND_LIMIT:
+                self._found.clear()
             found = self._found[key] = self._translate(analyzer, stem, source, target)
         return found
 
@@ -120,12 +129,12 @@ def _key(word: str) -> str:
 def shipped() -> Lexicon:
     """The lexicons shipped in index/data (`<a>-<b>.tsv.gz`), read once."""
     data = resources.files(__package__).joinpath("data")
-    entries = sorted((e for e in data.iterdir() if e.name.endswith(".tsv.gz") and "-" in e.name), key=lambda e: e.name)
-    paths = []
-    for entry in entries:
-        with resources.as_file(entry) as path:
-            paths.append(path)
-    return Lexicon.read(*paths)
+    lexicon = Lexicon()
+    for entry in sorted(data.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".tsv.gz") and "-" in entry.name:
+            with resources.as_file(entry) as path:
+                lexicon.load(path)
+    return lexicon
 
 
 def translated_terms(lexical: LexicalIndex, question: str, languages: np.ndarray | None = None,
