@@ -36,8 +36,9 @@ PER_WORD = 3
 PER_STEM = 3
 # A language of the index is translated into when it holds at least this share of the passages.
 TARGET_SHARE = OTHER_LANGUAGE_SHARE
-# Stems are cut to the analyser's prefix (5 letters) and Snowball's keep a word's first letters (folded).
+# Words are looked up by their first letters (folded): Snowball keeps them ("dating" -> "date").
 KEY_LETTERS = 3
+MIN_LETTERS = 3  # shorter stems are function words and abbreviations: their translations are noise
 FOUND_LIMIT = 100_000  # stems whose translations are remembered
 
 
@@ -112,7 +113,8 @@ class Lexicon:
             options.setdefault(word, []).append((int(fields[2]) if len(fields) > 2 else 1, other))
         best: dict[str, int] = {}
         for word, ranked in options.items():
-            if analyzer.terms(word, source) != [stem]:
+            # Snowball changes a word's end only: its first letters are checked before it is stemmed.
+            if not fold(word).startswith(stem[:-1]) or analyzer.terms(word, source) != [stem]:
                 continue
             for count, other in sorted(ranked, key=lambda x: -x[0])[:PER_WORD]:
                 for term in analyzer.terms(other, target):
@@ -160,6 +162,8 @@ def translated_terms(lexical: LexicalIndex, question: str, languages: np.ndarray
         if (source, target) not in lexicon.pairs:
             continue
         for stem in words:
+            if len(stem) < MIN_LETTERS or not stem.isalpha():  # "ça", "si", "v1.2": no word to translate
+                continue
             for term in lexicon.translate(analyzer, stem, source, target):
                 if term not in own and term in lexical.vocab:
                     out.setdefault(term)
