@@ -152,11 +152,13 @@ def translated_terms(lexical: LexicalIndex, question: str, languages: np.ndarray
     targets = [k for k in analyzer.languages if k != source and analyzer.share(k) >= TARGET_SHARE]
     if not targets:
         return []
-    lexicon = lexicon or shipped()
     own = list(dict.fromkeys(analyzer.terms(question, source)))
     words = own
     if languages is not None and (same := languages == source).any():
         words = [t for t in own if not same[_holding(lexical, t)].any()]
+    if not words:
+        return []
+    lexicon = lexicon or shipped()  # read at the first question that needs it
     out: dict[str, None] = {}
     for target in targets:
         if (source, target) not in lexicon.pairs:
