@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
-from .embedding import Embedder
+from .embedding import Embedder, embedder_languages
 from .furniture import Furniture, asks_about_furniture
 from .language import question_language
 from .passages import Passage
@@ -39,7 +39,9 @@ class SearchConfig:
     crowd into a narrow band and multilingual-e5's into another (0.75-0.92): scaled by their own spread,
     each signal says how far a passage stands out, and none drowns the others or is flattened to a
     constant. With the multilingual signal the dense share goes mostly to it (it reads English
-    questions about French text); without it, to the main model.
+    questions about French text); without it, to the main model. A question in a language the main
+    model was not trained on (the bundled MiniLM reads English) keeps `foreign_dense` of the main
+    model's weight; the rest goes to the multilingual model (measured: French questions rank better).
 
     Answerability: see index/answerability.py (`answerability.threshold` is the knob).
 
@@ -63,6 +65,7 @@ class SearchConfig:
     dense_weight: float = 0.2  # the main model, when the multilingual signal is there too
     multilingual_weight: float = 0.4
     lexical_weight_alone: float = 0.6  # lexical share when there is no multilingual signal
+    foreign_dense: float = 0.5  # the main model's share of its weight for a question in a language it doesn't read
     candidates: int = 50
     history_weight: float = 0.5
     elliptical_terms: int = 1
@@ -72,10 +75,17 @@ class SearchConfig:
     furniture_penalty: float = 3.0
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
-    def weights(self, multilingual: bool) -> tuple[float, float, float]:
-        """(lexical, main dense, multilingual) weights of the fusion."""
+    def weights(self, multilingual: bool, main_reads: bool = True) -> tuple[float, float, float]:
+        """(lexical, main dense, multilingual) weights of the fusion.
+
+        `main_reads`: whether the main model reads the question's language (else, with the multilingual
+        signal, most of its weight moves to that one).
+        """
         if multilingual:
-            return self.lexical_weight, self.dense_weight, self.multilingual_weight
+            if main_reads:
+                return self.lexical_weight, self.dense_weight, self.multilingual_weight
+            kept = self.dense_weight * self.foreign_dense
+            return self.lexical_weight, kept, self.multilingual_weight + self.dense_weight - kept
         return self.lexical_weight_alone, 1.0 - self.lexical_weight_alone, 0.0
 
 
@@ -138,6 +148,7 @@ class Searcher:
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n, size=BASELINE_SAMPLE, replace=False)) if n > BASELINE_SAMPLE else np.arange(n)
         self._main = _Signal(embedder, index.vectors, index.embeddings, sample)
+        self._main_languages = embedder_languages(embedder)  # None: any
         self._multi: _Signal | None = None
         if multilingual is not None and index.multilingual_vectors is not None:
             if index.manifest.multilingual_model == multilingual.name:
@@ -170,15 +181,19 @@ class Searcher:
         vectors = self._embed(questions)
         evidence = []
         for i, q in enumerate(questions):
-            result = self._search(q, {k: v[i] for k, v in vectors.items()},
-                                  lexical.question_terms(q, self.question_language(q)), EVIDENCE_HITS,
-                                  False, (), None, judge=False)
+            language = self.question_language(q)
+            result = self._search(q, {k: v[i] for k, v in vectors.items()}, lexical.question_terms(q, language),
+                                  EVIDENCE_HITS, False, (), None, judge=False, language=language)
             evidence.append(result.features)
         return Calibration.measure(self.evidence_signal, evidence)
 
     def question_language(self, question: str) -> str:
         """The language a question is asked in, among the index's, English and French; the main one if unsure."""
         return question_language(question, self.index.analyzer.languages)
+
+    def main_reads(self, language: str | None) -> bool:
+        """Whether the main model reads questions in `language` (unknown language or model: yes)."""
+        return self._main_languages is None or language is None or language in self._main_languages
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
         out = {"main": self._main.embed(texts)}
@@ -197,14 +212,14 @@ class Searcher:
             focus = question_focus(question, self.config.focus_words)
             if focus is None:
                 vectors = {k: v[0] for k, v in self._embed([question]).items()}
-                return self._search(question, vectors, terms, limit, cross, (), None)
+                return self._search(question, vectors, terms, limit, cross, (), None, language=language)
             # A long question: ranked by the whole and by what is asked in it, each counting as much.
             both = self._embed([question, focus])
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
             return self._search(question, vectors, terms, limit, cross, focus_terms, None,
-                                context_weight=self.config.focus_weight, focus=focus)
+                                context_weight=self.config.focus_weight, focus=focus, language=language)
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
@@ -215,12 +230,14 @@ class Searcher:
             together = {k: v[1] for k, v in pair.items()}
             result = self._search(question, together, terms, limit, cross, context_terms,
                                   {k: v[0] for k, v in pair.items()},
-                                  evidence_terms=self.index.lexical.question_terms(context, language))
+                                  evidence_terms=self.index.lexical.question_terms(context, language),
+                                  language=language)
             # Its answer is what is closest to the two together.
             return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])
         together = {k: v[1] for k, v in both.items()}
-        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()})
+        return self._search(question, together, terms, limit, cross, context_terms,
+                            {k: v[0] for k, v in both.items()}, language=language)
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
         """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
@@ -244,15 +261,18 @@ class Searcher:
         vectors = {"main": np.ascontiguousarray(query, dtype=np.float32)}
         if self._multi is not None:
             vectors["multi"] = self._multi.embed([question])[0]
-        return self._search(question, vectors, terms, limit, cross_language, (), None)
+        return self._search(question, vectors, terms, limit, cross_language, (), None,
+                            language=self.question_language(question))
 
     def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
                 judge: bool = True, evidence_terms: Sequence[str] | None = None,
-                context_weight: float | None = None, focus: str | None = None) -> SearchResult:
+                context_weight: float | None = None, focus: str | None = None,
+                language: str | None = None) -> SearchResult:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
 
         `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
+        `language` is the question's (it sets how much the main model's ranking counts).
         """
         idx = self.index
         n = len(idx.passages)
@@ -275,7 +295,7 @@ class Searcher:
 
         cos = {k: np.asarray(sig.view[cand] @ query[k], dtype=np.float32) for k, sig in signals}
         lexical = lex_all[cand]
-        w_lex, w_main, w_multi = self.config.weights(self._multi is not None)
+        w_lex, w_main, w_multi = self.config.weights(self._multi is not None, self.main_reads(language))
         fused = w_lex * _standardised(lexical) + w_main * _standardised(cos["main"])
         if "multi" in cos:
             fused = fused + w_multi * _standardised(cos["multi"])

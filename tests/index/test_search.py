@@ -288,3 +288,41 @@ def test_a_name_is_no_typo(fake_engine, question, names):
     terms = s.index.lexical.question_terms(question, "fr")
     name_terms = set(s.index.lexical.question_terms(" ".join(names), "fr")) if names else set()
     assert set(s._typos(question, terms)) == set(terms) - name_terms
+
+
+@pytest.mark.parametrize(("multilingual", "reads", "weights"), [
+    (True, True, (0.4, 0.2, 0.4)),
+    (True, False, (0.4, 0.1, 0.5)),  # half the main model's weight goes to the multilingual one
+    (False, True, (0.6, 0.4, 0.0)),
+    (False, False, (0.6, 0.4, 0.0)),  # no other dense signal to hand it to
+])
+def test_a_question_the_main_model_cannot_read_leans_on_the_multilingual_one(multilingual, reads, weights):
+    """For a question in a language the main model was not trained on, its ranking counts less."""
+    assert SearchConfig().weights(multilingual, reads) == pytest.approx(weights)
+
+
+def test_the_multilingual_model_decides_what_the_main_model_cannot_read(docs_copy, tmp_path, fake_embedder):
+    """A French question is ranked by the multilingual model when the main model reads English only."""
+    from index import BuildOptions, build_index, store
+    from tests.conftest import FakeEmbedder
+
+    class EnglishOnly(FakeEmbedder):
+        """Reads English only: any question it is given looks to it like one about rare earths."""
+
+        languages = ("en",)
+
+        def embed(self, texts, batch_size=32, *, query=False):
+            return super().embed(["terres rares aimants permanents"] * len(texts) if query else texts, batch_size)
+
+    english, multi = EnglishOnly("english-only"), FakeEmbedder("fake-multilingual", dimension=32)
+    build_index(docs_copy, tmp_path / "index", english, BuildOptions(), multilingual=multi)
+    index = store.load(tmp_path / "index")
+    dense_only = SearchConfig(lexical_weight=0.0, dense_weight=0.8, multilingual_weight=0.2, foreign_dense=0.0)
+    multi_only = replace(dense_only, dense_weight=0.0, multilingual_weight=1.0)
+    top = Searcher(index, english, dense_only, multilingual=multi).search(DINNER, limit=1).hits[0]
+    assert top.position == Searcher(index, english, multi_only, multilingual=multi).search(DINNER, 1).hits[0].position
+    assert "terres rares" not in top.passage.text
+    # A main model taken to read French keeps its weight: the rare earths it sees everywhere come first.
+    misled = Searcher(index, english, dense_only, multilingual=multi)
+    misled._main_languages = None
+    assert "terres rares" in misled.search(DINNER, limit=1).hits[0].passage.text
