@@ -43,6 +43,7 @@ class Corpus:
 CORPORA = (
     Corpus("articles", "./documents", None, (
         ("articles-dev", "shared:eval/questions.jsonl"),
+        ("followups-dev", "shared:eval/followups.jsonl"),
         ("everyday-articles", "benchmarks/everyday_articles.jsonl"),
     )),
     Corpus("realdocs", "realdocs-dev", "shared:realdocs/fetch.sh", (

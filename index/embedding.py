@@ -276,3 +276,16 @@ def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
     if mode == "max":
         return np.where(m > 0, hidden, np.finfo(hidden.dtype).min).max(axis=1)
     return (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+
+
+# The languages a known model was trained on; a model not listed is taken to read any.
+_MODEL_LANGUAGES = {"all-minilm-l6-v2": frozenset({"en"})}
+
+
+def embedder_languages(embedder: Embedder) -> frozenset[str] | None:
+    """The languages an embedder's model reads (ISO codes), or None when it reads any or is not known."""
+    declared = getattr(embedder, "languages", None)
+    if declared is not None:
+        return frozenset(declared)
+    name = str(getattr(embedder, "model_name", None) or embedder.name)
+    return _MODEL_LANGUAGES.get(name.removeprefix("bundled:").rsplit("/", 1)[-1].lower())

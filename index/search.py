@@ -12,7 +12,7 @@ import numpy as np
 
 from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
 from .bilingual import translation_scores
-from .embedding import Embedder
+from .embedding import Embedder, embedder_languages
 from .furniture import Furniture, asks_about_furniture
 from .language import question_language
 from .passages import Passage
@@ -40,7 +40,15 @@ class SearchConfig:
     crowd into a narrow band and multilingual-e5's into another (0.75-0.92): scaled by their own spread,
     each signal says how far a passage stands out, and none drowns the others or is flattened to a
     constant. With the multilingual signal the dense share goes mostly to it (it reads English
-    questions about French text); without it, to the main model.
+    questions about French text); without it, to the main model. A question in a language the main
+    model was not trained on (the bundled MiniLM reads English) keeps `foreign_dense` of the main
+    model's weight; the rest goes to the multilingual model (measured: French questions rank better).
+    Everyday words (slang, typos, paraphrase) that the corpus never uses leave BM25 little to go on: with
+    the multilingual signal, the lexical weight is scaled by the share of the question's words (weighted
+    by rarity) that the corpus holds (for a long question, of its focus's words: a situation told in
+    words of one's own is not a sign of that), and what it loses goes to the multilingual model. Not
+    across languages, where most words are unknown by nature and those shared (commands, names) are
+    the ones that find the passage.
 
     Answerability: see index/answerability.py (`answerability.threshold` is the knob).
 
@@ -64,6 +72,7 @@ class SearchConfig:
     dense_weight: float = 0.2  # the main model, when the multilingual signal is there too
     multilingual_weight: float = 0.4
     lexical_weight_alone: float = 0.6  # lexical share when there is no multilingual signal
+    foreign_dense: float = 0.5  # the main model's share of its weight for a question in a language it doesn't read
     candidates: int = 50
     history_weight: float = 0.5
     elliptical_terms: int = 1
@@ -74,10 +83,17 @@ class SearchConfig:
     translation_weight: float = 0.5  # BM25 of the question's words translated into the corpus's other language
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
-    def weights(self, multilingual: bool) -> tuple[float, float, float]:
-        """(lexical, main dense, multilingual) weights of the fusion."""
+    def weights(self, multilingual: bool, main_reads: bool = True, known: float = 1.0) -> tuple[float, float, float]:
+        """(lexical, main dense, multilingual) weights of the fusion.
+
+        `main_reads`: whether the main model reads the question's language; `known`: the share of the
+        question's words the corpus holds. With the multilingual signal, what the lexical and main signals
+        cannot say moves to it.
+        """
         if multilingual:
-            return self.lexical_weight, self.dense_weight, self.multilingual_weight
+            lexical = self.lexical_weight * known
+            main = self.dense_weight * (1.0 if main_reads else self.foreign_dense)
+            return lexical, main, self.multilingual_weight + self.lexical_weight - lexical + self.dense_weight - main
         return self.lexical_weight_alone, 1.0 - self.lexical_weight_alone, 0.0
 
 
@@ -140,6 +156,7 @@ class Searcher:
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n, size=BASELINE_SAMPLE, replace=False)) if n > BASELINE_SAMPLE else np.arange(n)
         self._main = _Signal(embedder, index.vectors, index.embeddings, sample)
+        self._main_languages = embedder_languages(embedder)  # None: any
         self._multi: _Signal | None = None
         if multilingual is not None and index.multilingual_vectors is not None:
             if index.manifest.multilingual_model == multilingual.name:
@@ -173,15 +190,19 @@ class Searcher:
         vectors = self._embed(questions)
         evidence = []
         for i, q in enumerate(questions):
-            result = self._search(q, {k: v[i] for k, v in vectors.items()},
-                                  lexical.question_terms(q, self.question_language(q)), EVIDENCE_HITS,
-                                  False, (), None, judge=False)
+            language = self.question_language(q)
+            result = self._search(q, {k: v[i] for k, v in vectors.items()}, lexical.question_terms(q, language),
+                                  EVIDENCE_HITS, False, (), None, judge=False, language=language)
             evidence.append(result.features)
         return Calibration.measure(self.evidence_signal, evidence)
 
     def question_language(self, question: str) -> str:
         """The language a question is asked in, among the index's, English and French; the main one if unsure."""
         return question_language(question, self.index.analyzer.languages)
+
+    def main_reads(self, language: str | None) -> bool:
+        """Whether the main model reads questions in `language` (unknown language or model: yes)."""
+        return self._main_languages is None or language is None or language in self._main_languages
 
     def _embed(self, texts: list[str]) -> dict[str, np.ndarray]:
         out = {"main": self._main.embed(texts)}
@@ -200,14 +221,15 @@ class Searcher:
             focus = question_focus(question, self.config.focus_words)
             if focus is None:
                 vectors = {k: v[0] for k, v in self._embed([question]).items()}
-                return self._search(question, vectors, terms, limit, cross, (), None)
+                return self._search(question, vectors, terms, limit, cross, (), None, language=language)
             # A long question: ranked by the whole and by what is asked in it, each counting as much.
             both = self._embed([question, focus])
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
             return self._search(question, vectors, terms, limit, cross, focus_terms, None,
-                                context_weight=self.config.focus_weight, focus=focus)
+                                context_weight=self.config.focus_weight, focus=focus, language=language,
+                                asked_terms=focus_terms)
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
@@ -218,12 +240,14 @@ class Searcher:
             together = {k: v[1] for k, v in pair.items()}
             result = self._search(question, together, terms, limit, cross, context_terms,
                                   {k: v[0] for k, v in pair.items()},
-                                  evidence_terms=self.index.lexical.question_terms(context, language))
+                                  evidence_terms=self.index.lexical.question_terms(context, language),
+                                  language=language)
             # Its answer is what is closest to the two together.
             return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])
         together = {k: v[1] for k, v in both.items()}
-        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()})
+        return self._search(question, together, terms, limit, cross, context_terms,
+                            {k: v[0] for k, v in both.items()}, language=language)
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
         """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
@@ -247,15 +271,20 @@ class Searcher:
         vectors = {"main": np.ascontiguousarray(query, dtype=np.float32)}
         if self._multi is not None:
             vectors["multi"] = self._multi.embed([question])[0]
-        return self._search(question, vectors, terms, limit, cross_language, (), None)
+        return self._search(question, vectors, terms, limit, cross_language, (), None,
+                            language=self.question_language(question))
 
     def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
                 judge: bool = True, evidence_terms: Sequence[str] | None = None,
-                context_weight: float | None = None, focus: str | None = None) -> SearchResult:
+                context_weight: float | None = None, focus: str | None = None,
+                language: str | None = None, asked_terms: Sequence[str] = ()) -> SearchResult:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
 
         `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
+        `language` is the question's (it sets how much the main model's ranking counts); `asked_terms`, those
+        of what a long question asks (default: all its own terms), whose share known to the corpus sets how
+        much BM25's ranking counts.
         """
         idx = self.index
         n = len(idx.passages)
@@ -281,21 +310,28 @@ class Searcher:
 
         cos = {k: np.asarray(sig.view[cand] @ query[k], dtype=np.float32) for k, sig in signals}
         lexical = lex_all[cand]
-        w_lex, w_main, w_multi = self.config.weights(self._multi is not None)
-        fused = w_lex * _standardised(lexical) + w_main * _standardised(cos["main"])
-        if "multi" in cos:
-            fused = fused + w_multi * _standardised(cos["multi"])
+        z = {"lexical": _standardised(lexical), **{k: _standardised(v) for k, v in cos.items()}}
+        penalty = np.zeros(len(cand), dtype=np.float32)
         if self.config.furniture_penalty and not asks_about_furniture(question):
             shares = np.fromiter((self._furniture.share(int(i)) for i in cand), dtype=np.float32, count=len(cand))
-            fused = fused - self.config.furniture_penalty * shares  # below content
+            penalty = self.config.furniture_penalty * shares  # below content
+        reads = self.main_reads(language)
+        # Everyday words the corpus never uses: BM25 has little to go on (see SearchConfig).
+        known_share = self._known(list(asked_terms) or terms) if self._multi is not None and not cross_language \
+            else 1.0
+        fused = _mixed(z, self.config.weights(self._multi is not None, reads, known_share)) - penalty
         order = np.argsort(-fused, kind="stable")[:limit]
+        # The evidence is judged on the passages words and meaning rank first whatever the words' share:
+        # ranked by meaning alone, an unrelated question's closest passages would look like evidence.
+        judged = order if known_share >= 1.0 else np.argsort(
+            -(_mixed(z, self.config.weights(self._multi is not None, reads)) - penalty), kind="stable")[:limit]
         multi = cos.get("multi")
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
                     float(lexical[i]), None if multi is None else float(multi[i])) for i in order]
 
         own = own_query or query
         evidence_key, evidence_signal = signals[-1]
-        top = cand[order[:EVIDENCE_HITS]]
+        top = cand[judged[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
         if evidence_terms is None:
@@ -310,6 +346,13 @@ class Searcher:
             covered = covered and bool(hits)
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
                             own.get("multi"), focus)
+
+    def _known(self, terms: list[str]) -> float:
+        """The share of the terms (weighted by rarity) that the corpus holds; 1 for none."""
+        lex = self.index.lexical
+        idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
+        total = sum(idf.values())
+        return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 1.0
 
     def _lexical_evidence(self, lexical: np.ndarray, terms: list[str]) -> tuple[float, float]:
         """(known, lexical share) of the question's words.
@@ -349,6 +392,13 @@ def question_focus(question: str, min_words: int = 20) -> str | None:
 def _unit(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
     return (v / norm).astype(np.float32) if norm > 0 else v
+
+
+def _mixed(z: dict[str, np.ndarray], weights: tuple[float, float, float]) -> np.ndarray:
+    """The standardised signals mixed by their (lexical, main, multilingual) weights."""
+    w_lex, w_main, w_multi = weights
+    fused = w_lex * z["lexical"] + w_main * z["main"]
+    return fused + w_multi * z["multi"] if "multi" in z else fused
 
 
 def _standardised(x: np.ndarray) -> np.ndarray:

@@ -207,3 +207,16 @@ def test_onnx_is_the_default_backend(monkeypatch):
     monkeypatch.delenv("DOCBOT_EMBEDDING_BACKEND", raising=False)
 
     assert Settings(_env_file=None).embedding_backend == "onnx"
+
+
+@pytest.mark.parametrize(("name", "languages"), [
+    ("bundled:all-MiniLM-L6-v2", frozenset({"en"})),
+    ("sentence-transformers/all-MiniLM-L6-v2", frozenset({"en"})),
+    ("intfloat/multilingual-e5-small", None),  # not known: taken to read any language
+])
+def test_the_languages_a_model_reads(name, languages):
+    """The bundled MiniLM is known to read English; a model not known reads any language."""
+    from index.embedding import SentenceTransformerEmbedder, embedder_languages
+
+    assert embedder_languages(SentenceTransformerEmbedder(name)) == languages
+    assert embedder_languages(OnnxEmbedder(name)) == embedder_languages(SentenceTransformerEmbedder(name))

@@ -288,3 +288,75 @@ def test_a_name_is_no_typo(fake_engine, question, names):
     terms = s.index.lexical.question_terms(question, "fr")
     name_terms = set(s.index.lexical.question_terms(" ".join(names), "fr")) if names else set()
     assert set(s._typos(question, terms)) == set(terms) - name_terms
+
+
+@pytest.mark.parametrize(("multilingual", "reads", "known", "weights"), [
+    (True, True, 1.0, (0.4, 0.2, 0.4)),
+    (True, False, 1.0, (0.4, 0.1, 0.5)),  # half the main model's weight goes to the multilingual one
+    (True, True, 0.5, (0.2, 0.2, 0.6)),  # half its words unknown to the corpus: BM25 counts half as much
+    (True, False, 0.0, (0.0, 0.1, 0.9)),
+    (False, True, 1.0, (0.6, 0.4, 0.0)),
+    (False, False, 0.5, (0.6, 0.4, 0.0)),  # no other dense signal to hand it to
+])
+def test_what_bm25_or_the_main_model_cannot_say_goes_to_the_multilingual_model(multilingual, reads, known, weights):
+    """A question the main model cannot read, or in words the corpus lacks, leans on the multilingual model."""
+    assert SearchConfig().weights(multilingual, reads, known) == pytest.approx(weights)
+
+
+def test_everyday_words_the_corpus_lacks_leave_the_ranking_to_meaning(tmp_path, fake_embedder):
+    """Asked in words the documents never use, the passage that means it comes first, not the one sharing a word."""
+    from index import BuildOptions, build_index, store
+    from tests.conftest import FakeEmbedder
+
+    class Multilingual(FakeEmbedder):
+        """Knows that a "bécane" is a machine, as a multilingual model would."""
+
+        def embed(self, texts, batch_size=32, *, query=False):
+            return super().embed([t.replace("bécane", "serveur") for t in texts], batch_size)
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in {"serveur.txt": "Le serveur LTSP demande un disque de 40 Gio pour ses comptes.",
+                       "disques.txt": "Les disques durs et les disques SSD des salles sont changés chaque année.",
+                       "imprimante.txt": "L'imprimante de la salle des professeurs se partage par le réseau."}.items():
+        (docs / name).write_text(text + "\n", encoding="utf-8")
+    multi = Multilingual("fake-multilingual", dimension=256)
+    build_index(docs, tmp_path / "index", fake_embedder, BuildOptions(), multilingual=multi)
+    config = SearchConfig(lexical_weight=0.6, dense_weight=0.0, multilingual_weight=0.4)
+    searcher = Searcher(store.load(tmp_path / "index"), fake_embedder, config, multilingual=multi)
+    question = "ma bécane faut lui filer quelle taille de disque ?"
+    assert "40 Gio" in searcher.search(question, limit=1).hits[0].passage.text
+    found = searcher.search(question, limit=1)
+    searcher._known = lambda terms: 1.0  # as if the corpus knew every word: BM25's "disques" wins
+    as_known = searcher.search(question, limit=1)
+    assert "40 Gio" not in as_known.hits[0].passage.text
+    # The evidence is judged on what words and meaning together rank first, as it was: ranked by meaning
+    # alone, an unrelated question's closest passages would look like evidence.
+    assert found.features == as_known.features
+
+
+def test_the_multilingual_model_decides_what_the_main_model_cannot_read(docs_copy, tmp_path, fake_embedder):
+    """A French question is ranked by the multilingual model when the main model reads English only."""
+    from index import BuildOptions, build_index, store
+    from tests.conftest import FakeEmbedder
+
+    class EnglishOnly(FakeEmbedder):
+        """Reads English only: any question it is given looks to it like one about rare earths."""
+
+        languages = ("en",)
+
+        def embed(self, texts, batch_size=32, *, query=False):
+            return super().embed(["terres rares aimants permanents"] * len(texts) if query else texts, batch_size)
+
+    english, multi = EnglishOnly("english-only"), FakeEmbedder("fake-multilingual", dimension=32)
+    build_index(docs_copy, tmp_path / "index", english, BuildOptions(), multilingual=multi)
+    index = store.load(tmp_path / "index")
+    dense_only = SearchConfig(lexical_weight=0.0, dense_weight=0.8, multilingual_weight=0.2, foreign_dense=0.0)
+    multi_only = replace(dense_only, dense_weight=0.0, multilingual_weight=1.0)
+    top = Searcher(index, english, dense_only, multilingual=multi).search(DINNER, limit=1).hits[0]
+    assert top.position == Searcher(index, english, multi_only, multilingual=multi).search(DINNER, 1).hits[0].position
+    assert "terres rares" not in top.passage.text
+    # A main model taken to read French keeps its weight: the rare earths it sees everywhere come first.
+    misled = Searcher(index, english, dense_only, multilingual=multi)
+    misled._main_languages = None
+    assert "terres rares" in misled.search(DINNER, limit=1).hits[0].passage.text
