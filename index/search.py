@@ -297,7 +297,7 @@ class Searcher:
         # The words as written are the evidence; typos only help find the passage (scored once, added to them).
         exact = idx.lexical.scores(terms, near=False)
         own_lex = exact + idx.lexical.typo_scores(terms, self._typos(question, terms))
-        if self.config.translation_weight:  # index/bilingual.py: ranking only, not evidence
+        if self.config.translation_weight and cross_language:  # index/bilingual.py: ranking only, not evidence
             translated = translation_scores(idx.lexical, question, self._languages)
             own_lex = own_lex + self.config.translation_weight * translated
         lex_all = own_lex
