@@ -33,4 +33,4 @@ def test_writes_the_word_pairs_of_each_synset(tmp_path):
     assert lines == ["dépôt\tdepository\t1", "dépôt\trepository\t1", "entité\tentity\t1", "fusionner\tmerge\t1",
                      "fusionner\tunify\t1"]  # "physical entity" is two words: left out
     analyzer = Analyzer("en", counts={"en": 1})
-    assert set(Lexicon.read(out).translate(analyzer, "fusio", "fr", "en")) == {"merg", "unifi"}
+    assert set(Lexicon.read(out).translate(analyzer, "fusion", "fr", "en")) == {"merg", "unifi"}

@@ -98,3 +98,12 @@ def test_search_ranks_the_english_passage_first_for_a_french_question(tmp_path, 
     assert "Cancel the last merge" in with_lexicon.hits[0].passage.text and with_lexicon.hits[0].lexical > 0
     without = Searcher(index, fake_embedder, SearchConfig(translation_weight=0.0)).search(question, limit=3)
     assert all(h.lexical == 0 for h in without.hits)
+
+
+def test_a_word_is_looked_up_by_its_whole_stem(tmp_path):
+    """Terms are cut to five letters, but "bread" is not looked up as "breadth": their translations stay apart."""
+    path = tmp_path / "fr-en.tsv"
+    path.write_text("pain\tbread\t1\nlargeur\tbreadth\t1\n", encoding="utf-8")
+    texts = ["Le pain est cuit.", "La largeur de la page."]
+    french = LexicalIndex.build(texts, Analyzer("fr", counts={"fr": 2}), ["fr", "fr"])
+    assert translated_terms(french, "Where is the bread?", lexicon=Lexicon.read(path)) == ["pain"]
