@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 BASELINE_SAMPLE = 2048
 # The dense evidence is the best of the top fused passages, not of all: what is cited.
 EVIDENCE_HITS = 3
+# The peak of the dense evidence: the closest passage against the closest fifty but these first few (a
+# topic often has several passages).
+PEAK_FROM = 5
 # A question is asked across languages when fewer passages than this share are in its language: an English
 # question about a French guide with a few English pages, a French one about an English manual.
 CROSS_LANGUAGE_SHARE = 0.5
@@ -164,17 +167,18 @@ class Searcher:
         return (self._multi or self._main).embedder.name
 
     def calibrate(self) -> Calibration:
-        """Measure the off-topic reference of this index on the signals in use."""
-        questions = list(off_topic_questions())
+        """Measure the off-topic reference of this index on the signals in use, per language of the questions."""
+        reference = off_topic_questions()
+        questions = [q for _, q in reference]
+        languages = [lang for lang, _ in reference]
         lexical = self.index.lexical
         vectors = self._embed(questions)
         evidence = []
-        for i, q in enumerate(questions):
-            result = self._search(q, {k: v[i] for k, v in vectors.items()},
-                                  lexical.question_terms(q, self.question_language(q)), EVIDENCE_HITS,
-                                  False, (), None, judge=False)
+        for i, (lang, q) in enumerate(reference):
+            result = self._search(q, {k: v[i] for k, v in vectors.items()}, lexical.question_terms(q, lang),
+                                  EVIDENCE_HITS, False, (), None, judge=False, unnamed=self.unnamed(q, lang))
             evidence.append(result.features)
-        return Calibration.measure(self.evidence_signal, evidence)
+        return Calibration.measure(self.evidence_signal, evidence, languages)
 
     def question_language(self, question: str) -> str:
         """The language a question is asked in, among the index's, English and French; the main one if unsure."""
@@ -193,18 +197,19 @@ class Searcher:
         cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
+        judged = {"language": language, "unnamed": self.unnamed(question, language)}
         if not history:
             focus = question_focus(question, self.config.focus_words)
             if focus is None:
                 vectors = {k: v[0] for k, v in self._embed([question]).items()}
-                return self._search(question, vectors, terms, limit, cross, (), None)
+                return self._search(question, vectors, terms, limit, cross, (), None, **judged)
             # A long question: ranked by the whole and by what is asked in it, each counting as much.
             both = self._embed([question, focus])
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
             return self._search(question, vectors, terms, limit, cross, focus_terms, None,
-                                context_weight=self.config.focus_weight, focus=focus)
+                                context_weight=self.config.focus_weight, focus=focus, **judged)
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
@@ -215,16 +220,31 @@ class Searcher:
             together = {k: v[1] for k, v in pair.items()}
             result = self._search(question, together, terms, limit, cross, context_terms,
                                   {k: v[0] for k, v in pair.items()},
-                                  evidence_terms=self.index.lexical.question_terms(context, language))
+                                  evidence_terms=self.index.lexical.question_terms(context, language),
+                                  language=language, unnamed=self.unnamed(context, language))
             # Its answer is what is closest to the two together.
             return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])
         together = {k: v[1] for k, v in both.items()}
-        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()})
+        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()},
+                            **judged)
+
+    def unnamed(self, question: str, language: str) -> int:
+        """How many names of the question (capitalised inside a sentence, or letters with digits) the corpus lacks.
+
+        A name counts when none of its terms is in the corpus: "GitHub" of a manual that never writes it, "MI308"
+        of articles about other chips. A name made of stop words only ("Le" of a title) does not count.
+        """
+        lexical = self.index.lexical
+        missing = 0
+        for word in dict.fromkeys(_NAME.findall(question)):
+            terms = lexical.question_terms(word, language) if len(word) > 1 else []
+            missing += bool(terms) and not any(t in lexical.vocab for t in terms)
+        return missing
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
         """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
-        words = re.findall(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*", question)
+        words = _CAPITALISED.findall(question)
         if not words:
             return terms
         names = set(self.index.lexical.question_terms(" ".join(words), self.question_language(question)))
@@ -244,15 +264,20 @@ class Searcher:
         vectors = {"main": np.ascontiguousarray(query, dtype=np.float32)}
         if self._multi is not None:
             vectors["multi"] = self._multi.embed([question])[0]
-        return self._search(question, vectors, terms, limit, cross_language, (), None)
+        language = self.question_language(question)
+        return self._search(question, vectors, terms, limit, cross_language, (), None, language=language,
+                            unnamed=self.unnamed(question, language))
 
     def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
                 judge: bool = True, evidence_terms: Sequence[str] | None = None,
-                context_weight: float | None = None, focus: str | None = None) -> SearchResult:
+                context_weight: float | None = None, focus: str | None = None, language: str | None = None,
+                unnamed: int = 0) -> SearchResult:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
 
-        `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
+        `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged;
+        `language` is the question's (whose off-topic reference it is measured against), `unnamed` the count of
+        its names the corpus lacks (see `unnamed`).
         """
         idx = self.index
         n = len(idx.passages)
@@ -261,7 +286,8 @@ class Searcher:
         c = min(n, max(self.config.candidates, limit))
         signals = [("main", self._main)] + ([("multi", self._multi)] if self._multi is not None else [])
 
-        found = [np.asarray(sig.vectors.search(query[k].reshape(1, -1), c)[1][0]) for k, sig in signals]
+        searched = [sig.vectors.search(query[k].reshape(1, -1), c) for k, sig in signals]
+        found = [np.asarray(ids[0]) for _, ids in searched]
         # The words as written are the evidence; typos only help find the passage (scored once, added to them).
         exact = idx.lexical.scores(terms, near=False)
         own_lex = exact + idx.lexical.typo_scores(terms, self._typos(question, terms))
@@ -287,21 +313,26 @@ class Searcher:
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
                     float(lexical[i]), None if multi is None else float(multi[i])) for i in order]
 
+        # The evidence: of the question alone (not with the earlier one), on the top fused passages.
         own = own_query or query
-        evidence_key, evidence_signal = signals[-1]
         top = cand[order[:EVIDENCE_HITS]]
-        own_cos = evidence_signal.view[top] @ own[evidence_key]
-        baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
+        dense = {k: _above_baseline(sig, top, own[k]) for k, sig in signals}
+        evidence_key, evidence_signal = signals[-1]
+        cosines, ids = searched[-1] if own_query is None else \
+            evidence_signal.vectors.search(own[evidence_key].reshape(1, -1), c)
+        closest = np.asarray(cosines[0], dtype=np.float64)[np.asarray(ids[0]) >= 0]
+        peak = float(closest[0] - closest[PEAK_FROM:].mean()) if len(closest) > PEAK_FROM else 0.0
+        judged = terms if evidence_terms is None else list(evidence_terms)
         if evidence_terms is None:
             known, lexical_share = self._lexical_evidence(exact[cand], terms)
         else:
-            judged = list(evidence_terms)
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged, near=False)[cand], judged)
-        features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
+        features = Evidence(known=known, lexical=lexical_share, dense=dense[evidence_key], main_dense=dense["main"],
+                            peak=peak, unnamed=unnamed)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
-            score, covered = self.config.answerability.verdict(self.calibration, features, cross_language)
-            covered = covered and bool(hits)
+            score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
+            covered = covered and bool(hits) and bool(judged)  # a question of stop words alone asks nothing
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
                             own.get("multi"), focus)
 
@@ -318,6 +349,11 @@ class Searcher:
             return 0.0, 0.0
         return sum(v for t, v in idf.items() if t in lex.vocab) / total, float(lexical.max(initial=0.0)) / total
 
+
+# A name: a capitalised word inside a sentence ("Paris", "GitHub", not the sentence's first word), or letters
+# and digits together ("MI308", "h200", "7i76E").
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
+_NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
 # open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").
@@ -338,6 +374,12 @@ def question_focus(question: str, min_words: int = 20) -> str | None:
     focus = asked[-1] if asked else sentences[-1]
     quoted = [q for m in _QUOTED.finditer(question) if (q := m.group(1) or m.group(2)) not in focus]
     return " ".join([focus, *quoted])
+
+
+def _above_baseline(signal: _Signal, top: np.ndarray, query: np.ndarray) -> float:
+    """How far the closest of the `top` passages stands above the question's median passage, in cosine."""
+    baseline = float(np.median(signal.baseline_vectors @ query))
+    return float((signal.view[top] @ query).max(initial=baseline)) - baseline
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
