@@ -25,9 +25,6 @@ log = logging.getLogger(__name__)
 BASELINE_SAMPLE = 2048
 # The dense evidence is the best of the top fused passages, not of all: what is cited.
 EVIDENCE_HITS = 3
-# The peak of the dense evidence: the closest passage against the closest fifty but these first few (a
-# topic often has several passages).
-PEAK_FROM = 5
 # A question is asked across languages when fewer passages than this share are in its language: an English
 # question about a French guide with a few English pages, a French one about an English manual.
 CROSS_LANGUAGE_SHARE = 0.5
@@ -286,8 +283,7 @@ class Searcher:
         c = min(n, max(self.config.candidates, limit))
         signals = [("main", self._main)] + ([("multi", self._multi)] if self._multi is not None else [])
 
-        searched = [sig.vectors.search(query[k].reshape(1, -1), c) for k, sig in signals]
-        found = [np.asarray(ids[0]) for _, ids in searched]
+        found = [np.asarray(sig.vectors.search(query[k].reshape(1, -1), c)[1][0]) for k, sig in signals]
         # The words as written are the evidence; typos only help find the passage (scored once, added to them).
         exact = idx.lexical.scores(terms, near=False)
         own_lex = exact + idx.lexical.typo_scores(terms, self._typos(question, terms))
@@ -313,22 +309,18 @@ class Searcher:
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
                     float(lexical[i]), None if multi is None else float(multi[i])) for i in order]
 
-        # The evidence: of the question alone (not with the earlier one), on the top fused passages.
         own = own_query or query
-        top = cand[order[:EVIDENCE_HITS]]
-        dense = {k: _above_baseline(sig, top, own[k]) for k, sig in signals}
         evidence_key, evidence_signal = signals[-1]
-        cosines, ids = searched[-1] if own_query is None else \
-            evidence_signal.vectors.search(own[evidence_key].reshape(1, -1), c)
-        closest = np.asarray(cosines[0], dtype=np.float64)[np.asarray(ids[0]) >= 0]
-        peak = float(closest[0] - closest[PEAK_FROM:].mean()) if len(closest) > PEAK_FROM else 0.0
+        top = cand[order[:EVIDENCE_HITS]]
+        own_cos = evidence_signal.view[top] @ own[evidence_key]
+        baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
         judged = terms if evidence_terms is None else list(evidence_terms)
         if evidence_terms is None:
             known, lexical_share = self._lexical_evidence(exact[cand], terms)
         else:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged, near=False)[cand], judged)
-        features = Evidence(known=known, lexical=lexical_share, dense=dense[evidence_key], main_dense=dense["main"],
-                            peak=peak, unnamed=unnamed)
+        features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
+                            unnamed=unnamed)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
@@ -374,12 +366,6 @@ def question_focus(question: str, min_words: int = 20) -> str | None:
     focus = asked[-1] if asked else sentences[-1]
     quoted = [q for m in _QUOTED.finditer(question) if (q := m.group(1) or m.group(2)) not in focus]
     return " ".join([focus, *quoted])
-
-
-def _above_baseline(signal: _Signal, top: np.ndarray, query: np.ndarray) -> float:
-    """How far the closest of the `top` passages stands above the question's median passage, in cosine."""
-    baseline = float(np.median(signal.baseline_vectors @ query))
-    return float((signal.view[top] @ query).max(initial=baseline)) - baseline
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

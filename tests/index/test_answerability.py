@@ -25,8 +25,7 @@ MANUAL = {
 
 def evidence(known: float, **others: float) -> Evidence:
     """Evidence with `known` set and the other features at 0 unless given."""
-    return Evidence(known=known, lexical=others.get("lexical", 0.0), dense=others.get("dense", 0.0),
-                    main_dense=others.get("main_dense", 0.0), peak=others.get("peak", 0.0))
+    return Evidence(known=known, lexical=others.get("lexical", 0.0), dense=others.get("dense", 0.0))
 
 
 def test_the_reference_asks_the_same_subjects_in_every_language():
@@ -51,7 +50,7 @@ def test_a_question_is_measured_against_the_reference_of_its_own_language():
 
 def test_the_calibration_round_trips_through_the_manifest():
     """The per-language reference is stored in the manifest and read back the same; another version is not."""
-    reference = [evidence(0.1 * i, dense=0.01 * i, peak=0.02 * i) for i in range(8)]
+    reference = [evidence(0.1 * i, dense=0.01 * i, lexical=0.02 * i) for i in range(8)]
     calibration = Calibration.measure("model", reference, ["en", "fr"] * 4)
     assert Calibration.from_dict(calibration.to_dict()) == calibration
     assert set(calibration.languages) == {"en", "fr"} and set(calibration.languages["fr"]["p90"]) == set(FEATURES)
