@@ -48,6 +48,12 @@ def test_a_question_is_measured_against_the_reference_of_its_own_language():
     assert calibration.standing(question, "de") == calibration.standing(question)
 
 
+def test_one_shared_word_is_not_evidence_where_the_reference_finds_none():
+    """A reference that knows none of its words (French questions, an English manual) is not a hair's breadth."""
+    calibration = Calibration.measure("model", [evidence(0.0)] * 10, ["fr"] * 10)
+    assert calibration.standing(evidence(0.05), "fr")["known"] == pytest.approx(0.5)
+
+
 def test_the_calibration_round_trips_through_the_manifest():
     """The per-language reference is stored in the manifest and read back the same; another version is not."""
     reference = [evidence(0.1 * i, dense=0.01 * i, lexical=0.02 * i) for i in range(8)]
