@@ -16,7 +16,7 @@ from .furniture import Furniture, asks_about_furniture
 from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
-from .text import split_sentences
+from .text import fold, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ EVIDENCE_HITS = 3
 # A question is asked across languages when fewer passages than this share are in its language: an English
 # question about a French guide with a few English pages, a French one about an English manual.
 CROSS_LANGUAGE_SHARE = 0.5
+# Whether the corpus writes an acronym is looked up in the passages its stemmed term scores best: so many.
+ACRONYM_PASSAGES = 50
 
 
 @dataclass(frozen=True)
@@ -236,8 +238,19 @@ class Searcher:
         missing = 0
         for word in dict.fromkeys(_NAME.findall(question)):
             terms = lexical.question_terms(word, language) if len(word) > 1 else []
-            missing += bool(terms) and not any(t in lexical.vocab for t in terms)
+            known = [t for t in terms if t in lexical.vocab]
+            missing += bool(terms) and not (known and (not _ACRONYM.fullmatch(word) or self._writes(word, known)))
         return missing
+
+    def _writes(self, acronym: str, terms: list[str]) -> bool:
+        """Whether the corpus writes an acronym as such, among the passages its stemmed terms score best.
+
+        Stemming means nothing to an acronym: "LFS" is cut to "lf", which a manual about line endings holds.
+        """
+        scores = self.index.lexical.scores(terms, near=False)
+        best = np.argsort(-scores)[:ACRONYM_PASSAGES]
+        word = re.compile(rf"\b{re.escape(fold(acronym))}\b")
+        return any(word.search(fold(self.index.passages[int(i)].text)) for i in best if scores[i] > 0)
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
         """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
@@ -346,6 +359,7 @@ class Searcher:
 # and digits together ("MI308", "h200", "7i76E").
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
 _NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
 # open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").

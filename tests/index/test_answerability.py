@@ -19,7 +19,7 @@ MANUAL = {
                 "without a working tree, for a server. Use --depth to create a shallow clone with a history "
                 "truncated to the given number of commits.\n",
     "config.md": "# git config\n\nGet and set repository or global options. core.autocrlf sets how line endings "
-                 "are converted when files are checked out on Windows and Linux machines.\n",
+                 "are converted when files are checked out on Windows and Linux machines: CRLF or LF.\n",
 }
 
 
@@ -115,3 +115,12 @@ def test_a_french_question_about_an_english_manual(english_manual, question, ans
     result = english_manual.searcher.search(question)
     assert result.cross_language
     assert english_manual.ask(question).answered is answered
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("Comment convertir les fins de ligne en LF ?", 0),
+    ("Comment installer Git LFS pour les gros fichiers ?", 1),  # stemmed, "LFS" is "lf": the manual never writes it
+])
+def test_an_acronym_is_known_only_as_written(english_manual, question, unnamed):
+    """An acronym counts as named by the corpus only when the corpus writes it, whatever its stem."""
+    assert english_manual.searcher.unnamed(question, "fr") == unnamed
