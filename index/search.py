@@ -17,7 +17,7 @@ from .furniture import Furniture, asks_about_furniture
 from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
-from .text import split_sentences
+from .text import fold, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ EVIDENCE_HITS = 3
 # A question is asked across languages when fewer passages than this share are in its language: an English
 # question about a French guide with a few English pages, a French one about an English manual.
 CROSS_LANGUAGE_SHARE = 0.5
+# Whether the corpus writes an acronym is looked up in the passages its stemmed term scores best: so many.
+ACRONYM_PASSAGES = 50
 
 
 @dataclass(frozen=True)
@@ -184,17 +186,19 @@ class Searcher:
         return (self._multi or self._main).embedder.name
 
     def calibrate(self) -> Calibration:
-        """Measure the off-topic reference of this index on the signals in use."""
-        questions = list(off_topic_questions())
+        """Measure the off-topic reference of this index on the signals in use, per language of the questions."""
+        reference = off_topic_questions()
+        questions = [q for _, q in reference]
+        languages = [lang for lang, _ in reference]
         lexical = self.index.lexical
         vectors = self._embed(questions)
         evidence = []
-        for i, q in enumerate(questions):
-            language = self.question_language(q)
+        for i, (language, q) in enumerate(reference):
             result = self._search(q, {k: v[i] for k, v in vectors.items()}, lexical.question_terms(q, language),
-                                  EVIDENCE_HITS, False, (), None, judge=False, language=language)
+                                  EVIDENCE_HITS, False, (), None, judge=False, language=language,
+                                  unnamed=self.unnamed(q, language))
             evidence.append(result.features)
-        return Calibration.measure(self.evidence_signal, evidence)
+        return Calibration.measure(self.evidence_signal, evidence, languages)
 
     def question_language(self, question: str) -> str:
         """The language a question is asked in, among the index's, English and French; the main one if unsure."""
@@ -217,19 +221,20 @@ class Searcher:
         cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
+        judging = {"language": language, "unnamed": self.unnamed(question, language)}
         if not history:
             focus = question_focus(question, self.config.focus_words)
             if focus is None:
                 vectors = {k: v[0] for k, v in self._embed([question]).items()}
-                return self._search(question, vectors, terms, limit, cross, (), None, language=language)
+                return self._search(question, vectors, terms, limit, cross, (), None, **judging)
             # A long question: ranked by the whole and by what is asked in it, each counting as much.
             both = self._embed([question, focus])
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
             return self._search(question, vectors, terms, limit, cross, focus_terms, None,
-                                context_weight=self.config.focus_weight, focus=focus, language=language,
-                                asked_terms=focus_terms)
+                                context_weight=self.config.focus_weight, focus=focus, asked_terms=focus_terms,
+                                **judging)
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
@@ -241,17 +246,41 @@ class Searcher:
             result = self._search(question, together, terms, limit, cross, context_terms,
                                   {k: v[0] for k, v in pair.items()},
                                   evidence_terms=self.index.lexical.question_terms(context, language),
-                                  language=language)
+                                  language=language, unnamed=self.unnamed(context, language))
             # Its answer is what is closest to the two together.
             return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])
         together = {k: v[1] for k, v in both.items()}
-        return self._search(question, together, terms, limit, cross, context_terms,
-                            {k: v[0] for k, v in both.items()}, language=language)
+        return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()},
+                            **judging)
+
+    def unnamed(self, question: str, language: str) -> int:
+        """How many names of the question (capitalised inside a sentence, or letters with digits) the corpus lacks.
+
+        A name counts when none of its terms is in the corpus: "GitHub" of a manual that never writes it, "MI308"
+        of articles about other chips. A name made of stop words only ("Le" of a title) does not count.
+        """
+        lexical = self.index.lexical
+        missing = 0
+        for word in dict.fromkeys(_NAME.findall(question)):
+            terms = lexical.question_terms(word, language) if len(word) > 1 else []
+            known = [t for t in terms if t in lexical.vocab]
+            missing += bool(terms) and not (known and (not _ACRONYM.fullmatch(word) or self._writes(word, known)))
+        return missing
+
+    def _writes(self, acronym: str, terms: list[str]) -> bool:
+        """Whether the corpus writes an acronym as such, among the passages its stemmed terms score best.
+
+        Stemming means nothing to an acronym: "LFS" is cut to "lf", which a manual about line endings holds.
+        """
+        scores = self.index.lexical.scores(terms, near=False)
+        best = np.argsort(-scores)[:ACRONYM_PASSAGES]
+        word = re.compile(rf"\b{re.escape(fold(acronym))}\b")
+        return any(word.search(fold(self.index.passages[int(i)].text)) for i in best if scores[i] > 0)
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
         """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
-        words = re.findall(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*", question)
+        words = _CAPITALISED.findall(question)
         if not words:
             return terms
         names = set(self.index.lexical.question_terms(" ".join(words), self.question_language(question)))
@@ -271,20 +300,22 @@ class Searcher:
         vectors = {"main": np.ascontiguousarray(query, dtype=np.float32)}
         if self._multi is not None:
             vectors["multi"] = self._multi.embed([question])[0]
-        return self._search(question, vectors, terms, limit, cross_language, (), None,
-                            language=self.question_language(question))
+        language = self.question_language(question)
+        return self._search(question, vectors, terms, limit, cross_language, (), None, language=language,
+                            unnamed=self.unnamed(question, language))
 
     def _search(self, question: str, query: dict[str, np.ndarray], terms: list[str], limit: int,
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
                 judge: bool = True, evidence_terms: Sequence[str] | None = None,
-                context_weight: float | None = None, focus: str | None = None,
-                language: str | None = None, asked_terms: Sequence[str] = ()) -> SearchResult:
+                context_weight: float | None = None, focus: str | None = None, language: str | None = None,
+                asked_terms: Sequence[str] = (), unnamed: int = 0) -> SearchResult:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
 
         `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
-        `language` is the question's (it sets how much the main model's ranking counts); `asked_terms`, those
-        of what a long question asks (default: all its own terms), whose share known to the corpus sets how
-        much BM25's ranking counts.
+        `language` is the question's: it sets how much the main model's ranking counts and which off-topic
+        reference it is measured against; `asked_terms`, those of what a long question asks (default: all its
+        own terms), whose share known to the corpus sets how much BM25's ranking counts; `unnamed`, the count
+        of its names the corpus lacks (see `unnamed`).
         """
         idx = self.index
         n = len(idx.passages)
@@ -334,16 +365,18 @@ class Searcher:
         top = cand[judged[:EVIDENCE_HITS]]
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
+        judged_terms = terms if evidence_terms is None else list(evidence_terms)
         if evidence_terms is None:
             known, lexical_share = self._lexical_evidence(exact[cand], terms)
         else:
-            judged = list(evidence_terms)
-            known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged, near=False)[cand], judged)
-        features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline)
+            known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
+                                                          judged_terms)
+        features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
+                            unnamed=unnamed)
         score, covered = 0.0, False
         if judge and self.calibration is not None:
-            score, covered = self.config.answerability.verdict(self.calibration, features, cross_language)
-            covered = covered and bool(hits)
+            score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
+            covered = covered and bool(hits) and bool(judged_terms)  # a question of stop words alone asks nothing
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
                             own.get("multi"), focus)
 
@@ -367,6 +400,12 @@ class Searcher:
             return 0.0, 0.0
         return sum(v for t, v in idf.items() if t in lex.vocab) / total, float(lexical.max(initial=0.0)) / total
 
+
+# A name: a capitalised word inside a sentence ("Paris", "GitHub", not the sentence's first word), or letters
+# and digits together ("MI308", "h200", "7i76E").
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
+_NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
 # open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").

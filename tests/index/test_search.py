@@ -13,7 +13,7 @@ from index.search import Searcher
 DINNER = "Où Jensen Huang a-t-il dîné avec Donald Trump ?"
 
 
-CONFIG = AnswerabilityConfig(threshold=2.0, cross_language_threshold=1.0, dense_veto=-0.5, veto_margin=2.0)
+CONFIG = AnswerabilityConfig(threshold=2.0, cross_language_threshold=1.0)
 
 
 @pytest.mark.parametrize(("evidence", "cross", "covered"), [
@@ -31,22 +31,9 @@ def test_covers(evidence, cross, covered):
     assert CONFIG.covers(evidence, cross) is covered
 
 
-@pytest.mark.parametrize(("evidence", "dense", "covered"), [
-    (2.5, 0.0, True),
-    (2.5, -0.4, True),  # the dense standing above the veto: the threshold as usual
-    (2.5, -0.6, False),  # words in common, a meaning far from every passage: 2.5 more is asked
-    (4.5, -0.6, True),
-    (4.5, -3.0, True),
-])
-def test_a_far_meaning_needs_more_evidence(evidence, dense, covered):
-    """When the dense evidence stands well below the off-topic median, only much stronger evidence answers."""
-    assert CONFIG.covers(evidence, False, dense) is covered
-
-
 def with_threshold(config: SearchConfig, threshold: float) -> SearchConfig:
-    """The config with this threshold and no dense veto (the fake model's dense standing means little)."""
-    return replace(config, answerability=replace(config.answerability, threshold=threshold,
-                                                 dense_veto=float("-inf")))
+    """The config with this threshold."""
+    return replace(config, answerability=replace(config.answerability, threshold=threshold))
 
 
 def test_covered_follows_the_searcher_config(fake_engine):
@@ -61,8 +48,9 @@ def test_evidence_is_the_standing_against_the_off_topic_reference(fake_engine):
     """The evidence is the weighted standing of the question's features against the index's calibration."""
     s = fake_engine.searcher
     r = s.search(DINNER)
-    assert r.evidence == pytest.approx(s.config.answerability.score(s.calibration, r.features))
-    standing = s.calibration.standing(r.features)
+    language = s.question_language(DINNER)
+    assert r.evidence == pytest.approx(s.config.answerability.score(s.calibration, r.features, False, language))
+    standing = s.calibration.standing(r.features, language)
     assert standing["known"] > 0  # every word of the question occurs in the articles
 
 

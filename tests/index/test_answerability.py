@@ -1,0 +1,126 @@
+"""Answerability: the off-topic reference per language, the evidence's features, names the corpus lacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.answerability import FEATURES, AnswerabilityConfig, Calibration, Evidence, off_topic_questions
+
+MANUAL = {
+    "revert.md": "# git revert\n\nRevert some existing commits. Given one or more existing commits, git revert "
+                 "applies the changes that the related patches introduce, and records new commits for them. "
+                 "The working tree must be clean before a revert.\n",
+    "stash.md": "# git stash\n\nStash the changes in a dirty working directory away. Use git stash when you want "
+                "to record the current state of the working directory and the index, but want to go back to a "
+                "clean working directory. git stash pop restores them.\n",
+    "blame.md": "# git blame\n\nShow what revision and author last modified each line of a file. Annotates each "
+                "line in the given file with information from the revision which last modified the line.\n",
+    "clone.md": "# git clone\n\nClone a repository into a new directory. Use --bare to make a bare repository, "
+                "without a working tree, for a server. Use --depth to create a shallow clone with a history "
+                "truncated to the given number of commits.\n",
+    "config.md": "# git config\n\nGet and set repository or global options. core.autocrlf sets how line endings "
+                 "are converted when files are checked out on Windows and Linux machines: CRLF or LF.\n",
+}
+
+
+def evidence(known: float, **others: float) -> Evidence:
+    """Evidence with `known` set and the other features at 0 unless given."""
+    return Evidence(known=known, lexical=others.get("lexical", 0.0), dense=others.get("dense", 0.0))
+
+
+def test_the_reference_asks_the_same_subjects_in_every_language():
+    """Each language's reference file holds as many everyday questions as the others, and enough of them."""
+    by_language: dict[str, int] = {}
+    for language, _ in off_topic_questions():
+        by_language[language] = by_language.get(language, 0) + 1
+    assert set(by_language) >= {"en", "fr"}
+    assert len(set(by_language.values())) == 1 and min(by_language.values()) >= 40
+
+
+def test_a_question_is_measured_against_the_reference_of_its_own_language():
+    """French off-topic questions find few words in an English manual: a French question is measured against them."""
+    reference = [evidence(0.6 + 0.01 * i) for i in range(10)] + [evidence(0.01 * i) for i in range(10)]
+    calibration = Calibration.measure("model", reference, ["en"] * 10 + ["fr"] * 10)
+    question = evidence(0.3)
+    assert calibration.standing(question, "fr")["known"] > 1  # well above French off-topic questions
+    assert calibration.standing(question, "en")["known"] < 0  # below English ones
+    # A language the reference does not ask in: measured against all of it.
+    assert calibration.standing(question, "de") == calibration.standing(question)
+
+
+def test_one_shared_word_is_not_evidence_where_the_reference_finds_none():
+    """A reference that knows none of its words (French questions, an English manual) is not a hair's breadth."""
+    calibration = Calibration.measure("model", [evidence(0.0)] * 10, ["fr"] * 10)
+    assert calibration.standing(evidence(0.05), "fr")["known"] == pytest.approx(0.5)
+
+
+def test_the_calibration_round_trips_through_the_manifest():
+    """The per-language reference is stored in the manifest and read back the same; another version is not."""
+    reference = [evidence(0.1 * i, dense=0.01 * i, lexical=0.02 * i) for i in range(8)]
+    calibration = Calibration.measure("model", reference, ["en", "fr"] * 4)
+    assert Calibration.from_dict(calibration.to_dict()) == calibration
+    assert set(calibration.languages) == {"en", "fr"} and set(calibration.languages["fr"]["p90"]) == set(FEATURES)
+    assert Calibration.from_dict({**calibration.to_dict(), "version": 3}) is None
+
+
+@pytest.mark.parametrize(("score", "unnamed", "covered"), [
+    (2.5, 0, True),
+    (2.5, 1, False),  # "... on GitHub" of a manual that never names GitHub: more evidence is asked
+    (5.1, 1, True),
+    (5.1, 2, True),
+])
+def test_a_name_the_corpus_lacks_asks_for_more_evidence(score, unnamed, covered):
+    """A question naming what the documents never name is answered only with evidence well above the threshold."""
+    config = AnswerabilityConfig(threshold=2.0, unnamed_margin=3.0)
+    assert config.covers(score, False, unnamed) is covered
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("Combien Nvidia a-t-il vendu de H20 en Chine ?", 0),  # names the articles use
+    ("Combien AMD a-t-il vendu de MI308 en Chine ?", 2),  # names they never use, one a model number
+    ("Kaggle publie-t-il les ventes de Nvidia ?", 0),  # a sentence's first word is no name
+    ("Qui chantait La Bohème avant Aznavour ?", 2),  # "La" is a stop word, not a name
+])
+def test_names_the_corpus_lacks_are_counted(fake_engine, question, unnamed):
+    """The names of a question (capitalised inside a sentence, letters with digits) the corpus lacks are counted."""
+    searcher = fake_engine.searcher
+    assert searcher.unnamed(question, "fr") == unnamed
+    assert searcher.search(question).features.unnamed == unnamed
+
+
+@pytest.fixture(scope="module")
+def english_manual(tmp_path_factory):
+    """An Engine over a small English manual, built once with the fake embedder (no multilingual model)."""
+    from index import BuildOptions, Engine, build_index
+    from tests.conftest import FakeEmbedder
+
+    folder = tmp_path_factory.mktemp("english-manual")
+    docs = folder / "manual"
+    docs.mkdir()
+    for name, text in MANUAL.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    embedder = FakeEmbedder()
+    build_index(docs, folder / "index", embedder, BuildOptions())
+    return Engine(folder / "index", embedder)
+
+
+@pytest.mark.parametrize(("question", "answered"), [
+    ("Comment annuler un commit avec git revert ?", True),
+    ("Comment faire un clone bare d'un dépôt git pour un serveur ?", True),
+    ("Comment faire pousser des tomates sur un balcon ?", False),
+    ("Quelle est la recette du bœuf bourguignon ?", False),
+])
+def test_a_french_question_about_an_english_manual(english_manual, question, answered):
+    """A French question about an English manual is answered when on topic, declined when not."""
+    result = english_manual.searcher.search(question)
+    assert result.cross_language
+    assert english_manual.ask(question).answered is answered
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("Comment convertir les fins de ligne en LF ?", 0),
+    ("Comment installer Git LFS pour les gros fichiers ?", 1),  # stemmed, "LFS" is "lf": the manual never writes it
+])
+def test_an_acronym_is_known_only_as_written(english_manual, question, unnamed):
+    """An acronym counts as named by the corpus only when the corpus writes it, whatever its stem."""
+    assert english_manual.searcher.unnamed(question, "fr") == unnamed
