@@ -98,6 +98,7 @@ def test_search_ranks_the_english_passage_first_for_a_french_question(tmp_path, 
     assert "Cancel the last merge" in with_lexicon.hits[0].passage.text and with_lexicon.hits[0].lexical > 0
     without = Searcher(index, fake_embedder, SearchConfig(translation_weight=0.0)).search(question, limit=3)
     assert all(h.lexical == 0 for h in without.hits)
+    assert with_lexicon.features == without.features  # translations rank; the evidence is the question's own
 
 
 def test_a_word_is_looked_up_by_its_whole_stem(tmp_path):
