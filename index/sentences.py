@@ -311,11 +311,40 @@ def sentence_spans(text: str) -> list[tuple[str, str]]:
     group: list[str] = []
     for i, line in enumerate(lines):
         group.append(line)
-        if i + 1 < len(lines) and _continues(line, lines[i + 1]):
+        if i + 1 < len(lines) and (_continues(line, lines[i + 1]) or _through_command(lines, i)):
             continue
         out += _block_sentences("\n".join(group))
         group = []
     return out
+
+
+def _through_command(lines: Sequence[str], i: int) -> bool:
+    """Whether line `i` and the next belong to one sentence holding a command line in its middle.
+
+    "… replace the most recent commit using" / "$ git commit --amend" / "which will replace the old commit…":
+    a sentence left open before a command and going on in lower case after it is one sentence, the
+    command its object; so is a command followed by the verb it is the subject of ("$ git diff a..b" /
+    "will tell you whether…").
+    """
+    command = _command_line
+
+    def goes_on(line: str) -> bool:  # prose in lower case: the rest of a sentence, not a program's output
+        head = line.lstrip()
+        return (head[:1].isalpha() and head[:1].islower() and not _CODE.search(line) and not _BULLET.match(line)
+                and count_words(line) >= 3 and not head.split()[0].endswith(":"))
+
+    line = lines[i]
+    if command(line):
+        return i + 1 < len(lines) and goes_on(lines[i + 1])
+    end = line.rstrip(_CLOSERS)
+    return (bool(end) and end[-1:].isalpha() and end[-1:].islower() and count_words(line) >= 3
+            and not end.endswith(_TERMINAL) and i + 2 < len(lines) and command(lines[i + 1])
+            and goes_on(lines[i + 2]))
+
+
+def _command_line(line: str) -> bool:
+    """Whether a line is a short command ("$ git commit --amend")."""
+    return bool(_CODE.search(line)) and len(line.split()) <= COMMAND_MAX_WORDS and _ROW not in line
 
 
 def _continues(line: str, nxt: str) -> bool:
@@ -374,17 +403,25 @@ def _sentence_kind(sentence: str, block_kind: str | None, siblings: int) -> str:
 def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
     """A sentence with its terms and the shapes of the facts it holds."""
     flat = " ".join(sentence.split())
+    lines = sentence.split("\n")
+    # A command inside a sentence (see _through_command) is its object: the numbers and dates of its
+    # arguments ("HEAD@{1 week ago}") are no facts the sentence states.
+    commands = [line for line in lines if _command_line(line)] if kind == "prose" and len(lines) > 1 else []
+    said = " ".join(" ".join(line for line in lines if line not in commands).split()) if commands else flat
     words = tuple(_WORD.findall(fold(flat)))
     names = _names(flat)
-    numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", flat)) + tuple(
-        w for w in words if w in _NUMBER_WORDS)
+    numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", said)) + tuple(
+        w for w in _WORD.findall(fold(said)) if w in _NUMBER_WORDS)
+    data = dict(_data_shapes(said, kind))
+    if commands:
+        data["command"] = 1.0
     return Sentence(
         text=sentence, kind=kind, terms=frozenset(analyzer.terms(flat)), names=names, numbers=numbers,
-        dates=tuple(w for m in _DATE.finditer(flat) for w in _WORD.findall(fold(m.group()))),
-        frequency=bool(_FREQUENCY.search(flat) or _DURATION.search(flat)), places=_places(flat),
+        dates=tuple(w for m in _DATE.finditer(said) for w in _WORD.findall(fold(m.group()))),
+        frequency=bool(_FREQUENCY.search(said) or _DURATION.search(said)), places=_places(flat),
         place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
         definition=bool(_DEFINITION.search(flat)), words=words, claim=bool(_CLAIM.search(flat)),
-        data=_data_shapes(flat, kind),
+        data=tuple(data.items()),
     )
 
 

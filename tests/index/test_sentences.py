@@ -141,3 +141,31 @@ def test_sentence_cache_embeds_each_sentence_once(analyzer, fake_embedder):
     again = cache.vectors(wanted[:2], fake_embedder)
     assert fake_embedder.calls == 1 and fake_embedder.embedded == 3
     assert all((a == b).all() for a, b in zip(first[:2], again, strict=True))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Left open before a command and going on in lower case after it: one sentence, the command its object.
+    ("You can replace the last commit using\n$ git commit --amend\nwhich lets you edit its message first.",
+     [("You can replace the last commit using\n$ git commit --amend\nwhich lets you edit its message first.",
+       "prose")]),
+    # A command that is the subject of the next line's verb.
+    ("Compare them.\n$ git diff a..b\nwill tell you whether they differ.",
+     [("Compare them.", "prose"), ("$ git diff a..b\nwill tell you whether they differ.", "prose")]),
+    # A command after a colon, and its output, stay lines of their own.
+    ("Compare the names:\n$ git rev-list origin\nerror: no such ref here",
+     [("Compare the names:", "prose"), ("$ git rev-list origin", "code"), ("error: no such ref here", None)]),
+])
+def test_a_sentence_around_a_command_is_one_sentence(text, expected):
+    """A command line shown in the middle of a sentence is read with the sentence around it."""
+    spans = sentence_spans(text)
+    assert [s for s, _ in spans] == [s for s, _ in expected]
+    assert [k for (_, k), (_, want) in zip(spans, expected, strict=True) if want] == [k for _, k in expected if k]
+
+
+def test_a_command_inside_a_sentence_states_no_duration(analyzer):
+    """The arguments of a command quoted in a sentence ("1 week ago") are not the sentence's facts."""
+    text = 'A reflog is kept for HEAD, so\n$ git show HEAD@{"1 week ago"}\nwill show where HEAD was.'
+    sentence = analyse(text, "prose", analyzer)
+    assert dict(sentence.data).get("command") == 1.0
+    assert "duration" not in dict(sentence.data)
+    assert shape(sentence, "duration", set()) == 0.0
