@@ -118,7 +118,10 @@ _DATE = re.compile(rf"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:{'|'.join(_MONTHS.split())}
                    r"\b(?:semaine|mois|année|an) (?:dernière|dernier|prochaine|prochain)\b|"
                    r"\b(?:last|next) (?:week|month|year)\b|\b(?:début|fin|mi-)\s*(?:d'année|de l'année|\w+ \d{4})\b",
                    re.IGNORECASE)
-_PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+)")
+_PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+|"
+                   # A host name ("schema.data.gouv.fr", "irc.debian.org"), not a setting ("core.autocrlf").
+                   r"(?<![\w@.-])(?:[a-z0-9][a-z0-9-]*\.)+(?:com|org|net|edu|gov|int|info|io|dev|eu|fr|be|ch|ca|"
+                   r"de|uk|us|nl|it|es|pt|at|se|no|dk|fi|pl|jp|cn|in|au|br|ru)(?![\w-]|\.\w))")
 _PLACE_WORDS = re.compile(r"\b(?:complexe|résidence|ville|pays|siège|domicile|région|capitale|headquarters|"
                           r"residence|city|country|resort|estate)\b", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(?:car|parce que|parce qu'|en raison d[eu']|à cause d[eu']|grâce à|puisque|afin d[e']|"

@@ -115,6 +115,8 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("place", "Où a-t-il dîné ?", "Il a Paris en tête depuis longtemps.", 0.0),
     ("place", "Where is the log kept?", "Les installations sont journalisées dans /var/log/aptitude.", 1.0),
     ("place", "Où a-t-il dîné ?", "L'interaction entre eux a changé les choses.", 0.0),
+    ("place", "Where are schemas listed?", "Le site schema.data.gouv.fr référence les schémas.", 1.0),  # a host
+    ("place", "Where is the line ending set?", "Set core.autocrlf to true for that.", 0.0),  # a setting, no host
     ("cause", "Pourquoi la sortie a-t-elle une résistance ?", "Elle a 100 Ω pour limiter le courant.", 1.0),
     ("cause", "Why is it slow?", "It is slow because the disk is full.", 1.0),
     ("definition", "Que signifie FTBFS ?", "On le qualifie de FTBFS « Fails To Build From Source ».", 1.0),
