@@ -36,15 +36,17 @@ DATA_KINDS = ("duration", "values", "key", "command")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
-_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)])\s+\S")
+# "- item", "2. step", "a) case", and a timeline's or changelog's entries: "2016 - Loi…", "2015: Loi…".
+_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\d{1,4}\s+[-–—]|\d{4}\s*:)\s+\S")
 _BORDER = re.compile(r"^[\s\-=_+|*#~.:─━│┃┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬]+$")
 _FOOTNOTE = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\^\d+)\s*\S")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|figs?\.|tableau|table|illustration|image|exemple|example|listing|"
                       r"capture d'écran|screenshot|photo|schéma|diagram(?:me)?)\s*\d+(?:[.\-–]\d+)*\b",
                       re.IGNORECASE)
 # A section number opens a heading: "7.4 Gestion des groupes", "24 Droits d'auteur", "Chapitre 3. Réseau".
-_SECTION_NUMBER = re.compile(r"^\s*(?:(?:chapitre|chapter|section|partie|part|annexe|appendix)\s+\w+\b|"
-                             r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])", re.IGNORECASE)
+# (Only the words ignore case: "2 et 3 jours", a wrapped line's end, opens no section.)
+_SECTION_NUMBER = re.compile(r"^\s*(?:(?i:chapitre|chapter|section|partie|part|annexe|appendix)\s+\w+\b|"
+                             r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])")
 _CODE = re.compile(r"^\s*(?:\$ |# |>>>|sudo |apt(?:-get)? |dpkg |git |print\b|[\w.]+=\S)|[{}]\s*$|==|->|=>|"
                    r"\$\{?\w|\(\(|&&|\|\|")
 _ROW = " · "
@@ -194,8 +196,8 @@ def phrase_pattern(phrases: Iterable[str]) -> str:
 def _kind_patterns() -> dict[str, re.Pattern]:
     """Compiled patterns of the data kinds: "<kind>.<role>" -> pattern over folded text."""
     words = kind_words()
-    out = {f"{kind}.{role}": re.compile(phrase_pattern(phrases)) for (kind, role), phrases in words.items()
-           if role != "range"}
+    out = {f"{kind}.{role}": re.compile(phrase_pattern(phrases) + (r"\s*$" if role == "last" else ""))
+           for (kind, role), phrases in words.items() if role != "range"}
     ranges = [p.split("...", 1) for p in words.get(("values", "range"), ()) if "..." in p]  # "…" folds to "..."
     # "entre 1 et 10", "from -5 V to +5 V": two numbers (with a unit) around the second word.
     end = r"[-+−±]?\d[\d.,]*(?:\s*[^\W\d]{1,3})?"
@@ -247,6 +249,13 @@ def answer_type(question: str) -> str | None:
     """What kind of fact a question asks for: one of ANSWER_TYPES, or None (how, what, which thing...)."""
     lower = " ".join(clean(question).lower().split())
     q = fold(lower)
+    # Asked last, in everyday words ("la loi … c'est de quand ?", "ils ont dîné où ?"), the question word
+    # decides, whatever a relative pronoun earlier says ("la loi qui…").
+    end = q.rstrip(" ?!.…")
+    patterns = _kind_patterns()
+    last = next((k for k in ANSWER_TYPES if f"{k}.last" in patterns and patterns[f"{k}.last"].search(end)), None)
+    if last:
+        return last
     for kind, pattern in _QUESTION_TYPES:
         if kind == "date" and (data := data_kind(question)):
             return data

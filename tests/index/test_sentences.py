@@ -56,6 +56,12 @@ def analyzer() -> Analyzer:
     ("Comment sélectionner du texte quand aptitude est ouvert ?", None),
     ("Comment l'installer sous Debian ou Ubuntu ?", None),
     ("Quelle valeur affiche la mesure quand rien n'est branché ?", "quantity"),
+    # Asked last, in everyday words: the closing question word decides ("qui" earlier is a relative pronoun).
+    ("la loi qui rend l'accès obligatoire c'est de quand ?", "date"),
+    ("Ils ont dîné ensemble où ?", "place"),
+    ("le jardin a été fondé par qui ?", "person"),
+    ("the release came out when?", "date"),
+    ("Il vient ou pas ?", None),
 ])
 def test_answer_type_of_questions(question, kind):
     """The kind of fact a question asks for comes from its question words, in French and in English."""
@@ -85,6 +91,10 @@ def test_answer_type_of_questions(question, kind):
     ("Première ligne.\nseconde ligne en minuscules.",
      [("Première ligne.", "prose"), ("seconde ligne en minuscules.", "prose")]),
     ("Voici les étapes :\n- ouvrir le menu", [("Voici les étapes :", "prose"), ("- ouvrir le menu", "item")]),
+    # A timeline's entries are items, not one wrapped sentence; a number in lower-case prose goes on.
+    ("2011 - Création du portail\n2016 - Loi pour une République numérique.",
+     [("2011 - Création du portail", "item"), ("2016 - Loi pour une République numérique.", "item")]),
+    ("Il faut compter entre\n2 et 3 jours.", [("Il faut compter entre\n2 et 3 jours.", "prose")]),
 ])
 def test_sentence_spans_and_kinds(text, expected):
     """A passage's sentences keep their text (line breaks of wrapped lines included) and say what they are."""
