@@ -322,6 +322,10 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
         second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
     if second is None and following is not None and continues(following.sentence.text):
         second = following  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
+    if second is None and following is not None and first.shape > 0 and following.shape >= 1.0:
+        # "… launched in 2001. In 2003, the two projects merged.": the next one holds another fact of the
+        # asked kind; which one is meant, the words cannot tell.
+        second = following
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

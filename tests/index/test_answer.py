@@ -193,6 +193,12 @@ CHOICES = [
       "Après une semaine sans objection, elle est acceptée.",
       "Une demande de badge incomplète n'est pas une demande de validation mais un brouillon."],
      "une semaine"),
+    # The next sentence holds another fact of the asked kind: which one is meant, the words cannot tell.
+    ("En quelle année le club de Vire et celui de Caen ont-ils uni leurs forces ?",
+     ["Le club de Vire a été fondé en 1921, à peu près au même moment que le club de Caen. "
+      "En 1952, les deux associations ont fusionné.",
+      "Le club de Vire joue au stade municipal."],
+     "1952"),
     # The next sentence points back at the first ("pour cela"): it is the answer's end.
     ("Comment commencer un nouveau paragraphe dans le texte source ?",
      ["Un simple retour à la ligne ne crée pas un nouveau paragraphe dans le texte source. "
