@@ -199,6 +199,11 @@ CHOICES = [
       "En 1952, les deux associations ont fusionné.",
       "Le club de Vire joue au stade municipal."],
      "1952"),
+    # The sentence before the first introduces it with a colon: it says what the first (a link) is.
+    ("Où télécharger l'image de la carte SD ?",
+     ["Pour les cartes ARM, une archive complète se trouve ici :\n"
+      "https://exemple.org/arm.zip (elle s'installe avec l'outil habituel de la carte SD)"],
+     "Pour les cartes ARM, une archive complète se trouve ici"),
     # The next sentence points back at the first ("pour cela"): it is the answer's end.
     ("Comment commencer un nouveau paragraphe dans le texte source ?",
      ["Un simple retour à la ligne ne crée pas un nouveau paragraphe dans le texte source. "
