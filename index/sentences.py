@@ -365,11 +365,14 @@ def _continues(line: str, nxt: str) -> bool:
     head = nxt.lstrip()
     if not end.strip() or not head or end.endswith(_TERMINAL) or _ROW in line or _ROW in nxt:
         return False
+    open_aside = line.count("(") > line.count(")") or line.count("«") > line.count("»")
+    if open_aside and re.match(r"[–—-]\s+[^\W\d_]", head) and head.lstrip("–—- ")[:1].islower():
+        return True  # "(… numbered after the digits of π" / "– currently 3.1415926 – …)": an aside, no list
     if _BULLET.match(nxt) or _BORDER.match(nxt) or _FOOTNOTE.match(nxt) or _CODE.search(line) or _CODE.search(nxt):
         return False
     if nxt[:1].isspace() or line[:1].isspace():
         return False  # indented: lines of code, kept apart
-    if line.count("(") > line.count(")") or line.count("«") > line.count("»"):
+    if open_aside:
         return True  # inside parentheses or quotes left open
     first = head[0]
     return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _SECTION_NUMBER.match(head))
