@@ -29,10 +29,10 @@ HEADING_MAX_WORDS = 10
 
 # What a question asks for.
 ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
-                "duration", "values", "key", "command")
+                "duration", "values", "key", "command", "name")
 # Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
 # after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
-DATA_KINDS = ("duration", "values", "key", "command")
+DATA_KINDS = ("duration", "values", "key", "command", "name")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -441,6 +441,8 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
 
 
 COMMAND_MAX_WORDS = 20
+# A glossary's or a manual's entry: a term of one to four words, then " : " and what it is.
+_GLOSSARY = re.compile(r"^[\s•*–—-]*[^\W\d_][\w.+'’-]*(?: [\w.+'’-]+){0,3} : \S")
 _OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][\w-]*|^\s*[$#>] \S")
 
 
@@ -479,6 +481,10 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["command"] = 0.8
     elif "command.holds" in p and p["command.holds"].search(text):
         shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
+    if kind != "row" and _GLOSSARY.match(flat):
+        shapes["name"] = 1.0  # "detached HEAD : Normally HEAD stores…": a term and what it names
+    elif "name.holds" in p and p["name.holds"].search(text):
+        shapes["name"] = 0.7  # "… is called « detached »"
     return tuple(shapes.items())
 
 

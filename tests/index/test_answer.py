@@ -365,6 +365,10 @@ KINDS = [
     ("Comment installer le paquet expeyes ?",
      ["Le paquet expeyes est disponible dans Debian et dans Ubuntu depuis 2012.",
       "Depuis un terminal :\n$ sudo apt install expeyes"], "sudo apt install expeyes"),
+    # The term a manual defines, when what a thing is called is asked.
+    ("Comment s'appelle l'état où la tête pointe sur un commit et non sur une branche ?",
+     ["Dans cet état, la tête pointe sur la branche, et la branche pointe sur un commit : l'état normal.",
+      "tête détachée : la tête pointe sur un commit."], "tête détachée"),
     # A table row holding the key.
     ("Quelle touche ferme la fenêtre de liste ?",
      ["La fenêtre de liste se ferme aussi quand on en ouvre une autre.",

@@ -51,6 +51,8 @@ def analyzer() -> Analyzer:
     ("Which key opens the menu?", "key"),
     ("How do I run the tests?", "command"),
     ("Quelle commande met à jour la liste des paquets ?", "command"),
+    ("What's it called when HEAD points at a commit?", "name"),
+    ("Le serveur central, il s'appelle comment ?", "name"),
     ("Comment afficher la version ?", None),
     # "quand" further on is a conjunction, and "ou" without its accent means "or".
     ("Comment sélectionner du texte quand aptitude est ouvert ?", None),
@@ -138,6 +140,10 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("claim", "Que craignent-ils ?", "Ils s'inquiètent de voir la Chine prendre l'avantage.", 1.0),
     ("claim", "Que dit le porte-parole ?", "« Nous gérons notre chaîne d'approvisionnement. »", 1.0),
     ("claim", "Quel argument avance-t-il ?", "Il a conclu un accord avec l'administration.", 0.0),
+    # A term and what it names (a glossary's or a manual's entry), or a sentence that names; not a table row.
+    ("name", "What's it called when HEAD points at a commit?", "detached HEAD : HEAD names a commit.", 1.0),
+    ("name", "Comment s'appelle le serveur ?", "Le serveur principal est appelé « tjener ».", 0.7),
+    ("name", "Comment s'appelle le serveur ?", "Le serveur principal répond aux clients.", 0.0),
 ])
 def test_shape_of_the_asked_fact(kind, question, sentence, expected, analyzer):
     """A sentence holds the kind of fact asked for only with something the question did not already say."""
