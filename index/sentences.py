@@ -341,9 +341,10 @@ def _through_command(lines: Sequence[str], i: int) -> bool:
     command = _command_line
 
     def goes_on(line: str) -> bool:  # prose in lower case: the rest of a sentence, not a program's output
-        head = line.lstrip()
-        return (head[:1].isalpha() and head[:1].islower() and not _CODE.search(line) and not _BULLET.match(line)
-                and count_words(line) >= 3 and not head.split()[0].endswith(":"))
+        end = line.rstrip(_CLOSERS.replace(")", "").replace("]", ""))
+        return (line[:1].islower() and line.split()[0].rstrip(",").isalpha() and not _CODE.search(line)
+                and not _BULLET.match(line) and sum(w.isalpha() for w in line.split()) >= 3
+                and (end.endswith(_TERMINAL) or end[-1:].isalpha()))  # not "fonction C : byte f(float v)"
 
     line = lines[i]
     if command(line):

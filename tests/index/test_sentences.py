@@ -175,6 +175,10 @@ def test_sentence_cache_embeds_each_sentence_once(analyzer, fake_embedder):
     # A command after a colon, and its output, stay lines of their own.
     ("Compare the names:\n$ git rev-list origin\nerror: no such ref here",
      [("Compare the names:", "prose"), ("$ git rev-list origin", "code"), ("error: no such ref here", None)]),
+    ("Name it with\n$ git describe e05db0f\nv1.5.0-rc0-260-ge05db0f", [("Name it with", None),
+     ("$ git describe e05db0f", "code"), ("v1.5.0-rc0-260-ge05db0f", None)]),
+    ("print p.get_voltage(1) # tension en A1\nfonction C : byte get_voltage(byte ch, float* v)",
+     [("print p.get_voltage(1) # tension en A1", "code"), ("fonction C : byte get_voltage(byte ch, float* v)", None)]),
 ])
 def test_a_sentence_around_a_command_is_one_sentence(text, expected):
     """A command line shown in the middle of a sentence is read with the sentence around it."""
