@@ -36,8 +36,8 @@ DATA_KINDS = ("duration", "values", "key", "command", "name")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
-# "- item", "2. step", "a) case", and a timeline's or changelog's entries: "2016 - Loi…", "2015: Loi…".
-_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\d{1,4}\s+[-–—]|\d{4}\s*:)\s+\S")
+# "- item", "2. step", "a) case", and a timeline's entries: "2016 - Loi…", "2015: Loi…" (not "10 - 15 minutes").
+_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\d{4}\s*[-–—:](?=\s+[A-ZÀ-ÖØ-Þ]))\s+\S")
 _BORDER = re.compile(r"^[\s\-=_+|*#~.:─━│┃┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬]+$")
 _FOOTNOTE = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\^\d+)\s*\S")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|figs?\.|tableau|table|illustration|image|exemple|example|listing|"

@@ -97,6 +97,7 @@ def test_answer_type_of_questions(question, kind):
     ("2011 - Création du portail\n2016 - Loi pour une République numérique.",
      [("2011 - Création du portail", "item"), ("2016 - Loi pour une République numérique.", "item")]),
     ("Il faut compter entre\n2 et 3 jours.", [("Il faut compter entre\n2 et 3 jours.", "prose")]),
+    ("Le traitement prend\n10 - 15 minutes.", [("Le traitement prend\n10 - 15 minutes.", "prose")]),
     # A dash inside parentheses left open opens an aside, not a list item.
     ("Les versions suivent les décimales de π (la dernière\n– actuellement 3.14159 – est figée).",
      [("Les versions suivent les décimales de π (la dernière\n– actuellement 3.14159 – est figée).", "prose")]),
