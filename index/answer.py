@@ -144,7 +144,7 @@ class AnswerConfig:
     short_factor: float = 0.5
     second_share: float = 0.5
     meaning_weight: float = 1.0
-    meaning_weight_same: float = 0.5  # the same for a question in the documents' language...
+    meaning_weight_same: float = 0.2  # the same for a question in the documents' language...
     meaning_known: float = 0.8  # ...when the documents know less than this share of its words (see above)
     meaning_candidates: int = 8
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning

@@ -444,26 +444,3 @@ def test_a_restriction_of_the_answer_is_never_left_out():
                         passages)
     assert [s for s, _ in answer.sentences] == ["La modification du code d'accès fonctionne aussi sur le portail "
                                                 "du personnel.", "Mais seul le code du badge sera mis à jour."]
-
-
-def test_meaning_outweighs_a_shared_word_for_a_question_in_everyday_words():
-    """Asked with words the documents lack, the sentence closest in meaning beats one sharing a word more."""
-    from index.answerability import Evidence
-    from index.lexical import LexicalIndex
-    from index.passages import Passage
-    from index.search import Hit
-    from index.text import Analyzer
-
-    passages = ["Les noms de code des versions viennent des personnages de films d'animation.",
-                "La version neuf porte le nom de la pieuvre aux ventouses."]
-    question = "Le perso du dessin animé qui a donné son nom à la version neuf, c'est laquelle des bestioles ?"
-    analyzer = Analyzer("fr")
-    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
-    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
-            for i, t in enumerate(passages)]
-    meaning = _Meaning()
-    meaning.MEANINGS = {**_Meaning.MEANINGS, "bestiole": 0, "pieuvre": 0}
-    result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
-                          multilingual_vector=meaning.embed([question])[0],
-                          features=Evidence(known=0.6, lexical=0.3, dense=0.1))  # "perso", "bestioles": unknown
-    assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
