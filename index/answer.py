@@ -290,6 +290,13 @@ def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _
     return None
 
 
+def _preceding(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:
+    """The sentence just before `first` in its passage, if it may answer."""
+    own = by_citation[first.n]
+    at = next(i for i, c in enumerate(own) if c is first)
+    return own[at - 1] if at > 0 and own[at - 1].index == first.index - 1 else None
+
+
 def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate]],
             config: AnswerConfig, own: set[str], also=None) -> list[_Candidate]:
     if not candidates:
@@ -306,6 +313,9 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     # The next sentence of the first's passage is on its topic even when it shares none of the question's words.
     if text.endswith(":"):
         second = following  # it introduces what follows (a list, a command): that completes it
+    if second is None and (before := _preceding(first, by_citation)) is not None \
+            and before.sentence.text.rstrip().endswith(":"):
+        second = before  # "… an SD card image is available here:" says what the first (a link, a command) is
     if second is None and first.shape < 1.0:
         # It holds the kind of fact the first lacks: the next sentence first ("… proposed. Après une semaine…").
         second = following if following is not None and following.shape >= max(0.5, first.shape + 0.1) \
@@ -322,6 +332,10 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
         second = next((c for c in close if (c.sentence.terms & own) - first.sentence.terms), None)  # more of the asked
     if second is None and following is not None and continues(following.sentence.text):
         second = following  # "Mais seul le mot de passe Kerberos…": the first goes on in the next one
+    if second is None and following is not None and first.shape > 0 and following.shape >= 1.0:
+        # "… launched in 2001. In 2003, the two projects merged.": the next one holds another fact of the
+        # asked kind; which one is meant, the words cannot tell.
+        second = following
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

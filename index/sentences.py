@@ -29,22 +29,24 @@ HEADING_MAX_WORDS = 10
 
 # What a question asks for.
 ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
-                "duration", "values", "key", "command")
+                "duration", "values", "key", "command", "name")
 # Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
 # after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
-DATA_KINDS = ("duration", "values", "key", "command")
+DATA_KINDS = ("duration", "values", "key", "command", "name")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
-_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)])\s+\S")
+# "- item", "2. step", "a) case", and a timeline's entries: "2016 - Loi…", "2015: Loi…" (not "10 - 15 minutes").
+_BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\d{4}\s*[-–—:](?=\s+[A-ZÀ-ÖØ-Þ]))\s+\S")
 _BORDER = re.compile(r"^[\s\-=_+|*#~.:─━│┃┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬]+$")
 _FOOTNOTE = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\^\d+)\s*\S")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|figs?\.|tableau|table|illustration|image|exemple|example|listing|"
                       r"capture d'écran|screenshot|photo|schéma|diagram(?:me)?)\s*\d+(?:[.\-–]\d+)*\b",
                       re.IGNORECASE)
 # A section number opens a heading: "7.4 Gestion des groupes", "24 Droits d'auteur", "Chapitre 3. Réseau".
-_SECTION_NUMBER = re.compile(r"^\s*(?:(?:chapitre|chapter|section|partie|part|annexe|appendix)\s+\w+\b|"
-                             r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])", re.IGNORECASE)
+# (Only the words ignore case: "2 et 3 jours", a wrapped line's end, opens no section.)
+_SECTION_NUMBER = re.compile(r"^\s*(?:(?i:chapitre|chapter|section|partie|part|annexe|appendix)\s+\w+\b|"
+                             r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])")
 _CODE = re.compile(r"^\s*(?:\$ |# |>>>|sudo |apt(?:-get)? |dpkg |git |print\b|[\w.]+=\S)|[{}]\s*$|==|->|=>|"
                    r"\$\{?\w|\(\(|&&|\|\|")
 _ROW = " · "
@@ -118,7 +120,10 @@ _DATE = re.compile(rf"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:{'|'.join(_MONTHS.split())}
                    r"\b(?:semaine|mois|année|an) (?:dernière|dernier|prochaine|prochain)\b|"
                    r"\b(?:last|next) (?:week|month|year)\b|\b(?:début|fin|mi-)\s*(?:d'année|de l'année|\w+ \d{4})\b",
                    re.IGNORECASE)
-_PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+)")
+_PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+|"
+                   # A host name ("schema.data.gouv.fr", "irc.debian.org"), not a setting ("core.autocrlf").
+                   r"(?<![\w@.-])(?:[a-z0-9][a-z0-9-]*\.)+(?:com|org|net|edu|gov|int|info|io|dev|eu|fr|be|ch|ca|"
+                   r"de|uk|us|nl|it|es|pt|at|se|no|dk|fi|pl|jp|cn|in|au|br|ru)(?![\w-]|\.\w))")
 _PLACE_WORDS = re.compile(r"\b(?:complexe|résidence|ville|pays|siège|domicile|région|capitale|headquarters|"
                           r"residence|city|country|resort|estate)\b", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(?:car|parce que|parce qu'|en raison d[eu']|à cause d[eu']|grâce à|puisque|afin d[e']|"
@@ -191,8 +196,8 @@ def phrase_pattern(phrases: Iterable[str]) -> str:
 def _kind_patterns() -> dict[str, re.Pattern]:
     """Compiled patterns of the data kinds: "<kind>.<role>" -> pattern over folded text."""
     words = kind_words()
-    out = {f"{kind}.{role}": re.compile(phrase_pattern(phrases)) for (kind, role), phrases in words.items()
-           if role != "range"}
+    out = {f"{kind}.{role}": re.compile(phrase_pattern(phrases) + (r"\s*$" if role == "last" else ""))
+           for (kind, role), phrases in words.items() if role != "range"}
     ranges = [p.split("...", 1) for p in words.get(("values", "range"), ()) if "..." in p]  # "…" folds to "..."
     # "entre 1 et 10", "from -5 V to +5 V": two numbers (with a unit) around the second word.
     end = r"[-+−±]?\d[\d.,]*(?:\s*[^\W\d]{1,3})?"
@@ -244,6 +249,13 @@ def answer_type(question: str) -> str | None:
     """What kind of fact a question asks for: one of ANSWER_TYPES, or None (how, what, which thing...)."""
     lower = " ".join(clean(question).lower().split())
     q = fold(lower)
+    # Asked last, in everyday words ("la loi … c'est de quand ?", "ils ont dîné où ?"), the question word
+    # decides, whatever a relative pronoun earlier says ("la loi qui…").
+    end = q.rstrip(" ?!.…")
+    patterns = _kind_patterns()
+    last = next((k for k in ANSWER_TYPES if f"{k}.last" in patterns and patterns[f"{k}.last"].search(end)), None)
+    if last:
+        return last
     for kind, pattern in _QUESTION_TYPES:
         if kind == "date" and (data := data_kind(question)):
             return data
@@ -311,11 +323,41 @@ def sentence_spans(text: str) -> list[tuple[str, str]]:
     group: list[str] = []
     for i, line in enumerate(lines):
         group.append(line)
-        if i + 1 < len(lines) and _continues(line, lines[i + 1]):
+        if i + 1 < len(lines) and (_continues(line, lines[i + 1]) or _through_command(lines, i)):
             continue
         out += _block_sentences("\n".join(group))
         group = []
     return out
+
+
+def _through_command(lines: Sequence[str], i: int) -> bool:
+    """Whether line `i` and the next belong to one sentence holding a command line in its middle.
+
+    "… replace the most recent commit using" / "$ git commit --amend" / "which will replace the old commit…":
+    a sentence left open before a command and going on in lower case after it is one sentence, the
+    command its object; so is a command followed by the verb it is the subject of ("$ git diff a..b" /
+    "will tell you whether…").
+    """
+    command = _command_line
+
+    def goes_on(line: str) -> bool:  # prose in lower case: the rest of a sentence, not a program's output
+        end = line.rstrip(_CLOSERS.replace(")", "").replace("]", ""))
+        return (line[:1].islower() and line.split()[0].rstrip(",").isalpha() and not _CODE.search(line)
+                and not _BULLET.match(line) and sum(w.isalpha() for w in line.split()) >= 3
+                and (end.endswith(_TERMINAL) or end[-1:].isalpha()))  # not "fonction C : byte f(float v)"
+
+    line = lines[i]
+    if command(line):
+        return i + 1 < len(lines) and goes_on(lines[i + 1])
+    end = line.rstrip(_CLOSERS)
+    return (bool(end) and end[-1:].isalpha() and end[-1:].islower() and count_words(line) >= 3
+            and not end.endswith(_TERMINAL) and i + 2 < len(lines) and command(lines[i + 1])
+            and goes_on(lines[i + 2]))
+
+
+def _command_line(line: str) -> bool:
+    """Whether a line is a short command ("$ git commit --amend")."""
+    return bool(_CODE.search(line)) and len(line.split()) <= COMMAND_MAX_WORDS and _ROW not in line
 
 
 def _continues(line: str, nxt: str) -> bool:
@@ -324,11 +366,14 @@ def _continues(line: str, nxt: str) -> bool:
     head = nxt.lstrip()
     if not end.strip() or not head or end.endswith(_TERMINAL) or _ROW in line or _ROW in nxt:
         return False
+    open_aside = line.count("(") > line.count(")") or line.count("«") > line.count("»")
+    if open_aside and re.match(r"[–—-]\s+[^\W\d_]", head) and head.lstrip("–—- ")[:1].islower():
+        return True  # "(… numbered after the digits of π" / "– currently 3.1415926 – …)": an aside, no list
     if _BULLET.match(nxt) or _BORDER.match(nxt) or _FOOTNOTE.match(nxt) or _CODE.search(line) or _CODE.search(nxt):
         return False
     if nxt[:1].isspace() or line[:1].isspace():
         return False  # indented: lines of code, kept apart
-    if line.count("(") > line.count(")") or line.count("«") > line.count("»"):
+    if open_aside:
         return True  # inside parentheses or quotes left open
     first = head[0]
     return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _SECTION_NUMBER.match(head))
@@ -374,21 +419,31 @@ def _sentence_kind(sentence: str, block_kind: str | None, siblings: int) -> str:
 def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
     """A sentence with its terms and the shapes of the facts it holds."""
     flat = " ".join(sentence.split())
+    lines = sentence.split("\n")
+    # A command inside a sentence (see _through_command) is its object: the numbers and dates of its
+    # arguments ("HEAD@{1 week ago}") are no facts the sentence states.
+    commands = [line for line in lines if _command_line(line)] if kind == "prose" and len(lines) > 1 else []
+    said = " ".join(" ".join(line for line in lines if line not in commands).split()) if commands else flat
     words = tuple(_WORD.findall(fold(flat)))
     names = _names(flat)
-    numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", flat)) + tuple(
-        w for w in words if w in _NUMBER_WORDS)
+    numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", said)) + tuple(
+        w for w in _WORD.findall(fold(said)) if w in _NUMBER_WORDS)
+    data = dict(_data_shapes(said, kind))
+    if commands:
+        data["command"] = 1.0
     return Sentence(
         text=sentence, kind=kind, terms=frozenset(analyzer.terms(flat)), names=names, numbers=numbers,
-        dates=tuple(w for m in _DATE.finditer(flat) for w in _WORD.findall(fold(m.group()))),
-        frequency=bool(_FREQUENCY.search(flat) or _DURATION.search(flat)), places=_places(flat),
+        dates=tuple(w for m in _DATE.finditer(said) for w in _WORD.findall(fold(m.group()))),
+        frequency=bool(_FREQUENCY.search(said) or _DURATION.search(said)), places=_places(flat),
         place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
         definition=bool(_DEFINITION.search(flat)), words=words, claim=bool(_CLAIM.search(flat)),
-        data=_data_shapes(flat, kind),
+        data=tuple(data.items()),
     )
 
 
 COMMAND_MAX_WORDS = 20
+# A glossary's or a manual's entry: a term of one to four words, then " : " and what it is.
+_GLOSSARY = re.compile(r"^[\s•*–—-]*[^\W\d_][\w.+'’-]*(?: [\w.+'’-]+){0,3} : \S")
 _OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][\w-]*|^\s*[$#>] \S")
 
 
@@ -427,6 +482,10 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["command"] = 0.8
     elif "command.holds" in p and p["command.holds"].search(text):
         shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
+    if kind != "row" and _GLOSSARY.match(flat):
+        shapes["name"] = 1.0  # "detached HEAD : Normally HEAD stores…": a term and what it names
+    elif "name.holds" in p and p["name.holds"].search(text):
+        shapes["name"] = 0.7  # "… is called « detached »"
     return tuple(shapes.items())
 
 

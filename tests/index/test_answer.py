@@ -193,6 +193,17 @@ CHOICES = [
       "Après une semaine sans objection, elle est acceptée.",
       "Une demande de badge incomplète n'est pas une demande de validation mais un brouillon."],
      "une semaine"),
+    # The next sentence holds another fact of the asked kind: which one is meant, the words cannot tell.
+    ("En quelle année le club de Vire et celui de Caen ont-ils uni leurs forces ?",
+     ["Le club de Vire a été fondé en 1921, à peu près au même moment que le club de Caen. "
+      "En 1952, les deux associations ont fusionné.",
+      "Le club de Vire joue au stade municipal."],
+     "1952"),
+    # The sentence before the first introduces it with a colon: it says what the first (a link) is.
+    ("Où télécharger l'image de la carte SD ?",
+     ["Pour les cartes ARM, une archive complète se trouve ici :\n"
+      "https://exemple.org/arm.zip (elle s'installe avec l'outil habituel de la carte SD)"],
+     "Pour les cartes ARM, une archive complète se trouve ici"),
     # The next sentence points back at the first ("pour cela"): it is the answer's end.
     ("Comment commencer un nouveau paragraphe dans le texte source ?",
      ["Un simple retour à la ligne ne crée pas un nouveau paragraphe dans le texte source. "
@@ -354,6 +365,10 @@ KINDS = [
     ("Comment installer le paquet expeyes ?",
      ["Le paquet expeyes est disponible dans Debian et dans Ubuntu depuis 2012.",
       "Depuis un terminal :\n$ sudo apt install expeyes"], "sudo apt install expeyes"),
+    # The term a manual defines, when what a thing is called is asked.
+    ("Comment s'appelle l'état où la tête pointe sur un commit et non sur une branche ?",
+     ["Dans cet état, la tête pointe sur la branche, et la branche pointe sur un commit : l'état normal.",
+      "tête détachée : la tête pointe sur un commit."], "tête détachée"),
     # A table row holding the key.
     ("Quelle touche ferme la fenêtre de liste ?",
      ["La fenêtre de liste se ferme aussi quand on en ouvre une autre.",

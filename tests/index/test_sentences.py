@@ -51,11 +51,19 @@ def analyzer() -> Analyzer:
     ("Which key opens the menu?", "key"),
     ("How do I run the tests?", "command"),
     ("Quelle commande met à jour la liste des paquets ?", "command"),
+    ("What's it called when HEAD points at a commit?", "name"),
+    ("Le serveur central, il s'appelle comment ?", "name"),
     ("Comment afficher la version ?", None),
     # "quand" further on is a conjunction, and "ou" without its accent means "or".
     ("Comment sélectionner du texte quand aptitude est ouvert ?", None),
     ("Comment l'installer sous Debian ou Ubuntu ?", None),
     ("Quelle valeur affiche la mesure quand rien n'est branché ?", "quantity"),
+    # Asked last, in everyday words: the closing question word decides ("qui" earlier is a relative pronoun).
+    ("la loi qui rend l'accès obligatoire c'est de quand ?", "date"),
+    ("Ils ont dîné ensemble où ?", "place"),
+    ("le jardin a été fondé par qui ?", "person"),
+    ("the release came out when?", "date"),
+    ("Il vient ou pas ?", None),
 ])
 def test_answer_type_of_questions(question, kind):
     """The kind of fact a question asks for comes from its question words, in French and in English."""
@@ -85,6 +93,14 @@ def test_answer_type_of_questions(question, kind):
     ("Première ligne.\nseconde ligne en minuscules.",
      [("Première ligne.", "prose"), ("seconde ligne en minuscules.", "prose")]),
     ("Voici les étapes :\n- ouvrir le menu", [("Voici les étapes :", "prose"), ("- ouvrir le menu", "item")]),
+    # A timeline's entries are items, not one wrapped sentence; a number in lower-case prose goes on.
+    ("2011 - Création du portail\n2016 - Loi pour une République numérique.",
+     [("2011 - Création du portail", "item"), ("2016 - Loi pour une République numérique.", "item")]),
+    ("Il faut compter entre\n2 et 3 jours.", [("Il faut compter entre\n2 et 3 jours.", "prose")]),
+    ("Le traitement prend\n10 - 15 minutes.", [("Le traitement prend\n10 - 15 minutes.", "prose")]),
+    # A dash inside parentheses left open opens an aside, not a list item.
+    ("Les versions suivent les décimales de π (la dernière\n– actuellement 3.14159 – est figée).",
+     [("Les versions suivent les décimales de π (la dernière\n– actuellement 3.14159 – est figée).", "prose")]),
 ])
 def test_sentence_spans_and_kinds(text, expected):
     """A passage's sentences keep their text (line breaks of wrapped lines included) and say what they are."""
@@ -115,6 +131,8 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("place", "Où a-t-il dîné ?", "Il a Paris en tête depuis longtemps.", 0.0),
     ("place", "Where is the log kept?", "Les installations sont journalisées dans /var/log/aptitude.", 1.0),
     ("place", "Où a-t-il dîné ?", "L'interaction entre eux a changé les choses.", 0.0),
+    ("place", "Where are schemas listed?", "Le site schema.data.gouv.fr référence les schémas.", 1.0),  # a host
+    ("place", "Where is the line ending set?", "Set core.autocrlf to true for that.", 0.0),  # a setting, no host
     ("cause", "Pourquoi la sortie a-t-elle une résistance ?", "Elle a 100 Ω pour limiter le courant.", 1.0),
     ("cause", "Why is it slow?", "It is slow because the disk is full.", 1.0),
     ("definition", "Que signifie FTBFS ?", "On le qualifie de FTBFS « Fails To Build From Source ».", 1.0),
@@ -123,6 +141,10 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("claim", "Que craignent-ils ?", "Ils s'inquiètent de voir la Chine prendre l'avantage.", 1.0),
     ("claim", "Que dit le porte-parole ?", "« Nous gérons notre chaîne d'approvisionnement. »", 1.0),
     ("claim", "Quel argument avance-t-il ?", "Il a conclu un accord avec l'administration.", 0.0),
+    # A term and what it names (a glossary's or a manual's entry), or a sentence that names; not a table row.
+    ("name", "What's it called when HEAD points at a commit?", "detached HEAD : HEAD names a commit.", 1.0),
+    ("name", "Comment s'appelle le serveur ?", "Le serveur principal est appelé « tjener ».", 0.7),
+    ("name", "Comment s'appelle le serveur ?", "Le serveur principal répond aux clients.", 0.0),
 ])
 def test_shape_of_the_asked_fact(kind, question, sentence, expected, analyzer):
     """A sentence holds the kind of fact asked for only with something the question did not already say."""
@@ -141,3 +163,35 @@ def test_sentence_cache_embeds_each_sentence_once(analyzer, fake_embedder):
     again = cache.vectors(wanted[:2], fake_embedder)
     assert fake_embedder.calls == 1 and fake_embedder.embedded == 3
     assert all((a == b).all() for a, b in zip(first[:2], again, strict=True))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Left open before a command and going on in lower case after it: one sentence, the command its object.
+    ("You can replace the last commit using\n$ git commit --amend\nwhich lets you edit its message first.",
+     [("You can replace the last commit using\n$ git commit --amend\nwhich lets you edit its message first.",
+       "prose")]),
+    # A command that is the subject of the next line's verb.
+    ("Compare them.\n$ git diff a..b\nwill tell you whether they differ.",
+     [("Compare them.", "prose"), ("$ git diff a..b\nwill tell you whether they differ.", "prose")]),
+    # A command after a colon, and its output, stay lines of their own.
+    ("Compare the names:\n$ git rev-list origin\nerror: no such ref here",
+     [("Compare the names:", "prose"), ("$ git rev-list origin", "code"), ("error: no such ref here", None)]),
+    ("Name it with\n$ git describe e05db0f\nv1.5.0-rc0-260-ge05db0f", [("Name it with", None),
+     ("$ git describe e05db0f", "code"), ("v1.5.0-rc0-260-ge05db0f", None)]),
+    ("print p.get_voltage(1) # tension en A1\nfonction C : byte get_voltage(byte ch, float* v)",
+     [("print p.get_voltage(1) # tension en A1", "code"), ("fonction C : byte get_voltage(byte ch, float* v)", None)]),
+])
+def test_a_sentence_around_a_command_is_one_sentence(text, expected):
+    """A command line shown in the middle of a sentence is read with the sentence around it."""
+    spans = sentence_spans(text)
+    assert [s for s, _ in spans] == [s for s, _ in expected]
+    assert [k for (_, k), (_, want) in zip(spans, expected, strict=True) if want] == [k for _, k in expected if k]
+
+
+def test_a_command_inside_a_sentence_states_no_duration(analyzer):
+    """The arguments of a command quoted in a sentence ("1 week ago") are not the sentence's facts."""
+    text = 'A reflog is kept for HEAD, so\n$ git show HEAD@{"1 week ago"}\nwill show where HEAD was.'
+    sentence = analyse(text, "prose", analyzer)
+    assert dict(sentence.data).get("command") == 1.0
+    assert "duration" not in dict(sentence.data)
+    assert shape(sentence, "duration", set()) == 0.0
