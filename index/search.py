@@ -328,9 +328,10 @@ class Searcher:
         # The words as written are the evidence; typos only help find the passage (scored once, added to them).
         exact = idx.lexical.scores(terms, near=False)
         own_lex = exact + idx.lexical.typo_scores(terms, self._typos(question, terms))
-        if self.config.translation_weight and cross_language:  # index/bilingual.py: ranking only, not evidence
-            translated = translation_scores(idx.lexical, question, self._languages)
-            own_lex = own_lex + self.config.translation_weight * translated
+        translated = None  # index/bilingual.py: the question's words translated help rank, not judge
+        if self.config.translation_weight and cross_language:
+            translated = self.config.translation_weight * translation_scores(idx.lexical, question, self._languages)
+            own_lex = own_lex + translated
         lex_all = own_lex
         if context_terms:
             weight = self.config.history_weight if context_weight is None else context_weight
@@ -356,6 +357,10 @@ class Searcher:
         # ranked by meaning alone, an unrelated question's closest passages would look like evidence.
         judged = order if known_share >= 1.0 else np.argsort(
             -(_mixed(z, self.config.weights(self._multi is not None, reads)) - penalty), kind="stable")[:limit]
+        if translated is not None:  # judged on the ranking the question's own words give
+            untranslated = {**z, "lexical": _standardised((lex_all - translated)[cand])}
+            judged = np.argsort(-(_mixed(untranslated, self.config.weights(self._multi is not None, reads, known_share))
+                                  - penalty), kind="stable")[:limit]
         multi = cos.get("multi")
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
                     float(lexical[i]), None if multi is None else float(multi[i])) for i in order]
