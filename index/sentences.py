@@ -47,51 +47,6 @@ _CODE = re.compile(r"^\s*(?:\$ |# |>>>|sudo |apt(?:-get)? |dpkg |git |print\b|[\
                    r"\$\{?\w|\(\(|&&|\|\|")
 _ROW = " · "
 
-# Question shapes: what kind of fact each question word asks for (French and English), matched on the folded
-# opening words of the question: "quand" further on is a conjunction ("Comment ... quand aptitude est ouvert").
-_PERSON_NOUNS = (r"personne|expert|experte|auteur|autrice|representant|president|dirigeant|fondateur|createur|"
-                 r"developpeur|mainteneur|responsable|personnage|chercheur|ministre|"
-                 r"person|people|expert|author|founder|creator|developer|maintainer|researcher|minister")
-_ORGANISATION_NOUNS = (r"entreprise|societe|agence|media|journal|organisation|organisme|firme|groupe|constructeur|"
-                       r"fabricant|fondeur|editeur|equipe|site|distribution|projet|"
-                       r"company|companies|agency|organi[sz]ation|newspaper|outlet|firm|manufacturer|publisher|"
-                       r"team|vendor|website|distribution|project")
-_QUANTITY_NOUNS = (r"nombre|quantite|montant|prix|cout|taux|part|pourcentage|proportion|valeur|tension|"
-                   r"capacite|frequence|taille|duree|poids|vitesse|gain|longueur|hauteur|largeur|distance|"
-                   r"somme|budget|resistance|intensite|courant|puissance|memoire|"
-                   r"number|amount|price|cost|rate|share|percentage|proportion|value|voltage|capacity|"
-                   r"frequency|size|duration|weight|speed|length|distance|sum|budget|resistance|current|power|"
-                   r"memory|range")
-_DATE_NOUNS = r"annee|mois|jour|date|moment|epoque|heure|periode|year|month|day|date|time|period"
-_PLACE_NOUNS = (r"pays|ville|lieu|endroit|region|fichier|repertoire|dossier|chemin|adresse|emplacement|"
-                r"country|city|place|location|region|file|directory|folder|path|address")
-_CLAIM_NOUNS = (r"argument|position|avis|crainte|inquietude|reproche|critique|objection|mise en garde|"
-                r"opinion|concern|fear|criticism|warning")
-_CLAIM_VERBS = (r"(?:dit|disent|declare|declarent|affirme|affirment|pense|pensent|craint|craignent|reproche|"
-                r"reprochent|repond|repondent|redoute|redoutent)(?:-\w+)?")
-_WHICH = r"(?:quel|quelle|quels|quelles|which|what)"
-_LEAD = r"^(?:(?:et|mais|alors|donc|puis|and|but|so|then)\s+)?(?:\S+\s+){0,2}?"
-_QUESTION_TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) for t, p in (
-    # Anywhere in the question: asking what a word or an abbreviation means.
-    ("definition", r"\b(?:signifie|signifient|veut dire|veulent dire|designe)\b|\bqu'est[- ]ce (?:que|qu')|"
-                   r"\bc'est quoi\b|\bdefinition\b|\bwhat (?:does|do) .+ (?:mean|stand for)\b|\bstands? for\b|"
-                   r"\bmeaning of\b|\bwhat is meant by\b|^what (?:is|are) (?:an? )?\S+(?: \S+)?\s*\??$"),
-    ("cause", _LEAD + r"(?:pourquoi|why|pour quelle raison|for what reason|how come|dans quel but|a quoi (?:sert|"
-              r"servent))\b|\bwhat (?:is|was) the reason\b"),
-    ("date", _LEAD + rf"(?:quand|when|depuis quand|since when|en quel(?:le)? (?:annee|mois)|a quel moment|"
-             rf"{_WHICH} (?:{_DATE_NOUNS})s?)\b"),
-    ("quantity", r"\bcombien\b|" + _LEAD + rf"(?:how (?:many|much|long|often|far|big|large|old)|a quelle frequence|"
-                 rf"jusqu'a quel(?:le)?|{_WHICH} (?:{_QUANTITY_NOUNS})s?)\b"),
-    ("place", _LEAD + rf"(?:ou|where|(?:dans|in|into|to|from|sur|on) {_WHICH} (?:{_PLACE_NOUNS})s?|"
-              rf"{_WHICH} (?:{_PLACE_NOUNS})s?)\b"),
-    # What someone says, argues or fears: "Quel argument avance-t-il ?", "Que craignent-ils ?".
-    ("claim", _LEAD + rf"(?:{_WHICH} (?:(?:est|sont) (?:la |le |les |l')?)?(?:{_CLAIM_NOUNS})s?|"
-              rf"que (?:{_CLAIM_VERBS})|qu'(?:a|ont)-t-\w+ (?:dit|declare|affirme|repondu)|"
-              r"what (?:does|do|did) .+ (?:say|argue|claim|fear|warn)|what (?:is|are) .+ "
-              r"(?:position|argument|concerns?|fears?))\b"),
-    ("organisation", _LEAD + rf"{_WHICH} (?:{_ORGANISATION_NOUNS})s?\b"),
-    ("person", _LEAD + rf"(?:qui|who|whom|whose|{_WHICH} (?:{_PERSON_NOUNS})s?)\b"),
-))
 
 # Answer shapes: what a sentence holds of each kind. Matched on the sentence as written (names are capitalised).
 _PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+|"
@@ -151,8 +106,16 @@ def _words(role: str) -> tuple[str, ...]:
 
 
 def _alt(phrases: Iterable[str], end: str = "") -> str:
-    """One alternation of phrases as written; a trailing * matches any ending, `end` follows the others."""
-    alts = [re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p) + end for p in phrases]
+    """One alternation of phrases as written; a trailing * matches any ending, `end` follows the others.
+
+    "..." between spaces matches any words ("what does ... mean"), glued to a word one word's letters ("qu'a-t-...").
+    """
+    def one(p: str) -> str:
+        if p.endswith("*"):
+            return re.escape(p[:-1]) + r"\w*"
+        return " .+ ".join(re.escape(part).replace(r"\.\.\.", r"\w+") for part in p.split(" ... ")) + end
+
+    alts = [one(p) for p in phrases]
     return "(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
 
 
@@ -203,6 +166,42 @@ def _patterns() -> dict[str, re.Pattern]:
         # Questions about commands, functions or options are answered by code lines as much as by prose.
         "asks_code": re.compile(rf"\b{_alt(w('code.asks'))}\b", i),
     }
+
+
+@functools.cache
+def _question_types() -> tuple[tuple[str, re.Pattern], ...]:
+    """Question shapes: what kind of fact a question asks for, checked in order, over the folded question.
+
+    "<kind>_first" words count near the opening only: "quand" further on is a conjunction ("Comment ... quand
+    aptitude est ouvert"). The words are data/<lang>/sentences.txt's "ask.*" roles.
+    """
+    w = _words
+    which = _alt(w("ask.which"))
+    lead = rf"^(?:{_alt(w('ask.lead'))}\s+)?(?:\S+\s+){{0,2}}?"
+
+    def first(kind: str, *more: str, noun: str = "") -> str:  # near the opening: its words, and "quel <noun>"
+        alts = [_alt(w(f"ask.{kind}_first")), *more]
+        if noun or w(f"ask.{kind}_noun"):
+            alts.append(noun or rf"{which} {_alt(w(f'ask.{kind}_noun'))}s?")
+        return lead + "(?:" + "|".join(alts) + r")\b"
+
+    article = [p if p.endswith("'") else p + " " for p in w("ask.claim_article")]
+    claim_noun = rf"{which} (?:{_alt(w('ask.claim_is'))} {_alt(article)}?)?{_alt(w('ask.claim_noun'))}s?"
+    claim_verb = rf"{_alt(w('ask.claim_that'))} {_alt(w('ask.claim_verb'))}(?:-\w+)?"
+    place_in = rf"{_alt(w('ask.place_in'))} {which} {_alt(w('ask.place_noun'))}s?"
+    short = rf"^{_alt(w('ask.definition_short'))} (?:{_alt(w('ask.definition_article'))} )?\S+(?: \S+)?\s*\??$"
+    return tuple((t, re.compile(p)) for t, p in (
+        # Anywhere in the question: asking what a word or an abbreviation means.
+        ("definition", rf"\b{_alt(w('ask.definition'))}\b|\b{_alt(w('ask.definition_opens'))}|{short}"),
+        ("cause", first("cause") + rf"|\b{_alt(w('ask.cause'))}\b"),
+        ("date", first("date")),
+        ("quantity", rf"\b{_alt(w('ask.quantity'))}\b|" + first("quantity")),
+        ("place", first("place", place_in)),
+        # What someone says, argues or fears: "Quel argument avance-t-il ?", "Que craignent-ils ?".
+        ("claim", first("claim", claim_verb, noun=claim_noun)),
+        ("organisation", first("organisation")),
+        ("person", first("person")),
+    ))
 
 
 @functools.cache
@@ -294,7 +293,7 @@ def answer_type(question: str) -> str | None:
     last = next((k for k in ANSWER_TYPES if f"{k}.last" in patterns and patterns[f"{k}.last"].search(end)), None)
     if last:
         return last
-    for kind, pattern in _QUESTION_TYPES:
+    for kind, pattern in _question_types():
         if kind == "date" and (data := data_kind(question)):
             return data
         m = pattern.search(q)
@@ -313,7 +312,7 @@ def answer_types(question: str) -> list[str]:
     """
     main = answer_type(question)
     kinds = [main] if main else []
-    for clause in re.split(r"(?:,\s*|\s+)(?:et|and)\s+", " ".join(clean(question).split())):
+    for clause in re.split(rf"(?:,\s*|\s+){_alt(_words('ask.and'))}\s+", " ".join(clean(question).split())):
         kind = answer_type(clause)
         if kind and kind not in kinds:
             kinds.append(kind)
