@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 
 from .embedding import Embedder
-from .text import Analyzer, clean, count_words, fold, function_words, split_sentences
+from .text import LANGUAGES, Analyzer, clean, count_words, fold, function_words, split_sentences
 
 # Kinds of sentences. Those in NOT_ANSWERS never answer: they ask, title, annotate or draw.
 KINDS = ("prose", "item", "row", "code", "fragment", "question", "heading", "footnote", "caption", "border")
@@ -59,6 +59,19 @@ _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 # Each language's words: index/data/<lang>/kinds.txt and sentences.txt (adding a language is adding files).
 DATA = resources.files(__package__).joinpath("data")
+# The roles of sentences.txt (besides "accent.<kind>"); a language may leave any out.
+SENTENCE_ROLES = frozenset(f"{group}.{role}" for group, roles in {
+    "caption": "opens", "section": "opens", "time": "quantifier unit",
+    "frequency": "every every_unit each each_unit per per_unit word",
+    "date": "month day relative near edge edge_year", "place": "word before after",
+    "cause": "holds to to_object to_ending", "claim": "holds", "definition": "holds is article",
+    "continues": "contrast goes_on refers_back", "number": "word", "acronym": "small", "code": "asks",
+    # Any question kind may have "<kind>_first" and "<kind>_noun" words (see _question_types).
+    "ask": "lead which and definition definition_opens definition_short definition_article cause quantity place_in "
+           "claim_is claim_article claim_that claim_verb " + " ".join(
+               f"{kind}_first {kind}_noun" for kind in ("cause", "date", "quantity", "place", "claim", "organisation",
+                                                        "person")),
+}.items() for role in roles.split())
 
 
 def data_lines(name: str) -> dict[str, list[tuple[str, list[str]]]]:
@@ -102,6 +115,7 @@ def sentence_words() -> dict[str, dict[str, tuple[str, ...]]]:
 
 def _words(role: str) -> tuple[str, ...]:
     """The phrases of a role in every language."""
+    assert role in SENTENCE_ROLES, role
     return tuple(dict.fromkeys(p for roles in sentence_words().values() for p in roles.get(role, ())))
 
 
@@ -205,6 +219,24 @@ def _question_types() -> tuple[tuple[str, re.Pattern], ...]:
 
 
 @functools.cache
+def _accented() -> tuple[tuple[str, str, re.Pattern, re.Pattern], ...]:
+    """(kind, word, its folded form, a question opening with it) for each sentences.txt "accent.<kind>" word.
+
+    Such a question word reads, folded, as another word ("où", where, as "ou", or): it asks for its kind only
+    with its accent or opening the question (after an "ask.and" word).
+    """
+    out = []
+    for words in sentence_words().values():
+        for role, phrases in words.items():
+            if role.startswith("accent."):
+                for p in phrases:
+                    folded = re.escape(fold(p))
+                    out.append((role.partition(".")[2], p, re.compile(rf"\b{folded}\b"),
+                                re.compile(rf"(?:{_alt(words.get('ask.and', ()))} )?{folded}\b")))
+    return tuple(out)
+
+
+@functools.cache
 def _number_words() -> frozenset[str]:
     return frozenset(fold(p) for p in _words("number.word"))
 
@@ -247,7 +279,8 @@ def _kind_patterns() -> dict[str, re.Pattern]:
     out["key.combo"] = re.compile(rf"(?<![\w'-]){keys}\s*[+-]\s*(?:{keys}|\w)(?![\w'])|(?<!\w)f(?:1[0-2]|[1-9])(?!\w)")
     # "appuyez sur q", "press «Enter»": a key of a few characters after the verb.
     out["key.press"] = re.compile(phrase_pattern(words.get(("key", "press"), ())) +
-                                  r"\s+(?:(?:la|les|the|sur|on)\s+)?(?:touches?\s+|keys?\s+)?[«\"'“‘]?\S{1,3}(?!\w)")
+                                  rf"\s+(?:{_alternation(words.get(('key', 'press_before'), ()))}\s+)?"
+                                  rf"(?:{_alternation(words.get(('key', 'name'), ()))}\s+)?[«\"'“‘]?\S{{1,3}}(?!\w)")
     return out
 
 
@@ -298,8 +331,8 @@ def answer_type(question: str) -> str | None:
             return data
         m = pattern.search(q)
         # Folded, "où" (where) reads as "ou" (or): without its accent, it asks where only as the first word.
-        if m and not (kind == "place" and re.search(r"\bou\b", m.group()) and "où" not in lower[:m.end() + 1]
-                      and not re.match(r"(?:et )?ou\b", q)):
+        if m and not any(k == kind and word.search(m.group()) and accented not in lower[:m.end() + 1]
+                         and not opening.match(q) for k, accented, word, opening in _accented()):
             return kind
     return None
 
@@ -553,7 +586,7 @@ def _names(text: str) -> tuple[tuple[str, ...], ...]:
 
 @functools.cache
 def _function_words() -> frozenset[str]:
-    return function_words("fr") | function_words("en")
+    return frozenset().union(*(function_words(lang) for lang in sentence_words() if lang in LANGUAGES))
 
 
 def _places(text: str) -> tuple[str, ...]:
