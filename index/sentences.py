@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 
 from .embedding import Embedder
-from .text import Analyzer, clean, count_words, fold, function_words, split_sentences
+from .text import LANGUAGES, Analyzer, clean, count_words, fold, function_words, split_sentences
 
 # Kinds of sentences. Those in NOT_ANSWERS never answer: they ask, title, annotate or draw.
 KINDS = ("prose", "item", "row", "code", "fragment", "question", "heading", "footnote", "caption", "border")
@@ -40,144 +40,215 @@ _CLOSERS = "\"»”)]’' \u00a0"
 _BULLET = re.compile(r"^\s*(?:[-–—•·*▪◦‣>]|\d{1,2}[.)]|[a-z][.)]|\d{4}\s*[-–—:](?=\s+[A-ZÀ-ÖØ-Þ]))\s+\S")
 _BORDER = re.compile(r"^[\s\-=_+|*#~.:─━│┃┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬]+$")
 _FOOTNOTE = re.compile(r"^\s*(?:\[\d{1,3}\]|\(\d{1,3}\)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\^\d+)\s*\S")
-_CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|figs?\.|tableau|table|illustration|image|exemple|example|listing|"
-                      r"capture d'écran|screenshot|photo|schéma|diagram(?:me)?)\s*\d+(?:[.\-–]\d+)*\b",
-                      re.IGNORECASE)
-# A section number opens a heading: "7.4 Gestion des groupes", "24 Droits d'auteur", "Chapitre 3. Réseau".
-# (Only the words ignore case: "2 et 3 jours", a wrapped line's end, opens no section.)
-_SECTION_NUMBER = re.compile(r"^\s*(?:(?i:chapitre|chapter|section|partie|part|annexe|appendix)\s+\w+\b|"
-                             r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])")
+# Captions ("Figure 3") and section numbers ("7.4 Gestion des groupes", "Chapitre 3. Réseau") are built
+# from data/<lang>/sentences.txt in _patterns(); only a section's words ignore case ("2 et 3 jours", a
+# wrapped line's end, opens no section).
 _CODE = re.compile(r"^\s*(?:\$ |# |>>>|sudo |apt(?:-get)? |dpkg |git |print\b|[\w.]+=\S)|[{}]\s*$|==|->|=>|"
                    r"\$\{?\w|\(\(|&&|\|\|")
 _ROW = " · "
 
-# Question shapes: what kind of fact each question word asks for (French and English), matched on the folded
-# opening words of the question: "quand" further on is a conjunction ("Comment ... quand aptitude est ouvert").
-_PERSON_NOUNS = (r"personne|expert|experte|auteur|autrice|representant|president|dirigeant|fondateur|createur|"
-                 r"developpeur|mainteneur|responsable|personnage|chercheur|ministre|"
-                 r"person|people|expert|author|founder|creator|developer|maintainer|researcher|minister")
-_ORGANISATION_NOUNS = (r"entreprise|societe|agence|media|journal|organisation|organisme|firme|groupe|constructeur|"
-                       r"fabricant|fondeur|editeur|equipe|site|distribution|projet|"
-                       r"company|companies|agency|organi[sz]ation|newspaper|outlet|firm|manufacturer|publisher|"
-                       r"team|vendor|website|distribution|project")
-_QUANTITY_NOUNS = (r"nombre|quantite|montant|prix|cout|taux|part|pourcentage|proportion|valeur|tension|"
-                   r"capacite|frequence|taille|duree|poids|vitesse|gain|longueur|hauteur|largeur|distance|"
-                   r"somme|budget|resistance|intensite|courant|puissance|memoire|"
-                   r"number|amount|price|cost|rate|share|percentage|proportion|value|voltage|capacity|"
-                   r"frequency|size|duration|weight|speed|length|distance|sum|budget|resistance|current|power|"
-                   r"memory|range")
-_DATE_NOUNS = r"annee|mois|jour|date|moment|epoque|heure|periode|year|month|day|date|time|period"
-_PLACE_NOUNS = (r"pays|ville|lieu|endroit|region|fichier|repertoire|dossier|chemin|adresse|emplacement|"
-                r"country|city|place|location|region|file|directory|folder|path|address")
-_CLAIM_NOUNS = (r"argument|position|avis|crainte|inquietude|reproche|critique|objection|mise en garde|"
-                r"opinion|concern|fear|criticism|warning")
-_CLAIM_VERBS = (r"(?:dit|disent|declare|declarent|affirme|affirment|pense|pensent|craint|craignent|reproche|"
-                r"reprochent|repond|repondent|redoute|redoutent)(?:-\w+)?")
-_WHICH = r"(?:quel|quelle|quels|quelles|which|what)"
-_LEAD = r"^(?:(?:et|mais|alors|donc|puis|and|but|so|then)\s+)?(?:\S+\s+){0,2}?"
-_QUESTION_TYPES: tuple[tuple[str, re.Pattern], ...] = tuple((t, re.compile(p)) for t, p in (
-    # Anywhere in the question: asking what a word or an abbreviation means.
-    ("definition", r"\b(?:signifie|signifient|veut dire|veulent dire|designe)\b|\bqu'est[- ]ce (?:que|qu')|"
-                   r"\bc'est quoi\b|\bdefinition\b|\bwhat (?:does|do) .+ (?:mean|stand for)\b|\bstands? for\b|"
-                   r"\bmeaning of\b|\bwhat is meant by\b|^what (?:is|are) (?:an? )?\S+(?: \S+)?\s*\??$"),
-    ("cause", _LEAD + r"(?:pourquoi|why|pour quelle raison|for what reason|how come|dans quel but|a quoi (?:sert|"
-              r"servent))\b|\bwhat (?:is|was) the reason\b"),
-    ("date", _LEAD + rf"(?:quand|when|depuis quand|since when|en quel(?:le)? (?:annee|mois)|a quel moment|"
-             rf"{_WHICH} (?:{_DATE_NOUNS})s?)\b"),
-    ("quantity", r"\bcombien\b|" + _LEAD + rf"(?:how (?:many|much|long|often|far|big|large|old)|a quelle frequence|"
-                 rf"jusqu'a quel(?:le)?|{_WHICH} (?:{_QUANTITY_NOUNS})s?)\b"),
-    ("place", _LEAD + rf"(?:ou|where|(?:dans|in|into|to|from|sur|on) {_WHICH} (?:{_PLACE_NOUNS})s?|"
-              rf"{_WHICH} (?:{_PLACE_NOUNS})s?)\b"),
-    # What someone says, argues or fears: "Quel argument avance-t-il ?", "Que craignent-ils ?".
-    ("claim", _LEAD + rf"(?:{_WHICH} (?:(?:est|sont) (?:la |le |les |l')?)?(?:{_CLAIM_NOUNS})s?|"
-              rf"que (?:{_CLAIM_VERBS})|qu'(?:a|ont)-t-\w+ (?:dit|declare|affirme|repondu)|"
-              r"what (?:does|do|did) .+ (?:say|argue|claim|fear|warn)|what (?:is|are) .+ "
-              r"(?:position|argument|concerns?|fears?))\b"),
-    ("organisation", _LEAD + rf"{_WHICH} (?:{_ORGANISATION_NOUNS})s?\b"),
-    ("person", _LEAD + rf"(?:qui|who|whom|whose|{_WHICH} (?:{_PERSON_NOUNS})s?)\b"),
-))
 
 # Answer shapes: what a sentence holds of each kind. Matched on the sentence as written (names are capitalised).
-_NUMBER_WORDS = frozenset(fold(w) for w in (
-    "deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente quarante cinquante soixante "
-    "cent cents mille million millions milliard milliards douzaine dizaine dizaines centaine centaines moitié "
-    "tiers quart double triple two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
-    "forty fifty sixty hundred hundreds thousand thousands million millions billion billions dozen half twice "
-    "once").split())
-# A length of time without a number ("une semaine", "quelques heures") is a quantity too.
-_DURATION = re.compile(r"\b(?:une?|quelques|plusieurs|chaque|an?|a few|several)\s+(?:secondes?|minutes?|heures?|jours?|"
-                       r"semaines?|mois|ans?|années?|seconds?|hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
-_FREQUENCY = re.compile(r"\b(?:tous|toutes) les (?:\w+ )?(?:heures|jours|semaines|mois|ans|années|minutes|secondes|"
-                        r"nuits|soirs|matins)\b|\bchaque (?:heure|jour|semaine|mois|année|an|nuit|soir|matin)\b|"
-                        r"\bpar (?:heure|jour|semaine|mois|an)\b|\bevery (?:\w+ )?(?:hours?|days?|weeks?|months?|"
-                        r"years?|minutes?|seconds?|nights?)\b|\b(?:hourly|daily|nightly|weekly|monthly|yearly)\b",
-                        re.IGNORECASE)
-_MONTHS = ("janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre "
-           "decembre january february march april may june july august september october november december")
-_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday"
-_DATE = re.compile(rf"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:{'|'.join(_MONTHS.split())}|{'|'.join(_DAYS.split())})\b|"
-                   r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:hier|aujourd'hui|demain|yesterday|today|tomorrow)\b|"
-                   r"\b(?:semaine|mois|année|an) (?:dernière|dernier|prochaine|prochain)\b|"
-                   r"\b(?:last|next) (?:week|month|year)\b|\b(?:début|fin|mi-)\s*(?:d'année|de l'année|\w+ \d{4})\b",
-                   re.IGNORECASE)
 _PATH = re.compile(r"(?<![\w/])(?:~?/[\w.+-]+(?:/[\w.+*-]*)*|[A-Z]:\\[\w\\. <>-]+|https?://\S+|"
                    # A host name ("schema.data.gouv.fr", "irc.debian.org"), not a setting ("core.autocrlf").
                    r"(?<![\w@.-])(?:[a-z0-9][a-z0-9-]*\.)+(?:com|org|net|edu|gov|int|info|io|dev|eu|fr|be|ch|ca|"
                    r"de|uk|us|nl|it|es|pt|at|se|no|dk|fi|pl|jp|cn|in|au|br|ru)(?![\w-]|\.\w))")
-_PLACE_WORDS = re.compile(r"\b(?:complexe|résidence|ville|pays|siège|domicile|région|capitale|headquarters|"
-                          r"residence|city|country|resort|estate)\b", re.IGNORECASE)
-_CAUSE = re.compile(r"\b(?:car|parce que|parce qu'|en raison d[eu']|à cause d[eu']|grâce à|puisque|afin d[e']|"
-                    r"afin que|pour que|de sorte que|c'est pourquoi|ce qui (?:permet|explique)|permet(?:tent)? d[e']|"
-                    r"sert à|servent à|pour (?:ne pas |n'|l'|le |la |les |se |s')?\w+(?:er|ir|re)\b|because|due to|"
-                    r"owing to|since|so that|in order to|thanks to|as a result|therefore|hence|allows?|"
-                    r"used to|to avoid|to prevent|to limit)\b", re.IGNORECASE)
-# Reported speech, argument and fear: "alertant sur le risque de…", "selon lui", "s'inquiètent de voir…", quotes.
-_CLAIM = re.compile(r"\b(?:affirm|estim|soulign|alert|avert|déclar|expliqu|selon|craign|craint|inquièt|inquiet|"
-                    r"redout|prévien|prévenu|argu|insist|dénonc|critiqu|reproch|plaid|met(?:tent)? en garde|"
-                    r"sa(?:ys|id)\b|warn|claim|according to|fear|concern|worr)\w*|[«“]", re.IGNORECASE)
-_DEFINITION = re.compile(r"\b(?:signifie|veut dire|désigne|c'est-à-dire|autrement dit|appelé|appelée|appelle|"
-                         r"qualifie|abréviation|acronyme|means|stands for|refers to|is called|i\.e\.|"
-                         r"that is|known as|short for)\b|\b(?:est|sont) (?:un|une|des|le|la|l')\b|\b(?:is|are) "
-                         r"(?:an?|the)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['’-][^\W\d_]+)*(?![\w'’-])")
-_PLACE_BEFORE = frozenset("à au aux en dans chez near at in from to vers sur".split())
-_PLACE_AFTER = re.compile(r"(?<!\w)(?:à|au|aux|en|dans|chez|at|in|near)\s+(?:[a-zà-öø-ÿ'’]+\s+){1,3}"
-                          r"([A-ZÀ-ÖØ-Þ][\w'’-]+)")
-_SMALL = frozenset(fold(w) for w in "de du des d la le les l of the and et a à an for for to in on von van".split())
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
-# A sentence that opens with one of these goes on from the one before it (contrast, consequence, reference).
-# Openings of a sentence that restricts or contradicts the one before it.
-_CONTRAST = r"mais|cependant|toutefois|néanmoins|pourtant|en revanche|par contre|sauf|however|but|yet|except"
-_CONTINUES = re.compile(rf"^[«\"(]?\s*(?:{_CONTRAST}|"
-                        r"seul|seule|seuls|seules|donc|ainsi|alors|ensuite|puis|enfin|il|elle|ils|elles|cela|ceci|"
-                        r"ce|cet|cette|ces|celui-ci|celle-ci|on|only|so|therefore|thus|then|it|"
-                        r"this|these|they|that)\b", re.IGNORECASE)
-_REFERS_BACK = re.compile(r"\b(?:pour (?:cela|ça|ce faire)|dans ce cas|de cette (?:façon|manière)|"
-                          r"for (?:this|that)|to do (?:so|this|that)|in (?:this|that) case)\b", re.IGNORECASE)
-# Questions about commands, functions or options are answered by code lines as much as by prose.
-_ASKS_CODE = re.compile(r"\b(?:commandes?|command|commands|fonctions?|functions?|syntaxe|syntax|options?|scripts?|"
-                        r"motifs?|patterns?|instructions?|variables?|param[eè]tres?|parameters?|arguments?|"
-                        r"code|codes|cl[eé]s?|keys?|touches?)\b", re.IGNORECASE)
+# Each language's words: index/data/<lang>/kinds.txt and sentences.txt (adding a language is adding files).
+DATA = resources.files(__package__).joinpath("data")
+# The roles of sentences.txt (besides "accent.<kind>"); a language may leave any out.
+SENTENCE_ROLES = frozenset(f"{group}.{role}" for group, roles in {
+    "caption": "opens", "section": "opens", "time": "quantifier unit",
+    "frequency": "every every_unit each each_unit per per_unit word",
+    "date": "month day relative near edge edge_year", "place": "word before after",
+    "cause": "holds to to_object to_ending", "claim": "holds", "definition": "holds is article",
+    "continues": "contrast goes_on refers_back", "number": "word", "acronym": "small", "code": "asks",
+    # Any question kind may have "<kind>_first" and "<kind>_noun" words (see _question_types).
+    "ask": "lead which and definition definition_opens definition_short definition_article cause quantity place_in "
+           "claim_is claim_article claim_that claim_verb " + " ".join(
+               f"{kind}_first {kind}_noun" for kind in ("cause", "date", "quantity", "place", "claim", "organisation",
+                                                        "person")),
+}.items() for role in roles.split())
+
+
+def data_lines(name: str) -> dict[str, list[tuple[str, list[str]]]]:
+    """Each language's ("group.role", phrases as written), line by line, from data/<lang>/<name> (languages sorted)."""
+    out: dict[str, list[tuple[str, list[str]]]] = {}
+    for folder in sorted(DATA.iterdir(), key=lambda f: f.name):
+        path = folder.joinpath(name)
+        if not folder.is_dir() or not path.is_file():
+            continue
+        lines = out.setdefault(folder.name, [])
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#") or ":" not in line:
+                continue
+            key, _, phrases = line.partition(":")
+            lines.append((key.strip(), [p.strip().lower() for p in phrases.split("|") if p.strip()]))
+    return out
 
 
 @functools.cache
 def kind_words() -> dict[tuple[str, str], tuple[str, ...]]:
     """(kind, role) -> folded phrases, from every language's data/<lang>/kinds.txt (adding a language adds a file)."""
     out: dict[tuple[str, str], list[str]] = {}
-    data = resources.files(__package__).joinpath("data")
-    for folder in sorted(data.iterdir(), key=lambda f: f.name):
-        path = folder.joinpath("kinds.txt")
-        if not folder.is_dir() or not path.is_file():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.startswith("#") or ":" not in line:
-                continue
-            key, _, phrases = line.partition(":")
-            kind, _, role = key.strip().partition(".")
-            out.setdefault((kind, role), []).extend(fold(p.strip().lower()) for p in phrases.split("|") if p.strip())
+    for lines in data_lines("kinds.txt").values():
+        for key, phrases in lines:
+            kind, _, role = key.partition(".")
+            out.setdefault((kind, role), []).extend(fold(p) for p in phrases)
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+@functools.cache
+def sentence_words() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each language's "group.role" -> phrases, from data/<lang>/sentences.txt ("ask.*" folded, others as written)."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for lang, lines in data_lines("sentences.txt").items():
+        roles: dict[str, list[str]] = {}
+        for key, phrases in lines:
+            roles.setdefault(key, []).extend(fold(p) if key.startswith("ask.") else p for p in phrases)
+        out[lang] = {k: tuple(dict.fromkeys(v)) for k, v in roles.items()}
+    return out
+
+
+def _words(role: str) -> tuple[str, ...]:
+    """The phrases of a role in every language."""
+    assert role in SENTENCE_ROLES, role
+    return tuple(dict.fromkeys(p for roles in sentence_words().values() for p in roles.get(role, ())))
+
+
+def _alt(phrases: Iterable[str], end: str = "") -> str:
+    """One alternation of phrases as written; a trailing * matches any ending, `end` follows the others.
+
+    "..." between spaces matches any words ("what does ... mean"), glued to a word one word's letters ("qu'a-t-...").
+    """
+    def one(p: str) -> str:
+        if p.endswith("*"):
+            return re.escape(p[:-1]) + r"\w*"
+        return " .+ ".join(re.escape(part).replace(r"\.\.\.", r"\w+") for part in p.split(" ... ")) + end
+
+    alts = [one(p) for p in phrases]
+    return "(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
+
+
+def _each_language(*roles: str) -> list[tuple[str, ...]]:
+    """For each language that has all the roles, their alternations (a pattern joining words of one language)."""
+    return [tuple(_alt(words[r]) for r in roles)
+            for words in sentence_words().values() if all(r in words for r in roles)]
+
+
+@functools.cache
+def _patterns() -> dict[str, re.Pattern]:
+    """The sentence and question patterns built from the languages' words (data/<lang>/sentences.txt)."""
+    w, i = _words, re.IGNORECASE
+    contrast = _alt(w("continues.contrast"))
+    frequency = [rf"\b{a} (?:\w+ )?{b}\b" for a, b in _each_language("frequency.every", "frequency.every_unit")]
+    frequency += [rf"\b{a} {b}\b" for role in ("each", "per")
+                  for a, b in _each_language(f"frequency.{role}", f"frequency.{role}_unit")]
+    frequency += [rf"\b{a}\b" for (a,) in _each_language("frequency.word")]
+    to_object = [p if p.endswith("'") else p + " " for p in w("cause.to_object")]
+    return {
+        # "Figure 3", "Tableau 2.1": a caption's word and number.
+        "caption": re.compile(rf"^\s*{_alt(w('caption.opens'))}\s*\d+(?:[.\-–]\d+)*\b", i),
+        # "7.4 Gestion des groupes", "24 Droits d'auteur", "Chapitre 3. Réseau": only the words ignore case.
+        "section": re.compile(rf"^\s*(?:(?i:{_alt(w('section.opens'))})\s+\w+\b|"
+                              r"\d{1,3}(?:\.\d{1,3})*\.?\s+[A-ZÀ-ÖØ-Þ])"),
+        # A length of time without a number ("une semaine", "quelques heures") is a quantity too.
+        "duration": re.compile(rf"\b{_alt(w('time.quantifier'))}\s+{_alt(w('time.unit'))}\b", i),
+        "frequency": re.compile("|".join(frequency) or r"(?!x)x", i),
+        "date": re.compile(rf"\b(?:1[5-9]\d\d|20\d\d)\b|\b{_alt(w('date.month') + w('date.day'))}\b|"
+                           rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b{_alt(w('date.relative'))}\b|"
+                           rf"\b{_alt(w('date.near'))}\b|\b{_alt(w('date.edge'))}\s*(?:{_alt(w('date.edge_year'))[3:-1]}|"
+                           rf"\w+ \d{{4}})\b", i),
+        "place_word": re.compile(rf"\b{_alt(w('place.word'))}\b", i),
+        # "au complexe Mar-a-Lago", "dans la ville de Lyon": a name a few small words after the preposition.
+        "place_after": re.compile(rf"(?<!\w){_alt(w('place.after'))}\s+(?:[a-zà-öø-ÿ'’]+\s+){{1,3}}"
+                                  r"([A-ZÀ-ÖØ-Þ][\w'’-]+)"),
+        "cause": re.compile(rf"\b(?:{_alt(w('cause.holds'))[3:-1]}|"
+                            rf"{_alt(w('cause.to'))} {_alt(to_object)}?\w+{_alt(w('cause.to_ending'))}\b)\b", i),
+        # Reported speech, argument and fear: "alertant sur le risque de…", "selon lui", "s'inquiètent…", quotes.
+        "claim": re.compile(r"\b" + _alt(w("claim.holds"), end=r"\b") + "|[«“]", i),
+        "definition": re.compile("|".join([rf"\b{_alt(w('definition.holds'))}\b"] + [
+            rf"\b{a} {b}\b" for a, b in _each_language("definition.is", "definition.article")]), i),
+        # Openings of a sentence that restricts or contradicts the one before it ("Mais seul…", "However, …").
+        "qualifies": re.compile(rf"^[«\"(]?\s*(?:{contrast})\b", i),
+        # A sentence that opens with one of these goes on from the one before it (contrast, consequence, reference).
+        "continues": re.compile(rf"^[«\"(]?\s*(?:{contrast}|{_alt(w('continues.goes_on'))[3:-1]})\b", i),
+        "refers_back": re.compile(rf"\b{_alt(w('continues.refers_back'))}\b", i),
+        # Questions about commands, functions or options are answered by code lines as much as by prose.
+        "asks_code": re.compile(rf"\b{_alt(w('code.asks'))}\b", i),
+    }
+
+
+@functools.cache
+def _question_types() -> tuple[tuple[str, re.Pattern], ...]:
+    """Question shapes: what kind of fact a question asks for, checked in order, over the folded question.
+
+    "<kind>_first" words count near the opening only: "quand" further on is a conjunction ("Comment ... quand
+    aptitude est ouvert"). The words are data/<lang>/sentences.txt's "ask.*" roles.
+    """
+    w = _words
+    which = _alt(w("ask.which"))
+    lead = rf"^(?:{_alt(w('ask.lead'))}\s+)?(?:\S+\s+){{0,2}}?"
+
+    def first(kind: str, *more: str, noun: str = "") -> str:  # near the opening: its words, and "quel <noun>"
+        alts = [_alt(w(f"ask.{kind}_first")), *more]
+        if noun or w(f"ask.{kind}_noun"):
+            alts.append(noun or rf"{which} {_alt(w(f'ask.{kind}_noun'))}s?")
+        return lead + "(?:" + "|".join(alts) + r")\b"
+
+    article = [p if p.endswith("'") else p + " " for p in w("ask.claim_article")]
+    claim_noun = rf"{which} (?:{_alt(w('ask.claim_is'))} {_alt(article)}?)?{_alt(w('ask.claim_noun'))}s?"
+    claim_verb = rf"{_alt(w('ask.claim_that'))} {_alt(w('ask.claim_verb'))}(?:-\w+)?"
+    place_in = rf"{_alt(w('ask.place_in'))} {which} {_alt(w('ask.place_noun'))}s?"
+    short = rf"^{_alt(w('ask.definition_short'))} (?:{_alt(w('ask.definition_article'))} )?\S+(?: \S+)?\s*\??$"
+    return tuple((t, re.compile(p)) for t, p in (
+        # Anywhere in the question: asking what a word or an abbreviation means.
+        ("definition", rf"\b{_alt(w('ask.definition'))}\b|\b{_alt(w('ask.definition_opens'))}|{short}"),
+        ("cause", first("cause") + rf"|\b{_alt(w('ask.cause'))}\b"),
+        ("date", first("date")),
+        ("quantity", rf"\b{_alt(w('ask.quantity'))}\b|" + first("quantity")),
+        ("place", first("place", place_in)),
+        # What someone says, argues or fears: "Quel argument avance-t-il ?", "Que craignent-ils ?".
+        ("claim", first("claim", claim_verb, noun=claim_noun)),
+        ("organisation", first("organisation")),
+        ("person", first("person")),
+    ))
+
+
+@functools.cache
+def _accented() -> tuple[tuple[str, str, re.Pattern, re.Pattern], ...]:
+    """(kind, word, its folded form, a question opening with it) for each sentences.txt "accent.<kind>" word.
+
+    Such a question word reads, folded, as another word ("où", where, as "ou", or): it asks for its kind only
+    with its accent or opening the question (after an "ask.and" word).
+    """
+    out = []
+    for words in sentence_words().values():
+        for role, phrases in words.items():
+            if role.startswith("accent."):
+                for p in phrases:
+                    folded = re.escape(fold(p))
+                    out.append((role.partition(".")[2], p, re.compile(rf"\b{folded}\b"),
+                                re.compile(rf"(?:{_alt(words.get('ask.and', ()))} )?{folded}\b")))
+    return tuple(out)
+
+
+@functools.cache
+def _number_words() -> frozenset[str]:
+    return frozenset(fold(p) for p in _words("number.word"))
+
+
+@functools.cache
+def _small_words() -> frozenset[str]:
+    return frozenset(fold(p) for p in _words("acronym.small"))
+
+
+@functools.cache
+def _place_before() -> frozenset[str]:
+    return frozenset(_words("place.before"))  # not folded: "à", not "a"
 
 
 def _alternation(phrases: Iterable[str]) -> str:
@@ -208,7 +279,8 @@ def _kind_patterns() -> dict[str, re.Pattern]:
     out["key.combo"] = re.compile(rf"(?<![\w'-]){keys}\s*[+-]\s*(?:{keys}|\w)(?![\w'])|(?<!\w)f(?:1[0-2]|[1-9])(?!\w)")
     # "appuyez sur q", "press «Enter»": a key of a few characters after the verb.
     out["key.press"] = re.compile(phrase_pattern(words.get(("key", "press"), ())) +
-                                  r"\s+(?:(?:la|les|the|sur|on)\s+)?(?:touches?\s+|keys?\s+)?[«\"'“‘]?\S{1,3}(?!\w)")
+                                  rf"\s+(?:{_alternation(words.get(('key', 'press_before'), ()))}\s+)?"
+                                  rf"(?:{_alternation(words.get(('key', 'name'), ()))}\s+)?[«\"'“‘]?\S{{1,3}}(?!\w)")
     return out
 
 
@@ -224,25 +296,23 @@ def continues(sentence: str) -> bool:
 
     It opens so ("Mais…", "Elle…", "However…") or points back ("… une ligne vide pour cela.", "To do so, …").
     """
-    return bool(_CONTINUES.match(sentence.lstrip(" -–—•*")) or _REFERS_BACK.search(sentence))
-
-
-_QUALIFIES = re.compile(rf"^[«\"(]?\s*(?:{_CONTRAST})\b", re.IGNORECASE)
+    p = _patterns()
+    return bool(p["continues"].match(sentence.lstrip(" -–—•*")) or p["refers_back"].search(sentence))
 
 
 def qualifies(sentence: str) -> bool:
     """Whether a sentence restricts or contradicts the one before it ("Mais seul…", "However, …")."""
-    return bool(_QUALIFIES.match(sentence.lstrip(" -–—•*")))
+    return bool(_patterns()["qualifies"].match(sentence.lstrip(" -–—•*")))
 
 
 def refers_back(sentence: str) -> bool:
     """Whether a sentence points back at the one before it ("… pour cela.", "To do so, …")."""
-    return bool(_REFERS_BACK.search(sentence))
+    return bool(_patterns()["refers_back"].search(sentence))
 
 
 def asks_for_code(question: str) -> bool:
     """Whether a question is about a command, a function, an option or a key: code lines may answer it."""
-    return bool(_ASKS_CODE.search(question)) or data_kind(question) in ("command", "key")
+    return bool(_patterns()["asks_code"].search(question)) or data_kind(question) in ("command", "key")
 
 
 def answer_type(question: str) -> str | None:
@@ -256,13 +326,13 @@ def answer_type(question: str) -> str | None:
     last = next((k for k in ANSWER_TYPES if f"{k}.last" in patterns and patterns[f"{k}.last"].search(end)), None)
     if last:
         return last
-    for kind, pattern in _QUESTION_TYPES:
+    for kind, pattern in _question_types():
         if kind == "date" and (data := data_kind(question)):
             return data
         m = pattern.search(q)
         # Folded, "où" (where) reads as "ou" (or): without its accent, it asks where only as the first word.
-        if m and not (kind == "place" and re.search(r"\bou\b", m.group()) and "où" not in lower[:m.end() + 1]
-                      and not re.match(r"(?:et )?ou\b", q)):
+        if m and not any(k == kind and word.search(m.group()) and accented not in lower[:m.end() + 1]
+                         and not opening.match(q) for k, accented, word, opening in _accented()):
             return kind
     return None
 
@@ -275,7 +345,7 @@ def answer_types(question: str) -> list[str]:
     """
     main = answer_type(question)
     kinds = [main] if main else []
-    for clause in re.split(r"(?:,\s*|\s+)(?:et|and)\s+", " ".join(clean(question).split())):
+    for clause in re.split(rf"(?:,\s*|\s+){_alt(_words('ask.and'))}\s+", " ".join(clean(question).split())):
         kind = answer_type(clause)
         if kind and kind not in kinds:
             kinds.append(kind)
@@ -376,7 +446,7 @@ def _continues(line: str, nxt: str) -> bool:
     if open_aside:
         return True  # inside parentheses or quotes left open
     first = head[0]
-    return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _SECTION_NUMBER.match(head))
+    return first.islower() or first in "/~(«\"“" or (first.isdigit() and not _patterns()["section"].match(head))
 
 
 def _block_sentences(block: str) -> list[tuple[str, str]]:
@@ -390,7 +460,7 @@ def _block_sentences(block: str) -> list[tuple[str, str]]:
     kind = "item" if _BULLET.match(flat) else None
     if _FOOTNOTE.match(flat):
         kind = "footnote"
-    elif _CAPTION.match(flat):
+    elif _patterns()["caption"].match(flat):
         kind = "caption"
     # Sentences are cut from the block as written: a wrapped line's break stays inside its sentence.
     parts = split_sentences(block)
@@ -411,7 +481,7 @@ def _sentence_kind(sentence: str, block_kind: str | None, siblings: int) -> str:
     if end.endswith(tuple(".!…:;")):
         return "prose"
     words = count_words(sentence)
-    if siblings == 1 and (_SECTION_NUMBER.match(sentence) or words <= HEADING_MAX_WORDS):
+    if siblings == 1 and (_patterns()["section"].match(sentence) or words <= HEADING_MAX_WORDS):
         return "heading"
     return "fragment"
 
@@ -427,16 +497,17 @@ def analyse(sentence: str, kind: str, analyzer: Analyzer) -> Sentence:
     words = tuple(_WORD.findall(fold(flat)))
     names = _names(flat)
     numbers = tuple(fold(n) for n in re.findall(r"(?<![\w.,])\d+(?:[\s\u00a0.,/]\d+)*", said)) + tuple(
-        w for w in _WORD.findall(fold(said)) if w in _NUMBER_WORDS)
+        w for w in _WORD.findall(fold(said)) if w in _number_words())
     data = dict(_data_shapes(said, kind))
+    p = _patterns()
     if commands:
         data["command"] = 1.0
     return Sentence(
         text=sentence, kind=kind, terms=frozenset(analyzer.terms(flat)), names=names, numbers=numbers,
-        dates=tuple(w for m in _DATE.finditer(said) for w in _WORD.findall(fold(m.group()))),
-        frequency=bool(_FREQUENCY.search(said) or _DURATION.search(said)), places=_places(flat),
-        place_word=bool(_PLACE_WORDS.search(flat)), cause=bool(_CAUSE.search(flat)),
-        definition=bool(_DEFINITION.search(flat)), words=words, claim=bool(_CLAIM.search(flat)),
+        dates=tuple(w for m in p["date"].finditer(said) for w in _WORD.findall(fold(m.group()))),
+        frequency=bool(p["frequency"].search(said) or p["duration"].search(said)), places=_places(flat),
+        place_word=bool(p["place_word"].search(flat)), cause=bool(p["cause"].search(flat)),
+        definition=bool(p["definition"].search(flat)), words=words, claim=bool(p["claim"].search(flat)),
         data=tuple(data.items()),
     )
 
@@ -453,11 +524,11 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
     p = _kind_patterns()
     shapes = {}
     if "duration.holds" in p:
-        number = r"(?<![\w.,])(?:\d+(?:[.,]\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+        number = r"(?<![\w.,])(?:\d+(?:[.,]\d+)?|" + "|".join(sorted(_number_words(), key=len, reverse=True)) + ")"
         unit = p["duration.holds"].pattern
         if re.search(rf"{number}\s*(?:[\w'-]+\s+)?{unit}", text):
             shapes["duration"] = 1.0
-        elif _DURATION.search(flat) or _FREQUENCY.search(flat):
+        elif _patterns()["duration"].search(flat) or _patterns()["frequency"].search(flat):
             shapes["duration"] = 0.7
     alternatives = text.count(",") + len(p["values.alternative"].findall(text)) if "values.alternative" in p else 0
     if ("values.holds" in p and p["values.holds"].search(text)) or p["values.range"].search(text):
@@ -515,7 +586,7 @@ def _names(text: str) -> tuple[tuple[str, ...], ...]:
 
 @functools.cache
 def _function_words() -> frozenset[str]:
-    return function_words("fr") | function_words("en")
+    return frozenset().union(*(function_words(lang) for lang in sentence_words() if lang in LANGUAGES))
 
 
 def _places(text: str) -> tuple[str, ...]:
@@ -523,10 +594,10 @@ def _places(text: str) -> tuple[str, ...]:
     tokens = list(re.finditer(r"\S+", text))
     for prev, tok in zip(tokens, tokens[1:], strict=False):
         word = tok.group().strip(",.;:()«»\"")
-        if word[:1].isupper() and prev.group().lower().strip("(") in _PLACE_BEFORE:  # not folded: "à", not "a"
+        if word[:1].isupper() and prev.group().lower().strip("(") in _place_before():  # not folded: "à", not "a"
             found.append(fold(word))
     # "au complexe Mar-a-Lago", "dans la ville de Lyon": a name a few small words after the preposition.
-    for m in _PLACE_AFTER.finditer(text):
+    for m in _patterns()["place_after"].finditer(text):
         found.append(fold(m.group(1)))
     return tuple(dict.fromkeys(found))
 
@@ -620,7 +691,7 @@ def _expands(acronym: str, text: str) -> bool:
     """
     letters = [c.lower() for c in acronym if c.isalpha()]
     words = _WORD.findall(text)
-    for kept in (words, [w for w in words if fold(w) not in _SMALL]):
+    for kept in (words, [w for w in words if fold(w) not in _small_words()]):
         initials = [fold(w)[0] for w in kept]
         for i in range(len(initials) - len(letters) + 1):
             if initials[i:i + len(letters)] == letters and fold(kept[i]) != fold(acronym):

@@ -195,3 +195,67 @@ def test_a_command_inside_a_sentence_states_no_duration(analyzer):
     assert dict(sentence.data).get("command") == 1.0
     assert "duration" not in dict(sentence.data)
     assert shape(sentence, "duration", set()) == 0.0
+
+
+def _clear_data_caches() -> None:
+    import index.sentences as sentences
+
+    for value in vars(sentences).values():
+        if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == sentences.__name__:
+            value.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["kinds.txt", "sentences.txt"])
+def test_every_language_data_file_parses(name):
+    """Each line of a language's data file is "group.role: phrase | ...", with a role the answer step reads."""
+    import re
+
+    from index.sentences import ANSWER_TYPES, DATA, SENTENCE_ROLES
+
+    roles = set(SENTENCE_ROLES) | {f"accent.{kind}" for kind in ANSWER_TYPES}
+    seen = set()
+    for folder in (f for f in DATA.iterdir() if f.is_dir()):
+        for n, line in enumerate(folder.joinpath(name).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            where = f"{folder.name}/{name}:{n}"
+            assert re.fullmatch(r"[a-z_]+\.[a-z_]+: \S.*", line), where
+            key, _, phrases = line.partition(":")
+            assert all(p.strip() for p in phrases.split("|")), where
+            if name == "sentences.txt":
+                assert key in roles, where
+            seen.add(key)
+    if name == "sentences.txt":
+        # Every role the code reads is given by some language (a question kind's "_first" and "_noun" are optional).
+        assert all(role.endswith(("_first", "_noun")) for role in SENTENCE_ROLES - seen), SENTENCE_ROLES - seen
+
+
+def test_a_new_language_is_only_data_files(tmp_path, monkeypatch, analyzer):
+    """A language folder of data files alone makes its question words, dates and openings known."""
+    import shutil
+
+    import index.sentences as sentences
+
+    for folder in sentences.DATA.iterdir():
+        if folder.is_dir():
+            shutil.copytree(str(folder), tmp_path / folder.name)
+    made_up = tmp_path / "xx"
+    made_up.mkdir()
+    (made_up / "sentences.txt").write_text(
+        "# A made-up language.\nask.person_first: kwo\nask.and: og\ncontinues.contrast: zork\n"
+        "date.month: blorbuary\n", encoding="utf-8")
+    (made_up / "kinds.txt").write_text("duration.asks: hu lang\n", encoding="utf-8")
+    assert sentences.answer_type("Kwo wrote the bot?") is None
+    monkeypatch.setattr(sentences, "DATA", tmp_path)
+    _clear_data_caches()
+    try:
+        assert sentences.answer_type("Kwo wrote the bot?") == "person"
+        assert sentences.answer_types("When was it built og kwo wrote it?") == ["date", "person"]
+        assert sentences.data_kind("Hu lang does the build take?") == "duration"
+        assert sentences.qualifies("Zork, it fails on Windows.")
+        assert "blorbuary" in analyse("It shipped on 3 Blorbuary.", "prose", analyzer).dates
+        assert sentences.answer_type("Qui a écrit le bot ?") == "person"  # the other languages still read
+    finally:
+        monkeypatch.undo()
+        _clear_data_caches()
+    assert sentences.answer_type("Kwo wrote the bot?") is None
