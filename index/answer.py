@@ -10,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from .bilingual import translated_terms
 from .embedding import Embedder
 from .furniture import asks_about_furniture, furniture_line
 from .lexical import LexicalIndex
@@ -148,6 +149,7 @@ class AnswerConfig:
     meaning_known: float = 0.8  # ...when the documents know less than this share of its words (see above)
     meaning_candidates: int = 8
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
+    translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
 
 
 @dataclass
@@ -185,6 +187,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     analyzer = lexical.analyzer
     own = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
+    if result.cross_language and config.translation_weight:
+        # Asked across languages, the question's words are the passages' once translated (at a lower weight).
+        for t in translated_terms(lexical, result.focus or result.question):
+            own.setdefault(t, config.translation_weight * lexical.idf(t))
     context = history[-1] if history else ""
     ctx = {t: lexical.idf(t) for t in dict.fromkeys(analyzer.terms(context)) if t in lexical.vocab and t not in own}
     own_total, ctx_total = sum(own.values()) or 1.0, sum(ctx.values()) or 1.0

@@ -444,3 +444,25 @@ def test_a_restriction_of_the_answer_is_never_left_out():
                         passages)
     assert [s for s, _ in answer.sentences] == ["La modification du code d'accès fonctionne aussi sur le portail "
                                                 "du personnel.", "Mais seul le code du badge sera mis à jour."]
+
+
+def test_a_question_across_languages_finds_its_sentence_by_its_translated_words():
+    """English asked of French text: the question's words translated (index/bilingual.py) pick the sentence."""
+    from index.answer import AnswerConfig
+    from index.answerability import Evidence
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    passages = ["La mairie a été rénovée en 1990 par la ville.", "Le pont a été construit en 1890 par la ville."]
+    question = "When was the bridge built?"
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, t in enumerate(passages)]
+    result = SearchResult(question, hits, analyzer.terms(question), 1.0, True, True,
+                          features=Evidence(known=0.0, lexical=0.0, dense=0.1))
+    assert assemble(result, lexical, k=3).sentences[0][0] == passages[1]
+    untranslated = assemble(result, lexical, k=3, config=AnswerConfig(translation_weight=0.0))
+    assert untranslated.sentences[0][0] == passages[0]  # without them, the first passage's sentence
