@@ -235,7 +235,7 @@ class Searcher:
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
-        if self.elliptical(terms):
+        if self.elliptical(terms, cross):
             # "Et pourquoi ?", "And who approved it?": it names nothing of its own, so it is judged as the
             # conversation's question was, not on its own words.
             pair = self._embed([context, f"{question} {context}"])
@@ -283,13 +283,16 @@ class Searcher:
         names = set(self.index.lexical.question_terms(" ".join(words), self.question_language(question)))
         return [t for t in terms if t not in names]
 
-    def elliptical(self, terms: Sequence[str]) -> bool:
+    def elliptical(self, terms: Sequence[str], cross_language: bool = False) -> bool:
         """Whether a follow-up names nothing of its own: at most `elliptical_terms` words, all known to the corpus.
 
         A word the documents never use ("Et son salaire ?") is a new subject: such a question is judged alone.
+        Across languages the documents hold almost none of its words by nature ("When was it released?" of French
+        articles): there, the count alone decides.
         """
         own = set(terms)
-        return len(own) <= self.config.elliptical_terms and all(t in self.index.lexical.vocab for t in own)
+        return len(own) <= self.config.elliptical_terms and (
+            cross_language or all(t in self.index.lexical.vocab for t in own))
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
                       cross_language: bool = False) -> SearchResult:
