@@ -35,8 +35,8 @@ import numpy as np
 FEATURES = ("known", "lexical", "dense")
 # Calibrations measured with other reference questions or features are measured again at load.
 # 2: question terms in every language of the index; 3: lexical evidence without typos; 4: a reference per
-# language.
-CALIBRATION_VERSION = 4
+# language; 5: known across languages counts each shared word as well as its rarity.
+CALIBRATION_VERSION = 5
 # The least spread a feature is given, so that a corpus where every off-topic question scores
 # alike does not turn a hair's difference into a verdict (an English manual holding no word of the French
 # reference questions must not answer every French question that shares one word with it).
@@ -158,7 +158,7 @@ class AnswerabilityConfig:
     cross_known_weight: float = 1.0
     cross_lexical_weight: float = 0.0
     cross_dense_weight: float = 0.25
-    cross_language_threshold: float = 0.25
+    cross_language_threshold: float = 0.2
     # Across languages the words both write alike (names, numbers, "dollars") say nothing of what is asked: a
     # question whose meaning, by the multilingual model, stands this far below the reference's median (in its
     # spreads) is not covered whatever words it shares ("What is the H200?" then "How much does a single one

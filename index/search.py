@@ -191,8 +191,10 @@ class Searcher:
         vectors = self._embed(questions)
         evidence = []
         for i, (language, q) in enumerate(reference):
+            # Measured as a question of that language is: across languages when the corpus is mostly in another.
+            cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
             result = self._search(q, {k: v[i] for k, v in vectors.items()}, lexical.question_terms(q, language),
-                                  EVIDENCE_HITS, False, (), None, judge=False, language=language,
+                                  EVIDENCE_HITS, cross, (), None, judge=False, language=language,
                                   unnamed=self.unnamed(q, language))
             evidence.append(result.features)
         return Calibration.measure(self.evidence_signal, evidence, languages)
@@ -364,10 +366,10 @@ class Searcher:
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
         judged_terms = terms if evidence_terms is None else list(evidence_terms)
         if evidence_terms is None:
-            known, lexical_share = self._lexical_evidence(exact[cand], terms)
+            known, lexical_share = self._lexical_evidence(exact[cand], terms, cross_language)
         else:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
-                                                          judged_terms)
+                                                          judged_terms, cross_language)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
                             unnamed=unnamed)
         score, covered = 0.0, False
@@ -384,18 +386,25 @@ class Searcher:
         total = sum(idf.values())
         return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 1.0
 
-    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str]) -> tuple[float, float]:
+    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str],
+                          cross_language: bool = False) -> tuple[float, float]:
         """(known, lexical share) of the question's words.
 
         Known: the share of its words (weighted by rarity) that the corpus holds at all; lexical share: the
-        best BM25 score as a share of what those words could score at most.
+        best BM25 score as a share of what those words could score at most. Across languages, known is the
+        mean of that share and of the plain share of its words: the words both languages write alike are the
+        subject's ("commit" of a French question about Git's manual), common in the corpus and so light by
+        rarity, while its words of its own language weigh the most, being unknown by nature.
         """
         lex = self.index.lexical
         idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
         total = sum(idf.values())
         if total <= 0:
             return 0.0, 0.0
-        return sum(v for t, v in idf.items() if t in lex.vocab) / total, float(lexical.max(initial=0.0)) / total
+        known = sum(v for t, v in idf.items() if t in lex.vocab) / total
+        if cross_language:
+            known = (known + sum(t in lex.vocab for t in idf) / len(idf)) / 2
+        return known, float(lexical.max(initial=0.0)) / total
 
 
 # A name: a capitalised word inside a sentence ("Paris", "GitHub", not the sentence's first word), or letters

@@ -155,3 +155,15 @@ def test_a_follow_up_across_languages_is_elliptical_by_its_count_of_words(englis
     searcher = english_manual.searcher
     terms = searcher.index.lexical.question_terms(follow_up, searcher.question_language(follow_up))
     assert searcher.elliptical(terms, cross) is elliptical
+
+
+def test_across_languages_a_shared_word_counts_beyond_its_rarity(english_manual):
+    """A French question's "commit", common in Git's manual, counts as a word of the subject, not only by rarity."""
+    searcher = english_manual.searcher
+    result = searcher.search("défaire un commit déjà envoyé sans réécrire l'historique")
+    lex = searcher.index.lexical
+    own = set(result.terms)
+    rarity = sum(lex.idf(t) for t in own if t in lex.vocab) / sum(lex.idf(t) for t in own)
+    plain = sum(t in lex.vocab for t in own) / len(own)
+    assert result.cross_language and 0 < rarity < plain
+    assert result.features.known == pytest.approx((rarity + plain) / 2)
