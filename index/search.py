@@ -63,7 +63,7 @@ class SearchConfig:
     Long questions (at least `focus_words` words in several sentences: a situation, then the question)
     are searched by the whole and by their focus (see `question_focus`): the focus's vector added to the
     whole's at `focus_dense`, its words weighing `focus_weight` more in BM25. The focus alone is often
-    elliptical ("Laquelle ?"): the whole keeps what it refers to.
+    elliptical ("Laquelle ?"): the whole keeps what it refers to, and its meaning is what the evidence is judged on.
 
     Furniture: a passage loses `furniture_penalty` (in standard deviations) times the share of it that is
     page furniture (index/furniture.py), unless the question asks about it.
@@ -231,9 +231,13 @@ class Searcher:
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
-            return self._search(question, vectors, terms, limit, cross, focus_terms, None,
-                                context_weight=self.config.focus_weight, focus=focus, asked_terms=focus_terms,
-                                **judging)
+            # Its meaning is judged on the whole: the focus alone is often elliptical ("Laquelle ?") and, added
+            # to the whole, pulls its vector away from the passage the situation describes.
+            result = self._search(question, vectors, terms, limit, cross, focus_terms,
+                                  {k: v[0] for k, v in both.items()}, context_weight=self.config.focus_weight,
+                                  focus=focus, asked_terms=focus_terms, **judging)
+            # Its answer is what is closest to the whole and the focus together.
+            return dataclasses.replace(result, query_vector=vectors["main"], multilingual_vector=vectors.get("multi"))
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
