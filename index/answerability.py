@@ -35,8 +35,8 @@ import numpy as np
 FEATURES = ("known", "lexical", "dense")
 # Calibrations measured with other reference questions or features are measured again at load.
 # 2: question terms in every language of the index; 3: lexical evidence without typos; 4: a reference per
-# language.
-CALIBRATION_VERSION = 4
+# language; 5: known across languages counts each shared word as well as its rarity.
+CALIBRATION_VERSION = 5
 # The least spread a feature is given, so that a corpus where every off-topic question scores
 # alike does not turn a hair's difference into a verdict (an English manual holding no word of the French
 # reference questions must not answer every French question that shares one word with it).
@@ -158,17 +158,26 @@ class AnswerabilityConfig:
     cross_known_weight: float = 1.0
     cross_lexical_weight: float = 0.0
     cross_dense_weight: float = 0.25
-    cross_language_threshold: float = 0.25
+    cross_language_threshold: float = 0.2
+    # Across languages the words both write alike (names, numbers, "dollars") say nothing of what is asked: a
+    # question whose meaning, by the multilingual model, stands this far below the reference's median (in its
+    # spreads) is not covered whatever words it shares ("What is the H200?" then "How much does a single one
+    # cost in dollars?" of articles that give no unit price).
+    cross_dense_floor: float = -1.0
     # A question naming what the corpus never names ("... on GitHub" of a manual that never writes GitHub) is
     # answered only with evidence `unnamed_margin` above the threshold.
     unnamed_margin: float = 3.0
 
-    def covers(self, score: float, cross_language: bool, unnamed: int = 0) -> bool:
-        """Whether a question with this score (and `unnamed` names the corpus lacks) counts as covered."""
+    def covers(self, score: float, cross_language: bool, unnamed: int = 0, dense: float = 0.0) -> bool:
+        """Whether a question with this score counts as covered.
+
+        `unnamed`: the names it uses that the corpus lacks; `dense`: the standing of its meaning (see
+        `cross_dense_floor`).
+        """
         threshold = self.cross_language_threshold if cross_language else self.threshold
         if unnamed:
             threshold += self.unnamed_margin
-        return score >= threshold
+        return score >= threshold and not (cross_language and dense < self.cross_dense_floor)
 
     def score(self, calibration: Calibration, evidence: Evidence, cross_language: bool = False,
               language: str | None = None) -> float:
@@ -178,8 +187,9 @@ class AnswerabilityConfig:
     def verdict(self, calibration: Calibration, evidence: Evidence, cross_language: bool,
                 language: str | None = None) -> tuple[float, bool]:
         """(score, covered) of the evidence of a question in `language`, its standing measured once."""
-        score = self._weighted(calibration.standing(evidence, language), cross_language)
-        return score, self.covers(score, cross_language, evidence.unnamed)
+        standing = calibration.standing(evidence, language)
+        score = self._weighted(standing, cross_language)
+        return score, self.covers(score, cross_language, evidence.unnamed, standing["dense"])
 
     def _weighted(self, s: dict[str, float], cross_language: bool = False) -> float:
         if cross_language:

@@ -64,7 +64,7 @@ class SearchConfig:
     Long questions (at least `focus_words` words in several sentences: a situation, then the question)
     are searched by the whole and by their focus (see `question_focus`): the focus's vector added to the
     whole's at `focus_dense`, its words weighing `focus_weight` more in BM25. The focus alone is often
-    elliptical ("Laquelle ?"): the whole keeps what it refers to.
+    elliptical ("Laquelle ?"): the whole keeps what it refers to, and its meaning is what the evidence is judged on.
 
     Furniture: a passage loses `furniture_penalty` (in standard deviations) times the share of it that is
     page furniture (index/furniture.py), unless the question asks about it.
@@ -194,8 +194,10 @@ class Searcher:
         vectors = self._embed(questions)
         evidence = []
         for i, (language, q) in enumerate(reference):
+            # Measured as a question of that language is: across languages when the corpus is mostly in another.
+            cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
             result = self._search(q, {k: v[i] for k, v in vectors.items()}, lexical.question_terms(q, language),
-                                  EVIDENCE_HITS, False, (), None, judge=False, language=language,
+                                  EVIDENCE_HITS, cross, (), None, judge=False, language=language,
                                   unnamed=self.unnamed(q, language))
             evidence.append(result.features)
         return Calibration.measure(self.evidence_signal, evidence, languages)
@@ -232,13 +234,17 @@ class Searcher:
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
-            return self._search(question, vectors, terms, limit, cross, focus_terms, None,
-                                context_weight=self.config.focus_weight, focus=focus, asked_terms=focus_terms,
-                                **judging)
+            # Its meaning is judged on the whole: the focus alone is often elliptical ("Laquelle ?") and, added
+            # to the whole, pulls its vector away from the passage the situation describes.
+            result = self._search(question, vectors, terms, limit, cross, focus_terms,
+                                  {k: v[0] for k, v in both.items()}, context_weight=self.config.focus_weight,
+                                  focus=focus, asked_terms=focus_terms, **judging)
+            # Its answer is what is closest to the whole and the focus together.
+            return dataclasses.replace(result, query_vector=vectors["main"], multilingual_vector=vectors.get("multi"))
         context = history[-1]
         own = set(terms)
         context_terms = [t for t in self.index.lexical.question_terms(context, language) if t not in own]
-        if self.elliptical(terms):
+        if self.elliptical(terms, cross):
             # "Et pourquoi ?", "And who approved it?": it names nothing of its own, so it is judged as the
             # conversation's question was, not on its own words.
             pair = self._embed([context, f"{question} {context}"])
@@ -286,13 +292,16 @@ class Searcher:
         names = set(self.index.lexical.question_terms(" ".join(words), self.question_language(question)))
         return [t for t in terms if t not in names]
 
-    def elliptical(self, terms: Sequence[str]) -> bool:
+    def elliptical(self, terms: Sequence[str], cross_language: bool = False) -> bool:
         """Whether a follow-up names nothing of its own: at most `elliptical_terms` words, all known to the corpus.
 
         A word the documents never use ("Et son salaire ?") is a new subject: such a question is judged alone.
+        Across languages the documents hold almost none of its words by nature ("When was it released?" of French
+        articles): there, the count alone decides.
         """
         own = set(terms)
-        return len(own) <= self.config.elliptical_terms and all(t in self.index.lexical.vocab for t in own)
+        return len(own) <= self.config.elliptical_terms and (
+            cross_language or all(t in self.index.lexical.vocab for t in own))
 
     def search_vector(self, question: str, query: np.ndarray, terms: list[str], limit: int,
                       cross_language: bool = False) -> SearchResult:
@@ -372,10 +381,10 @@ class Searcher:
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
         judged_terms = terms if evidence_terms is None else list(evidence_terms)
         if evidence_terms is None:
-            known, lexical_share = self._lexical_evidence(exact[cand], terms)
+            known, lexical_share = self._lexical_evidence(exact[cand], terms, cross_language)
         else:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
-                                                          judged_terms)
+                                                          judged_terms, cross_language)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
                             unnamed=unnamed)
         score, covered = 0.0, False
@@ -392,18 +401,25 @@ class Searcher:
         total = sum(idf.values())
         return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 1.0
 
-    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str]) -> tuple[float, float]:
+    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str],
+                          cross_language: bool = False) -> tuple[float, float]:
         """(known, lexical share) of the question's words.
 
         Known: the share of its words (weighted by rarity) that the corpus holds at all; lexical share: the
-        best BM25 score as a share of what those words could score at most.
+        best BM25 score as a share of what those words could score at most. Across languages, known is the
+        mean of that share and of the plain share of its words: the words both languages write alike are the
+        subject's ("commit" of a French question about Git's manual), common in the corpus and so light by
+        rarity, while its words of its own language weigh the most, being unknown by nature.
         """
         lex = self.index.lexical
         idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
         total = sum(idf.values())
         if total <= 0:
             return 0.0, 0.0
-        return sum(v for t, v in idf.items() if t in lex.vocab) / total, float(lexical.max(initial=0.0)) / total
+        known = sum(v for t, v in idf.items() if t in lex.vocab) / total
+        if cross_language:
+            known = (known + sum(t in lex.vocab for t in idf) / len(idf)) / 2
+        return known, float(lexical.max(initial=0.0)) / total
 
 
 # A name: a capitalised word inside a sentence ("Paris", "GitHub", not the sentence's first word), or letters

@@ -124,3 +124,46 @@ def test_a_french_question_about_an_english_manual(english_manual, question, ans
 def test_an_acronym_is_known_only_as_written(english_manual, question, unnamed):
     """An acronym counts as named by the corpus only when the corpus writes it, whatever its stem."""
     assert english_manual.searcher.unnamed(question, "fr") == unnamed
+
+
+@pytest.mark.parametrize(("dense", "cross", "covered"), [
+    (0.0, True, True),
+    (-0.5, True, True),
+    (-2.0, True, False),  # shares a word ("dollars") with the documents, but means nothing they hold
+    (-2.0, False, True),  # in the documents' own language, its words are evidence enough
+])
+def test_across_languages_a_meaning_far_below_the_reference_is_not_covered(dense, cross, covered):
+    """Across languages, shared words do not carry a question whose meaning stands far below off-topic ones."""
+    reference = [evidence(0.1 * i, dense=0.01 * i) for i in range(10)]
+    calibration = Calibration.measure("model", reference, ["en"] * 10)
+    config = AnswerabilityConfig(threshold=1.0, dense_weight=0.0, cross_language_threshold=0.5, cross_dense_weight=0.0,
+                                 cross_dense_floor=-1.0)
+    median, spread = 0.045, 0.036  # the reference's dense median and p90 - median
+    question = evidence(1.0, dense=median + dense * spread)
+    assert config.verdict(calibration, question, cross, "en")[1] is covered
+
+
+@pytest.mark.parametrize(("follow_up", "cross", "elliptical"), [
+    ("Quand est-il sorti ?", True, True),  # asked of English documents: its one word is French by nature
+    ("When was it released?", False, False),  # in the documents' language, a word they never use is a new subject
+    ("And with a stash?", False, True),
+    ("Quand est-il sorti et à quel prix ?", True, False),  # words of its own: not elliptical
+])
+def test_a_follow_up_across_languages_is_elliptical_by_its_count_of_words(english_manual, follow_up, cross,
+                                                                        elliptical):
+    """Across languages the documents hold few of a follow-up's words by nature: the count alone says elliptical."""
+    searcher = english_manual.searcher
+    terms = searcher.index.lexical.question_terms(follow_up, searcher.question_language(follow_up))
+    assert searcher.elliptical(terms, cross) is elliptical
+
+
+def test_across_languages_a_shared_word_counts_beyond_its_rarity(english_manual):
+    """A French question's "commit", common in Git's manual, counts as a word of the subject, not only by rarity."""
+    searcher = english_manual.searcher
+    result = searcher.search("défaire un commit déjà envoyé sans réécrire l'historique")
+    lex = searcher.index.lexical
+    own = set(result.terms)
+    rarity = sum(lex.idf(t) for t in own if t in lex.vocab) / sum(lex.idf(t) for t in own)
+    plain = sum(t in lex.vocab for t in own) / len(own)
+    assert result.cross_language and 0 < rarity < plain
+    assert result.features.known == pytest.approx((rarity + plain) / 2)

@@ -348,3 +348,23 @@ def test_the_multilingual_model_decides_what_the_main_model_cannot_read(docs_cop
     misled = Searcher(index, english, dense_only, multilingual=multi)
     misled._main_languages = None
     assert "terres rares" in misled.search(DINNER, limit=1).hits[0].passage.text
+
+
+def test_a_long_question_is_judged_on_its_whole_meaning(fake_engine, monkeypatch):
+    """The meaning a long question is judged on is the whole's, not pulled toward an elliptical focus ("Laquelle ?")."""
+    searcher = fake_engine.searcher
+    question = ("J'ai lu qu'un dîner en Floride avait tout changé pour les exportations de puces. Le patron de "
+                "Nvidia aurait promis quelque chose en échange, et on en parle beaucoup au bureau. Laquelle ?")
+    judged = {}
+    search = Searcher._search
+
+    def spy(self, *args, **kwargs):
+        judged["own"] = args[6]  # the vectors the evidence is measured with
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(Searcher, "_search", spy)
+    result = searcher.search(question)
+    whole = fake_engine.embedder.embed([question], query=True)[0]
+    assert result.focus == "Laquelle ?"
+    assert np.allclose(judged["own"]["main"], whole)
+    assert not np.allclose(result.query_vector, whole)  # the answer is still chosen with the focus added
