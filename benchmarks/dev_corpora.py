@@ -8,7 +8,7 @@ under --work, then run ../shared/tools/score.py on each of its question sets, on
 and once with the baseline. Prints one line per set and pipeline: score.py's summary line; a set with
 questions tagged "kind": "long" gets a second line, "<set>-long", for those alone. With --reuse,
 indexes already under --work are kept (answer-step changes need no rebuild); without it, each is built
-afresh. Builds of the real corpora take minutes each; they run one at a time. Called by benchmarks/run.py
+afresh. The held-out corpus (heldout) is scored only when --sets names it. Builds of the real corpora take minutes each; they run one at a time. Called by benchmarks/run.py
 (`make bench`); ../shared (score.py, the dev questions) is found beside the repository or at $DOCBOT_SHARED.
 """
 
@@ -38,6 +38,7 @@ class Corpus:
     folder: str  # under --corpora, or a path relative to the repository when it starts with "./"
     fetch: str | None  # the script that lays it out: relative to the repository, or "shared:" + relative to ../shared
     sets: tuple[tuple[str, str], ...]  # (set name, questions file: relative to the repository, or "shared:...")
+    held_out: bool = False  # scored only when named in --sets: never tuned on (benchmarks/corpora/README.md)
 
 
 CORPORA = (
@@ -59,6 +60,9 @@ CORPORA = (
     Corpus("etalab", "etalab-corpus", "benchmarks/corpora/fetch_etalab.sh", (
         ("etalab", "benchmarks/etalab.jsonl"),
     )),
+    Corpus("heldout", "heldout-corpus", "benchmarks/corpora/fetch_heldout.sh", (
+        ("heldout", "benchmarks/heldout.jsonl"),
+    ), held_out=True),
 )
 
 
@@ -166,7 +170,8 @@ def run(work: Path, corpora: Path, reuse: bool = False, baseline: bool = True,
     work.mkdir(parents=True, exist_ok=True)
     lines = []
     for c in CORPORA:
-        sets = [(name, resolve(q, shared)) for name, q in c.sets if not only or name in only or c.name in only]
+        sets = [(name, resolve(q, shared)) for name, q in c.sets
+                if (not only and not c.held_out) or name in only or c.name in only]
         if not sets:
             continue
         documents = layout(c, corpora, shared)
@@ -204,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpora", type=Path, default=tmp, help="the corpora's folders (laid out here if missing)")
     ap.add_argument("--reuse", action="store_true", help="keep indexes already built under --work")
     ap.add_argument("--no-baseline", action="store_true", help="score docbot alone")
-    ap.add_argument("--sets", default="", help="comma-separated set or corpus names (default: all)")
+    ap.add_argument("--sets", default="", help="comma-separated set or corpus names (default: all but the held-out one)")
     a = ap.parse_args(argv)
     only = {s for s in a.sets.split(",") if s}
     for line in run(a.work, a.corpora, a.reuse, not a.no_baseline, only):

@@ -32,3 +32,13 @@ def test_long_questions_get_a_subset_of_their_own(tmp_path):
     assert name == "demo-long"
     assert [json.loads(line)["expect"] for line in subset.read_text(encoding="utf-8").splitlines()] == [["b"]]
     assert dev_corpora.long_subsets([("short", tmp_path / "missing.jsonl")], tmp_path) == []
+
+
+def test_the_held_out_corpus_is_scored_only_when_named(tmp_path, monkeypatch):
+    """A plain run never touches the held-out corpus; `--sets heldout` scores it."""
+    monkeypatch.setattr(dev_corpora, "shared_folder", lambda: tmp_path)
+    monkeypatch.setattr(dev_corpora, "layout", lambda *a: None)
+    every = dev_corpora.run(tmp_path / "work", tmp_path, reuse=True, baseline=False)
+    assert every and not any(line.startswith("heldout") for line in every)
+    named = dev_corpora.run(tmp_path / "work", tmp_path, reuse=True, baseline=False, only={"heldout"})
+    assert named == ["heldout: skipped (corpus heldout could not be laid out)"]
