@@ -8,7 +8,8 @@ under --work, then run ../shared/tools/score.py on each of its question sets, on
 and once with the baseline. Prints one line per set and pipeline: score.py's summary line; a set with
 questions tagged "kind": "long" gets a second line, "<set>-long", for those alone. With --reuse,
 indexes already under --work are kept (answer-step changes need no rebuild); without it, each is built
-afresh. The held-out corpus (heldout) is scored only when --sets names it. Builds of the real corpora take minutes each; they run one at a time. Called by benchmarks/run.py
+afresh. The held-out corpus (heldout) is scored only when --sets names it. Builds of the real corpora
+take minutes each; they run one at a time. Called by benchmarks/run.py
 (`make bench`); ../shared (score.py, the dev questions) is found beside the repository or at $DOCBOT_SHARED.
 """
 
@@ -171,7 +172,7 @@ def run(work: Path, corpora: Path, reuse: bool = False, baseline: bool = True,
     lines = []
     for c in CORPORA:
         sets = [(name, resolve(q, shared)) for name, q in c.sets
-                if (not only and not c.held_out) or name in only or c.name in only]
+                if (name in only or c.name in only if only else not c.held_out)]
         if not sets:
             continue
         documents = layout(c, corpora, shared)
@@ -209,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpora", type=Path, default=tmp, help="the corpora's folders (laid out here if missing)")
     ap.add_argument("--reuse", action="store_true", help="keep indexes already built under --work")
     ap.add_argument("--no-baseline", action="store_true", help="score docbot alone")
-    ap.add_argument("--sets", default="", help="comma-separated set or corpus names (default: all but the held-out one)")
+    ap.add_argument("--sets", default="",
+                    help="comma-separated set or corpus names (default: all but the held-out one)")
     a = ap.parse_args(argv)
     only = {s for s in a.sets.split(",") if s}
     for line in run(a.work, a.corpora, a.reuse, not a.no_baseline, only):
