@@ -396,10 +396,15 @@ class Searcher:
 
     def _known(self, terms: list[str]) -> float:
         """The share of the terms (weighted by rarity) that the corpus holds; 1 for none."""
+        share, total = self._rarity_share(terms)
+        return share if total > 0 else 1.0
+
+    def _rarity_share(self, terms: list[str]) -> tuple[float, float]:
+        """(share of the terms' rarity (idf) that the corpus's vocabulary holds, their total idf); (0, 0) for none."""
         lex = self.index.lexical
         idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
         total = sum(idf.values())
-        return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 1.0
+        return (sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 0.0), total
 
     def _lexical_evidence(self, lexical: np.ndarray, terms: list[str],
                           cross_language: bool = False) -> tuple[float, float]:
@@ -411,14 +416,12 @@ class Searcher:
         subject's ("commit" of a French question about Git's manual), common in the corpus and so light by
         rarity, while its words of its own language weigh the most, being unknown by nature.
         """
-        lex = self.index.lexical
-        idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
-        total = sum(idf.values())
+        known, total = self._rarity_share(terms)
         if total <= 0:
             return 0.0, 0.0
-        known = sum(v for t, v in idf.items() if t in lex.vocab) / total
         if cross_language:
-            known = (known + sum(t in lex.vocab for t in idf) / len(idf)) / 2
+            own = dict.fromkeys(terms)
+            known = (known + sum(t in self.index.lexical.vocab for t in own) / len(own)) / 2
         return known, float(lexical.max(initial=0.0)) / total
 
 
