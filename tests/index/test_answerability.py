@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from index.answerability import FEATURES, AnswerabilityConfig, Calibration, Evidence, off_topic_questions
@@ -73,6 +75,30 @@ def test_a_name_the_corpus_lacks_asks_for_more_evidence(score, unnamed, covered)
     """A question naming what the documents never name is answered only with evidence well above the threshold."""
     config = AnswerabilityConfig(threshold=2.0, unnamed_margin=3.0)
     assert config.covers(score, False, unnamed) is covered
+
+
+@pytest.mark.parametrize(("known", "cross", "covered"), [
+    (1.5, False, True),  # "My colleague Priya pushed a bad commit...": the other words are the manual's own
+    (0.2, False, False),  # "installer Moodle sur le serveur Debian Edu": only the domain's generic words known
+    (1.5, True, False),  # across languages the known words are names and cognates by nature
+])
+def test_a_name_is_context_when_the_other_words_are_the_corpus_own(known, cross, covered):
+    """A name the corpus lacks asks for less evidence when the question's other words are the corpus's own."""
+    config = AnswerabilityConfig(threshold=2.0, cross_language_threshold=2.0, unnamed_margin=3.0,
+                                 unnamed_known=0.75, unnamed_known_margin=1.0)
+    assert config.covers(3.5, cross, 1, known=known) is covered
+    assert not config.covers(2.5, cross, 1, known=known)  # still more than a question without the name
+
+
+def test_the_verdict_reads_the_standing_of_known_words():
+    """A question with a missing name is judged on the standing of its known words against the reference."""
+    reference = [Evidence(known=k, lexical=0.1, dense=0.02) for k in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    calibration = Calibration.measure("model", reference)
+    config = AnswerabilityConfig()
+    assert config.verdict(calibration, Evidence(known=0.9, lexical=0.1, dense=0.025, unnamed=1), False)[1]
+    generic = Evidence(known=0.35, lexical=0.1, dense=0.035)  # meaning close, its known words the domain's
+    assert config.verdict(calibration, generic, False)[1]
+    assert not config.verdict(calibration, dataclasses.replace(generic, unnamed=1), False)[1]
 
 
 @pytest.mark.parametrize(("question", "unnamed"), [
