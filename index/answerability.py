@@ -66,7 +66,8 @@ class Evidence:
     known: float
     lexical: float
     dense: float
-    unnamed: int = 0  # names in the question that the corpus never holds (not calibrated: see above)
+    unnamed: int = 0  # names in the question that the corpus never writes (not calibrated: see above)
+    stemmed: int = 0  # of those, the names whose (cut) stems the corpus holds: counted as known words
 
     def __getitem__(self, name: str) -> float:
         return float(getattr(self, name))
@@ -174,22 +175,25 @@ class AnswerabilityConfig:
     # ("l'universitaire du Massachusetts" for a professor at Tufts), and `unnamed_known_margin` is enough.
     # A name that is the subject leaves only the domain's generic words known ("installer Moodle sur le
     # serveur Debian Edu": known standing 0.14). Not across languages, where known words are names and
-    # cognates by nature. Chosen on the dev sets and benchmarks/calibration_names.jsonl (our own questions
-    # with names, in and out of scope, on five corpora): in-scope questions with such a name stand at 0.95
-    # and more, out-of-scope ones scoring above the threshold at 0.6 and less.
+    # cognates by nature; nor when the corpus holds the name's stems without writing it ("configure Dependabot"
+    # of a manual about dependencies): the name itself then counts among the known words. Chosen on the dev
+    # sets and benchmarks/calibration_names.jsonl (our own questions with names, in and out of scope, on five
+    # corpora): in-scope questions with such a name stand at 0.95 and more, out-of-scope ones scoring above
+    # the threshold at 0.6 and less.
     unnamed_known: float = 0.75
     unnamed_known_margin: float = 1.0
 
     def covers(self, score: float, cross_language: bool, unnamed: int = 0, dense: float = 0.0,
-               known: float = 0.0) -> bool:
+               known: float = 0.0, stemmed: int = 0) -> bool:
         """Whether a question with this score counts as covered.
 
-        `unnamed`: the names it uses that the corpus lacks; `dense` and `known`: the standings of its
-        meaning (see `cross_dense_floor`) and of its known words (see `unnamed_known`).
+        `unnamed`: the names it uses that the corpus never writes, `stemmed` of them whose stems it holds;
+        `dense` and `known`: the standings of its meaning (see `cross_dense_floor`) and of its known words (see
+        `unnamed_known`).
         """
         threshold = self.cross_language_threshold if cross_language else self.threshold
         if unnamed:
-            own_words = not cross_language and known >= self.unnamed_known
+            own_words = not cross_language and not stemmed and known >= self.unnamed_known
             threshold += self.unnamed_known_margin if own_words else self.unnamed_margin
         return score >= threshold and not (cross_language and dense < self.cross_dense_floor)
 
@@ -203,7 +207,8 @@ class AnswerabilityConfig:
         """(score, covered) of the evidence of a question in `language`, its standing measured once."""
         standing = calibration.standing(evidence, language)
         score = self._weighted(standing, cross_language)
-        return score, self.covers(score, cross_language, evidence.unnamed, standing["dense"], standing["known"])
+        return score, self.covers(score, cross_language, evidence.unnamed, standing["dense"], standing["known"],
+                                  evidence.stemmed)
 
     def _weighted(self, s: dict[str, float], cross_language: bool = False) -> float:
         if cross_language:
