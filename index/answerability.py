@@ -44,6 +44,21 @@ CALIBRATION_VERSION = 5
 _MIN_SPREAD = {"known": 0.1, "lexical": 0.02, "dense": 0.005}
 
 
+# A word its language barely uses, on wordfreq's Zipf scale (1.5: about thirty in a billion words; everyday
+# slang such as "raquer" or "datacenters" stands above 2.3): a tool's or product's name written in lower case.
+RARE_ZIPF = 1.5
+
+
+def rare_word(word: str, language: str) -> bool:
+    """Whether `language` barely uses `word` (wordfreq), as it does a name written in lower case ("nftables").
+
+    False for a language wordfreq does not know. Its lists take about 80 MB once loaded, on first use.
+    """
+    from wordfreq import available_languages, zipf_frequency  # lazy: half a second and the lists' memory
+
+    return language in available_languages() and zipf_frequency(word, language) < RARE_ZIPF
+
+
 @cache
 def off_topic_questions() -> tuple[tuple[str, str], ...]:
     """The reference questions as (language, question): data/<lang>/off_topic.txt, one per line (# for notes)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
+from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions, rare_word
 from .bilingual import translation_scores
 from .embedding import Embedder, embedder_languages
 from .furniture import Furniture, asks_about_furniture
@@ -271,7 +271,8 @@ class Searcher:
         as known only where the corpus writes it (see `_writes`). Such a name's stems count among the question's
         known words (see AnswerabilityConfig.unnamed_known). Across languages a name is known by its stems
         ("Taiwanese" of articles that write "taïwanais"), an acronym still as written. A name made of stop words
-        only ("Le" of a title) does not count.
+        only ("Le" of a title) does not count; a lower-case word counts as a name when the corpus lacks it and
+        its language barely uses it (`rare_word`).
         """
         lexical = self.index.lexical
         across = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
@@ -284,6 +285,12 @@ class Searcher:
                 continue
             missing += 1
             stemmed += bool(known)
+        # A lower-case word the corpus lacks, no typo of one of its words, that the language barely uses: a
+        # tool's name ("configurer un pare-feu nftables", "ufw") more likely than everyday slang.
+        for word in dict.fromkeys(_LOWER_WORD.findall(question)):
+            terms = lexical.question_terms(word, language)
+            if terms and not any(t in lexical.vocab or lexical.near(t) for t in terms) and rare_word(word, language):
+                missing += 1
         return missing, stemmed
 
     def _writes(self, name: str, terms: list[str], language: str) -> bool:
@@ -445,6 +452,7 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
 _NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-zà-ÿ][\w-]*[a-zà-ÿ0-9]")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
 # open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").

@@ -119,6 +119,9 @@ def test_names_the_corpus_lacks_are_counted(fake_engine, question, unnamed):
     ("Combien Exportify a-t-il recensé de puces H20 ?", (1, 1)),  # cut to "expor" (exportation), never written
     ("Combien Moodle a-t-il recensé de puces H20 ?", (1, 0)),  # nothing of it in the articles
     ("Quelles entreprises d'Amérique achètent des H20 ?", (0, 0)),  # written as "américaines"
+    ("Comment filtrer les puces H20 avec nftables ?", (1, 0)),  # a lower-case word French barely uses: a tool
+    ("Comment raquer pour les puces H20 ?", (0, 0)),  # slang the articles lack, but French uses it
+    ("Combien de puces H20 ont été exportés ?", (0, 0)),  # a word the articles hold
 ])
 def test_a_name_is_known_where_the_corpus_writes_it(fake_engine, question, unnamed):
     """A name counts as known where the corpus writes it (or a word from its stem), not where its cut stem meets."""
