@@ -54,9 +54,16 @@ def rare_word(word: str, language: str) -> bool:
 
     False for a language wordfreq does not know. Its lists take about 80 MB once loaded, on first use.
     """
-    from wordfreq import available_languages, zipf_frequency  # lazy: half a second and the lists' memory
+    from wordfreq import zipf_frequency  # lazy: half a second and the lists' memory
 
-    return language in available_languages() and zipf_frequency(word, language) < RARE_ZIPF
+    return language in _wordfreq_languages() and zipf_frequency(word, language) < RARE_ZIPF
+
+
+@cache
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages  # it lists its data folder at each call
+
+    return frozenset(available_languages())
 
 
 @cache
