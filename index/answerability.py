@@ -21,7 +21,8 @@ The evidence of a question (all from the question's own words and vectors, not f
 - `unnamed`: how many of the names it uses (a capitalised word inside a sentence, a model number) the
   corpus never holds: "open a pull request on GitHub" of a manual that never names GitHub, "installer
   Moodle" of guides that never name it. Not measured against the reference (everyday questions are full
-  of names a manual lacks): it asks for stronger evidence instead.
+  of names a manual lacks): it asks for stronger evidence instead, less when the question's other words
+  are the corpus's own (the name is then context: "my colleague Priya", "our Jenkins job").
 """
 
 from __future__ import annotations
@@ -41,6 +42,28 @@ CALIBRATION_VERSION = 5
 # alike does not turn a hair's difference into a verdict (an English manual holding no word of the French
 # reference questions must not answer every French question that shares one word with it).
 _MIN_SPREAD = {"known": 0.1, "lexical": 0.02, "dense": 0.005}
+
+
+# A word its language barely uses, on wordfreq's Zipf scale (1.5: about thirty in a billion words; everyday
+# slang such as "raquer" or "datacenters" stands above 2.3): a tool's or product's name written in lower case.
+RARE_ZIPF = 1.5
+
+
+def rare_word(word: str, language: str) -> bool:
+    """Whether `language` barely uses `word` (wordfreq), as it does a name written in lower case ("nftables").
+
+    False for a language wordfreq does not know. Its lists take about 80 MB once loaded, on first use.
+    """
+    from wordfreq import zipf_frequency  # lazy: half a second and the lists' memory
+
+    return language in _wordfreq_languages() and zipf_frequency(word, language) < RARE_ZIPF
+
+
+@cache
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages  # it lists its data folder at each call
+
+    return frozenset(available_languages())
 
 
 @cache
@@ -65,7 +88,8 @@ class Evidence:
     known: float
     lexical: float
     dense: float
-    unnamed: int = 0  # names in the question that the corpus never holds (not calibrated: see above)
+    unnamed: int = 0  # names in the question that the corpus never writes (not calibrated: see above)
+    stemmed: int = 0  # of those, the names whose (cut) stems the corpus holds: counted as known words
 
     def __getitem__(self, name: str) -> float:
         return float(getattr(self, name))
@@ -164,19 +188,35 @@ class AnswerabilityConfig:
     # spreads) is not covered whatever words it shares ("What is the H200?" then "How much does a single one
     # cost in dollars?" of articles that give no unit price).
     cross_dense_floor: float = -1.0
-    # A question naming what the corpus never names ("... on GitHub" of a manual that never writes GitHub) is
+    # A question naming what the corpus never names ("installer Moodle" of guides that never write Moodle) is
     # answered only with evidence `unnamed_margin` above the threshold.
     unnamed_margin: float = 3.0
+    # Unless its other words are the corpus's own: when the share of its words the corpus holds stands
+    # `unnamed_known` spreads above the reference's median, the name is context ("my colleague Priya pushed
+    # a bad commit", "our Jenkins job clones...") or another way of naming what the documents hold
+    # ("l'universitaire du Massachusetts" for a professor at Tufts), and `unnamed_known_margin` is enough.
+    # A name that is the subject leaves only the domain's generic words known ("installer Moodle sur le
+    # serveur Debian Edu": known standing 0.14). Not across languages, where known words are names and
+    # cognates by nature; nor when the corpus holds the name's stems without writing it ("configure Dependabot"
+    # of a manual about dependencies): the name itself then counts among the known words. Chosen on the dev
+    # sets and benchmarks/calibration_names.jsonl (our own questions with names, in and out of scope, on five
+    # corpora): in-scope questions with such a name stand at 0.95 and more, out-of-scope ones scoring above
+    # the threshold at 0.6 and less.
+    unnamed_known: float = 0.75
+    unnamed_known_margin: float = 1.0
 
-    def covers(self, score: float, cross_language: bool, unnamed: int = 0, dense: float = 0.0) -> bool:
+    def covers(self, score: float, cross_language: bool, unnamed: int = 0, dense: float = 0.0,
+               known: float = 0.0, stemmed: int = 0) -> bool:
         """Whether a question with this score counts as covered.
 
-        `unnamed`: the names it uses that the corpus lacks; `dense`: the standing of its meaning (see
-        `cross_dense_floor`).
+        `unnamed`: the names it uses that the corpus never writes, `stemmed` of them whose stems it holds;
+        `dense` and `known`: the standings of its meaning (see `cross_dense_floor`) and of its known words (see
+        `unnamed_known`).
         """
         threshold = self.cross_language_threshold if cross_language else self.threshold
         if unnamed:
-            threshold += self.unnamed_margin
+            own_words = not cross_language and not stemmed and known >= self.unnamed_known
+            threshold += self.unnamed_known_margin if own_words else self.unnamed_margin
         return score >= threshold and not (cross_language and dense < self.cross_dense_floor)
 
     def score(self, calibration: Calibration, evidence: Evidence, cross_language: bool = False,
@@ -189,7 +229,8 @@ class AnswerabilityConfig:
         """(score, covered) of the evidence of a question in `language`, its standing measured once."""
         standing = calibration.standing(evidence, language)
         score = self._weighted(standing, cross_language)
-        return score, self.covers(score, cross_language, evidence.unnamed, standing["dense"])
+        return score, self.covers(score, cross_language, evidence.unnamed, standing["dense"], standing["known"],
+                                  evidence.stemmed)
 
     def _weighted(self, s: dict[str, float], cross_language: bool = False) -> float:
         if cross_language:

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions
+from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions, rare_word
 from .bilingual import translation_scores
 from .embedding import Embedder, embedder_languages
 from .furniture import Furniture, asks_about_furniture
 from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
-from .text import fold, split_sentences
+from .text import Analyzer, fold, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,8 @@ class Searcher:
         # How much of each passage is page furniture (ratings, sharing, contact, readers' comments).
         self._furniture = Furniture(index.passages)
         self._languages = np.array([p.language or "" for p in index.passages])
+        # Whole stems, to tell whether the corpus writes a name (see `unnamed`).
+        self._uncut = Analyzer(index.analyzer.language, 0, dict(index.analyzer.counts))
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -266,28 +268,51 @@ class Searcher:
         return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()},
                             **judging)
 
-    def unnamed(self, question: str, language: str) -> int:
-        """How many names of the question (capitalised inside a sentence, or letters with digits) the corpus lacks.
+    def unnamed(self, question: str, language: str) -> tuple[int, int]:
+        """(how many names of the question the corpus never writes, how many of those its stems still meet).
 
-        A name counts when none of its terms is in the corpus: "GitHub" of a manual that never writes it, "MI308"
-        of articles about other chips. A name made of stop words only ("Le" of a title) does not count.
+        A name is a capitalised word inside a sentence or letters with digits: "GitHub" of a manual that never
+        writes it, "MI308" of articles about other chips. Its terms are stems cut to five letters, which meet
+        other words: "Dependabot" is cut to "depen" (dependency), "LFS" to "lf" (line feed); so a name counts
+        as known only where the corpus writes it (see `_writes`). Such a name's stems count among the question's
+        known words (see AnswerabilityConfig.unnamed_known). Across languages a name is known by its stems
+        ("Taiwanese" of articles that write "taïwanais"), an acronym still as written. A name made of stop words
+        only ("Le" of a title) does not count; a lower-case word counts as a name when the corpus lacks it and
+        its language barely uses it (`rare_word`).
         """
         lexical = self.index.lexical
-        missing = 0
+        across = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
+        missing = stemmed = 0
         for word in dict.fromkeys(_NAME.findall(question)):
             terms = lexical.question_terms(word, language) if len(word) > 1 else []
             known = [t for t in terms if t in lexical.vocab]
-            missing += bool(terms) and not (known and (not _ACRONYM.fullmatch(word) or self._writes(word, known)))
-        return missing
+            if not terms or (known and ((across and not _ACRONYM.fullmatch(word))
+                                        or self._writes(word, known, language))):
+                continue
+            missing += 1
+            stemmed += bool(known)
+        # A lower-case word the corpus lacks, no typo of one of its words, that the language barely uses: a
+        # tool's name ("configurer un pare-feu nftables", "ufw") more likely than everyday slang.
+        for word in dict.fromkeys(_LOWER_WORD.findall(question)):
+            terms = lexical.question_terms(word, language)
+            if terms and not any(t in lexical.vocab or lexical.near(t) for t in terms) and rare_word(word, language):
+                missing += 1
+        return missing, stemmed
 
-    def _writes(self, acronym: str, terms: list[str]) -> bool:
-        """Whether the corpus writes an acronym as such, among the passages its stemmed terms score best.
+    def _writes(self, name: str, terms: list[str], language: str) -> bool:
+        """Whether the corpus writes a name, among the passages its (cut) terms score best.
 
-        Stemming means nothing to an acronym: "LFS" is cut to "lf", which a manual about line endings holds.
+        An acronym as such; another name as a word that starts with its whole stem ("Europe" in "européen").
         """
+        if _ACRONYM.fullmatch(name):
+            word = re.compile(rf"\b{re.escape(fold(name))}\b")
+        else:
+            stems = [fold(t) for t in self._uncut.terms(name, language)]
+            if not stems:
+                return True
+            word = re.compile("|".join(rf"\b{re.escape(t)}" for t in stems))
         scores = self.index.lexical.scores(terms, near=False)
         best = np.argsort(-scores)[:ACRONYM_PASSAGES]
-        word = re.compile(rf"\b{re.escape(fold(acronym))}\b")
         return any(word.search(fold(self.index.passages[int(i)].text)) for i in best if scores[i] > 0)
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
@@ -323,13 +348,13 @@ class Searcher:
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
                 judge: bool = True, evidence_terms: Sequence[str] | None = None,
                 context_weight: float | None = None, focus: str | None = None, language: str | None = None,
-                asked_terms: Sequence[str] = (), unnamed: int = 0) -> SearchResult:
+                asked_terms: Sequence[str] = (), unnamed: tuple[int, int] = (0, 0)) -> SearchResult:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
 
         `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
         `language` is the question's: it sets how much the main model's ranking counts and which off-topic
         reference it is measured against; `asked_terms`, those of what a long question asks (default: all its
-        own terms), whose share known to the corpus sets how much BM25's ranking counts; `unnamed`, the count
+        own terms), whose share known to the corpus sets how much BM25's ranking counts; `unnamed`, the counts
         of its names the corpus lacks (see `unnamed`).
         """
         idx = self.index
@@ -395,7 +420,7 @@ class Searcher:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
                                                           judged_terms, cross_language)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
-                            unnamed=unnamed)
+                            unnamed=unnamed[0], stemmed=unnamed[1])
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
@@ -454,6 +479,7 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
 _NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-zà-ÿ][\w-]*[a-zà-ÿ0-9]")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
 # open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from index.answerability import FEATURES, AnswerabilityConfig, Calibration, Evidence, off_topic_questions
@@ -75,6 +77,31 @@ def test_a_name_the_corpus_lacks_asks_for_more_evidence(score, unnamed, covered)
     assert config.covers(score, False, unnamed) is covered
 
 
+@pytest.mark.parametrize(("known", "cross", "stemmed", "covered"), [
+    (1.5, False, 0, True),  # "My colleague Priya pushed a bad commit...": the other words are the manual's own
+    (0.2, False, 0, False),  # "installer Moodle sur le serveur Debian Edu": only the domain's generic words known
+    (1.5, True, 0, False),  # across languages the known words are names and cognates by nature
+    (1.5, False, 1, False),  # "configure Dependabot": its cut stem (dependency) is among the known words
+])
+def test_a_name_is_context_when_the_other_words_are_the_corpus_own(known, cross, stemmed, covered):
+    """A name the corpus lacks asks for less evidence when the question's other words are the corpus's own."""
+    config = AnswerabilityConfig(threshold=2.0, cross_language_threshold=2.0, unnamed_margin=3.0,
+                                 unnamed_known=0.75, unnamed_known_margin=1.0)
+    assert config.covers(3.5, cross, 1, known=known, stemmed=stemmed) is covered
+    assert not config.covers(2.5, cross, 1, known=known, stemmed=stemmed)  # more than a question without it
+
+
+def test_the_verdict_reads_the_standing_of_known_words():
+    """A question with a missing name is judged on the standing of its known words against the reference."""
+    reference = [Evidence(known=k, lexical=0.1, dense=0.02) for k in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    calibration = Calibration.measure("model", reference)
+    config = AnswerabilityConfig()
+    assert config.verdict(calibration, Evidence(known=0.9, lexical=0.1, dense=0.025, unnamed=1), False)[1]
+    generic = Evidence(known=0.35, lexical=0.1, dense=0.035)  # meaning close, its known words the domain's
+    assert config.verdict(calibration, generic, False)[1]
+    assert not config.verdict(calibration, dataclasses.replace(generic, unnamed=1), False)[1]
+
+
 @pytest.mark.parametrize(("question", "unnamed"), [
     ("Combien Nvidia a-t-il vendu de H20 en Chine ?", 0),  # names the articles use
     ("Combien AMD a-t-il vendu de MI308 en Chine ?", 2),  # names they never use, one a model number
@@ -84,8 +111,21 @@ def test_a_name_the_corpus_lacks_asks_for_more_evidence(score, unnamed, covered)
 def test_names_the_corpus_lacks_are_counted(fake_engine, question, unnamed):
     """The names of a question (capitalised inside a sentence, letters with digits) the corpus lacks are counted."""
     searcher = fake_engine.searcher
-    assert searcher.unnamed(question, "fr") == unnamed
+    assert searcher.unnamed(question, "fr")[0] == unnamed
     assert searcher.search(question).features.unnamed == unnamed
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("Combien Exportify a-t-il recensé de puces H20 ?", (1, 1)),  # cut to "expor" (exportation), never written
+    ("Combien Moodle a-t-il recensé de puces H20 ?", (1, 0)),  # nothing of it in the articles
+    ("Quelles entreprises d'Amérique achètent des H20 ?", (0, 0)),  # written as "américaines"
+    ("Comment filtrer les puces H20 avec nftables ?", (1, 0)),  # a lower-case word French barely uses: a tool
+    ("Comment raquer pour les puces H20 ?", (0, 0)),  # slang the articles lack, but French uses it
+    ("Combien de puces H20 ont été exportés ?", (0, 0)),  # a word the articles hold
+])
+def test_a_name_is_known_where_the_corpus_writes_it(fake_engine, question, unnamed):
+    """A name counts as known where the corpus writes it (or a word from its stem), not where its cut stem meets."""
+    assert fake_engine.searcher.unnamed(question, "fr") == unnamed
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +163,7 @@ def test_a_french_question_about_an_english_manual(english_manual, question, ans
 ])
 def test_an_acronym_is_known_only_as_written(english_manual, question, unnamed):
     """An acronym counts as named by the corpus only when the corpus writes it, whatever its stem."""
-    assert english_manual.searcher.unnamed(question, "fr") == unnamed
+    assert english_manual.searcher.unnamed(question, "fr")[0] == unnamed
 
 
 @pytest.mark.parametrize(("dense", "cross", "covered"), [
