@@ -29,6 +29,8 @@ EVIDENCE_HITS = 3
 # A question is asked across languages when fewer passages than this share are in its language: an English
 # question about a French guide with a few English pages, a French one about an English manual.
 CROSS_LANGUAGE_SHARE = 0.5
+# Passages looked at beyond those returned, to fill the places of near-copies moved down.
+DUPLICATE_SPARE = 10
 # Whether the corpus writes an acronym is looked up in the passages its stemmed term scores best: so many.
 ACRONYM_PASSAGES = 50
 
@@ -66,6 +68,9 @@ class SearchConfig:
     whole's at `focus_dense`, its words weighing `focus_weight` more in BM25. The focus alone is often
     elliptical ("Laquelle ?"): the whole keeps what it refers to, and its meaning is what the evidence is judged on.
 
+    Copies: a passage whose vector (the evidence model's) is within `duplicate_cosine` of one ranked above it
+    (the same paragraph in a guide's HTML and PDF) comes after the distinct ones: three citations, three passages.
+
     Furniture: a passage loses `furniture_penalty` (in standard deviations) times the share of it that is
     page furniture (index/furniture.py), unless the question asks about it.
     """
@@ -82,6 +87,7 @@ class SearchConfig:
     focus_weight: float = 1.0
     focus_dense: float = 0.5
     furniture_penalty: float = 3.0
+    duplicate_cosine: float = 0.98  # a passage this close to one ranked above it is a copy (1: keep copies)
     translation_weight: float = 0.5  # BM25 of the question's words translated into the corpus's other language
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
@@ -386,7 +392,8 @@ class Searcher:
         known_share = self._known(list(asked_terms) or terms) if self._multi is not None and not cross_language \
             else 1.0
         fused = _mixed(z, self.config.weights(self._multi is not None, reads, known_share)) - penalty
-        order = np.argsort(-fused, kind="stable")[:limit]
+        ranked = np.argsort(-fused, kind="stable")
+        order = ranked[:limit]
         # The evidence is judged on the passages words and meaning rank first whatever the words' share:
         # ranked by meaning alone, an unrelated question's closest passages would look like evidence.
         judged = order if known_share >= 1.0 else np.argsort(
@@ -395,6 +402,8 @@ class Searcher:
             untranslated = {**z, "lexical": _standardised((lex_all - translated)[cand])}
             judged = np.argsort(-(_mixed(untranslated, self.config.weights(self._multi is not None, reads, known_share))
                                   - penalty), kind="stable")[:limit]
+        if self.config.duplicate_cosine < 1.0:  # after the evidence is judged: it is the same passage either way
+            order = self._distinct(cand, ranked[:limit + DUPLICATE_SPARE])[:limit]
         multi = cos.get("multi")
         hits = [Hit(idx.passages[int(cand[i])], int(cand[i]), float(fused[i]), float(cos["main"][i]),
                     float(lexical[i]), None if multi is None else float(multi[i])) for i in order]
@@ -419,12 +428,32 @@ class Searcher:
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
                             own.get("multi"), focus)
 
+    def _distinct(self, cand: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """`ranked` (positions in `cand`, best first) with each near-copy of a passage above it moved to the end.
+
+        The same paragraph read from a guide's HTML and from its PDF is one passage twice: cited twice, it takes
+        the place of another. Near-copies are told by the evidence model's cosine (`SearchConfig.duplicate_cosine`).
+        """
+        view = (self._multi or self._main).view
+        vectors = np.asarray(view[cand[ranked]], dtype=np.float32)
+        similar = vectors @ vectors.T
+        distinct: list[int] = []
+        copies: list[int] = []
+        for j in range(len(ranked)):
+            (copies if any(similar[j, m] >= self.config.duplicate_cosine for m in distinct) else distinct).append(j)
+        return ranked[distinct + copies]
+
     def _known(self, terms: list[str]) -> float:
         """The share of the terms (weighted by rarity) that the corpus holds; 1 for none."""
+        share, total = self._rarity_share(terms)
+        return share if total > 0 else 1.0
+
+    def _rarity_share(self, terms: list[str]) -> tuple[float, float]:
+        """(share of the terms' rarity (idf) that the corpus's vocabulary holds, their total idf); (0, 0) for none."""
         lex = self.index.lexical
         idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
         total = sum(idf.values())
-        return sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 1.0
+        return (sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 0.0), total
 
     def _lexical_evidence(self, lexical: np.ndarray, terms: list[str],
                           cross_language: bool = False) -> tuple[float, float]:
@@ -436,14 +465,12 @@ class Searcher:
         subject's ("commit" of a French question about Git's manual), common in the corpus and so light by
         rarity, while its words of its own language weigh the most, being unknown by nature.
         """
-        lex = self.index.lexical
-        idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
-        total = sum(idf.values())
+        known, total = self._rarity_share(terms)
         if total <= 0:
             return 0.0, 0.0
-        known = sum(v for t, v in idf.items() if t in lex.vocab) / total
         if cross_language:
-            known = (known + sum(t in lex.vocab for t in idf) / len(idf)) / 2
+            own = dict.fromkeys(terms)
+            known = (known + sum(t in self.index.lexical.vocab for t in own) / len(own)) / 2
         return known, float(lexical.max(initial=0.0)) / total
 
 

@@ -368,3 +368,25 @@ def test_a_long_question_is_judged_on_its_whole_meaning(fake_engine, monkeypatch
     assert result.focus == "Laquelle ?"
     assert np.allclose(judged["own"]["main"], whole)
     assert not np.allclose(result.query_vector, whole)  # the answer is still chosen with the focus added
+
+
+def test_the_same_paragraph_in_two_files_is_cited_once(tmp_path, fake_embedder):
+    """A paragraph read from a guide's HTML and from its PDF takes one of the top places; another passage the next."""
+    from index import BuildOptions, build_index, store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    paragraph = ("Le serveur principal garde les sauvegardes des comptes des élèves et des professeurs pendant trente "
+                 "jours, puis les efface une à une chaque dimanche soir afin de libérer la place du disque réservé.")
+    for name, text in {"guide.html": f"<p>{paragraph}</p>", "guide.txt": f"{paragraph} 12",  # the PDF's page number
+                       "rotation.txt": "Les sauvegardes du serveur tournent chaque nuit sur deux disques.",
+                       "imprimante.txt": "L'imprimante de la salle des professeurs se partage par le réseau."}.items():
+        (docs / name).write_text(text + "\n", encoding="utf-8")
+    build_index(docs, tmp_path / "index", fake_embedder, BuildOptions())
+    index = store.load(tmp_path / "index")
+    question = "Combien de jours le serveur garde-t-il les sauvegardes des comptes ?"
+    kept = Searcher(index, fake_embedder, SearchConfig(duplicate_cosine=1.0)).search(question, limit=2).hits
+    assert all(paragraph in h.passage.text for h in kept)  # copies kept: the paragraph takes both places
+    top = [h.passage.text for h in Searcher(index, fake_embedder, SearchConfig(duplicate_cosine=0.95))
+           .search(question, limit=2).hits]
+    assert paragraph in top[0] and paragraph not in top[1]
