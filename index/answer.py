@@ -128,7 +128,8 @@ class AnswerConfig:
     `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted),
     or when no cited sentence holds `meaning_share` of them: asked in other words than the documents'
     ("le big boss de la boite", typos, slang), only the meaning finds the sentence. A sentence close in
-    meaning is on topic: the asked kind of fact it holds counts as in a sentence sharing the words. Embedding eight sentences costs about ten questions' embeddings, so a question
+    meaning is on topic: the asked kind of fact it holds counts as in a sentence sharing the words.
+    Embedding eight sentences costs about ten questions' embeddings, so a question
     whose words the documents all know is left to its words.
     """
 
