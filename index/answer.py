@@ -125,12 +125,11 @@ class AnswerConfig:
     with any sentence: there the multilingual model's meaning decides, each of the `meaning_candidates`
     best sentences scoring `meaning_weight` times its closeness to the question, from 0 (the farthest of
     them) to 1 (the closest). A question in the documents' own language gets the same with
-    `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted),
-    or when no cited sentence holds `meaning_share` of them: asked in other words than the documents'
-    ("le big boss de la boite", typos, slang), only the meaning finds the sentence. A sentence close in
-    meaning is on topic: the asked kind of fact it holds counts as in a sentence sharing the words.
-    Embedding eight sentences costs about ten questions' embeddings, so a question
-    whose words the documents all know is left to its words.
+    `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted):
+    asked in other words than the documents' ("le big boss de la boite", typos, slang), only the meaning
+    finds the sentence. A sentence close in meaning is on topic: the asked kind of fact it holds counts as
+    in a sentence sharing the words. Embedding eight sentences costs about ten questions' embeddings, so a
+    question whose words the documents all know is left to its words.
     """
 
     history_weight: float = 0.5
@@ -149,7 +148,6 @@ class AnswerConfig:
     meaning_weight: float = 1.0
     meaning_weight_same: float = 0.4  # the same for a question in the documents' language...
     meaning_known: float = 0.8  # ...when the documents know less than this share of its words (see above)
-    meaning_share: float = 0.5  # ...or when no sentence holds this share of its words
     meaning_candidates: int = 8
     meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
@@ -234,9 +232,7 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     type_weight = config.data_type_weight if kinds and kinds[0] in DATA_KINDS else config.type_weight
     _score(candidates, config, type_weight=type_weight)
     meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
-    best_share = max((c.lexical for c in candidates), default=0.0)
-    if not result.cross_language and result.features is not None and result.features.known >= config.meaning_known \
-            and best_share >= config.meaning_share:
+    if not result.cross_language and result.features is not None and result.features.known >= config.meaning_known:
         meaning = 0.0  # the documents know all its words: they find the sentence, at no embedding's cost
     if meaning and multilingual is not None and result.multilingual_vector is not None and candidates:
         _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
