@@ -133,6 +133,7 @@ class AnswerConfig:
     """
 
     history_weight: float = 0.5
+    entry_weight: float = 1.0  # a defined term's sentence counts its entry's words this much (see with_entries)
     type_weight: float = 0.5
     data_type_weight: float = 1.0  # for DATA_KINDS: what is asked is named precisely ("combien de temps")
     type_gate: float = 0.5
@@ -211,6 +212,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             if not sentence.answers:
                 continue
             lex = sum(own[t] for t in sentence.terms & own.keys()) / own_total
+            if sentence.entry:
+                # A defined term ("--bare : Make a bare repository.") answers for what its entry says after it.
+                lex = max(lex, config.entry_weight * sum(own[t] for t in (sentence.terms | sentence.entry)
+                                                         & own.keys()) / own_total)
             if ctx:
                 lex += config.history_weight * sum(ctx[t] for t in sentence.terms & ctx.keys()) / ctx_total
             factor = 1.0 - config.rank_discount * (n - 1)

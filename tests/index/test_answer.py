@@ -489,3 +489,12 @@ def test_a_fact_of_the_asked_kind_counts_when_its_sentence_is_on_topic_by_meanin
                           multilingual_vector=meaning.embed([question])[0],
                           features=Evidence(known=0.5, lexical=0.1, dense=0.1))
     assert "2030" in assemble(result, lexical, k=3, multilingual=meaning).text
+
+
+def test_an_option_is_answered_by_its_term_when_its_entry_says_what_is_asked():
+    """Asked what a manual's option does in its entry's later words, the answer quotes the option's line."""
+    passages = ["--local : Make a repository from one on this machine, copying its files. Hard links are used.\n"
+                "--bare : Create the new one bare, with its history only. There is no working tree to check files "
+                "out into, which suits a server."]
+    answer = _assembled("Which option leaves no working tree, for a server?", passages)
+    assert "--bare" in answer.text
