@@ -127,11 +127,13 @@ class AnswerConfig:
     them) to 1 (the closest). A question in the documents' own language gets the same with
     `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted):
     asked in other words than the documents' ("le big boss de la boite", typos, slang), only the meaning
-    finds the sentence. Embedding eight sentences costs about ten questions' embeddings, so a question
-    whose words the documents all know is left to its words.
+    finds the sentence. A sentence close in meaning is on topic: the asked kind of fact it holds counts as
+    in a sentence sharing the words. Embedding eight sentences costs about ten questions' embeddings, so a
+    question whose words the documents all know is left to its words.
     """
 
     history_weight: float = 0.5
+    entry_weight: float = 1.0  # a defined term's sentence counts its entry's words this much (see with_entries)
     type_weight: float = 0.5
     data_type_weight: float = 1.0  # for DATA_KINDS: what is asked is named precisely ("combien de temps")
     type_gate: float = 0.5
@@ -145,9 +147,10 @@ class AnswerConfig:
     short_factor: float = 0.5
     second_share: float = 0.5
     meaning_weight: float = 1.0
-    meaning_weight_same: float = 0.2  # the same for a question in the documents' language...
+    meaning_weight_same: float = 0.4  # the same for a question in the documents' language...
     meaning_known: float = 0.8  # ...when the documents know less than this share of its words (see above)
     meaning_candidates: int = 8
+    meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
     translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
 
@@ -161,6 +164,7 @@ class _Candidate:
     shape: float
     factor: float
     dense: float = 0.0
+    close: float | None = None  # closeness to the question by meaning, 0-1 among the embedded (None: not embedded)
     score: float = 0.0
 
 
@@ -208,6 +212,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             if not sentence.answers:
                 continue
             lex = sum(own[t] for t in sentence.terms & own.keys()) / own_total
+            if sentence.entry:
+                # A defined term ("--bare : Make a bare repository.") answers for what its entry says after it.
+                lex = max(lex, config.entry_weight * sum(own[t] for t in (sentence.terms | sentence.entry)
+                                                         & own.keys()) / own_total)
             if ctx:
                 lex += config.history_weight * sum(ctx[t] for t in sentence.terms & ctx.keys()) / ctx_total
             factor = 1.0 - config.rank_discount * (n - 1)
@@ -265,6 +273,10 @@ def _score(candidates: list[_Candidate], config: AnswerConfig, dense_weight: flo
         # The asked kind of fact counts in full in sentences on the topic; a number in a sentence about
         # something else answers nothing.
         gate = min(1.0, c.lexical / (config.type_gate * top)) if top > 0 else 0.0
+        if c.close is not None:
+            # Asked in other words than the sentence's ("numéro un de l'IA" for "leadership mondial"), its
+            # meaning says it is on topic.
+            gate = max(gate, c.close)
         c.score = (c.lexical + type_weight * c.shape * gate + dense_weight * c.dense) * c.factor
 
 
@@ -276,13 +288,18 @@ def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache,
     What counts is the gap, not the model's cosine scale; with `unit`, the gaps are scaled to 0-1 (the
     closest gets 1). `chars` embeds only the start of long sentences.
     """
-    shortlist = sorted(candidates, key=lambda c: -c.score)[:count]
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    # Sentences holding the asked kind of fact join the best ones: sharing no word with the question, they
+    # would rank too low to be looked at, and their meaning may show them on topic.
+    shortlist = ranked[:count] + [c for c in ranked[count:] if c.shape >= 1.0][:config.meaning_typed]
     vectors = sentences.vectors([(hits[c.n - 1].position, c.index, c.sentence.text[:chars]) for c in shortlist],
                                 embedder)
     closeness = [float(np.dot(v, query)) for v in vectors]
     low, span = min(closeness), max(closeness) - min(closeness)
     for c, v in zip(shortlist, closeness, strict=True):
         c.dense = ((v - low) / span if span > 0 else 0.0) if unit else v - low
+        if unit:
+            c.close = c.dense
     _score(candidates, config, weight, type_weight)
 
 

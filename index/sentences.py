@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
@@ -375,6 +375,7 @@ class Sentence:
     words: tuple[str, ...]  # folded words, in order
     claim: bool = False  # reported speech, an argument or a fear
     data: tuple[tuple[str, float], ...] = ()  # (data kind, how much it holds one: 0-1) for DATA_KINDS
+    entry: frozenset[str] = frozenset()  # a defined term's entry ("--bare : Make… That is…"): its other terms
 
     @property
     def answers(self) -> bool:
@@ -641,7 +642,33 @@ class SentenceCache:
 
     def _analyse(self, position: int, text: str) -> tuple[Sentence, ...]:
         spans = sentence_spans(text) or [(text, "fragment")]
-        return tuple(analyse(s, kind, self.analyzer) for s, kind in spans)
+        return with_entries(text, [analyse(s, kind, self.analyzer) for s, kind in spans])
+
+
+def with_entries(text: str, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
+    """The sentences, each defined term's ("--bare : Make a bare repository.") knowing the rest of its entry.
+
+    A manual's entry names its term (an option, a setting, a command) in its first sentence and says what it
+    does over the next ones, on the same line: a question about what it does is answered by the term's line.
+    """
+    out = list(sentences)
+    at = 0
+    starts = []
+    for sentence in out:
+        at = text.find(sentence.text, at)
+        starts.append(at)
+        at += len(sentence.text) if at >= 0 else 0
+    for i, sentence in enumerate(out):
+        if dict(sentence.data).get("name", 0.0) < 1.0 or starts[i] < 0:
+            continue
+        rest: set[str] = set()
+        for j in range(i + 1, len(out)):
+            if starts[j] < 0 or "\n" in text[starts[j - 1]:starts[j]]:
+                break  # the entry ends with its line
+            rest |= out[j].terms
+        if rest - sentence.terms:
+            out[i] = replace(sentence, entry=frozenset(rest - sentence.terms))
+    return tuple(out)
 
 
 def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_acronyms: Iterable[str] = ()) -> float:

@@ -466,3 +466,35 @@ def test_a_question_across_languages_finds_its_sentence_by_its_translated_words(
     assert assemble(result, lexical, k=3).sentences[0][0] == passages[1]
     untranslated = assemble(result, lexical, k=3, config=AnswerConfig(translation_weight=0.0))
     assert untranslated.sentences[0][0] == passages[0]  # without them, the first passage's sentence
+
+
+def test_a_fact_of_the_asked_kind_counts_when_its_sentence_is_on_topic_by_meaning():
+    """Asked "pour quand" in other words than the text's, the sentence holding the date answers, not its neighbour."""
+    from index.answerability import Evidence
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    passages = ["Il est probable que Pékin donne son accord aux importations, avec des conditions.",
+                "Le pays vise la première place mondiale dans ce domaine d'ici 2030."]
+    question = "Pékin veut être numéro un de l'IA pour quand ?"
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, t in enumerate(passages)]
+    meaning = _Meaning()
+    meaning.MEANINGS = {**_Meaning.MEANINGS, "numéro un": 3, "première place": 3}
+    result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
+                          multilingual_vector=meaning.embed([question])[0],
+                          features=Evidence(known=0.5, lexical=0.1, dense=0.1))
+    assert "2030" in assemble(result, lexical, k=3, multilingual=meaning).text
+
+
+def test_an_option_is_answered_by_its_term_when_its_entry_says_what_is_asked():
+    """Asked what a manual's option does in its entry's later words, the answer quotes the option's line."""
+    passages = ["--local : Make a repository from one on this machine, copying its files. Hard links are used.\n"
+                "--bare : Create the new one bare, with its history only. There is no working tree to check files "
+                "out into, which suits a server."]
+    answer = _assembled("Which option leaves no working tree, for a server?", passages)
+    assert "--bare" in answer.text

@@ -259,3 +259,12 @@ def test_a_new_language_is_only_data_files(tmp_path, monkeypatch, analyzer):
         monkeypatch.undo()
         _clear_data_caches()
     assert sentences.answer_type("Kwo wrote the bot?") is None
+
+
+def test_a_defined_term_knows_the_rest_of_its_entry_on_its_line_only():
+    """"--bare : …" holds its entry's later words (working tree), not the next line's (hard links)."""
+    text = "--bare : Create the new one bare. There is no working tree.\nHard links are used by default."
+    first = SentenceCache(Analyzer("en")).get(0, text)[0]
+    analyzer = Analyzer("en")
+    assert set(analyzer.terms("working tree")) <= first.entry
+    assert not set(analyzer.terms("hard links")) & first.entry
