@@ -171,7 +171,18 @@ def _is_chrome(el) -> bool:
         return (el.get("href") or "").startswith("#") and bool(text) and not any(c.isalnum() for c in text)
     if tag in _HEADINGS:
         return False
-    return bool(tokens & _CHROME)
+    return bool(tokens & _CHROME) and not _holds_title_section(el)
+
+
+def _holds_title_section(el) -> bool:
+    """A box named like chrome that holds the page's title and a section of text under a heading of its own.
+
+    AsciiDoc's pages (git's manual pages among them) put the title and the NAME section, the one line
+    that says what a command does, in `<div id="header">`; a site's header holds no section.
+    """
+    if next(el.iter("h1"), None) is None:
+        return False
+    return any(next(h.itersiblings("p", "div"), None) is not None for h in el.iter("h2", "h3", "h4", "h5", "h6"))
 
 
 def _drop_chrome(content) -> None:
@@ -280,6 +291,7 @@ class _Walker:
         self.anchor: str | None = None
         self.pending: tuple[str, str] | None = None  # (kind, prefix) for the next block: "item", "Note : "
         self.callouts = 0  # depth inside admonitions
+        self.term: str | None = None  # the term of the definition list entry whose description is being read
 
     # -- emitting
 
@@ -298,7 +310,8 @@ class _Walker:
                 self.blocks.append(Block(prefix.rstrip(" :"), "paragraph", self.sections.path,
                                          line_start=start, line_end=start, anchor=anchor or self.anchor))
         section = self.sections.enter(level, text) if kind == "heading" else self.sections.path
-        self.blocks.append(Block(text, kind, section, level, start, max(start, end), anchor=anchor or self.anchor))
+        self.blocks.append(Block(text, kind, section, level, start, max(start, end), anchor=anchor or self.anchor,
+                                 term=None if kind == "heading" else self.term))
 
     def emit_element(self, el, text: str, kind: str, level: int = 0, keep_lines: bool = False) -> None:
         ids = _ids(el)
@@ -445,15 +458,21 @@ class _Walker:
                 term = ", ".join(t for t in terms if t)
                 terms = []
                 prefix = f"{term} : " if term else ""
+                outer = self.term  # a nested list's entries belong to the outer entry
+                self.term = outer or term or None
                 if not _has_blocks(child):
                     text = squash(_inline_text(child))
                     self.emit_element(child, prefix + text if text else term, "definition")
-                else:
-                    self.pending = ("definition", prefix)
+                    self.term = outer
+                    continue
+                self.pending = ("definition", prefix)
+                try:
                     self.container(child)
                     if self.pending and self.pending[0] == "definition":
                         self.emit(term, "definition", _first_text_line(child), _first_text_line(child), None)
                         self.pending = None
+                finally:
+                    self.term = outer
             else:
                 self.visit(child)
         for term in terms:  # terms without a definition
