@@ -23,9 +23,6 @@ MIN_WORDS = 12
 # A sub-section starts a new passage once the passage under way holds this share of the budget;
 # smaller sections join the next one (their headings stay in the text).
 SECTION_FILL = 1 / 3
-# Block kinds that open an entry of their own (a definition list's term and its text): a passage that
-# starts with one does not open with the last sentence of the entry before (it would be out of place).
-ENTRY_KINDS = ("definition",)
 LOCATION_HEADING_CHARS = 48
 
 
@@ -241,18 +238,18 @@ class _Packer:
         if not block.text.strip():
             return
         if not self._has_text():
-            self.units, self.size, self.section = [], 0, _context_section(block, block.text)
+            self.units, self.size, self.section = [], 0, block.section
         size = self.count(block.text)
         whole = size <= self.budget(block.section)
         for piece in [_Unit(block.text, block, size)] if whole else self._cut(block):
             if self.size + piece.size > self.budget(self.section) and self._has_text():
                 carried = self._carry(block)
                 self._flush()
-                self.section = _context_section((carried or piece).block, (carried or piece).text)
+                self.section = (carried or piece).block.section
                 if carried and carried.size + piece.size <= self.budget(self.section):
                     self._push(carried)
                 else:
-                    self.section = _context_section(block, piece.text)
+                    self.section = block.section
             self._push(piece)
 
     def _heading(self, block: Block) -> None:
@@ -320,8 +317,8 @@ class _Packer:
 
     def _carry(self, block: Block) -> _Unit | None:
         """The short last sentence of the passage under way, to open the next one in the same section."""
-        if not self.overlap or _opens_entry(block) or self.units[-1].block.section != block.section \
-                or self.units[-1].block.kind in ("heading", "code", "row"):
+        if not self.overlap or self.units[-1].block.section != block.section or self.units[-1].block.kind in (
+                "heading", "code", "row"):
             return None
         last = self.units[-1]
         sentences = split_sentences(last.text)
@@ -356,22 +353,6 @@ class _Packer:
                 yield _Unit(" ".join(piece), block, used)
 
 
-def _opens_entry(block: Block) -> bool:
-    """Whether the block starts an entry of a definition list (its term, then its description)."""
-    return block.kind in ENTRY_KINDS and (not block.term or block.text.startswith(block.term))
-
-
-def _context_section(block: Block, text: str) -> tuple[str, ...]:
-    """The section path of a passage starting with `text` of `block`: inside a definition's entry, its term too.
-
-    A description's second paragraph or its list of values ("0: show the suggested command") does not say
-    which option it describes; the term, as the innermost level, says it for the passage.
-    """
-    if not block.term or text.startswith(block.term):
-        return block.section
-    return (*block.section, _shorten(" ".join(block.term.split()), CONTEXT_CHARS))
-
-
 def _words(units: list[_Unit]) -> int:
     return sum(count_words(u.text) for u in units if u.block.kind != "heading")
 
@@ -393,7 +374,7 @@ def _passage(doc: Document, units: list[_Unit]) -> Passage:
     lines = [b.line_start for b in blocks if b.line_start] + [b.line_end for b in blocks if b.line_end]
     pages = [p for b in blocks for p in (b.page, b.page_end) if p is not None]
     return Passage(
-        document=doc.path, title=doc.title, text=text, section=_context_section(units[0].block, units[0].text),
+        document=doc.path, title=doc.title, text=text, section=units[0].block.section,
         line_start=min(lines, default=0), line_end=max(lines, default=0),
         page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,
         anchor=next((b.anchor for b in blocks if b.anchor), None), url=doc.url, date=doc.date,

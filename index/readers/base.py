@@ -28,9 +28,6 @@ class Block:
     page: int | None = None  # PDF: 1-based page where the block starts
     page_end: int | None = None  # PDF: page where it ends, when it runs over
     anchor: str | None = None  # HTML: the nearest element id at or above the block; Markdown: the heading's id
-    # A block of a definition list's entry: the entry's term ("--squash"). Its first block starts with it;
-    # the others (a second paragraph of the description, a nested list of values) do not say it.
-    term: str | None = None
 
 
 class ReadError(Exception):

@@ -291,7 +291,6 @@ class _Walker:
         self.anchor: str | None = None
         self.pending: tuple[str, str] | None = None  # (kind, prefix) for the next block: "item", "Note : "
         self.callouts = 0  # depth inside admonitions
-        self.term: str | None = None  # the term of the definition list entry whose description is being read
 
     # -- emitting
 
@@ -310,8 +309,7 @@ class _Walker:
                 self.blocks.append(Block(prefix.rstrip(" :"), "paragraph", self.sections.path,
                                          line_start=start, line_end=start, anchor=anchor or self.anchor))
         section = self.sections.enter(level, text) if kind == "heading" else self.sections.path
-        self.blocks.append(Block(text, kind, section, level, start, max(start, end), anchor=anchor or self.anchor,
-                                 term=None if kind == "heading" else self.term))
+        self.blocks.append(Block(text, kind, section, level, start, max(start, end), anchor=anchor or self.anchor))
 
     def emit_element(self, el, text: str, kind: str, level: int = 0, keep_lines: bool = False) -> None:
         ids = _ids(el)
@@ -458,21 +456,15 @@ class _Walker:
                 term = ", ".join(t for t in terms if t)
                 terms = []
                 prefix = f"{term} : " if term else ""
-                outer = self.term  # a nested list's entries belong to the outer entry
-                self.term = outer or term or None
                 if not _has_blocks(child):
                     text = squash(_inline_text(child))
                     self.emit_element(child, prefix + text if text else term, "definition")
-                    self.term = outer
-                    continue
-                self.pending = ("definition", prefix)
-                try:
+                else:
+                    self.pending = ("definition", prefix)
                     self.container(child)
                     if self.pending and self.pending[0] == "definition":
                         self.emit(term, "definition", _first_text_line(child), _first_text_line(child), None)
                         self.pending = None
-                finally:
-                    self.term = outer
             else:
                 self.visit(child)
         for term in terms:  # terms without a definition

@@ -135,25 +135,6 @@ def test_table_rows_are_packed_whole():
     assert all(words(p.indexed_text) <= 60 for p in passages)
 
 
-def test_a_definition_lists_passages_start_at_a_term():
-    """An option list's passages do not open with the last sentence of the entry before: each starts at a term."""
-    entries = [para(f"--option{i} : " + sentences(3, f"réglage{i}"), "Options", kind="definition")
-               for i in range(12)]
-    passages = split_document(doc(heading("Options"), *entries), max_tokens=100, count_tokens=words)
-    assert len(passages) > 1
-    assert all(p.text.startswith("--option") for p in passages)
-    assert [line for p in passages for line in p.text.split("\n")] == [e.text for e in entries]
-
-
-def test_a_passage_inside_a_definition_is_put_under_its_term():
-    """A passage that starts in the middle of an option's description has the option's name in its context."""
-    first = Block("--squash : " + sentences(6, "merge"), "definition", ("Options",), term="--squash")
-    rest = Block(sentences(6, "commit"), "paragraph", ("Options",), term="--squash")
-    passages = split_document(doc(heading("Options"), first, rest), max_tokens=60, count_tokens=words)
-    assert [p.context for p in passages] == ["Guide › Options", "Guide › Options › --squash"]
-    assert passages[1].text.endswith(sentences(6, "commit"))
-
-
 def test_a_page_heading_that_extends_the_title_is_not_context():
     """A first heading that is the title and a word or two more ("Manual Page") is not repeated as a section."""
     d = doc(heading("zorg(1) Manual Page"), heading("NAME", "zorg(1) Manual Page"),

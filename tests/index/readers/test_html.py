@@ -112,16 +112,6 @@ def test_a_header_box_holding_the_pages_first_section_is_read():
     assert [b.text for b in read_html(site).blocks] == ["Intro", "Content here."]
 
 
-def test_a_definitions_later_paragraphs_know_their_term():
-    """The second paragraph of an option's description carries the option's name; the first says it itself."""
-    page = ("<body><h2>OPTIONS</h2><dl><dt>--squash</dt><dd><p>Produce the working tree.</p>"
-            "<p>This allows you to create a single commit.</p></dd><dt>-q</dt><dd>Be quiet.</dd></dl></body>")
-    blocks = [(b.kind, b.text, b.term) for b in read_html(page).blocks if b.kind != "heading"]
-    assert blocks == [("definition", "--squash : Produce the working tree.", "--squash"),
-                      ("paragraph", "This allows you to create a single commit.", "--squash"),
-                      ("definition", "-q : Be quiet.", "-q")]
-
-
 def test_link_dense_boxes_are_dropped_but_prose_with_links_stays():
     """A box that is mostly links is a menu; a paragraph with a few links is content."""
     page = ("<body><div><a href=a>Un</a> <a href=b>Deux</a> <a href=c>Trois</a> <a href=d>Quatre</a></div>"
