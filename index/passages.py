@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import quote
 
-from .documents import Block, Document, same_words
+from .documents import Block, Document
 from .text import count_words, split_sentences
 
 # Characters an anchor keeps as they are in a link (the rest percent-encoded).
@@ -154,8 +154,18 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def below_title(title: str, section: tuple[str, ...]) -> tuple[str, ...]:
-    """`section` without its first level when that level only repeats `title`."""
-    return section[1:] if section and same_words(section[0], title) else section
+    """`section` without its first level when that level only repeats `title`.
+
+    A first level that is the title and a word or two more ("git-clean(1) Manual Page" under the title
+    "git-clean(1)") repeats it too: it is the page's own heading, not a section of it.
+    """
+    if not section:
+        return section
+    first = " ".join(section[0].split()).casefold()
+    head = " ".join(title.split()).casefold()
+    if first == head or (head and first.startswith(head + " ") and len(first.split()) - len(head.split()) <= 2):
+        return section[1:]
+    return section
 
 
 def context_line(title: str, section: tuple[str, ...]) -> str:

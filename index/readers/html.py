@@ -171,7 +171,18 @@ def _is_chrome(el) -> bool:
         return (el.get("href") or "").startswith("#") and bool(text) and not any(c.isalnum() for c in text)
     if tag in _HEADINGS:
         return False
-    return bool(tokens & _CHROME)
+    return bool(tokens & _CHROME) and not _holds_title_section(el)
+
+
+def _holds_title_section(el) -> bool:
+    """A box named like chrome that holds the page's title and a section of text under a heading of its own.
+
+    AsciiDoc's pages (git's manual pages among them) put the title and the NAME section, the one line
+    that says what a command does, in `<div id="header">`; a site's header holds no section.
+    """
+    if next(el.iter("h1"), None) is None:
+        return False
+    return any(next(h.itersiblings("p", "div"), None) is not None for h in el.iter("h2", "h3", "h4", "h5", "h6"))
 
 
 def _drop_chrome(content) -> None:

@@ -135,6 +135,14 @@ def test_table_rows_are_packed_whole():
     assert all(words(p.indexed_text) <= 60 for p in passages)
 
 
+def test_a_page_heading_that_extends_the_title_is_not_context():
+    """A first heading that is the title and a word or two more ("Manual Page") is not repeated as a section."""
+    d = doc(heading("zorg(1) Manual Page"), heading("NAME", "zorg(1) Manual Page"),
+            para(sentences(3), "zorg(1) Manual Page", "NAME"), title="zorg(1)")
+    (p,) = split_document(d, max_tokens=200, count_tokens=words)
+    assert p.context == "zorg(1) › NAME"
+
+
 def test_code_blocks_stay_verbatim():
     """A code block keeps its lines and spacing."""
     code = "$ aptitude install \\\n    paquet1 paquet2\n$ aptitude update"

@@ -99,6 +99,19 @@ def test_title_falls_back_to_the_first_heading():
     assert doc.title == "Guide rapide"
 
 
+def test_a_header_box_holding_the_pages_first_section_is_read():
+    """A manual page's NAME line, kept in a box named "header" with the title, is read; a site's header is not."""
+    page = ('<html><head><title>zorg-clean(1)</title></head><body>'
+            '<div id="header"><h1>zorg-clean(1) Manual Page</h1><h2>NAME</h2>'
+            '<div class="sectionbody"><p>zorg-clean - Remove untracked files from the working tree</p></div></div>'
+            '<div id="content"><h2>OPTIONS</h2><p>Options follow.</p></div></body></html>')
+    texts = [b.text for b in read_html(page).blocks]
+    assert "zorg-clean - Remove untracked files from the working tree" in texts
+    site = ('<body><div class="header"><h1>Zorg Inc.</h1><p>Since 1990</p></div>'
+            '<div><h2>Intro</h2><p>Content here.</p></div></body>')
+    assert [b.text for b in read_html(site).blocks] == ["Intro", "Content here."]
+
+
 def test_link_dense_boxes_are_dropped_but_prose_with_links_stays():
     """A box that is mostly links is a menu; a paragraph with a few links is content."""
     page = ("<body><div><a href=a>Un</a> <a href=b>Deux</a> <a href=c>Trois</a> <a href=d>Quatre</a></div>"
