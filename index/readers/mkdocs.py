@@ -2,7 +2,8 @@
 
 MkDocs sites write callouts and tabs that CommonMark reads as indented code or as text lines:
 admonitions (`!!! note "Title"`, collapsible `??? tip`), pymdownx.blocks (`/// warning | Titre` ...
-`///`), content tabs (`=== "Tab"`), snippets (`--8<-- "file"`) and FastAPI-style includes
+`///`), colon-fenced containers of VuePress, Docusaurus and MyST (`::: tip Title` ... `:::`), content
+tabs (`=== "Tab"`), snippets (`--8<-- "file"`) and FastAPI-style includes
 (`{* ../../src/file.py hl[3] *}`). `prepare` rewrites them: a callout's body is dedented and kept
 with its title (the walker labels its first block with it), an included file's lines take its place
 when the includer finds it, and the directive is dropped when it does not (its syntax is never text).
@@ -35,6 +36,10 @@ _MAX_MACRO_LINES = 30
 _FOOTNOTE = re.compile(r"[ \t]*\[\^[\w-]+\](?::[ \t]?)?")
 _TAB = re.compile(r"^(\s*)===[!+]*\s+(?:\"(.*)\"|'(.*)')\s*$")
 _BLOCK = re.compile(r"^(\s*)(/{3,})\s*([\w-]+)\s*(?:\|\s*(.*?))?\s*$")
+# A container fenced by colons (markdown-it-container: VuePress, VitePress, Docusaurus; MyST's colon fence):
+# `::: tip Title`, `:::warning Séparateurs`, `:::note[Title]`, `:::{note} Title`, closed by a line of colons.
+_CONTAINER = re.compile(r"^(\s*)(:{3,})[ \t]*(?:\{([\w-]+)\}|([\w-]+))(?:\[(.*)\])?[ \t]*(.*?)[ \t]*$")
+_CONTAINER_END = re.compile(r"^\s*(:{3,})\s*$")
 _SNIPPET = re.compile(r"^(\s*)-{1,}8<-{1,}\s+(?:\"([^\"]*)\"|'([^']*)')\s*$")
 _SNIPPET_BLOCK = re.compile(r"^\s*-{1,}8<-{1,}\s*$")
 _SNIPPET_SECTION = re.compile(r"^.*-{1,}8<-{1,}\s*\[(?:start|end):[\w-]+\].*$")
@@ -172,6 +177,20 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
                 _callout(label, lines[j:end], origin[j:end], here, out, include, depth, nesting + 1)
                 i = end + 1
                 continue
+        if nesting < _MAX_NESTING and line.lstrip().startswith(":::") and (box := _CONTAINER.match(line)):
+            end = _container_end(lines, i, len(box.group(2)))
+            if end is not None:
+                kind = box.group(3) or box.group(4)
+                title = (box.group(5) or box.group(6) or "").strip().strip("\"'")
+                label = title or kind.replace("-", " ").capitalize()
+                if title and not any(ln.strip() for ln in lines[i + 1:end]):
+                    out.add("", here)  # `::: tip The whole tip on its header line` with nothing under it: its text
+                    out.add(title, here)
+                    out.add("", here)
+                else:
+                    _callout(label, lines[i + 1:end], origin[i + 1:end], here, out, include, depth, nesting + 1)
+                i = end + 1
+                continue
         if snip := _SNIPPET.match(line):
             _snippet(snip.group(2) if snip.group(2) is not None else snip.group(3), here, out, include, depth)
             i += 1
@@ -211,6 +230,31 @@ def _prepare(lines: list[str], origin: list[int], out: Prepared, include: Includ
             continue
         out.add(line, here)
         i += 1
+
+
+def _container_end(lines: list[str], start: int, width: int) -> int | None:
+    """The line closing the colon-fenced container opened at `start` with `width` colons, or None.
+
+    Containers nest: an inner one opened with as many colons closes first; code fences hide their lines.
+    """
+    depth, fence = 0, None
+    for k in range(start + 1, len(lines)):
+        line = lines[k]
+        if (m := _FENCE.match(line)) is not None:
+            if fence is None:
+                fence = (m.group(2)[0], len(m.group(2)))
+            elif m.group(2)[0] == fence[0] and len(m.group(2)) >= fence[1] and not line[m.end():].strip():
+                fence = None
+            continue
+        if fence is not None or ":::" not in line:
+            continue
+        if (end := _CONTAINER_END.match(line)) is not None:
+            if depth == 0 and len(end.group(1)) >= width:
+                return k
+            depth = max(0, depth - 1)
+        elif (inner := _CONTAINER.match(line)) is not None and len(inner.group(2)) <= width:
+            depth += 1
+    return None
 
 
 def _indent(line: str) -> int:

@@ -243,3 +243,43 @@ def test_callouts_nested_past_reason_are_read_as_lines():
     reading = read_markdown(source)
     assert reading.blocks and "Niveau 0" in reading.blocks[0].text
     assert any("Le fond." in b.text for b in reading.blocks)
+
+
+CONTAINER_PAGE = """# Guide
+
+::: tip Exemple de catégories
+Le corps de l'astuce.
+:::
+
+:::warning[Séparateurs]
+Pas de virgule.
+:::
+
+::: tip Tout le conseil tient sur cette ligne.
+:::
+
+:::: details Dehors
+Texte dehors.
+::: tip Dedans
+Texte dedans.
+:::
+Encore dehors.
+::::
+
+```
+::: pas un conteneur
+```
+"""
+
+
+def test_colon_fenced_containers_are_callouts_and_never_lose_text():
+    """VuePress/Docusaurus `::: type Title` containers are labelled text; nested ones and code fences hold."""
+    blocks = read_markdown(CONTAINER_PAGE).blocks
+    texts = [(b.kind, b.text.rstrip()) for b in blocks]
+    assert ("paragraph", "Exemple de catégories : Le corps de l'astuce.") in texts
+    assert ("paragraph", "Séparateurs : Pas de virgule.") in texts
+    assert ("paragraph", "Tout le conseil tient sur cette ligne.") in texts  # a title with nothing under it is text
+    assert ("paragraph", "Dedans : Texte dedans.") in texts
+    assert ("paragraph", "Encore dehors.") in texts
+    assert ("code", "::: pas un conteneur") in texts
+    assert not any(b.text.strip().startswith(":::") for b in blocks if b.kind != "code")
