@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answerability import AnswerabilityConfig, Calibration, Evidence, off_topic_questions, rare_word
+from .answerability import (
+    AnswerabilityConfig,
+    Calibration,
+    Evidence,
+    general_zipf,
+    off_topic_questions,
+    rare_known,
+    rare_word,
+)
 from .bilingual import translation_scores
 from .embedding import Embedder, embedder_languages
 from .furniture import Furniture, asks_about_furniture
@@ -179,6 +187,7 @@ class Searcher:
         self._languages = np.array([p.language or "" for p in index.passages])
         # Whole stems, to tell whether the corpus writes a name (see `unnamed`).
         self._uncut = Analyzer(index.analyzer.language, 0, dict(index.analyzer.counts))
+        self._word_rarity: dict[tuple[str, str], tuple[bool, float | None]] = {}  # see `rarity_words`
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -260,7 +269,7 @@ class Searcher:
             result = self._search(question, together, terms, limit, cross, context_terms,
                                   {k: v[0] for k, v in pair.items()},
                                   evidence_terms=self.index.lexical.question_terms(context, language),
-                                  language=language, unnamed=self.unnamed(context, language))
+                                  evidence_text=context, language=language, unnamed=self.unnamed(context, language))
             # Its answer is what is closest to the two together.
             return dataclasses.replace(result, query_vector=together["main"], multilingual_vector=together.get("multi"))
         both = self._embed([question, f"{question} {context}"])
@@ -348,14 +357,16 @@ class Searcher:
                 cross_language: bool, context_terms: Sequence[str], own_query: dict[str, np.ndarray] | None,
                 judge: bool = True, evidence_terms: Sequence[str] | None = None,
                 context_weight: float | None = None, focus: str | None = None, language: str | None = None,
-                asked_terms: Sequence[str] = (), unnamed: tuple[int, int] = (0, 0)) -> SearchResult:
+                asked_terms: Sequence[str] = (), unnamed: tuple[int, int] = (0, 0),
+                evidence_text: str | None = None) -> SearchResult:
         """Rank with `query` (the question with the earlier one, if any); judge with `own_query` (alone).
 
         `evidence_terms` (default: the question's own terms) are the words whose lexical evidence is judged.
         `language` is the question's: it sets how much the main model's ranking counts and which off-topic
         reference it is measured against; `asked_terms`, those of what a long question asks (default: all its
         own terms), whose share known to the corpus sets how much BM25's ranking counts; `unnamed`, the counts
-        of its names the corpus lacks (see `unnamed`).
+        of its names the corpus lacks (see `unnamed`); `evidence_text`, the text whose words' rarity is judged
+        (default: the question).
         """
         idx = self.index
         n = len(idx.passages)
@@ -420,7 +431,8 @@ class Searcher:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
                                                           judged_terms, cross_language)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
-                            unnamed=unnamed[0], stemmed=unnamed[1])
+                            unnamed=unnamed[0], stemmed=unnamed[1],
+                            rare_known=rare_known(self.rarity_words(evidence_text or question, language)))
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
@@ -442,6 +454,22 @@ class Searcher:
         for j in range(len(ranked)):
             (copies if any(similar[j, m] >= self.config.duplicate_cosine for m in distinct) else distinct).append(j)
         return ranked[distinct + copies]
+
+    def rarity_words(self, text: str, language: str | None) -> list[tuple[bool, float | None]]:
+        """(whether the corpus holds it, its Zipf frequency in `language`) of each content word of a text.
+
+        See answerability.rare_known; cached per word. The frequency is wordfreq's for the word as written.
+        """
+        language = language or self.index.analyzer.language
+        lexical = self.index.lexical
+        out = []
+        for word in dict.fromkeys(self.index.analyzer.lower_words(text)):
+            pair = self._word_rarity.get((word, language))
+            if pair is None:
+                known = any(t in lexical.vocab for t in lexical.question_terms(word, language))
+                pair = self._word_rarity[(word, language)] = (known, general_zipf(word, language))
+            out.append(pair)
+        return out
 
     def _known(self, terms: list[str]) -> float:
         """The share of the terms (weighted by rarity) that the corpus holds; 1 for none."""

@@ -157,6 +157,10 @@ class Analyzer:
         """Content words of a text, folded, in order (no stemming)."""
         return [fold(w) for w in self._accented_words(text, self.stopwords)]
 
+    def lower_words(self, text: str) -> list[str]:
+        """Content words of a text in lower case, accents kept (as a word-frequency list spells them)."""
+        return self._accented_words(text, self.stopwords)
+
     def terms(self, text: str, language: str | None = None) -> list[str]:
         """Lexical terms of a text: content words, stemmed (in `language`, default the main one) then folded."""
         lang = language if language in LANGUAGES else self.language

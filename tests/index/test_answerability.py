@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from index.answerability import FEATURES, AnswerabilityConfig, Calibration, Evidence, off_topic_questions
+from index.answerability import FEATURES, AnswerabilityConfig, Calibration, Evidence, off_topic_questions, rare_known
 
 MANUAL = {
     "revert.md": "# git revert\n\nRevert some existing commits. Given one or more existing commits, git revert "
@@ -176,8 +176,8 @@ def test_across_languages_a_meaning_far_below_the_reference_is_not_covered(dense
     """Across languages, shared words do not carry a question whose meaning stands far below off-topic ones."""
     reference = [evidence(0.1 * i, dense=0.01 * i) for i in range(10)]
     calibration = Calibration.measure("model", reference, ["en"] * 10)
-    config = AnswerabilityConfig(threshold=1.0, dense_weight=0.0, cross_language_threshold=0.5, cross_dense_weight=0.0,
-                                 cross_dense_floor=-1.0)
+    config = AnswerabilityConfig(threshold=1.0, known_weight=1.0, dense_weight=0.0, rare_known_weight=0.0,
+                                 cross_language_threshold=0.5, cross_dense_weight=0.0, cross_dense_floor=-1.0)
     median, spread = 0.045, 0.036  # the reference's dense median and p90 - median
     question = evidence(1.0, dense=median + dense * spread)
     assert config.verdict(calibration, question, cross, "en")[1] is covered
@@ -207,3 +207,22 @@ def test_across_languages_a_shared_word_counts_beyond_its_rarity(english_manual)
     plain = sum(t in lex.vocab for t in own) / len(own)
     assert result.cross_language and 0 < rarity < plain
     assert result.features.known == pytest.approx((rarity + plain) / 2)
+
+
+def test_the_words_the_corpus_holds_weigh_by_their_rarity_in_the_language():
+    """Holding a word the language rarely writes ("paquets") says more than holding one it writes everywhere."""
+    held_rare = rare_known([(True, 3.8), (False, 6.0)])  # the corpus writes "paquets", not "monde"
+    held_common = rare_known([(False, 3.8), (True, 6.0)])  # the converse
+    assert held_rare > 0.5 > held_common
+    assert rare_known([(True, 3.8), (False, None)]) == 1.0  # a word of a language without frequencies does not count
+    assert rare_known([]) == 1.0
+
+
+def test_a_question_in_the_manual_s_words_holds_them_all(english_manual):
+    """A question in the manual's words holds them all; an off-topic one only an everyday word, which weighs little."""
+    searcher = english_manual.searcher
+    assert searcher.search("Where does git stash record the dirty working directory?").features.rare_known == 1.0
+    words = searcher.rarity_words("Who scored the goal of the new football final?", "en")
+    held = sum(known for known, _ in words)
+    assert held == 1  # "new", as in "new commits"
+    assert searcher.search("Who scored the goal of the new football final?").features.rare_known < held / len(words)
