@@ -383,26 +383,32 @@ def test_the_answer_is_of_the_kind_asked(question, passages, fact):
     assert fact in _flat(answer.text)
 
 
-def test_a_question_in_other_words_is_answered_by_meaning():
-    """A question sharing no word with its answer ("juré" for "promis") is answered by the sentences' meaning."""
+def _asked_in_other_words(question: str, passages: list[str], meanings: dict[str, int]):
+    """A French same-language search result whose question the corpus half knows, with the fake meaning model."""
     from index.answerability import Evidence
     from index.lexical import LexicalIndex
     from index.passages import Passage
     from index.search import Hit
     from index.text import Analyzer
 
-    passages = ["Nvidia a dîné avec Donald Trump en avril à Mar-a-Lago, selon NPR.",
-                "Nvidia a promis d'investir dans des centres de données aux États-Unis."]
-    question = "Le boss a juré de faire quoi en échange ?"
     analyzer = Analyzer("fr")
     lexical = LexicalIndex.build(passages + _FILLER, analyzer)
     hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
             for i, t in enumerate(passages)]
     meaning = _Meaning()
-    meaning.MEANINGS = {**_Meaning.MEANINGS, "juré": 0}
+    meaning.MEANINGS = {**_Meaning.MEANINGS, **meanings}
     result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
                           multilingual_vector=meaning.embed([question])[0],
-                          features=Evidence(known=0.5, lexical=0.1, dense=0.1))  # "boss", "juré": words unknown
+                          features=Evidence(known=0.5, lexical=0.1, dense=0.1))
+    return result, lexical, meaning
+
+
+def test_a_question_in_other_words_is_answered_by_meaning():
+    """A question sharing no word with its answer ("juré" for "promis") is answered by the sentences' meaning."""
+    passages = ["Nvidia a dîné avec Donald Trump en avril à Mar-a-Lago, selon NPR.",
+                "Nvidia a promis d'investir dans des centres de données aux États-Unis."]
+    result, lexical, meaning = _asked_in_other_words("Le boss a juré de faire quoi en échange ?", passages,
+                                                     {"juré": 0})  # "boss", "juré": words the corpus lacks
     assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
 
 
@@ -470,24 +476,10 @@ def test_a_question_across_languages_finds_its_sentence_by_its_translated_words(
 
 def test_a_fact_of_the_asked_kind_counts_when_its_sentence_is_on_topic_by_meaning():
     """Asked "pour quand" in other words than the text's, the sentence holding the date answers, not its neighbour."""
-    from index.answerability import Evidence
-    from index.lexical import LexicalIndex
-    from index.passages import Passage
-    from index.search import Hit
-    from index.text import Analyzer
-
     passages = ["Il est probable que Pékin donne son accord aux importations, avec des conditions.",
                 "Le pays vise la première place mondiale dans ce domaine d'ici 2030."]
-    question = "Pékin veut être numéro un de l'IA pour quand ?"
-    analyzer = Analyzer("fr")
-    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
-    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
-            for i, t in enumerate(passages)]
-    meaning = _Meaning()
-    meaning.MEANINGS = {**_Meaning.MEANINGS, "numéro un": 3, "première place": 3}
-    result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
-                          multilingual_vector=meaning.embed([question])[0],
-                          features=Evidence(known=0.5, lexical=0.1, dense=0.1))
+    result, lexical, meaning = _asked_in_other_words("Pékin veut être numéro un de l'IA pour quand ?", passages,
+                                                     {"numéro un": 3, "première place": 3})
     assert "2030" in assemble(result, lexical, k=3, multilingual=meaning).text
 
 
