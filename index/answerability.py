@@ -58,9 +58,8 @@ def rare_word(word: str, language: str) -> bool:
 
     False for a language wordfreq does not know. Its lists take about 80 MB once loaded, on first use.
     """
-    from wordfreq import zipf_frequency  # lazy: half a second and the lists' memory
-
-    return language in _wordfreq_languages() and zipf_frequency(word, language) < RARE_ZIPF
+    zipf = general_zipf(word, language)
+    return zipf is not None and zipf < RARE_ZIPF
 
 
 def general_zipf(word: str, language: str) -> float | None:
@@ -70,7 +69,7 @@ def general_zipf(word: str, language: str) -> float | None:
     """
     if language not in _wordfreq_languages():
         return None
-    from wordfreq import zipf_frequency
+    from wordfreq import zipf_frequency  # lazy: half a second and the lists' memory
 
     return float(zipf_frequency(word, language))
 

@@ -161,9 +161,8 @@ def below_title(title: str, section: tuple[str, ...]) -> tuple[str, ...]:
     """
     if not section:
         return section
-    first = " ".join(section[0].split()).casefold()
-    head = " ".join(title.split()).casefold()
-    if first == head or (head and first.startswith(head + " ") and len(first.split()) - len(head.split()) <= 2):
+    first, head = section[0].casefold().split(), title.casefold().split()
+    if first == head or (head and first[:len(head)] == head and len(first) - len(head) <= 2):
         return section[1:]
     return section
 

@@ -39,6 +39,8 @@ EVIDENCE_HITS = 3
 CROSS_LANGUAGE_SHARE = 0.5
 # Passages looked at beyond those returned, to fill the places of near-copies moved down.
 DUPLICATE_SPARE = 10
+# Words whose rarity (`Searcher.rarity_words`) is kept before the cache starts afresh.
+WORD_RARITY_CACHE = 50_000
 # Whether the corpus writes an acronym is looked up in the passages its stemmed term scores best: so many.
 ACRONYM_PASSAGES = 50
 
@@ -466,6 +468,8 @@ class Searcher:
         for word in dict.fromkeys(self.index.analyzer.lower_words(text)):
             pair = self._word_rarity.get((word, language))
             if pair is None:
+                if len(self._word_rarity) >= WORD_RARITY_CACHE:
+                    self._word_rarity.clear()  # a long-running bot meets ever more words: start afresh
                 known = any(t in lexical.vocab for t in lexical.question_terms(word, language))
                 pair = self._word_rarity[(word, language)] = (known, general_zipf(word, language))
             out.append(pair)
