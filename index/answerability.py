@@ -31,11 +31,15 @@ The evidence of a question (all from the question's own words and vectors, not f
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 
 import numpy as np
+
+from .sentences import data_lines
+from .text import fold
 
 FEATURES = ("known", "lexical", "dense", "rare_known")
 # Calibrations measured with other reference questions or features are measured again at load.
@@ -118,6 +122,57 @@ def off_topic_questions() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _phrases(phrases: list[str]) -> str:
+    """One alternation of folded phrases as whole words: a trailing * matches any ending, " ... " a few words."""
+    def one(p: str) -> str:
+        body = re.escape(p[:-1]) + r"[\w'-]*" if p.endswith("*") else re.escape(p)
+        return body.replace(r"\ \.\.\.\ ", r" (?:[\w'-]+ ){1,4}")
+
+    alts = sorted((one(fold(p)) for p in phrases), key=len, reverse=True)
+    return r"(?<![\w'-])(?:" + "|".join(alts) + r")(?![\w'-])" if alts else r"(?!x)x"
+
+
+@cache
+def _units() -> tuple[dict[str, dict[str, re.Pattern[str]]], dict[str, re.Pattern[str]]]:
+    """({language: {kind: what asks for it}}, {kind: what gives it, in any language}) from data/<lang>/units.txt."""
+    asks: dict[str, dict[str, re.Pattern[str]]] = {}
+    roles: dict[tuple[str, str], list[str]] = {}
+    for language, lines in data_lines("units.txt").items():
+        for key, phrases in lines:
+            kind, _, role = key.partition(".")
+            if role == "asks":
+                asks.setdefault(language, {})[kind] = re.compile(_phrases(phrases))
+            else:
+                roles.setdefault((kind, role), []).extend(phrases)
+    # A number in figures or in words, then up to three words before the unit ("500 milliards de dollars").
+    number = r"(?:\d[\d\s.,]*|" + _phrases(roles.get(("number", "word"), [])) + r"\s)"
+    gives = {}
+    for kind in {k for k, role in roles if k != "number"}:
+        ways = []
+        if roles.get((kind, "unit")):
+            ways.append(number + r"\s*(?:[\w'-]+\s+){0,3}?" + _phrases(roles[(kind, "unit")]))
+        if roles.get((kind, "symbol")):
+            signs = "[" + "".join(re.escape(c) for c in roles[(kind, "symbol")]) + "]"
+            ways += [signs + r"\s?\d", r"\d\s?" + signs]
+        if roles.get((kind, "word")):
+            ways.append(_phrases(roles[(kind, "word")]))
+        gives[kind] = re.compile("|".join(f"(?:{w})" for w in ways))
+    return asks, gives
+
+
+def asked_units(question: str, language: str | None) -> tuple[str, ...]:
+    """The kinds of value in units a question asks for ("price", "size"): data/<language>/units.txt."""
+    asks = _units()[0].get(language or "", {})
+    text = fold(question)
+    return tuple(kind for kind, pattern in asks.items() if pattern.search(text))
+
+
+def gives_unit(text: str, kind: str) -> bool:
+    """Whether a text gives a value of `kind` ("500 milliards de dollars", "2048 Mio", "gratuit"), in any language."""
+    pattern = _units()[1].get(kind)
+    return pattern is None or bool(pattern.search(fold(text)))
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What the documents offer a question, before it is compared with the off-topic reference."""
@@ -128,6 +183,8 @@ class Evidence:
     unnamed: int = 0  # names in the question that the corpus never writes (not calibrated: see above)
     stemmed: int = 0  # of those, the names whose (cut) stems the corpus holds: counted as known words
     rare_known: float = 1.0  # like `known`, its words weighted by their rarity in the language (see `rare_known`)
+    # The kinds of value in units it asks for that none of the passages judged gives (see AnswerabilityConfig.covers).
+    ungiven: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> float:
         return float(getattr(self, name))
@@ -247,15 +304,23 @@ class AnswerabilityConfig:
     # the threshold at 0.6 and less.
     unnamed_known: float = 0.75
     unnamed_known_margin: float = 1.0
+    # A question asking for a value in units (a price, a size in bytes: data/<lang>/units.txt) is not covered
+    # when none of the passages judged gives a value of that kind ("C'est combien une H200 à l'unité ?" of
+    # articles that speak of the H200 at length but never of its price): its words and meaning are the
+    # documents', what it asks is not there. On the dev sets every in-scope question asking for a price or a
+    # size whose answer is found has the value among those passages.
+    ungiven_declines: bool = True
 
     def covers(self, score: float, cross_language: bool, unnamed: int = 0, dense: float = 0.0,
-               known: float = 0.0, stemmed: int = 0) -> bool:
+               known: float = 0.0, stemmed: int = 0, ungiven: bool = False) -> bool:
         """Whether a question with this score counts as covered.
 
         `unnamed`: the names it uses that the corpus never writes, `stemmed` of them whose stems it holds;
         `dense` and `known`: the standings of its meaning (see `cross_dense_floor`) and of its known words (see
-        `unnamed_known`).
+        `unnamed_known`); `ungiven`: whether a kind of value it asks for is in none of the passages judged.
         """
+        if ungiven and self.ungiven_declines:
+            return False
         threshold = self.cross_language_threshold if cross_language else self.threshold
         if unnamed:
             own_words = not cross_language and not stemmed and known >= self.unnamed_known
@@ -273,7 +338,7 @@ class AnswerabilityConfig:
         standing = calibration.standing(evidence, language)
         score = self._weighted(standing, cross_language)
         return score, self.covers(score, cross_language, evidence.unnamed, standing["dense"], standing["known"],
-                                  evidence.stemmed)
+                                  evidence.stemmed, bool(evidence.ungiven))
 
     def _weighted(self, s: dict[str, float], cross_language: bool = False) -> float:
         if cross_language:

@@ -14,7 +14,9 @@ from .answerability import (
     AnswerabilityConfig,
     Calibration,
     Evidence,
+    asked_units,
     general_zipf,
+    gives_unit,
     off_topic_questions,
     rare_known,
     rare_word,
@@ -434,7 +436,9 @@ class Searcher:
                                                           judged_terms, cross_language)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
                             unnamed=unnamed[0], stemmed=unnamed[1],
-                            rare_known=rare_known(self.rarity_words(evidence_text or question, language)))
+                            rare_known=rare_known(self.rarity_words(evidence_text or question, language)),
+                            ungiven=tuple(k for k in asked_units(question, language)
+                                          if not any(gives_unit(h.passage.text, k) for h in hits)))
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
