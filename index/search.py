@@ -45,6 +45,9 @@ DUPLICATE_SPARE = 10
 WORD_RARITY_CACHE = 50_000
 # Whether the corpus writes an acronym is looked up in the passages its stemmed term scores best: so many.
 ACRONYM_PASSAGES = 50
+# Across languages a name counts as written when the corpus writes its stem but so many last letters (cognates
+# differ in their endings: "Taiwanese", "taïwanais").
+COGNATE_ENDING = 3
 
 
 @dataclass(frozen=True)
@@ -299,8 +302,7 @@ class Searcher:
         for word in dict.fromkeys(_NAME.findall(question)):
             terms = lexical.question_terms(word, language) if len(word) > 1 else []
             known = [t for t in terms if t in lexical.vocab]
-            if not terms or (known and ((across and not _ACRONYM.fullmatch(word))
-                                        or self._writes(word, known, language))):
+            if not terms or (known and self._writes(word, known, language, COGNATE_ENDING if across else 0)):
                 continue
             missing += 1
             stemmed += bool(known)
@@ -312,15 +314,19 @@ class Searcher:
                 missing += 1
         return missing, stemmed
 
-    def _writes(self, name: str, terms: list[str], language: str) -> bool:
+    def _writes(self, name: str, terms: list[str], language: str, ending: int = 0) -> bool:
         """Whether the corpus writes a name, among the passages its (cut) terms score best.
 
-        An acronym as such; another name as a word that starts with its whole stem ("Europe" in "européen").
+        An acronym as such; another name as a word that starts with its whole stem ("Europe" in "européen"), or
+        with its stem but its last `ending` letters, one letter past the cut at least (a cognate across
+        languages: "Taiwanese" in "taïwanais", not "Chromebooks" in "Chrome").
         """
         if _ACRONYM.fullmatch(name):
             word = re.compile(rf"\b{re.escape(fold(name))}\b")
         else:
-            stems = [fold(t) for t in self._uncut.terms(name, language)]
+            keep = self.index.analyzer.prefix + 1
+            stems = [t[: max(len(t) - ending, keep)] for t in (fold(t) for t in self._uncut.terms(name, language))]
+            stems += [t for t in terms if any(c.isdigit() for c in t)]  # never cut: whole stems ("h20s": "h20")
             if not stems:
                 return True
             word = re.compile("|".join(rf"\b{re.escape(t)}" for t in stems))
