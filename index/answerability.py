@@ -61,12 +61,6 @@ _MIN_SPREAD = {"known": 0.1, "lexical": 0.02, "dense": 0.005, "rare_known": 0.1}
 RARE_ZIPF = 1.5
 
 
-# Across languages a capitalised word its language writes at least this often (Zipf 4: about ten in a million
-# words: "CEO" 4.5, "States" 5.5, "Rule" 4.9; "Kaggle" 1.7, "Chromebooks" 2.4, "Mercurial" 2.3) is a word the
-# corpus's language translates ("PDG", "États-Unis", "règle"), not a name it lacks.
-TRANSLATED_ZIPF = 4.0
-
-
 def rare_word(word: str, language: str) -> bool:
     """Whether `language` barely uses `word` (wordfreq), as it does a name written in lower case ("nftables").
 

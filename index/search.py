@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answerability import (
-    TRANSLATED_ZIPF,
     AnswerabilityConfig,
     Calibration,
     Evidence,
@@ -294,12 +293,10 @@ class Searcher:
         writes it, "MI308" of articles about other chips. Its terms are stems cut to five letters, which meet
         other words: "Dependabot" is cut to "depen" (dependency), "LFS" to "lf" (line feed); so a name counts
         as known only where the corpus writes it (see `_writes`). Such a name's stems count among the question's
-        known words (see AnswerabilityConfig.unnamed_known). Across languages a name is known by its stem but
-        its ending ("Taiwanese" of articles that write "taïwanais", not "Chromebooks" of guides writing "Chrome"),
-        an acronym still as written, and a capitalised word its language writes everywhere is no name ("CEO",
-        "United States" of French articles writing "PDG", "États-Unis": see answerability.TRANSLATED_ZIPF). A
-        name made of stop words only ("Le" of a title) does not count; a lower-case word counts as a name when
-        the corpus lacks it and its language barely uses it (`rare_word`).
+        known words (see AnswerabilityConfig.unnamed_known). Across languages a name is known by its stems
+        ("Taiwanese" of articles that write "taïwanais"), an acronym still as written. A name made of stop words
+        only ("Le" of a title) does not count; a lower-case word counts as a name when the corpus lacks it and
+        its language barely uses it (`rare_word`).
         """
         lexical = self.index.lexical
         across = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
@@ -309,8 +306,6 @@ class Searcher:
             known = [t for t in terms if t in lexical.vocab]
             if not terms or (known and self._writes(word, known, language, COGNATE_ENDING if across else 0)):
                 continue
-            if across and (general_zipf(word.lower(), language) or 0.0) >= TRANSLATED_ZIPF:
-                continue  # a word its language writes everywhere ("CEO", "States"): the corpus translates it
             missing += 1
             stemmed += bool(known)
         # A lower-case word the corpus lacks, no typo of one of its words, that the language barely uses: a
