@@ -127,27 +127,40 @@ def off_topic_questions() -> tuple[tuple[str, str], ...]:
 
 
 def _phrases(phrases: list[str]) -> str:
-    """One alternation of folded phrases as whole words: a trailing * matches any ending, " ... " a few words."""
+    """One alternation of folded phrases as whole words.
+
+    A trailing * matches any ending, " ... " a few words, a trailing " !word" (or more) forbids that word right
+    after ("c'est combien !de": "c'est combien une H200", not "c'est combien de jours").
+    """
     def one(p: str) -> str:
+        p, *nots = p.split(" !")
         body = re.escape(p[:-1]) + r"[\w'-]*" if p.endswith("*") else re.escape(p)
-        return body.replace(r"\ \.\.\.\ ", r" (?:[\w'-]+ ){1,4}")
+        body = body.replace(r"\ \.\.\.\ ", r" (?:[\w'-]+ ){1,4}")
+        return body + "".join(rf"(?!\s*{re.escape(n)}(?![\w-]))" for n in nots)
 
     alts = sorted((one(fold(p)) for p in phrases), key=len, reverse=True)
     return r"(?<![\w'-])(?:" + "|".join(alts) + r")(?![\w'-])" if alts else r"(?!x)x"
 
 
 @cache
-def _units() -> tuple[dict[str, dict[str, re.Pattern[str]]], dict[str, re.Pattern[str]]]:
-    """({language: {kind: what asks for it}}, {kind: what gives it, in any language}) from data/<lang>/units.txt."""
-    asks: dict[str, dict[str, re.Pattern[str]]] = {}
+def _units() -> tuple[dict[str, dict[str, tuple[re.Pattern[str], re.Pattern[str]]]], dict[str, re.Pattern[str]]]:
+    """What asks for each kind of value and what gives one, from every data/<lang>/units.txt.
+
+    ({language: {kind: (what asks for it alone, what asks for it with a quantity word)}}, {kind: what gives it,
+    in any language}).
+    """
+    asks: dict[str, dict[str, tuple[re.Pattern[str], re.Pattern[str]]]] = {}
     roles: dict[tuple[str, str], list[str]] = {}
     for language, lines in data_lines("units.txt").items():
+        own: dict[tuple[str, str], list[str]] = {}
         for key, phrases in lines:
             kind, _, role = key.partition(".")
-            if role == "asks":
-                asks.setdefault(language, {})[kind] = re.compile(_phrases(phrases))
-            else:
-                roles.setdefault((kind, role), []).extend(phrases)
+            (own if role in ("asks", "topic") else roles).setdefault((kind, role), []).extend(phrases)
+        quantity = _phrases(own.get(("quantity", "asks"), []))
+        asks[language] = {
+            kind: (re.compile(_phrases(own.get((kind, "asks"), []))),
+                   re.compile(rf"(?=.*{quantity}).*{_phrases(own.get((kind, 'topic'), []))}"))
+            for kind in {k for k, _ in own if k != "quantity"}}
     # A number in figures or in words, then up to three words before the unit ("500 milliards de dollars").
     number = r"(?:\d[\d\s.,]*|" + _phrases(roles.get(("number", "word"), [])) + r"\s)"
     gives = {}
@@ -165,10 +178,14 @@ def _units() -> tuple[dict[str, dict[str, re.Pattern[str]]], dict[str, re.Patter
 
 
 def asked_units(question: str, language: str | None) -> tuple[str, ...]:
-    """The kinds of value in units a question asks for ("price", "size"): data/<language>/units.txt."""
+    """The kinds of value in units a question asks for ("price", "size"): data/<language>/units.txt.
+
+    Some words ask for one alone ("prix", "price"), others only beside a word asking for a quantity ("combien de
+    mémoire", "how much does it cost"; not "libérer de la mémoire", "the cost of a merge").
+    """
     asks = _units()[0].get(language or "", {})
-    text = fold(question)
-    return tuple(kind for kind, pattern in asks.items() if pattern.search(text))
+    text = fold(" ".join(question.split()))
+    return tuple(sorted(kind for kind, (alone, topic) in asks.items() if alone.search(text) or topic.search(text)))
 
 
 def gives_unit(text: str, kind: str) -> bool:

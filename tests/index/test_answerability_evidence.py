@@ -15,6 +15,9 @@ from tests.index.test_answerability import english_manual  # noqa: F401 - the mo
     ("how much memory does the h200 have", "en", ("size",)),
     ("pour un poste LTSP faut cb de ram ?", "fr", ("size",)),
     ("Combien de puces H20 Nvidia a-t-il commandées ?", "fr", ()),  # a count: no unit asked
+    ("C'est combien de jours ?", "fr", ()),  # "c'est combien de": a count, not a price
+    ("Comment libérer de la mémoire ?", "fr", ()),  # memory, but no quantity asked
+    ("What is the cost of a merge?", "en", ()),
     ("Who is the CEO of Nvidia?", "en", ()),
 ])
 def test_a_question_asking_for_a_value_in_units(question, language, kinds):
