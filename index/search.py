@@ -524,8 +524,10 @@ class Searcher:
     def _written(self, word: re.Pattern[str], terms: list[str]) -> bool:
         """Whether `word` (folded) is written in the passages `terms` score best."""
         scores = self.index.lexical.scores(terms, near=False)
-        best = np.argsort(-scores)[:ACRONYM_PASSAGES]
-        return any(word.search(fold(self.index.passages[int(i)].text)) for i in best if scores[i] > 0)
+        best = np.flatnonzero(scores > 0)
+        if len(best) > ACRONYM_PASSAGES:  # the best ones, in any order
+            best = best[np.argpartition(-scores[best], ACRONYM_PASSAGES - 1)[:ACRONYM_PASSAGES]]
+        return any(word.search(fold(self.index.passages[int(i)].text)) for i in best)
 
     def _known(self, terms: list[str]) -> float:
         """The share of the terms (weighted by rarity) that the corpus holds; 1 for none."""
