@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,7 +15,9 @@ from .answerability import (
     AnswerabilityConfig,
     Calibration,
     Evidence,
+    asked_units,
     general_zipf,
+    gives_unit,
     off_topic_questions,
     rare_known,
     rare_word,
@@ -43,6 +46,9 @@ DUPLICATE_SPARE = 10
 WORD_RARITY_CACHE = 50_000
 # Whether the corpus writes an acronym is looked up in the passages its stemmed term scores best: so many.
 ACRONYM_PASSAGES = 50
+# Across languages a name counts as written when the corpus writes its stem but so many last letters (cognates
+# differ in their endings: "Taiwanese", "taïwanais").
+COGNATE_ENDING = 3
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ class Searcher:
         # Whole stems, to tell whether the corpus writes a name (see `unnamed`).
         self._uncut = Analyzer(index.analyzer.language, 0, dict(index.analyzer.counts))
         self._word_rarity: dict[tuple[str, str], tuple[bool, float | None]] = {}  # see `rarity_words`
+        self._cut_only: dict[tuple[str, str], frozenset[str]] = {}  # see `cut_only`
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)
         if self.calibration is None or self.calibration.signals != self.evidence_signal:
             self.calibration = self.calibrate() if n else None
@@ -297,8 +304,7 @@ class Searcher:
         for word in dict.fromkeys(_NAME.findall(question)):
             terms = lexical.question_terms(word, language) if len(word) > 1 else []
             known = [t for t in terms if t in lexical.vocab]
-            if not terms or (known and ((across and not _ACRONYM.fullmatch(word))
-                                        or self._writes(word, known, language))):
+            if not terms or (known and self._writes(word, known, language, COGNATE_ENDING if across else 0)):
                 continue
             missing += 1
             stemmed += bool(known)
@@ -310,21 +316,23 @@ class Searcher:
                 missing += 1
         return missing, stemmed
 
-    def _writes(self, name: str, terms: list[str], language: str) -> bool:
+    def _writes(self, name: str, terms: list[str], language: str, ending: int = 0) -> bool:
         """Whether the corpus writes a name, among the passages its (cut) terms score best.
 
-        An acronym as such; another name as a word that starts with its whole stem ("Europe" in "européen").
+        An acronym as such; another name as a word that starts with its whole stem ("Europe" in "européen"), or
+        with its stem but its last `ending` letters, one letter past the cut at least (a cognate across
+        languages: "Taiwanese" in "taïwanais", not "Chromebooks" in "Chrome").
         """
         if _ACRONYM.fullmatch(name):
             word = re.compile(rf"\b{re.escape(fold(name))}\b")
         else:
-            stems = [fold(t) for t in self._uncut.terms(name, language)]
+            keep = self.index.analyzer.prefix + 1
+            stems = [t[: max(len(t) - ending, keep)] for t in (fold(t) for t in self._uncut.terms(name, language))]
+            stems += [t for t in terms if any(c.isdigit() for c in t)]  # never cut: whole stems ("h20s": "h20")
             if not stems:
                 return True
             word = re.compile("|".join(rf"\b{re.escape(t)}" for t in stems))
-        scores = self.index.lexical.scores(terms, near=False)
-        best = np.argsort(-scores)[:ACRONYM_PASSAGES]
-        return any(word.search(fold(self.index.passages[int(i)].text)) for i in best if scores[i] > 0)
+        return self._written(word, terms)
 
     def _typos(self, question: str, terms: list[str]) -> list[str]:
         """The terms that may be typos: not a name's (capitalised inside a sentence: "Paris" is no typo of "parti")."""
@@ -427,14 +435,17 @@ class Searcher:
         own_cos = evidence_signal.view[top] @ own[evidence_key]
         baseline = float(np.median(evidence_signal.baseline_vectors @ own[evidence_key]))
         judged_terms = terms if evidence_terms is None else list(evidence_terms)
+        unwritten = set() if cross_language else self.unwritten(evidence_text or question, language)
         if evidence_terms is None:
-            known, lexical_share = self._lexical_evidence(exact[cand], terms, cross_language)
+            known, lexical_share = self._lexical_evidence(exact[cand], terms, cross_language, unwritten)
         else:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
-                                                          judged_terms, cross_language)
+                                                          judged_terms, cross_language, unwritten)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
                             unnamed=unnamed[0], stemmed=unnamed[1],
-                            rare_known=rare_known(self.rarity_words(evidence_text or question, language)))
+                            rare_known=rare_known(self.rarity_words(evidence_text or question, language)),
+                            ungiven=tuple(k for k in asked_units(question, language)
+                                          if not any(gives_unit(h.passage.text, k) for h in hits)))
         score, covered = 0.0, False
         if judge and self.calibration is not None:
             score, covered = self.config.answerability.verdict(self.calibration, features, cross_language, language)
@@ -475,20 +486,67 @@ class Searcher:
             out.append(pair)
         return out
 
+    def unwritten(self, text: str, language: str | None) -> set[str]:
+        """The terms of a text's words that the corpus holds only through other words (see `cut_only`)."""
+        language = language or self.index.analyzer.language
+        return set().union(*(self.cut_only(w, language) for w in dict.fromkeys(self.index.analyzer.lower_words(text))))
+
+    def cut_only(self, word: str, language: str) -> frozenset[str]:
+        """The terms of `word` that the corpus holds only through another word sharing their cut stem.
+
+        Terms are stems cut to five letters: "handball" is cut to "handb", which a corpus writing "Handbook"
+        holds, though it never writes the word. Such a term is no evidence that the corpus speaks of the word:
+        it counts as unknown unless the corpus writes a word sharing one more letter of its stem ("attendent"
+        of "attendre", "universitaire" of "université"; looked for among the passages the term scores best, as
+        `_writes` looks for a name). Across languages the cut is what meets cognates (military,
+        militaires): the caller asks only of a question in the corpus's own language. Cached per word.
+        """
+        key = (word, language)
+        out = self._cut_only.get(key)
+        if out is None:
+            if len(self._cut_only) >= WORD_RARITY_CACHE:
+                self._cut_only.clear()
+            lexical = self.index.lexical
+            folded = fold(word)
+            out = set()
+            for term in lexical.question_terms(word, language):
+                if term not in lexical.vocab:
+                    continue
+                # One letter past the cut, as far as its whole stem keeps the word's letters ("happy", "happi").
+                whole = [os.path.commonprefix([folded, s])[: len(term) + 1] for s in self._uncut.terms(word, language)
+                         if s.startswith(term)]
+                whole = [w for w in whole if len(w) > len(term)]
+                if whole and not self._written(re.compile("|".join(rf"\b{re.escape(w)}" for w in whole)), [term]):
+                    out.add(term)
+            out = self._cut_only[key] = frozenset(out)
+        return out
+
+    def _written(self, word: re.Pattern[str], terms: list[str]) -> bool:
+        """Whether `word` (folded) is written in the passages `terms` score best."""
+        scores = self.index.lexical.scores(terms, near=False)
+        best = np.flatnonzero(scores > 0)
+        if len(best) > ACRONYM_PASSAGES:  # the best ones, in any order
+            best = best[np.argpartition(-scores[best], ACRONYM_PASSAGES - 1)[:ACRONYM_PASSAGES]]
+        return any(word.search(fold(self.index.passages[int(i)].text)) for i in best)
+
     def _known(self, terms: list[str]) -> float:
         """The share of the terms (weighted by rarity) that the corpus holds; 1 for none."""
         share, total = self._rarity_share(terms)
         return share if total > 0 else 1.0
 
-    def _rarity_share(self, terms: list[str]) -> tuple[float, float]:
-        """(share of the terms' rarity (idf) that the corpus's vocabulary holds, their total idf); (0, 0) for none."""
+    def _rarity_share(self, terms: list[str], unwritten: Set[str] = frozenset()) -> tuple[float, float]:
+        """(share of the terms' rarity (idf) that the corpus's vocabulary holds, their total idf); (0, 0) for none.
+
+        `unwritten`: terms the vocabulary holds that count as unknown (see `cut_only`).
+        """
         lex = self.index.lexical
         idf = {t: lex.idf(t) for t in dict.fromkeys(terms)}
         total = sum(idf.values())
-        return (sum(v for t, v in idf.items() if t in lex.vocab) / total if total > 0 else 0.0), total
+        held = sum(v for t, v in idf.items() if t in lex.vocab and t not in unwritten)
+        return (held / total if total > 0 else 0.0), total
 
-    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str],
-                          cross_language: bool = False) -> tuple[float, float]:
+    def _lexical_evidence(self, lexical: np.ndarray, terms: list[str], cross_language: bool = False,
+                          unwritten: Set[str] = frozenset()) -> tuple[float, float]:
         """(known, lexical share) of the question's words.
 
         Known: the share of its words (weighted by rarity) that the corpus holds at all; lexical share: the
@@ -497,7 +555,7 @@ class Searcher:
         subject's ("commit" of a French question about Git's manual), common in the corpus and so light by
         rarity, while its words of its own language weigh the most, being unknown by nature.
         """
-        known, total = self._rarity_share(terms)
+        known, total = self._rarity_share(terms, unwritten)
         if total <= 0:
             return 0.0, 0.0
         if cross_language:
