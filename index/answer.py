@@ -153,6 +153,7 @@ class AnswerConfig:
     meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
     translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
+    situation_weight: float = 0.25  # a long question's words outside its focus (the situation it tells)
 
 
 @dataclass
@@ -191,6 +192,12 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     analyzer = lexical.analyzer
     own = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
+    if result.focus and config.situation_weight < 1.0:
+        # A long question tells a situation, then asks: the sentence that answers the ask is the answer, not
+        # the one that tells the situation back ("You are in the middle of a refactor…").
+        asked = {t for lang in analyzer.languages for t in lexical.question_terms(result.focus, lang)}
+        if asked & own.keys():
+            own = {t: w if t in asked else config.situation_weight * w for t, w in own.items()}
     if result.cross_language and config.translation_weight:
         # Asked across languages, the question's words are the passages' once translated (at a lower weight).
         for t in translated_terms(lexical, result.focus or result.question):

@@ -369,6 +369,10 @@ KINDS = [
     ("Comment s'appelle l'état où la tête pointe sur un commit et non sur une branche ?",
      ["Dans cet état, la tête pointe sur la branche, et la branche pointe sur un commit : l'état normal.",
       "tête détachée : la tête pointe sur un commit."], "tête détachée"),
+    # Asked "which one" of several things, the term a manual defines names it.
+    ("Pour les fins de ligne mélangées dans un fichier, il existe un réglage, lequel ?",
+     ["Un fichier aux fins de ligne mélangées est signalé par le réglage de vérification du dépôt.",
+      "core.autocrlf : convertit les fins de ligne à chaque extraction."], "core.autocrlf"),
     # A table row holding the key.
     ("Quelle touche ferme la fenêtre de liste ?",
      ["La fenêtre de liste se ferme aussi quand on en ouvre une autre.",
@@ -490,3 +494,24 @@ def test_an_option_is_answered_by_its_term_when_its_entry_says_what_is_asked():
                 "out into, which suits a server."]
     answer = _assembled("Which option leaves no working tree, for a server?", passages)
     assert "--bare" in answer.text
+
+
+def test_a_long_question_is_answered_by_what_it_asks_not_by_its_situation():
+    """A situation told, then asked: the sentence answering the ask wins over the one telling the situation back."""
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    passages = ["Vous êtes en pleine refonte du code et votre chef exige une correction urgente.",
+                "La commande remise met vos modifications de côté et les rend plus tard."]
+    question = ("Je suis en pleine refonte du code et mon chef exige une correction urgente. "
+                "Comment mettre mes modifications de côté et les reprendre plus tard ?")
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, t in enumerate(passages)]
+    result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
+                          focus="Comment mettre mes modifications de côté et les reprendre plus tard ?")
+    assert assemble(result, lexical, k=3).sentences[0][0] == passages[1]
+    assert assemble(replace(result, focus=None), lexical, k=3).sentences[0][0] == passages[0]  # told back without
