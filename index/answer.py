@@ -153,7 +153,7 @@ class AnswerConfig:
     meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
     translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
-    situation_weight: float = 0.25  # a long question's words outside its focus (the situation it tells)
+    situation_weight: float = 0.5  # a long question's words outside its focus (the situation it tells)
 
 
 @dataclass
@@ -334,6 +334,11 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
     ranked = sorted(candidates, key=lambda c: -c.score)
     first = ranked[0]
+    if qualifies(first.sentence.text) and _preceding(first, by_citation) is None:
+        # "Otherwise, apply…" opening its passage contrasts a sentence left out: quote it where that one is too
+        # (passages overlap where a section's tail takes the block before it along).
+        first = next((c for c in ranked if c.sentence.text == first.sentence.text
+                      and _preceding(c, by_citation) is not None), first)
     chosen = [first]
     text = first.sentence.text.rstrip()
     following = _following(first, by_citation)
@@ -353,6 +358,8 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     if second is None and also is not None and not also(first):
         # The question asks for a second kind of fact the first does not hold ("…, et en quelle année ?").
         second = following if following is not None and also(following) else next((c for c in close if also(c)), None)
+    if second is None and qualifies(text) and (before := _preceding(first, by_citation)) is not None:
+        second = before  # "Otherwise, apply…" contrasts the sentence before it: alone, it reads wrong
     if second is None and following is not None and (refers_back(following.sentence.text)
                                                       or qualifies(following.sentence.text)):
         # "… on doit insérer une ligne vide pour cela." completes the first; "Mais seul le mot de passe

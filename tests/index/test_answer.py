@@ -504,7 +504,7 @@ def test_a_long_question_is_answered_by_what_it_asks_not_by_its_situation():
     from index.text import Analyzer
 
     passages = ["Vous êtes en pleine refonte du code et votre chef exige une correction urgente.",
-                "La commande remise met vos modifications de côté et les rend plus tard."]
+                "La commande remise sert à mettre vos modifications de côté pour les reprendre plus tard."]
     question = ("Je suis en pleine refonte du code et mon chef exige une correction urgente. "
                 "Comment mettre mes modifications de côté et les reprendre plus tard ?")
     analyzer = Analyzer("fr")
@@ -515,3 +515,14 @@ def test_a_long_question_is_answered_by_what_it_asks_not_by_its_situation():
                           focus="Comment mettre mes modifications de côté et les reprendre plus tard ?")
     assert assemble(result, lexical, k=3).sentences[0][0] == passages[1]
     assert assemble(replace(result, focus=None), lexical, k=3).sentences[0][0] == passages[0]  # told back without
+
+
+def test_a_sentence_opening_on_a_contrast_is_quoted_with_the_one_it_contrasts():
+    """"Sinon, …" is quoted after the sentence it contrasts, from the passage that holds both."""
+    tail = "Sinon, appliquez les changements de la branche sur la branche courante en créant un commit."
+    passages = [tail + "\nLa suite du manuel décrit les conflits.",
+                "Le réseau de l'école reste ouvert le soir.",
+                "pick --ff : si l'historique est linéaire, avancez simplement la tête. " + tail]
+    answer = _assembled("Comment appliquer les changements d'une branche sur la branche courante ?", passages)
+    assert [s for s, _ in answer.sentences] == ["pick --ff : si l'historique est linéaire, avancez simplement la tête.",
+                                                tail]
