@@ -373,6 +373,9 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
         # "… launched in 2001. In 2003, the two projects merged.": the next one holds another fact of the
         # asked kind; which one is meant, the words cannot tell.
         second = following
+    if second is not None and second.sentence.text.rstrip().endswith(":") \
+            and not (second.n == first.n and second.index < first.index):
+        second = None  # "… listés par ordre alphabétique :" last in the answer introduces what is not quoted
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

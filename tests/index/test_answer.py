@@ -373,6 +373,10 @@ KINDS = [
     ("Pour les fins de ligne mélangées dans un fichier, il existe un réglage, lequel ?",
      ["Un fichier aux fins de ligne mélangées est signalé par le réglage de vérification du dépôt.",
       "core.autocrlf : convertit les fins de ligne à chaque extraction."], "core.autocrlf"),
+    # Advice asked ("je choisis quel…"): the sentence that recommends, not the one that tells the problem back.
+    ("Mes accents sont cassés dans le fichier exporté, je choisis quel encodage ?",
+     ["Quand l'encodage du fichier exporté est mal choisi, les accents sont cassés à l'ouverture.",
+      "Il est conseillé d'utiliser l'encodage UTF-8 pour le fichier."], "UTF-8"),
     # A table row holding the key.
     ("Quelle touche ferme la fenêtre de liste ?",
      ["La fenêtre de liste se ferme aussi quand on en ouvre une autre.",
@@ -526,3 +530,11 @@ def test_a_sentence_opening_on_a_contrast_is_quoted_with_the_one_it_contrasts():
     answer = _assembled("Comment appliquer les changements d'une branche sur la branche courante ?", passages)
     assert [s for s, _ in answer.sentences] == ["pick --ff : si l'historique est linéaire, avancez simplement la tête.",
                                                 tail]
+
+
+def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote():
+    """A second sentence ending with a colon ("… listés ci-dessous :") is left out: what it introduces is not quoted."""
+    passages = ["Le guide traite chaque champ décimal en l'encadrant entre guillemets.",
+                "Les tableurs des champs décimaux du guide sont listés ci-dessous :\n- Calc.\n- Gnumeric."]
+    answer = _assembled("Comment le guide traite-t-il les champs décimaux des tableurs ?", passages)
+    assert [s for s, _ in answer.sentences] == [passages[0]]
