@@ -153,6 +153,7 @@ class AnswerConfig:
     meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
     translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
+    tie_share: float = 0.7  # a sentence scoring this share of the first's joins it when nothing else does
     situation_weight: float = 0.5  # a long question's words outside its focus (the situation it tells)
 
 
@@ -373,6 +374,10 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
         # "… launched in 2001. In 2003, the two projects merged.": the next one holds another fact of the
         # asked kind; which one is meant, the words cannot tell.
         second = following
+    if second is None:
+        # Another sentence scores about as well: the words cannot tell which one answers, so both are quoted.
+        second = next((c for c in close if c.score >= config.tie_share * first.score
+                       and c.sentence.terms != first.sentence.terms), None)
     if second is not None and second.sentence.text.rstrip().endswith(":") \
             and not (second.n == first.n and second.index < first.index):
         second = None  # "… listés par ordre alphabétique :" last in the answer introduces what is not quoted

@@ -538,3 +538,11 @@ def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote()
                 "Les tableurs des champs décimaux du guide sont listés ci-dessous :\n- Calc.\n- Gnumeric."]
     answer = _assembled("Comment le guide traite-t-il les champs décimaux des tableurs ?", passages)
     assert [s for s, _ in answer.sentences] == [passages[0]]
+
+
+def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
+    """A sentence of another passage scoring about as well as the first joins it: which one answers is unsure."""
+    passages = ["Lancez le test de latence du noyau pour voir si la machine convient.",
+                "RTAI a toujours eu la latence du noyau la plus basse."]
+    answer = _assembled("Quel noyau donne la latence la plus faible ?", passages)
+    assert "RTAI" in answer.text
