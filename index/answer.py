@@ -153,7 +153,7 @@ class AnswerConfig:
     meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
     translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
-    tie_share: float = 0.7  # a sentence scoring this share of the first's joins it when nothing else does
+    tie_share: float = 0.85  # a sentence scoring this share of the first's joins it when nothing else does
     situation_weight: float = 0.5  # a long question's words outside its focus (the situation it tells)
 
 
