@@ -119,7 +119,9 @@ class AnswerConfig:
     sentences only, as embedding costs time. Lower-ranked
     passages count `rank_discount` less each; fragments (unpunctuated lines) and code lines count less.
     A second sentence joins when the first ends with a colon (it completes it), or when the first
-    lacks the asked fact and the second holds it.
+    lacks the asked fact and the second holds it, or when it scores `tie_share` of the first's (the
+    words cannot tell which one answers). A long question's words outside its focus (the situation it
+    tells) count `situation_weight` as much as the focus's.
 
     A question in another language than the documents (English about French text) shares few words
     with any sentence: there the multilingual model's meaning decides, each of the `meaning_candidates`
