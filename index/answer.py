@@ -195,12 +195,14 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     analyzer = lexical.analyzer
     own = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
+    more_of: set[str] | None = None
     if result.focus and config.situation_weight < 1.0:
         # A long question tells a situation, then asks: the sentence that answers the ask is the answer, not
         # the one that tells the situation back ("You are in the middle of a refactor…").
         asked = {t for lang in analyzer.languages for t in lexical.question_terms(result.focus, lang)}
         if asked & own.keys():
             own = {t: w if t in asked else config.situation_weight * w for t, w in own.items()}
+            more_of = asked & own.keys()  # a second sentence adds more of what is asked, not of the situation
     if result.cross_language and config.translation_weight:
         # Asked across languages, the question's words are the passages' once translated (at a lower weight).
         for t in translated_terms(lexical, result.focus or result.question):
@@ -262,7 +264,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     if len(kinds) > 1:  # a second kind of fact asked ("…, et en quelle année ?"): what holds it
         def also(c: _Candidate) -> bool:
             return shape(c.sentence, kinds[1], known, asked_acronyms) >= 1.0
-    chosen = _choose(candidates, by_citation, config, set(own), also) if result.covered else []
+    more_of = set(own) if more_of is None else more_of
+    chosen = _choose(candidates, by_citation, config, more_of, also) if result.covered else []
     citations = []
     for n, hit in enumerate(hits, start=1):
         # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
