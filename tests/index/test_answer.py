@@ -546,3 +546,17 @@ def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
                 "RTAI a toujours eu la latence du noyau la plus basse."]
     answer = _assembled("Quel noyau donne la latence la plus faible ?", passages)
     assert "RTAI" in answer.text
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Which encoding do you recommend for the export?", "advice"),
+    ("je choisis quel codage pour mes fichiers ?", "advice"),
+    ("Where should I ask questions about packaging? Who would you recommend?", "place"),  # advice only as a fallback
+    ("Someone said there's a config setting for this, which one?", "name"),
+    ("Il existe un réglage pour les fins de ligne, lequel ?", "name"),
+])
+def test_what_a_question_asks_for(question, kind):
+    """Advice is asked when no other kind is; "which one?" closing a question asks for a name."""
+    from index.sentences import answer_types
+
+    assert answer_types(question)[0] == kind
