@@ -199,7 +199,7 @@ def _question_types() -> tuple[tuple[str, re.Pattern], ...]:
     def first(kind: str, *more: str, noun: str = "") -> str:  # near the opening: its words, and "quel <noun>"
         alts = [_alt(w(f"ask.{kind}_first")), *more]
         if noun or w(f"ask.{kind}_noun"):
-            alts.append(noun or rf"{which} {_alt(w(f'ask.{kind}_noun'))}s?")
+            alts.append(noun or rf"{which} (?:[^\W\d_]+ )?{_alt(w(f'ask.{kind}_noun'))}s?")  # "what version number"
         return lead + "(?:" + "|".join(alts) + r")\b"
 
     article = [p if p.endswith("'") else p + " " for p in w("ask.claim_article")]

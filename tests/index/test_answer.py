@@ -554,6 +554,7 @@ def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
     ("Where should I ask questions about packaging? Who would you recommend?", "place"),  # advice only as a fallback
     ("Someone said there's a config setting for this, which one?", "name"),
     ("Il existe un réglage pour les fins de ligne, lequel ?", "name"),
+    ("What version number does TeX have?", "quantity"),  # a noun before the asked one ("what version number")
 ])
 def test_what_a_question_asks_for(question, kind):
     """Advice is asked when no other kind is; "which one?" closing a question asks for a name."""
