@@ -119,7 +119,9 @@ class AnswerConfig:
     sentences only, as embedding costs time. Lower-ranked
     passages count `rank_discount` less each; fragments (unpunctuated lines) and code lines count less.
     A second sentence joins when the first ends with a colon (it completes it), or when the first
-    lacks the asked fact and the second holds it.
+    lacks the asked fact and the second holds it, or when it scores `tie_share` of the first's (the
+    words cannot tell which one answers). A long question's words outside its focus (the situation it
+    tells) count `situation_weight` as much as the focus's.
 
     A question in another language than the documents (English about French text) shares few words
     with any sentence: there the multilingual model's meaning decides, each of the `meaning_candidates`
@@ -153,6 +155,8 @@ class AnswerConfig:
     meaning_typed: int = 4  # ...and at most this many more holding the asked kind of fact
     meaning_chars: int = 240  # what of a long sentence (a table row, a command) is embedded for its meaning
     translation_weight: float = 0.5  # a question asked across languages: its words translated (index/bilingual.py)
+    tie_share: float = 0.85  # a sentence scoring this share of the first's joins it when nothing else does
+    situation_weight: float = 0.5  # a long question's words outside its focus (the situation it tells)
 
 
 @dataclass
@@ -191,6 +195,14 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     sentences = sentences or SentenceCache(lexical.analyzer, maxsize=0)
     analyzer = lexical.analyzer
     own = {t: lexical.idf(t) for t in dict.fromkeys(result.terms) if t in lexical.vocab}
+    more_of: set[str] | None = None
+    if result.focus and config.situation_weight < 1.0:
+        # A long question tells a situation, then asks: the sentence that answers the ask is the answer, not
+        # the one that tells the situation back ("You are in the middle of a refactor…").
+        asked = {t for lang in analyzer.languages for t in lexical.question_terms(result.focus, lang)}
+        if asked & own.keys():
+            own = {t: w if t in asked else config.situation_weight * w for t, w in own.items()}
+            more_of = asked & own.keys()  # a second sentence adds more of what is asked, not of the situation
     if result.cross_language and config.translation_weight:
         # Asked across languages, the question's words are the passages' once translated (at a lower weight).
         for t in translated_terms(lexical, result.focus or result.question):
@@ -252,7 +264,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     if len(kinds) > 1:  # a second kind of fact asked ("…, et en quelle année ?"): what holds it
         def also(c: _Candidate) -> bool:
             return shape(c.sentence, kinds[1], known, asked_acronyms) >= 1.0
-    chosen = _choose(candidates, by_citation, config, set(own), also) if result.covered else []
+    more_of = set(own) if more_of is None else more_of
+    chosen = _choose(candidates, by_citation, config, more_of, also) if result.covered else []
     citations = []
     for n, hit in enumerate(hits, start=1):
         # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
@@ -327,6 +340,11 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
     ranked = sorted(candidates, key=lambda c: -c.score)
     first = ranked[0]
+    if qualifies(first.sentence.text) and _preceding(first, by_citation) is None:
+        # "Otherwise, apply…" opening its passage contrasts a sentence left out: quote it where that one is too
+        # (passages overlap where a section's tail takes the block before it along).
+        first = next((c for c in ranked if c.sentence.text == first.sentence.text
+                      and _preceding(c, by_citation) is not None), first)
     chosen = [first]
     text = first.sentence.text.rstrip()
     following = _following(first, by_citation)
@@ -346,6 +364,8 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     if second is None and also is not None and not also(first):
         # The question asks for a second kind of fact the first does not hold ("…, et en quelle année ?").
         second = following if following is not None and also(following) else next((c for c in close if also(c)), None)
+    if second is None and qualifies(text) and (before := _preceding(first, by_citation)) is not None:
+        second = before  # "Otherwise, apply…" contrasts the sentence before it: alone, it reads wrong
     if second is None and following is not None and (refers_back(following.sentence.text)
                                                       or qualifies(following.sentence.text)):
         # "… on doit insérer une ligne vide pour cela." completes the first; "Mais seul le mot de passe
@@ -359,6 +379,13 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
         # "… launched in 2001. In 2003, the two projects merged.": the next one holds another fact of the
         # asked kind; which one is meant, the words cannot tell.
         second = following
+    if second is None:
+        # Another sentence scores about as well: the words cannot tell which one answers, so both are quoted.
+        second = next((c for c in close if c.score >= config.tie_share * first.score
+                       and c.sentence.terms != first.sentence.terms), None)
+    if second is not None and second.sentence.text.rstrip().endswith(":") \
+            and not (second.n == first.n and second.index < first.index):
+        second = None  # "… listés par ordre alphabétique :" last in the answer introduces what is not quoted
     if second is not None and len(text) + len(second.sentence.text) <= MAX_ANSWER_CHARS:
         chosen.append(second)
         if second.n == first.n and second.index < first.index:

@@ -29,10 +29,13 @@ HEADING_MAX_WORDS = 10
 
 # What a question asks for.
 ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
-                "duration", "values", "key", "command", "name")
+                "duration", "values", "key", "command", "name", "advice")
 # Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
 # after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
-DATA_KINDS = ("duration", "values", "key", "command", "name")
+DATA_KINDS = ("duration", "values", "key", "command", "name", "advice")
+# Data kinds asked only when no other kind is ("Which format should I use?" asks for advice; "Where should I
+# ask?" for a place).
+FALLBACK_KINDS = ("advice",)
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -196,7 +199,7 @@ def _question_types() -> tuple[tuple[str, re.Pattern], ...]:
     def first(kind: str, *more: str, noun: str = "") -> str:  # near the opening: its words, and "quel <noun>"
         alts = [_alt(w(f"ask.{kind}_first")), *more]
         if noun or w(f"ask.{kind}_noun"):
-            alts.append(noun or rf"{which} {_alt(w(f'ask.{kind}_noun'))}s?")
+            alts.append(noun or rf"{which} (?:[^\W\d_]+ )?{_alt(w(f'ask.{kind}_noun'))}s?")  # "what version number"
         return lead + "(?:" + "|".join(alts) + r")\b"
 
     article = [p if p.endswith("'") else p + " " for p in w("ask.claim_article")]
@@ -288,7 +291,8 @@ def data_kind(question: str) -> str | None:
     """The data kind a question asks for (duration, values, key, command), or None."""
     q = fold(" ".join(clean(question).lower().split()))
     patterns = _kind_patterns()
-    return next((k for k in DATA_KINDS if f"{k}.asks" in patterns and patterns[f"{k}.asks"].search(q)), None)
+    return next((k for k in DATA_KINDS if k not in FALLBACK_KINDS and f"{k}.asks" in patterns
+                 and patterns[f"{k}.asks"].search(q)), None)
 
 
 def continues(sentence: str) -> bool:
@@ -334,7 +338,7 @@ def answer_type(question: str) -> str | None:
         if m and not any(k == kind and word.search(m.group()) and accented not in lower[:m.end() + 1]
                          and not opening.match(q) for k, accented, word, opening in _accented()):
             return kind
-    return None
+    return next((k for k in FALLBACK_KINDS if f"{k}.asks" in patterns and patterns[f"{k}.asks"].search(q)), None)
 
 
 def answer_types(question: str) -> list[str]:
@@ -554,6 +558,8 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["command"] = 0.8
     elif "command.holds" in p and p["command.holds"].search(text):
         shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
+    if "advice.holds" in p and p["advice.holds"].search(text):
+        shapes["advice"] = 1.0  # "Il est conseillé d'utiliser…", "… should be used"
     if kind != "row" and _GLOSSARY.match(flat):
         shapes["name"] = 1.0  # "detached HEAD : Normally HEAD stores…": a term and what it names
     elif "name.holds" in p and p["name.holds"].search(text):

@@ -369,6 +369,14 @@ KINDS = [
     ("Comment s'appelle l'état où la tête pointe sur un commit et non sur une branche ?",
      ["Dans cet état, la tête pointe sur la branche, et la branche pointe sur un commit : l'état normal.",
       "tête détachée : la tête pointe sur un commit."], "tête détachée"),
+    # Asked "which one" of several things, the term a manual defines names it.
+    ("Pour les fins de ligne mélangées dans un fichier, il existe un réglage, lequel ?",
+     ["Un fichier aux fins de ligne mélangées est signalé par le réglage de vérification du dépôt.",
+      "core.autocrlf : convertit les fins de ligne à chaque extraction."], "core.autocrlf"),
+    # Advice asked ("je choisis quel…"): the sentence that recommends, not the one that tells the problem back.
+    ("Mes accents sont cassés dans le fichier exporté, je choisis quel encodage ?",
+     ["Quand l'encodage du fichier exporté est mal choisi, les accents sont cassés à l'ouverture.",
+      "Il est conseillé d'utiliser l'encodage UTF-8 pour le fichier."], "UTF-8"),
     # A table row holding the key.
     ("Quelle touche ferme la fenêtre de liste ?",
      ["La fenêtre de liste se ferme aussi quand on en ouvre une autre.",
@@ -490,3 +498,66 @@ def test_an_option_is_answered_by_its_term_when_its_entry_says_what_is_asked():
                 "out into, which suits a server."]
     answer = _assembled("Which option leaves no working tree, for a server?", passages)
     assert "--bare" in answer.text
+
+
+def test_a_long_question_is_answered_by_what_it_asks_not_by_its_situation():
+    """A situation told, then asked: the sentence answering the ask wins over the one telling the situation back."""
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    passages = ["Vous êtes en pleine refonte du code et votre chef exige une correction urgente.",
+                "La commande remise sert à mettre vos modifications de côté pour les reprendre plus tard."]
+    question = ("Je suis en pleine refonte du code et mon chef exige une correction urgente. "
+                "Comment mettre mes modifications de côté et les reprendre plus tard ?")
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(passages + _FILLER, analyzer)
+    hits = [Hit(Passage(document=f"doc{i}.txt", title="D", text=t), i, 1.0 - 0.1 * i, 0.5, 1.0)
+            for i, t in enumerate(passages)]
+    result = SearchResult(question, hits, analyzer.terms(question), 1.0, False, True,
+                          focus="Comment mettre mes modifications de côté et les reprendre plus tard ?")
+    assert [s for s, _ in assemble(result, lexical, k=3).sentences] == [passages[1]]  # the situation not added
+    assert assemble(replace(result, focus=None), lexical, k=3).sentences[0][0] == passages[0]  # told back without
+
+
+def test_a_sentence_opening_on_a_contrast_is_quoted_with_the_one_it_contrasts():
+    """"Sinon, …" is quoted after the sentence it contrasts, from the passage that holds both."""
+    tail = "Sinon, appliquez les changements de la branche sur la branche courante en créant un commit."
+    passages = [tail + "\nLa suite du manuel décrit les conflits.",
+                "Le réseau de l'école reste ouvert le soir.",
+                "pick --ff : si l'historique est linéaire, avancez simplement la tête. " + tail]
+    answer = _assembled("Comment appliquer les changements d'une branche sur la branche courante ?", passages)
+    assert [s for s, _ in answer.sentences] == ["pick --ff : si l'historique est linéaire, avancez simplement la tête.",
+                                                tail]
+
+
+def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote():
+    """A second sentence ending with a colon ("… listés ci-dessous :") is left out: what it introduces is not quoted."""
+    passages = ["Le guide traite chaque champ décimal en l'encadrant entre guillemets.",
+                "Les tableurs des champs décimaux du guide sont listés ci-dessous :\n- Calc.\n- Gnumeric."]
+    answer = _assembled("Comment le guide traite-t-il les champs décimaux des tableurs ?", passages)
+    assert [s for s, _ in answer.sentences] == [passages[0]]
+
+
+def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
+    """A sentence of another passage scoring about as well as the first joins it: which one answers is unsure."""
+    passages = ["Lancez le test de latence du noyau pour voir si la machine convient.",
+                "RTAI a toujours eu la latence du noyau la plus basse."]
+    answer = _assembled("Quel noyau donne la latence la plus faible ?", passages)
+    assert "RTAI" in answer.text
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Which encoding do you recommend for the export?", "advice"),
+    ("je choisis quel codage pour mes fichiers ?", "advice"),
+    ("Where should I ask questions about packaging? Who would you recommend?", "place"),  # advice only as a fallback
+    ("Someone said there's a config setting for this, which one?", "name"),
+    ("Il existe un réglage pour les fins de ligne, lequel ?", "name"),
+    ("What version number does TeX have?", "quantity"),  # a noun before the asked one ("what version number")
+])
+def test_what_a_question_asks_for(question, kind):
+    """Advice is asked when no other kind is; "which one?" closing a question asks for a name."""
+    from index.sentences import answer_types
+
+    assert answer_types(question)[0] == kind
