@@ -9,6 +9,7 @@ import time
 import pytest
 
 from index.documents import Skipped, read_document
+from index.passages import split_document
 from index.readers.html import read_html
 
 from .conftest import read_fixture, source_lines
@@ -155,3 +156,21 @@ def test_empty_and_script_only_pages_are_skipped(tmp_path):
     path = tmp_path / "vide.html"
     path.write_text("<html><head><title>Vide</title><script>x()</script></head><body><nav>Menu</nav></body></html>")
     assert read_document("vide.html", path) == Skipped("vide.html", "empty")
+
+
+def test_a_definitions_second_paragraph_names_its_term_when_it_opens_a_passage(tmp_path):
+    """An option's second paragraph, cut into a passage of its own, still says which option it is about."""
+    first = " ".join(f"Le premier effet numéro {i} de cette option est décrit ici." for i in range(10))
+    second = "Sans elle, les fichiers suivis restent en place et rien n'est supprimé du dépôt."
+    path = tmp_path / "manuel.html"
+    path.write_text(f"<html><body><h1>Manuel</h1><h2>Options</h2><dl><dt>--force</dt>"
+                    f"<dd><p>{first}</p><p>{second}</p><pre>git clean --force</pre></dd>"
+                    f"<dt>--quiet</dt><dd><p>Silencieux.</p></dd></dl></body></html>")
+    doc = read_document("manuel.html", path)
+    passages = [p.text for p in split_document(doc, max_tokens=60)]
+    assert len(passages) >= 3
+    assert all(p.startswith("--force : ") and p.count("--force : ") == 1
+               for p in passages if "effet" in p or "Sans" in p)
+    unshared = [p.text for p in split_document(doc, max_tokens=60, overlap=False)]
+    assert any(p.startswith(f"--force : {second}") for p in unshared)
+    assert [b.text for b in doc.blocks if b.kind == "code"] == ["git clean --force"]
