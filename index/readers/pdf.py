@@ -46,6 +46,9 @@ _NUMBERED = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z]\.(?:\d{1,3}\.?)*)\s+
 _USELESS_TITLES = re.compile(r"^(?:untitled|sans titre|document\d*|microsoft word.*|.*\.(?:dvi|tex|docx?|odt|pdf))$",
                              re.IGNORECASE)
 _HEADING_SIZE = 1.12  # a line this much larger than the body text is a heading
+_NUMBER_CELL = re.compile(r"^[-+−±~]?[\d.,\s]*\d[\d.,\s]*\S{0,3}$")  # "12", "0,313", "3, 71", "5 V"
+_SPARSE = 0.7  # a line wider than this many times its font size per character may have wide gaps
+_CELL_GAP = 1.5  # a gap this many times the font size parts a line into table cells (a space is about 0.3)
 _MAX_HEADING_WORDS = 20
 
 
@@ -62,6 +65,9 @@ class _Line:
     mono: bool
     heading_level: int = 0
     outline_title: str | None = None
+    # The line's parts set apart by wide gaps (table cells), left to right, each a list of its words
+    # as (x0, x1, text); None when the line is all one part.
+    cells: list[list[tuple[float, float, str]]] | None = None
 
 
 @dataclass
@@ -192,13 +198,74 @@ def _page_lines(pdf, index: int) -> list[_Line]:
             mono = bool(_MONO_FONT.search(font))
             line_text = _compose_accents(stripped, textpage, at) if _has_accent(stripped) else stripped
             line_text = _UNMAPPED_BULLET.sub("•", line_text)
+            parts = _cells(textpage, stripped, at, left, right, size) if " " in stripped else None
+            cells = None
+            if parts:
+                cells = [_cell_words(stripped, at, words, textpage) for words in parts]
+                if mono:  # a table's first column in a typewriter font: the line is code only if all of it is
+                    mono = all(_MONO_FONT.search(_font(textpage, next(
+                        (at[k] for k in range(a, b) if stripped[k].isalpha()), at[a]), buf)[1])
+                        for a, b in ((words[0][2], words[-1][3]) for words in parts))
             lines.append(_Line(line_text, index + 1, left, right, bottom, min(bottom, last_bottom), size,
                                bold=bool(_BOLD_FONT.search(font)) or weight >= 600,
-                               mono=mono))
+                               mono=mono, cells=cells))
         return lines
     finally:
         textpage.close()
         page.close()
+
+
+def _cells(textpage, text: str, at: list[int], left: float, right: float, size: float
+           ) -> list[list[tuple[float, float, int, int]]] | None:
+    """The words of a line grouped in runs set apart by gaps much wider than a space (a table's cells), or None.
+
+    Each word as (x0, x1, start, end) of `text`. pdfium writes one space for any gap between two runs
+    of text on a line: the boxes of the characters around each space say how wide the gap really is.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    # A line set in one go (one text object: pdfium draws one rectangle for it) that is no wider than
+    # its characters need holds no wide gap: most lines, spared a look at each space.
+    if right - left < _SPARSE * size * len(text) and \
+            pdfium_c.FPDFText_CountRects(textpage.raw, at[0], at[-1] - at[0] + 1) < 2:
+        return None
+    # Boxes read straight from pdfium into reused doubles: a line has a space or two per word to look at.
+    box_left, box_right, box_bottom, box_top = (ctypes.c_double() for _ in range(4))
+    refs = tuple(ctypes.byref(v) for v in (box_left, box_right, box_bottom, box_top))  # pdfium's order
+    raw = textpage.raw
+    box = pdfium_c.FPDFText_GetCharBox
+    cells: list[list[tuple[float, float, int, int]]] = [[]]
+    start, x0 = 0, left
+    for m in re.finditer(r" +", text):
+        k, j = m.start(), m.end()
+        if k == 0 or j >= len(text):
+            continue
+        box(raw, at[k - 1], *refs)
+        before = box_right.value
+        box(raw, at[j], *refs)
+        after = box_left.value
+        cells[-1].append((x0, before, start, k))
+        if after - before > _CELL_GAP * max(size, 1.0):
+            cells.append([])
+        start, x0 = j, after
+    if len(cells) == 1:
+        return None
+    cells[-1].append((x0, right, start, len(text)))
+    return cells
+
+
+def _cell_words(text: str, at: list[int], words: list[tuple[float, float, int, int]], textpage
+                ) -> list[tuple[float, float, str]]:
+    """A cell's words with their extents, accents put back; all one word when that changes the words."""
+    a, b = words[0][2], words[-1][3]
+    cell = text[a:b]
+    if not _has_accent(cell):
+        return [(x0, x1, text[s:e]) for x0, x1, s, e in words]
+    composed = _compose_accents(cell, textpage, at[a:b])
+    parts = composed.split(" ")
+    if len(parts) == len(words):
+        return [(x0, x1, part) for (x0, x1, _, _), part in zip(words, parts, strict=True)]
+    return [(words[0][0], words[-1][1], composed)]
 
 
 def _char_indices(textpage, text: str, n: int) -> list[int] | None:
@@ -306,6 +373,59 @@ def _drop_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
     return out
 
 
+def _columns_of(x0: float, x1: float, columns: list[tuple[float, float]]) -> list[int]:
+    """The columns the span [x0, x1] overlaps, by index."""
+    return [c for c, (left, right) in enumerate(columns) if x0 < right - 1 and x1 > left + 1]
+
+
+def _assign(ln: _Line, columns: list[tuple[float, float]]) -> list[tuple[int, str]] | None:
+    """The line's text by column: (column, text) for each part; None when it does not fit the columns.
+
+    A part over several columns is shared out word by word (cells whose gap is narrow); a part
+    between columns goes to the nearest one; a line of one part must lie within one column.
+    """
+    if not ln.cells:
+        at = _columns_of(ln.x0, ln.x1, columns)
+        return [(at[0], ln.text)] if len(at) == 1 else None
+    out: list[tuple[int, str]] = []
+    for words in ln.cells:
+        x0, x1 = words[0][0], words[-1][1]
+        at = _columns_of(x0, x1, columns)
+        if len(at) <= 1:
+            c = at[0] if at else min(range(len(columns)), key=lambda i: min(abs(columns[i][0] - x1),
+                                                                             abs(columns[i][1] - x0)))
+            out.append((c, " ".join(w for _, _, w in words)))
+            continue
+        for w0, w1, word in words:
+            inside = _columns_of(w0, w1, columns)
+            if len(inside) > 1:
+                return None
+            middle = (w0 + w1) / 2
+            c = inside[0] if inside else min(at, key=lambda i: max(columns[i][0] - middle, middle - columns[i][1]))
+            c = max(c, out[-1][0]) if out else c  # words keep their order
+            if out and out[-1][0] == c:
+                out[-1] = (c, f"{out[-1][1]} {word}")
+            else:
+                out.append((c, word))
+    return out
+
+
+def _is_header(groups: list[list[_Line]], cells: list[list[str]], apart: bool) -> bool:
+    """Whether a table's first row names its columns.
+
+    It does when set in bold over rows that are not; or, a cell in every column and none a number,
+    when set apart from the rows further than they are from each other (a rule under it), or when
+    it has words over a column of numbers.
+    """
+    if all(ln.bold for ln in groups[0]) and not all(ln.bold for g in groups[1:] for ln in g):
+        return True
+    first, rest = cells[0], cells[1:]
+    if not all(first) or any(_NUMBER_CELL.match(t) for t in first):
+        return False
+    return apart or any(sum(bool(_NUMBER_CELL.match(row[c])) for row in rest) >= 0.6 * len(rest)
+                        for c in range(len(first)))
+
+
 def _starts(target: str, joined: str) -> bool:
     """Whether the end of `joined` (past a short number or label) begins `target`."""
     return any(target.startswith(joined[i:]) for i in range(min(len(joined), 24) + 1) if len(joined) - i >= 3)
@@ -361,10 +481,23 @@ class _Builder:
     def build(self) -> None:
         self._mark_headings()
         entries = sorted((e for e in self.entries if e.y is not None or e.lines), key=lambda e: e.page)
+        tables = self._tables()
         position = 0
         current: list[_Line] = []
         kind = "paragraph"
-        for ln in self.lines:
+        k = 0
+        while k < len(self.lines):
+            ln = self.lines[k]
+            if k in tables:
+                self._flush(current, kind)
+                current, kind = [], "paragraph"
+                position = self._advance(entries, position, ln)
+                end, rows = tables[k]
+                for text, page, page_end in rows:
+                    self._emit(text, "row", page, page_end)
+                k = end
+                continue
+            k += 1
             if ln.heading_level:
                 line_kind = "heading"
             else:
@@ -378,6 +511,128 @@ class _Builder:
             kind = line_kind
         self._flush(current, kind)
         self._advance(entries, position, None)
+
+    # -- tables: lines parted into cells by wide gaps, their parts lined up in columns
+
+    def _tables(self) -> dict[int, tuple[int, list[tuple[str, int, int]]]]:
+        """The tables among the lines: index of a table's first line -> (index past its last, its rows)."""
+        out = {}
+        k = 0
+        while k < len(self.lines):
+            end, columns = self._table_run(k)
+            rows = self._rows(self.lines[k:end], columns) if end else []
+            if rows:
+                out[k] = (end, rows)
+                k = end
+            else:
+                k += 1
+        return out
+
+    @staticmethod
+    def _row_line(ln: _Line) -> bool:
+        """Whether the line is parted into cells, and is no sentence that only runs round a picture or a formula."""
+        if not ln.cells or ln.heading_level or ln.mono or _BULLET.match(ln.text):
+            return False
+        texts = [[w for _, _, w in words] for words in ln.cells]
+        return not any(len(a) >= 3 and len(b) >= 2 and a[-1][-1:].islower() and b[0][:1].islower()
+                       for a, b in zip(texts, texts[1:], strict=False))
+
+    def _table_run(self, k: int) -> tuple[int, list[tuple[float, float]]]:
+        """The end of the table starting at line `k` and its columns, or (0, []) if none starts there.
+
+        A table is at least two lines parted into cells, with lines of one part between them (a cell's
+        text wrapped), each line close below the one before or opening the next page with cells. Its
+        columns are where the cells of its most common shape of line sit; each line's parts must fall
+        in them.
+        """
+        if not self._row_line(self.lines[k]):
+            return 0, []
+        last_row = k
+        prev = self.lines[k]
+        for j in range(k + 1, min(len(self.lines), k + 400)):
+            ln = self.lines[j]
+            if ln.heading_level or ln.mono:
+                break
+            pitch = max(self.spacing, ln.size * 1.05)
+            if ln.page != prev.page:
+                if not self._row_line(ln):
+                    break
+            elif not -6 * pitch < prev.y_end - ln.y < 3.5 * pitch:
+                break
+            if self._row_line(ln):
+                last_row = j
+            elif j - last_row > 6:
+                break
+            prev = ln
+        end = last_row + 1
+        # A last row's text wrapped below its line of cells.
+        while end < len(self.lines) and end - last_row <= 3:
+            ln, above = self.lines[end], self.lines[end - 1]
+            if ln.cells or ln.heading_level or ln.mono or ln.page != above.page \
+                    or not 0 < above.y - ln.y < 1.25 * max(self.spacing, ln.size * 1.05):
+                break
+            end += 1
+        lines = self.lines[k:end]
+        shapes = Counter(len(ln.cells) for ln in lines if self._row_line(ln))
+        width = max(shapes, key=lambda n: (shapes[n], n))
+        typical = [ln.cells for ln in lines if self._row_line(ln) and len(ln.cells) == width]
+        columns = [(min(c[i][0][0] for c in typical), max(c[i][-1][1] for c in typical)) for i in range(width)]
+        if any(a[1] > b[0] for a, b in zip(columns, columns[1:], strict=False)):
+            return 0, []
+        rows = 0
+        for n, ln in enumerate(lines):
+            if _assign(ln, columns) is None:
+                end = k + n
+                break
+            rows += self._row_line(ln)
+        if rows < 2 or width < 2:
+            return 0, []
+        return end, columns
+
+    def _rows(self, lines: list[_Line], columns: list[tuple[float, float]]) -> list[tuple[str, int, int]]:
+        """The rows of a table as "header : cell · header : cell", each with its pages.
+
+        In a table whose rows are mostly set further apart than lines, a row is the lines whose tops
+        are within a line's spacing of each other (cells wrapped over lines); in one whose rows are set
+        as closely as lines, a line and the lines below it with nothing in the first column. The first
+        row may be a header that names the columns (`_is_header`).
+        """
+        tight = 1.4 * self.spacing
+        pages: dict[int, list[_Line]] = {}
+        for ln in lines:
+            pages.setdefault(ln.page, []).append(ln)
+        ordered = [sorted(group, key=lambda ln: -ln.y) for group in pages.values()]
+        gaps = [a.y - b.y for group in ordered for a, b in zip(group, group[1:], strict=False)]
+        padded = bool(gaps) and statistics.median(gaps) > tight
+        groups: list[list[_Line]] = []
+        for group in ordered:
+            for n, ln in enumerate(group):
+                first_column = any(c == 0 for c, _ in _assign(ln, columns))
+                header_ends = bool(groups) and all(h.bold for h in groups[-1]) and not ln.bold
+                if n == 0 or header_ends or (group[n - 1].y - ln.y > tight if padded else first_column):
+                    groups.append([])
+                groups[-1].append(ln)
+        cells: list[list[str]] = []
+        for group in groups:
+            texts = [""] * len(columns)
+            for ln in group:
+                for c, text in _assign(ln, columns):
+                    texts[c] = self._join_two(texts[c], text) if texts[c] else text
+            cells.append([" ".join(t.split()) for t in texts])
+        if not padded and statistics.median(len(t.split()) for row in cells for t in row if t) > 8:
+            return []  # long runs of text side by side: columns of prose, not a table
+        steps = [b[0].y - a[-1].y for a, b in zip(groups, groups[1:], strict=False) if a[-1].page == b[0].page]
+        apart = len(steps) > 2 and steps[0] < 0 and -steps[0] > 1.25 * -statistics.median(steps[1:])
+        header = cells[0] if len(cells) > 2 and _is_header(groups, cells, apart) else []
+        out = []
+        for n, (group, row) in enumerate(zip(groups, cells, strict=True)):
+            if header and (n == 0 or row == header):  # the header, and its copy atop each page
+                continue
+            parts = [f"{header[c]} : {text}" if header and header[c] and header[c] != text else text
+                     for c, text in enumerate(row) if text]
+            if parts:
+                out.append((" · ".join(parts), min(ln.page for ln in group), max(ln.page for ln in group)))
+        return out
 
     def _advance(self, entries: list[_Entry], position: int, line: _Line | None) -> int:
         # Outline entries whose target lies before this line, and that no heading line matched.

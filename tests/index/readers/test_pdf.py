@@ -120,3 +120,96 @@ def test_unparsable_pdf_reason_reads_flat(tmp_path):
     result = read_document("broken.pdf", path)
     assert result.reason.startswith("PDF could not be parsed: ")
     assert result.reason.count("(") == 0, result.reason
+
+
+def _placed_pdf(texts: list[tuple[float, float, str, str]]) -> bytes:
+    """A one-page PDF showing each (x, y, font, text) where it says: F1 Helvetica, F2 Helvetica-Bold, at 10 pt.
+
+    A text that is a list of (string, kern) pairs is shown in one go (TJ), as LaTeX sets a table row.
+    """
+    def esc(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    ops = []
+    for x, y, font, text in texts:
+        shown = f"({esc(text)}) Tj" if isinstance(text, str) else \
+            "[" + " ".join(f"({esc(s)}) {k}" for s, k in text) + "] TJ"
+        ops.append(f"BT /{font} 10 Tf 1 0 0 1 {x} {y} Tm {shown} ET")
+    stream = "\n".join(ops).encode("cp1252")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> "
+        b"/Contents 6 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+PROSE = ("Le serveur principal fait tourner plusieurs services pour tout le réseau de l'école, et chacun "
+         "d'eux porte un nom", "sous lequel les machines le trouvent ; le tableau ci-dessous les donne tous.")
+
+
+def test_table_rows_keep_their_column_labels(tmp_path):
+    """A PDF table's rows come out one by one, each cell under its column's bold label, wrapped cells whole."""
+    texts = [(72, 700, "F1", PROSE[0]), (72, 688, "F1", PROSE[1]),
+             (80, 660, "F2", "Service"), (250, 660, "F2", "Nom usuel"), (400, 660, "F2", "Nom DNS")]
+    rows = [("Courrier", "IMAP (Dovecot)", "postoffice"), ("Impression", "CUPS", "ipp"),
+            ("Synchronisation de", "NTP", "ntp")]
+    y = 648
+    for service, name, dns in rows:
+        texts += [(80, y, "F1", service), (250, y, "F1", name), (400, y, "F1", dns)]
+        y -= 24
+    texts.append((80, y + 12, "F1", "l'horloge"))  # the last cell wrapped over a second line
+    after = ["Tous les services demandent le même mot de passe, gardé dans l'annuaire central de",
+             "l'école ; un compte ouvert une fois sert partout, sur toutes les machines du réseau,",
+             "que ce soit pour lire son courrier, imprimer un document ou ouvrir une session sur",
+             "un poste de la salle informatique."]
+    texts += [(72, y - 20 - 12 * k, "F1", line) for k, line in enumerate(after)]
+    path = tmp_path / "services.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    doc = read_document("services.pdf", path)
+    assert [b.text for b in doc.blocks if b.kind == "row"] == [
+        "Service : Courrier · Nom usuel : IMAP (Dovecot) · Nom DNS : postoffice",
+        "Service : Impression · Nom usuel : CUPS · Nom DNS : ipp",
+        "Service : Synchronisation de l'horloge · Nom usuel : NTP · Nom DNS : ntp"]
+    assert [b.kind for b in doc.blocks] == ["paragraph", "row", "row", "row", "paragraph"]
+    assert (doc.blocks[0].text, doc.blocks[-1].text) == (" ".join(PROSE), " ".join(after))
+
+
+def test_a_table_set_line_by_line_takes_its_labels_from_words_over_numbers(tmp_path):
+    """Rows set each in one go (as LaTeX does) are cut at their wide gaps; a first row of words over numbers labels."""
+    texts = [(72, 700, "F1", [("Borne", -4000), ("Nom", -9000), ("Description", 0)])]
+    for n, (name, what) in enumerate([("GND", "Masse"), ("IN1", "Entrée analogique"), ("SQR1", "Sortie carrée")], 1):
+        texts.append((72, 700 - 14 * n, "F1", [(str(n), -6200), (name, -7000), (what, 0)]))
+    path = tmp_path / "bornes.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    doc = read_document("bornes.pdf", path)
+    assert [b.text for b in doc.blocks if b.kind == "row"] == [
+        "Borne : 1 · Nom : GND · Description : Masse",
+        "Borne : 2 · Nom : IN1 · Description : Entrée analogique",
+        "Borne : 3 · Nom : SQR1 · Description : Sortie carrée"]
+
+
+def test_a_sentence_around_a_picture_is_not_a_table(tmp_path):
+    """A line with a wide gap where a picture sits stays a sentence of its paragraph."""
+    texts = [(72, 700, "F1", "Lancez la composition par un clic sur le bouton vert"),
+             (400, 700, "F1", "ou par le menu,"),
+             (72, 686, "F1", "puis attendez que la fenetre de sortie affiche la fin du travail."),
+             (72, 672, "F1", "Le document compose apparait alors dans"), (330, 672, "F1", "la fenetre de droite.")]
+    path = tmp_path / "prose.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    doc = read_document("prose.pdf", path)
+    assert {b.kind for b in doc.blocks} == {"paragraph"}
+    assert doc.blocks[0].text.startswith("Lancez la composition par un clic sur le bouton vert ou par le menu, puis")
