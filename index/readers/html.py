@@ -361,8 +361,8 @@ class _Walker:
             else:
                 run_ids.extend(_ids(child))
                 add(_inline_text(child), _line(child) or lines[1])
-                if child.tail and child.tail.strip():
-                    add(child.tail, _last_text_line(child))
+                if child.tail:  # white space alone between two inline elements still parts their words
+                    add(child.tail if child.tail.strip() else " ", _last_text_line(child))
         flush()
 
     def visit(self, el) -> None:

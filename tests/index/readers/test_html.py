@@ -174,3 +174,10 @@ def test_a_definitions_second_paragraph_names_its_term_when_it_opens_a_passage(t
     unshared = [p.text for p in split_document(doc, max_tokens=60, overlap=False)]
     assert any(p.startswith(f"--force : {second}") for p in unshared)
     assert [b.text for b in doc.blocks if b.kind == "code"] == ["git clean --force"]
+
+
+def test_white_space_between_inline_elements_parts_words():
+    """Words in separate inline elements, parted only by a line break in the source, are not glued together."""
+    reading = read_html('<html><body><div><span>Voyez le manuel pour plus</span>\n  <span>d\'informations</span> '
+                        '<span>sur</span><span>\u00a0ce point.</span><p>Suite.</p></div></body></html>')
+    assert [b.text for b in reading.blocks] == ["Voyez le manuel pour plus d'informations sur\u00a0ce point.", "Suite."]
