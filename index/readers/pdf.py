@@ -353,18 +353,44 @@ def _furniture_key(line: _Line) -> tuple[str, int]:
     return re.sub(r"\b[ivxlcdm]+\b", "#", text), round(line.y / 3)
 
 
+def _furniture_keys(line: _Line) -> list[tuple[str, int]]:
+    """The line's key, and those of its parts when it has several (a header's chapter | section)."""
+    keys = [_furniture_key(line)]
+    for words in line.cells or ():
+        keys.append(_furniture_key(_Line(" ".join(w for _, _, w in words), line.page, 0, 0, line.y, line.y,
+                                         line.size, line.bold, line.mono)))
+    return keys
+
+
+def _apart(line: _Line, lines: list[_Line]) -> bool:
+    """Whether no other line of the page comes within two lines' height of this one."""
+    return all(abs(other.y - line.y) > 2 * max(line.size, other.size, 1.0) for other in lines if other is not line)
+
+
 def _drop_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
     """All lines of the document but running headers, footers, page numbers and contents pages."""
     edge: list[list[_Line]] = []  # per page: the lines at its top and bottom
     for lines in pages:
         by_height = sorted(lines, key=lambda ln: -ln.y)
         edge.append(by_height[:2] + by_height[-2:] if len(by_height) > 4 else by_height)
-    counts = Counter(key for lines in edge for key in {_furniture_key(ln) for ln in lines})
+    counts = Counter(key for lines in edge for key in {k for ln in lines for k in _furniture_keys(ln)})
     repeats = min(3, len(pages)) if len(pages) > 1 else 10 ** 9
+    # A running header that names the page's chapter and its section repeats only in part, and only
+    # while the section lasts; but it stands apart from the text, at the same height, page after page.
+    # Where most such lines of parts, standing apart at one height, have a part that repeats (not a
+    # page number), all of them are furniture.
+    slots: dict[int, list[bool]] = {}
+    for lines, edges in zip(pages, edge, strict=True):
+        for ln in edges:
+            if ln.cells and _apart(ln, lines):
+                slots.setdefault(round(ln.y / 3), []).append(any(
+                    counts[k] >= repeats and not _PAGE_NUMBER.match(k[0]) for k in _furniture_keys(ln)[1:]))
+    running = {slot for slot, seen in slots.items() if len(seen) >= repeats and sum(seen) >= 0.5 * len(seen)}
     out: list[_Line] = []
     for lines, edges in zip(pages, edge, strict=True):
         ids = {id(ln) for ln in edges if counts[_furniture_key(ln)] >= repeats
-               or _PAGE_NUMBER.match(ln.text.strip())}
+               or _PAGE_NUMBER.match(ln.text.strip())
+               or (ln.cells and round(ln.y / 3) in running and _apart(ln, lines))}
         kept = [ln for ln in lines if id(ln) not in ids]
         leaders = sum(1 for ln in kept if _DOT_LEADERS.search(ln.text))
         if kept and leaders >= max(3, 0.4 * len(kept)):

@@ -122,29 +122,29 @@ def test_unparsable_pdf_reason_reads_flat(tmp_path):
     assert result.reason.count("(") == 0, result.reason
 
 
-def _placed_pdf(texts: list[tuple[float, float, str, str]]) -> bytes:
-    """A one-page PDF showing each (x, y, font, text) where it says: F1 Helvetica, F2 Helvetica-Bold, at 10 pt.
+def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
+    """A PDF showing on each page each (x, y, font, text) where it says: F1 Helvetica, F2 Helvetica-Bold, at 10 pt.
 
     A text that is a list of (string, kern) pairs is shown in one go (TJ), as LaTeX sets a table row.
     """
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    ops = []
-    for x, y, font, text in texts:
-        shown = f"({esc(text)}) Tj" if isinstance(text, str) else \
-            "[" + " ".join(f"({esc(s)}) {k}" for s, k in text) + "] TJ"
-        ops.append(f"BT /{font} 10 Tf 1 0 0 1 {x} {y} Tm {shown} ET")
-    stream = "\n".join(ops).encode("cp1252")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> "
-        b"/Contents 6 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
+    fonts = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages))).encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)),
+               *fonts]
+    for i, texts in enumerate(pages):
+        ops = []
+        for x, y, font, text in texts:
+            shown = f"({esc(text)}) Tj" if isinstance(text, str) else \
+                "[" + " ".join(f"({esc(s)}) {k}" for s, k in text) + "] TJ"
+            ops.append(f"BT /{font} 10 Tf 1 0 0 1 {x} {y} Tm {shown} ET")
+        stream = "\n".join(ops).encode("cp1252")
+        objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
+                    b"/F2 4 0 R >> >> /Contents %d 0 R >>" % (6 + 2 * i),
+                    b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objects, start=1):
@@ -213,3 +213,20 @@ def test_a_sentence_around_a_picture_is_not_a_table(tmp_path):
     doc = read_document("prose.pdf", path)
     assert {b.kind for b in doc.blocks} == {"paragraph"}
     assert doc.blocks[0].text.startswith("Lancez la composition par un clic sur le bouton vert ou par le menu, puis")
+
+
+def test_running_headers_naming_chapter_and_section_are_dropped(tmp_path):
+    """A running header "CHAPITRE n | n.m SECTION", whose section part changes page after page, is not text."""
+    sections = ["1.1 PREMIERE QUESTION", "1.2 DEUXIEME QUESTION", "1.3 TROISIEME QUESTION", "2.1 AUTRE CHOSE"]
+    pages = []
+    for n, section in enumerate(sections):
+        chapter = "CHAPITRE 1. DEFINITIONS" if n < 3 else "CHAPITRE 2. INSTALLATION"
+        word = ("alpha", "beta", "gamma", "delta")[n]
+        body = [(72, 700 - 12 * k, "F1", f"Ligne {'abcdefgh'[k]} du texte {word}, qui continue sans fin de phrase et")
+                for k in range(8)]
+        pages.append([(72, 760, "F1", chapter), (350, 760, "F1", section), *body, (300, 40, "F1", str(n + 1))])
+    path = tmp_path / "faq.pdf"
+    path.write_bytes(_placed_pdf(*pages))
+    text = " ".join(b.text for b in read_document("faq.pdf", path).blocks)
+    assert "CHAPITRE" not in text and "QUESTION" not in text and "AUTRE CHOSE" not in text
+    assert all(f"Ligne {c} du texte delta" in text for c in "abcdefgh")
