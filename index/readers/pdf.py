@@ -196,6 +196,12 @@ def _page_lines(pdf, index: int) -> list[_Line]:
             size, font = _font(textpage, probe, buf)
             weight = _weight(textpage, probe)
             mono = bool(_MONO_FONT.search(font))
+            if mono and " " in stripped:
+                # A line that only opens with a command ("cron-apt vous signalera...") is prose: its end says.
+                last = next((at[k] for k in range(len(stripped) - 1, -1, -1) if stripped[k].isalpha()), probe)
+                mono = bool(_MONO_FONT.search(_font(textpage, last, buf)[1]))
+                if mono:
+                    stripped, at = _without_false_spaces(textpage, stripped, at, size)
             line_text = _compose_accents(stripped, textpage, at) if _has_accent(stripped) else stripped
             line_text = _UNMAPPED_BULLET.sub("•", line_text)
             parts = _cells(textpage, stripped, at, left, right, size) if " " in stripped else None
@@ -213,6 +219,39 @@ def _page_lines(pdf, index: int) -> list[_Line]:
     finally:
         textpage.close()
         page.close()
+
+
+def _without_false_spaces(textpage, text: str, at: list[int], size: float) -> tuple[str, list[int]]:
+    """Typewriter text without the spaces pdfium put where there is none ("task -desktop" for "task-desktop").
+
+    Every character of a typewriter font takes the same width, a space too: a space pdfium made up
+    between two characters that stand less than two widths apart is not one.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    buf = ctypes.create_string_buffer(128)
+    x, y = ctypes.c_double(), ctypes.c_double()
+
+    def origin(i: int) -> float:
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
+        return x.value
+
+    drop = set()
+    width = None
+    for m in re.finditer(r"(?<=\S) (?=\S)", text):
+        k = m.start()
+        if pdfium_c.FPDFText_IsGenerated(textpage.raw, at[k]) != 1:
+            continue
+        if width is None:  # the font's one width, from pairs of characters side by side
+            pairs = [j for j in range(1, len(text)) if text[j] != " " != text[j - 1]][:24]
+            width = statistics.median(origin(at[j]) - origin(at[j - 1]) for j in pairs) if pairs else 0.6 * size
+        # From one character to the next past a space are two widths.
+        if origin(at[k + 1]) - origin(at[k - 1]) < 1.5 * width and \
+                all(_MONO_FONT.search(_font(textpage, at[j], buf)[1]) for j in (k - 1, k + 1)):
+            drop.add(k)
+    if not drop:
+        return text, at
+    return "".join(c for k, c in enumerate(text) if k not in drop), [i for k, i in enumerate(at) if k not in drop]
 
 
 def _cells(textpage, text: str, at: list[int], left: float, right: float, size: float
@@ -643,6 +682,7 @@ class _Builder:
             texts = [""] * len(columns)
             for ln in group:
                 for c, text in _assign(ln, columns):
+                    text = self._unhyphenate_inside(text)
                     texts[c] = self._join_two(texts[c], text) if texts[c] else text
             cells.append([" ".join(t.split()) for t in texts])
         if not padded and statistics.median(len(t.split()) for row in cells for t in row if t) > 8:
@@ -768,7 +808,9 @@ class _Builder:
         if kind == "code":
             left = min(ln.x0 for ln in lines)
             char = max(0.1, lines[0].size * 0.6)
-            text = "\n".join(" " * max(0, round((ln.x0 - left) / char)) + ln.text for ln in lines)
+            # A hyphen pdfium marked at a line end is the code's own: code is not hyphenated.
+            text = "\n".join(" " * max(0, round((ln.x0 - left) / char)) + ln.text.replace(_SOFT_HYPHEN, "-")
+                             for ln in lines)
             self._emit(text, "code", page, page_end)
             return
         if kind == "heading":

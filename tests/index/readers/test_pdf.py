@@ -123,16 +123,18 @@ def test_unparsable_pdf_reason_reads_flat(tmp_path):
 
 
 def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
-    """A PDF showing on each page each (x, y, font, text) where it says: F1 Helvetica, F2 Helvetica-Bold, at 10 pt.
+    """A PDF showing on each page each (x, y, font, text) where it says, at 10 pt.
+
+    Fonts: F1 Helvetica, F2 Helvetica-Bold, F3 Courier.
 
     A text that is a list of (string, kern) pairs is shown in one go (TJ), as LaTeX sets a table row.
     """
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    fonts = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
-    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages))).encode()
+    fonts = tuple(b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % name
+                  for name in (b"Helvetica", b"Helvetica-Bold", b"Courier"))
+    kids = " ".join(f"{6 + 2 * i} 0 R" for i in range(len(pages))).encode()
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)),
                *fonts]
     for i, texts in enumerate(pages):
@@ -143,7 +145,7 @@ def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
             ops.append(f"BT /{font} 10 Tf 1 0 0 1 {x} {y} Tm {shown} ET")
         stream = "\n".join(ops).encode("cp1252")
         objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
-                    b"/F2 4 0 R >> >> /Contents %d 0 R >>" % (6 + 2 * i),
+                    b"/F2 4 0 R /F3 5 0 R >> >> /Contents %d 0 R >>" % (7 + 2 * i),
                     b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -230,3 +232,19 @@ def test_running_headers_naming_chapter_and_section_are_dropped(tmp_path):
     text = " ".join(b.text for b in read_document("faq.pdf", path).blocks)
     assert "CHAPITRE" not in text and "QUESTION" not in text and "AUTRE CHOSE" not in text
     assert all(f"Ligne {c} du texte delta" in text for c in "abcdefgh")
+
+
+def test_command_lines_stay_whole_and_prose_opening_with_a_command_is_prose(tmp_path):
+    """A typewriter line keeps "task-desktop" whole; a sentence that opens with a command is not code."""
+    texts = [(72, 700, "F1", "Pour installer un bureau minimal, tapez ces commandes :"),
+             (72, 680, "F3", "sudo apt install task"), (72 + 21 * 6 + 1.6, 680, "F3", "-desktop"),
+             (72, 660, "F3", "cron-apt"),
+             (72 + 8 * 6 + 3, 660, "F1", "vous signalera chaque jour les paquets à mettre à niveau, sans"),
+             (72, 648, "F1", "rien installer lui-même.")]
+    path = tmp_path / "commandes.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    blocks = [(b.kind, b.text) for b in read_document("commandes.pdf", path).blocks]
+    assert blocks == [("paragraph", "Pour installer un bureau minimal, tapez ces commandes :"),
+                      ("code", "sudo apt install task-desktop"),
+                      ("paragraph", "cron-apt vous signalera chaque jour les paquets à mettre à niveau, sans rien "
+                                    "installer lui-même.")]
