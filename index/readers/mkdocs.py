@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from .base import squash
+
 # What an includer is asked: a path as written in the directive; it answers the file's text, or None.
 Includer = Callable[[str], "str | None"]
 
@@ -282,7 +284,7 @@ def _plain_label(label: str) -> str:
     label = re.sub(r"<[^<>]*>", "", label)
     label = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", label)
     label = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", label)
-    return " ".join(label.split())
+    return squash(label)
 
 
 def _fetch(name: str, include: Includer | None) -> tuple[str, list[str]] | None:
