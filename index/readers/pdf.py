@@ -717,8 +717,11 @@ class _Builder:
     def _continues(self, current: list[_Line], kind: str, ln: _Line, line_kind: str) -> bool:
         prev = current[-1]
         if kind == "heading" or line_kind == "heading":
-            # One heading set on several lines ("Chapitre 1" / "Partir du bon pied").
+            # One heading set on several lines, or under its label ("Chapitre 1" / "Partir du bon pied"); not
+            # a heading and the smaller one under it ("2.3 Calibration" / "Objectif").
+            label = len(current) == 1 and len(prev.text.split()) <= 3 and ln.size >= prev.size
             return kind == line_kind and prev.page == ln.page and prev.outline_title == ln.outline_title \
+                and (prev.heading_level == ln.heading_level or label) \
                 and 0 < prev.y - ln.y < 3 * max(self.spacing, ln.size)
         if line_kind == "item" or (kind == "code") != (line_kind == "code"):
             return False
@@ -814,7 +817,7 @@ class _Builder:
             self._emit(text, "code", page, page_end)
             return
         if kind == "heading":
-            level = max(1, min(6, lines[0].heading_level))
+            level = max(1, min(6, min(ln.heading_level for ln in lines)))
             title = lines[0].outline_title
             text = self._join(lines)
             section = self.sections.enter(level, title or text)

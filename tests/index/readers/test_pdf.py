@@ -125,7 +125,7 @@ def test_unparsable_pdf_reason_reads_flat(tmp_path):
 def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
     """A PDF showing on each page each (x, y, font, text) where it says, at 10 pt.
 
-    Fonts: F1 Helvetica, F2 Helvetica-Bold, F3 Courier.
+    Fonts: F1 Helvetica, F2 Helvetica-Bold, F3 Courier; "F2 14" sets one at 14 pt.
 
     A text that is a list of (string, kern) pairs is shown in one go (TJ), as LaTeX sets a table row.
     """
@@ -142,7 +142,8 @@ def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
         for x, y, font, text in texts:
             shown = f"({esc(text)}) Tj" if isinstance(text, str) else \
                 "[" + " ".join(f"({esc(s)}) {k}" for s, k in text) + "] TJ"
-            ops.append(f"BT /{font} 10 Tf 1 0 0 1 {x} {y} Tm {shown} ET")
+            name, _, size = font.partition(" ")
+            ops.append(f"BT /{name} {size or 10} Tf 1 0 0 1 {x} {y} Tm {shown} ET")
         stream = "\n".join(ops).encode("cp1252")
         objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
                     b"/F2 4 0 R /F3 5 0 R >> >> /Contents %d 0 R >>" % (7 + 2 * i),
@@ -248,3 +249,19 @@ def test_command_lines_stay_whole_and_prose_opening_with_a_command_is_prose(tmp_
                       ("code", "sudo apt install task-desktop"),
                       ("paragraph", "cron-apt vous signalera chaque jour les paquets à mettre à niveau, sans rien "
                                     "installer lui-même.")]
+
+
+def test_a_smaller_heading_under_a_heading_opens_its_own_section(tmp_path):
+    """"Objectif" set small under "2.3 Calibration" is a section of it; "Chapitre 2" over its title is one heading."""
+    body = "Le courant traverse la résistance connue puis la résistance inconnue, et la tension est mesurée."
+    texts = [(72, 740, "F2 14", "Chapitre 2"), (72, 716, "F2 18", "Électricité"),
+             (72, 680, "F2 14", "2.3 Calibration de la source"), (72, 660, "F2 12", "Objectif"),
+             *[(72, 640 - 12 * k, "F1", body) for k in range(3)],
+             (72, 590, "F2 12", "Procédure"), *[(72, 570 - 12 * k, "F1", body) for k in range(3)]]
+    path = tmp_path / "manuel.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    blocks = read_document("manuel.pdf", path).blocks
+    assert [(b.level, b.text) for b in blocks if b.kind == "heading"] == [
+        (1, "Chapitre 2 Électricité"), (2, "2.3 Calibration de la source"), (3, "Objectif"), (3, "Procédure")]
+    assert next(b for b in blocks if b.kind == "paragraph").section == (
+        "Chapitre 2 Électricité", "2.3 Calibration de la source", "Objectif")
