@@ -49,6 +49,8 @@ _HEADING_SIZE = 1.12  # a line this much larger than the body text is a heading
 _NUMBER_CELL = re.compile(r"^[-+−±~]?[\d.,\s]*\d[\d.,\s]*\S{0,3}$")  # "12", "0,313", "3, 71", "5 V"
 _SPARSE = 0.7  # a line wider than this many times its font size per character may have wide gaps
 _CELL_GAP = 1.5  # a gap this many times the font size parts a line into table cells (a space is about 0.3)
+_BROKEN_PATH = re.compile(r"\S[/\\]$")  # a line ending inside a path or URL
+_PATH_GOES_ON = re.compile(r"[^\s/\\.]*[\w][/\\.][\w]")  # a next line that goes on with one ("share/TUG")
 _MAX_HEADING_WORDS = 20
 
 
@@ -732,7 +734,7 @@ class _Builder:
                 ln.text[:1].islower()
         gap = prev.y_end - ln.y
         line_gap = max(self.spacing, min(prev.size, ln.size) * 1.05)
-        ended = prev.text.rstrip().endswith((".", "!", "?", ":", ";"))
+        ended = prev.text.rstrip().endswith((".", "!", "?", ":", ";")) and not ln.text.startswith("//")
         if gap < 0 or gap > line_gap * 1.4:
             # A sentence going on past a gap (a figure, an equation set apart) is the same paragraph.
             return kind == line_kind == "paragraph" and 0 < gap < 3 * line_gap and not ended \
@@ -851,6 +853,10 @@ class _Builder:
         return left + right
 
     def _join_two(self, out: str, part: str) -> str:
+        if _BROKEN_PATH.search(out) and (out.endswith("\\") or "://" in out.rsplit(" ", 1)[-1]
+                                          or _PATH_GOES_ON.match(part)) \
+                or (out.endswith(":") and part.startswith("//")):
+            return out + part  # a path or URL broken at the margin: "TUG\" / "TeXworks", "http:" / "//www"
         if out.endswith(("-", _SOFT_HYPHEN)) and len(out) > 1:
             head = out[:-1]
             word = re.search(r"(\S*?)([^\W\d_]*)$", head)

@@ -265,3 +265,17 @@ def test_a_smaller_heading_under_a_heading_opens_its_own_section(tmp_path):
         (1, "Chapitre 2 Électricité"), (2, "2.3 Calibration de la source"), (3, "Objectif"), (3, "Procédure")]
     assert next(b for b in blocks if b.kind == "paragraph").section == (
         "Chapitre 2 Électricité", "2.3 Calibration de la source", "Objectif")
+
+
+def test_paths_and_urls_broken_at_the_margin_are_joined_whole(tmp_path):
+    """A path or URL cut at a line end reads whole; a path ending a phrase keeps its space."""
+    lines = ["Le dossier se trouve sous Windows dans C:\\Users\\nom\\AppData\\Roaming\\TUG\\",
+             "TeXworks, sous Linux dans .local/", "share/TUG/TeXworks et le site est (http:",
+             "//tug.org/texworks/) ; modifiez les fichiers de /etc/network/interfaces.d/",
+             "ou le fichier principal pour cela."]
+    texts = [(72, 700 - 12 * k, "F1", line) for k, line in enumerate(lines)]
+    path = tmp_path / "chemins.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    text = read_document("chemins.pdf", path).blocks[0].text
+    assert "AppData\\Roaming\\TUG\\TeXworks, sous Linux dans .local/share/TUG/TeXworks" in text
+    assert "(http://tug.org/texworks/)" in text and "interfaces.d/ ou le fichier" in text
