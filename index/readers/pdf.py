@@ -750,8 +750,8 @@ class _Builder:
             return False  # a first-line indent opens a new paragraph
         if kind == "paragraph" and indent > 0.8 * ln.size and len(current) == 1 and prev.x1 < right - 4 * ln.size:
             return False
-        if indent < -0.8 * ln.size and kind == "item":
-            return False  # back at the margin after a list item
+        if indent < -0.8 * ln.size and kind == "item" and (ended or prev.x1 < right - 3 * ln.size):
+            return False  # back at the margin after a list item (not a full line running on: a footnote's)
         return not (ended and prev.x1 < right - 3 * ln.size)
 
     def _mark_headings(self) -> None:

@@ -279,3 +279,17 @@ def test_paths_and_urls_broken_at_the_margin_are_joined_whole(tmp_path):
     text = read_document("chemins.pdf", path).blocks[0].text
     assert "AppData\\Roaming\\TUG\\TeXworks, sous Linux dans .local/share/TUG/TeXworks" in text
     assert "(http://tug.org/texworks/)" in text and "interfaces.d/ ou le fichier" in text
+
+
+def test_a_numbered_note_running_back_to_the_margin_stays_one_block(tmp_path):
+    """A footnote "1. ..." whose next line runs on at the margin is one block; the next item is another."""
+    full = "Le programme lit la configuration puis lance chacun des services dans l'ordre voulu par"
+    texts = [(57, 700 - 12 * k, "F1", full) for k in range(4)]
+    texts += [(68, 640, "F1", "1. En 2014, Debian a change son systeme d'initialisation par defaut, System V, pour"),
+              (57, 628, "F1", "systemd, et la version 8 a ete la premiere a le livrer ainsi, en avril 2015."),
+              (68, 616, "F1", "2. Une seconde note.")]
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    items = [b.text for b in read_document("notes.pdf", path).blocks if b.kind == "item"]
+    assert items == ["1. En 2014, Debian a change son systeme d'initialisation par defaut, System V, pour systemd, "
+                     "et la version 8 a ete la premiere a le livrer ainsi, en avril 2015.", "2. Une seconde note."]
