@@ -40,7 +40,7 @@ _CHROME = frozenset({
 })
 # Callouts: their heading ("Note", "Avertissement") labels their text and is not a section of the page.
 _ADMONITIONS = frozenset({"note", "warning", "tip", "caution", "important", "admonition", "attention",
-                          "danger", "error", "hint", "seealso", "todo"})
+                          "danger", "error", "hint", "seealso", "todo", "admonitionblock"})  # the last: AsciiDoc's
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "blockquote", "ul", "ol",

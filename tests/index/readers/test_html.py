@@ -181,3 +181,13 @@ def test_white_space_between_inline_elements_parts_words():
     reading = read_html('<html><body><div><span>Voyez le manuel pour plus</span>\n  <span>d\'informations</span> '
                         '<span>sur</span><span>\u00a0ce point.</span><p>Suite.</p></div></body></html>')
     assert [b.text for b in reading.blocks] == ["Voyez le manuel pour plus d'informations sur\u00a0ce point.", "Suite."]
+
+
+def test_asciidoc_admonition_tables_read_as_labelled_notes():
+    """An AsciiDoc admonition (a table of icon and content) reads "Note : text", not a table row."""
+    page = ('<html><body><div id="content"><div class="paragraph"><p>Avant.</p></div><div class="admonitionblock">'
+            '<table><tr><td class="icon"><div class="title">Note</div></td><td class="content">Ceci peut réécrire '
+            "l'historique publié.</td></tr></table></div></div></body></html>")
+    blocks = read_html(page).blocks
+    assert [(b.kind, b.text) for b in blocks] == [("paragraph", "Avant."),
+                                                 ("paragraph", "Note : Ceci peut réécrire l'historique publié.")]
