@@ -37,6 +37,8 @@ _CHROME = frozenset({
     # MkDocs and Material for MkDocs
     "md-header", "md-sidebar", "md-footer", "md-nav", "md-tabs", "md-search", "md-source", "md-dialog",
     "md-top", "md-skip", "md-content__button", "headerlink-container",
+    # TeX4ht (LaTeX made HTML): its [next] [prev] [up] links and contents
+    "crosslinks", "tableofcontents",
 })
 # Callouts: their heading ("Note", "Avertissement") labels their text and is not a section of the page.
 _ADMONITIONS = frozenset({"note", "warning", "tip", "caution", "important", "admonition", "attention",

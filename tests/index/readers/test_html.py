@@ -191,3 +191,13 @@ def test_asciidoc_admonition_tables_read_as_labelled_notes():
     blocks = read_html(page).blocks
     assert [(b.kind, b.text) for b in blocks] == [("paragraph", "Avant."),
                                                  ("paragraph", "Note : Ceci peut réécrire l'historique publié.")]
+
+
+def test_tex4ht_navigation_links_and_contents_are_not_text():
+    """A TeX4ht page's [next] [prev] [up] links and its contents are page furniture."""
+    page = ('<html><body><div class="crosslinks"><p>[<a href="a.html">next</a>] [<a href="b.html">prev</a>] '
+            '[<a href="index.html">up</a>]</p></div><div class="tableofcontents"><span class="chapterToc">1 '
+            '<a href="c.html">Introduction</a></span></div><h1>Installation</h1><p>Installez une distribution TeX '
+            'avant de lancer le programme.</p></body></html>')
+    assert [b.text for b in read_html(page).blocks] == ["Installation",
+                                                        "Installez une distribution TeX avant de lancer le programme."]
