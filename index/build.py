@@ -101,7 +101,9 @@ class _Fresh:
 
 # How documents are read and cut into passages. Bump it when a reader or the splitter changes what a document
 # gives: an update then reads every document again (their texts that did not change keep their vectors).
-READING_VERSION = 2  # 2: MkDocs Markdown, Word, ODT, EPUB, rst; each passage's language detected and stored
+# 2: MkDocs Markdown, Word, ODT, EPUB, rst; each passage's language detected and stored.
+# 3: PDF tables by row, running headers, typewriter text; a definition's term on its later paragraphs.
+READING_VERSION = 3
 
 
 def build_index(

@@ -362,8 +362,16 @@ def _heading_unit(units: list[_Unit], count: Callable[[str], int]) -> _Unit:
     return _Unit(heading, Block(heading, "heading", section, len(section)), count(heading))
 
 
+# Blocks that say what they are about first when they open a passage (not code, not a table row).
+LEAD_KINDS = ("paragraph", "item", "definition", "caption")
+
+
 def _passage(doc: Document, units: list[_Unit]) -> Passage:
-    text = units[0].text
+    first = units[0]
+    text = first.text
+    lead = first.block.lead
+    if lead and first.block.kind in LEAD_KINDS and not text.startswith(lead):
+        text = f"{lead} : {text}"  # a definition's second paragraph, away from its term: it names it
     for prev, unit in zip(units, units[1:], strict=False):
         # Pieces of one block are joined as they were (sentences by a space, code lines by a line
         # break); blocks by a line break.

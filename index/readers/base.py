@@ -28,6 +28,9 @@ class Block:
     page: int | None = None  # PDF: 1-based page where the block starts
     page_end: int | None = None  # PDF: page where it ends, when it runs over
     anchor: str | None = None  # HTML: the nearest element id at or above the block; Markdown: the heading's id
+    # What the block is about when read on its own: the term of the definition it goes on with (the second
+    # paragraph under "--force"). A passage that opens with the block says it first ("--force : ...").
+    lead: str = ""
 
 
 class ReadError(Exception):

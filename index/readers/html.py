@@ -10,6 +10,7 @@ mostly links is a menu. The content root is the page's `main` (or role=main, or 
 
 from __future__ import annotations
 
+import dataclasses
 import html.parser
 
 from .base import Block, ReadError, Reading, Sections, squash
@@ -36,10 +37,12 @@ _CHROME = frozenset({
     # MkDocs and Material for MkDocs
     "md-header", "md-sidebar", "md-footer", "md-nav", "md-tabs", "md-search", "md-source", "md-dialog",
     "md-top", "md-skip", "md-content__button", "headerlink-container",
+    # TeX4ht (LaTeX made HTML): its [next] [prev] [up] links and contents
+    "crosslinks", "tableofcontents",
 })
 # Callouts: their heading ("Note", "Avertissement") labels their text and is not a section of the page.
 _ADMONITIONS = frozenset({"note", "warning", "tip", "caution", "important", "admonition", "attention",
-                          "danger", "error", "hint", "seealso", "todo"})
+                          "danger", "error", "hint", "seealso", "todo", "admonitionblock"})  # the last: AsciiDoc's
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "blockquote", "ul", "ol",
@@ -360,8 +363,8 @@ class _Walker:
             else:
                 run_ids.extend(_ids(child))
                 add(_inline_text(child), _line(child) or lines[1])
-                if child.tail and child.tail.strip():
-                    add(child.tail, _last_text_line(child))
+                if child.tail:  # white space alone between two inline elements still parts their words
+                    add(child.tail if child.tail.strip() else " ", _last_text_line(child))
         flush()
 
     def visit(self, el) -> None:
@@ -456,6 +459,7 @@ class _Walker:
                 term = ", ".join(t for t in terms if t)
                 terms = []
                 prefix = f"{term} : " if term else ""
+                first = len(self.blocks)
                 if not _has_blocks(child):
                     text = squash(_inline_text(child))
                     self.emit_element(child, prefix + text if text else term, "definition")
@@ -465,6 +469,7 @@ class _Walker:
                     if self.pending and self.pending[0] == "definition":
                         self.emit(term, "definition", _first_text_line(child), _first_text_line(child), None)
                         self.pending = None
+                _lead(self.blocks, first, term)
             else:
                 self.visit(child)
         for term in terms:  # terms without a definition
@@ -513,6 +518,19 @@ class _Walker:
                 head = headers[col] if col < len(headers) else ""
                 parts.append(f"{head} : {text}" if head and head != text else text)
             self.emit_element(tr, " · ".join(parts), "row")
+
+
+def _lead(blocks: list[Block], start: int, term: str) -> None:
+    """Give a definition's blocks from `start` on the term they are about.
+
+    Its second paragraph, or the second half of a long first one, then names the term when it opens
+    a passage. A nested definition's blocks keep their own, nearer term.
+    """
+    if not term:
+        return
+    for k in range(start, len(blocks)):
+        if not blocks[k].lead and blocks[k].kind != "heading":
+            blocks[k] = dataclasses.replace(blocks[k], lead=term)
 
 
 def _has_blocks(el) -> bool:

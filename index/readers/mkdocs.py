@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from .base import squash
+
 # What an includer is asked: a path as written in the directive; it answers the file's text, or None.
 Includer = Callable[[str], "str | None"]
 
@@ -272,8 +274,17 @@ def _callout(label: str, body: list[str], origin: list[int], here: int, out: Pre
     start = len(out.lines)
     _prepare(body, origin, out, include, depth, nesting)
     out.add("", origin[-1] if origin else here)
+    label = _plain_label(label)
     if label:
         out.callouts.append(Callout(label, start, len(out.lines), here))
+
+
+def _plain_label(label: str) -> str:
+    """A callout's title as read: without HTML tags, link targets or emphasis marks (`<a href="x">API</a>`)."""
+    label = re.sub(r"<[^<>]*>", "", label)
+    label = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", label)
+    label = re.sub(r"(\*\*|__|`)(.+?)\1", r"\2", label)
+    return squash(label)
 
 
 def _fetch(name: str, include: Includer | None) -> tuple[str, list[str]] | None:

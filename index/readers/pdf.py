@@ -46,6 +46,11 @@ _NUMBERED = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z]\.(?:\d{1,3}\.?)*)\s+
 _USELESS_TITLES = re.compile(r"^(?:untitled|sans titre|document\d*|microsoft word.*|.*\.(?:dvi|tex|docx?|odt|pdf))$",
                              re.IGNORECASE)
 _HEADING_SIZE = 1.12  # a line this much larger than the body text is a heading
+_NUMBER_CELL = re.compile(r"^[-+−±~]?[\d.,\s]*\d[\d.,\s]*\S{0,3}$")  # "12", "0,313", "3, 71", "5 V"
+_SPARSE = 0.7  # a line wider than this many times its font size per character may have wide gaps
+_CELL_GAP = 1.5  # a gap this many times the font size parts a line into table cells (a space is about 0.3)
+_BROKEN_PATH = re.compile(r"\S[/\\]$")  # a line ending inside a path or URL
+_PATH_GOES_ON = re.compile(r"[^\s/\\.]*[\w][/\\.][\w]")  # a next line that goes on with one ("share/TUG")
 _MAX_HEADING_WORDS = 20
 
 
@@ -62,6 +67,9 @@ class _Line:
     mono: bool
     heading_level: int = 0
     outline_title: str | None = None
+    # The line's parts set apart by wide gaps (table cells), left to right, each a list of its words
+    # as (x0, x1, text); None when the line is all one part.
+    cells: list[list[tuple[float, float, str]]] | None = None
 
 
 @dataclass
@@ -190,15 +198,115 @@ def _page_lines(pdf, index: int) -> list[_Line]:
             size, font = _font(textpage, probe, buf)
             weight = _weight(textpage, probe)
             mono = bool(_MONO_FONT.search(font))
+            if mono and " " in stripped:
+                # A line that only opens with a command ("cron-apt vous signalera...") is prose: its end says.
+                last = next((at[k] for k in range(len(stripped) - 1, -1, -1) if stripped[k].isalpha()), probe)
+                mono = bool(_MONO_FONT.search(_font(textpage, last, buf)[1]))
+                if mono:
+                    stripped, at = _without_false_spaces(textpage, stripped, at, size)
             line_text = _compose_accents(stripped, textpage, at) if _has_accent(stripped) else stripped
             line_text = _UNMAPPED_BULLET.sub("•", line_text)
+            parts = _cells(textpage, stripped, at, left, right, size) if " " in stripped else None
+            cells = None
+            if parts:
+                cells = [_cell_words(stripped, at, words, textpage) for words in parts]
+                if mono:  # a table's first column in a typewriter font: the line is code only if all of it is
+                    mono = all(_MONO_FONT.search(_font(textpage, next(
+                        (at[k] for k in range(a, b) if stripped[k].isalpha()), at[a]), buf)[1])
+                        for a, b in ((words[0][2], words[-1][3]) for words in parts))
             lines.append(_Line(line_text, index + 1, left, right, bottom, min(bottom, last_bottom), size,
                                bold=bool(_BOLD_FONT.search(font)) or weight >= 600,
-                               mono=mono))
+                               mono=mono, cells=cells))
         return lines
     finally:
         textpage.close()
         page.close()
+
+
+def _without_false_spaces(textpage, text: str, at: list[int], size: float) -> tuple[str, list[int]]:
+    """Typewriter text without the spaces pdfium put where there is none ("task -desktop" for "task-desktop").
+
+    Every character of a typewriter font takes the same width, a space too: a space pdfium made up
+    between two characters that stand less than two widths apart is not one.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    buf = ctypes.create_string_buffer(128)
+    x, y = ctypes.c_double(), ctypes.c_double()
+
+    def origin(i: int) -> float:
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, ctypes.byref(x), ctypes.byref(y))
+        return x.value
+
+    drop = set()
+    width = None
+    for m in re.finditer(r"(?<=\S) (?=\S)", text):
+        k = m.start()
+        if pdfium_c.FPDFText_IsGenerated(textpage.raw, at[k]) != 1:
+            continue
+        if width is None:  # the font's one width, from pairs of characters side by side
+            pairs = [j for j in range(1, len(text)) if text[j] != " " != text[j - 1]][:24]
+            width = statistics.median(origin(at[j]) - origin(at[j - 1]) for j in pairs) if pairs else 0.6 * size
+        # From one character to the next past a space are two widths.
+        if origin(at[k + 1]) - origin(at[k - 1]) < 1.5 * width and \
+                all(_MONO_FONT.search(_font(textpage, at[j], buf)[1]) for j in (k - 1, k + 1)):
+            drop.add(k)
+    if not drop:
+        return text, at
+    return "".join(c for k, c in enumerate(text) if k not in drop), [i for k, i in enumerate(at) if k not in drop]
+
+
+def _cells(textpage, text: str, at: list[int], left: float, right: float, size: float
+           ) -> list[list[tuple[float, float, int, int]]] | None:
+    """The words of a line grouped in runs set apart by gaps much wider than a space (a table's cells), or None.
+
+    Each word as (x0, x1, start, end) of `text`. pdfium writes one space for any gap between two runs
+    of text on a line: the boxes of the characters around each space say how wide the gap really is.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    # A line set in one go (one text object: pdfium draws one rectangle for it) that is no wider than
+    # its characters need holds no wide gap: most lines, spared a look at each space.
+    if right - left < _SPARSE * size * len(text) and \
+            pdfium_c.FPDFText_CountRects(textpage.raw, at[0], at[-1] - at[0] + 1) < 2:
+        return None
+    # Boxes read straight from pdfium into reused doubles: a line has a space or two per word to look at.
+    box_left, box_right, box_bottom, box_top = (ctypes.c_double() for _ in range(4))
+    refs = tuple(ctypes.byref(v) for v in (box_left, box_right, box_bottom, box_top))  # pdfium's order
+    raw = textpage.raw
+    box = pdfium_c.FPDFText_GetCharBox
+    cells: list[list[tuple[float, float, int, int]]] = [[]]
+    start, x0 = 0, left
+    for m in re.finditer(r" +", text):
+        k, j = m.start(), m.end()
+        if k == 0 or j >= len(text):
+            continue
+        box(raw, at[k - 1], *refs)
+        before = box_right.value
+        box(raw, at[j], *refs)
+        after = box_left.value
+        cells[-1].append((x0, before, start, k))
+        if after - before > _CELL_GAP * max(size, 1.0):
+            cells.append([])
+        start, x0 = j, after
+    if len(cells) == 1:
+        return None
+    cells[-1].append((x0, right, start, len(text)))
+    return cells
+
+
+def _cell_words(text: str, at: list[int], words: list[tuple[float, float, int, int]], textpage
+                ) -> list[tuple[float, float, str]]:
+    """A cell's words with their extents, accents put back; all one word when that changes the words."""
+    a, b = words[0][2], words[-1][3]
+    cell = text[a:b]
+    if not _has_accent(cell):
+        return [(x0, x1, text[s:e]) for x0, x1, s, e in words]
+    composed = _compose_accents(cell, textpage, at[a:b])
+    parts = composed.split(" ")
+    if len(parts) == len(words):
+        return [(x0, x1, part) for (x0, x1, _, _), part in zip(words, parts, strict=True)]
+    return [(words[0][0], words[-1][1], composed)]
 
 
 def _char_indices(textpage, text: str, n: int) -> list[int] | None:
@@ -286,24 +394,103 @@ def _furniture_key(line: _Line) -> tuple[str, int]:
     return re.sub(r"\b[ivxlcdm]+\b", "#", text), round(line.y / 3)
 
 
+def _furniture_keys(line: _Line) -> list[tuple[str, int]]:
+    """The line's key, and those of its parts when it has several (a header's chapter | section)."""
+    keys = [_furniture_key(line)]
+    for words in line.cells or ():
+        keys.append(_furniture_key(_Line(" ".join(w for _, _, w in words), line.page, 0, 0, line.y, line.y,
+                                         line.size, line.bold, line.mono)))
+    return keys
+
+
+def _apart(line: _Line, lines: list[_Line]) -> bool:
+    """Whether no other line of the page comes within two lines' height of this one."""
+    return all(abs(other.y - line.y) > 2 * max(line.size, other.size, 1.0) for other in lines if other is not line)
+
+
 def _drop_page_furniture(pages: list[list[_Line]]) -> list[_Line]:
     """All lines of the document but running headers, footers, page numbers and contents pages."""
     edge: list[list[_Line]] = []  # per page: the lines at its top and bottom
     for lines in pages:
         by_height = sorted(lines, key=lambda ln: -ln.y)
         edge.append(by_height[:2] + by_height[-2:] if len(by_height) > 4 else by_height)
-    counts = Counter(key for lines in edge for key in {_furniture_key(ln) for ln in lines})
+    counts = Counter(key for lines in edge for key in {k for ln in lines for k in _furniture_keys(ln)})
     repeats = min(3, len(pages)) if len(pages) > 1 else 10 ** 9
+    # A running header that names the page's chapter and its section repeats only in part, and only
+    # while the section lasts; but it stands apart from the text, at the same height, page after page.
+    # Where most such lines of parts, standing apart at one height, have a part that repeats (not a
+    # page number), all of them are furniture.
+    slots: dict[int, list[bool]] = {}
+    for lines, edges in zip(pages, edge, strict=True):
+        for ln in edges:
+            if ln.cells and _apart(ln, lines):
+                slots.setdefault(round(ln.y / 3), []).append(any(
+                    counts[k] >= repeats and not _PAGE_NUMBER.match(k[0]) for k in _furniture_keys(ln)[1:]))
+    running = {slot for slot, seen in slots.items() if len(seen) >= repeats and sum(seen) >= 0.5 * len(seen)}
     out: list[_Line] = []
     for lines, edges in zip(pages, edge, strict=True):
         ids = {id(ln) for ln in edges if counts[_furniture_key(ln)] >= repeats
-               or _PAGE_NUMBER.match(ln.text.strip())}
+               or _PAGE_NUMBER.match(ln.text.strip())
+               or (ln.cells and round(ln.y / 3) in running and _apart(ln, lines))}
         kept = [ln for ln in lines if id(ln) not in ids]
         leaders = sum(1 for ln in kept if _DOT_LEADERS.search(ln.text))
         if kept and leaders >= max(3, 0.4 * len(kept)):
             continue  # a contents page
         out.extend(ln for ln in kept if not _DOT_LEADERS.search(ln.text))
     return out
+
+
+def _columns_of(x0: float, x1: float, columns: list[tuple[float, float]]) -> list[int]:
+    """The columns the span [x0, x1] overlaps, by index."""
+    return [c for c, (left, right) in enumerate(columns) if x0 < right - 1 and x1 > left + 1]
+
+
+def _assign(ln: _Line, columns: list[tuple[float, float]]) -> list[tuple[int, str]] | None:
+    """The line's text by column: (column, text) for each part; None when it does not fit the columns.
+
+    A part over several columns is shared out word by word (cells whose gap is narrow); a part
+    between columns goes to the nearest one; a line of one part must lie within one column.
+    """
+    if not ln.cells:
+        at = _columns_of(ln.x0, ln.x1, columns)
+        return [(at[0], ln.text)] if len(at) == 1 else None
+    out: list[tuple[int, str]] = []
+    for words in ln.cells:
+        x0, x1 = words[0][0], words[-1][1]
+        at = _columns_of(x0, x1, columns)
+        if len(at) <= 1:
+            c = at[0] if at else min(range(len(columns)), key=lambda i: min(abs(columns[i][0] - x1),
+                                                                             abs(columns[i][1] - x0)))
+            out.append((c, " ".join(w for _, _, w in words)))
+            continue
+        for w0, w1, word in words:
+            inside = _columns_of(w0, w1, columns)
+            if len(inside) > 1:
+                return None
+            middle = (w0 + w1) / 2
+            c = inside[0] if inside else min(at, key=lambda i: max(columns[i][0] - middle, middle - columns[i][1]))
+            c = max(c, out[-1][0]) if out else c  # words keep their order
+            if out and out[-1][0] == c:
+                out[-1] = (c, f"{out[-1][1]} {word}")
+            else:
+                out.append((c, word))
+    return out
+
+
+def _is_header(groups: list[list[_Line]], cells: list[list[str]], apart: bool) -> bool:
+    """Whether a table's first row names its columns.
+
+    It does when set in bold over rows that are not; or, a cell in every column and none a number,
+    when set apart from the rows further than they are from each other (a rule under it), or when
+    it has words over a column of numbers.
+    """
+    if all(ln.bold for ln in groups[0]) and not all(ln.bold for g in groups[1:] for ln in g):
+        return True
+    first, rest = cells[0], cells[1:]
+    if not all(first) or any(_NUMBER_CELL.match(t) for t in first):
+        return False
+    return apart or any(sum(bool(_NUMBER_CELL.match(row[c])) for row in rest) >= 0.6 * len(rest)
+                        for c in range(len(first)))
 
 
 def _starts(target: str, joined: str) -> bool:
@@ -361,10 +548,23 @@ class _Builder:
     def build(self) -> None:
         self._mark_headings()
         entries = sorted((e for e in self.entries if e.y is not None or e.lines), key=lambda e: e.page)
+        tables = self._tables()
         position = 0
         current: list[_Line] = []
         kind = "paragraph"
-        for ln in self.lines:
+        k = 0
+        while k < len(self.lines):
+            ln = self.lines[k]
+            if k in tables:
+                self._flush(current, kind)
+                current, kind = [], "paragraph"
+                position = self._advance(entries, position, ln)
+                end, rows = tables[k]
+                for text, page, page_end in rows:
+                    self._emit(text, "row", page, page_end)
+                k = end
+                continue
+            k += 1
             if ln.heading_level:
                 line_kind = "heading"
             else:
@@ -378,6 +578,129 @@ class _Builder:
             kind = line_kind
         self._flush(current, kind)
         self._advance(entries, position, None)
+
+    # -- tables: lines parted into cells by wide gaps, their parts lined up in columns
+
+    def _tables(self) -> dict[int, tuple[int, list[tuple[str, int, int]]]]:
+        """The tables among the lines: index of a table's first line -> (index past its last, its rows)."""
+        out = {}
+        k = 0
+        while k < len(self.lines):
+            end, columns = self._table_run(k)
+            rows = self._rows(self.lines[k:end], columns) if end else []
+            if rows:
+                out[k] = (end, rows)
+                k = end
+            else:
+                k += 1
+        return out
+
+    @staticmethod
+    def _row_line(ln: _Line) -> bool:
+        """Whether the line is parted into cells, and is no sentence that only runs round a picture or a formula."""
+        if not ln.cells or ln.heading_level or ln.mono or _BULLET.match(ln.text):
+            return False
+        texts = [[w for _, _, w in words] for words in ln.cells]
+        return not any(len(a) >= 3 and len(b) >= 2 and a[-1][-1:].islower() and b[0][:1].islower()
+                       for a, b in zip(texts, texts[1:], strict=False))
+
+    def _table_run(self, k: int) -> tuple[int, list[tuple[float, float]]]:
+        """The end of the table starting at line `k` and its columns, or (0, []) if none starts there.
+
+        A table is at least two lines parted into cells, with lines of one part between them (a cell's
+        text wrapped), each line close below the one before or opening the next page with cells. Its
+        columns are where the cells of its most common shape of line sit; each line's parts must fall
+        in them.
+        """
+        if not self._row_line(self.lines[k]):
+            return 0, []
+        last_row = k
+        prev = self.lines[k]
+        for j in range(k + 1, min(len(self.lines), k + 400)):
+            ln = self.lines[j]
+            if ln.heading_level or ln.mono:
+                break
+            pitch = max(self.spacing, ln.size * 1.05)
+            if ln.page != prev.page:
+                if not self._row_line(ln):
+                    break
+            elif not -6 * pitch < prev.y_end - ln.y < 3.5 * pitch:
+                break
+            if self._row_line(ln):
+                last_row = j
+            elif j - last_row > 6:
+                break
+            prev = ln
+        end = last_row + 1
+        # A last row's text wrapped below its line of cells.
+        while end < len(self.lines) and end - last_row <= 3:
+            ln, above = self.lines[end], self.lines[end - 1]
+            if ln.cells or ln.heading_level or ln.mono or ln.page != above.page \
+                    or not 0 < above.y - ln.y < 1.25 * max(self.spacing, ln.size * 1.05):
+                break
+            end += 1
+        lines = self.lines[k:end]
+        shapes = Counter(len(ln.cells) for ln in lines if self._row_line(ln))
+        width = max(shapes, key=lambda n: (shapes[n], n))
+        typical = [ln.cells for ln in lines if self._row_line(ln) and len(ln.cells) == width]
+        columns = [(min(c[i][0][0] for c in typical), max(c[i][-1][1] for c in typical)) for i in range(width)]
+        if any(a[1] > b[0] for a, b in zip(columns, columns[1:], strict=False)):
+            return 0, []
+        rows = 0
+        for n, ln in enumerate(lines):
+            if _assign(ln, columns) is None:
+                end = k + n
+                break
+            rows += self._row_line(ln)
+        if rows < 2 or width < 2:
+            return 0, []
+        return end, columns
+
+    def _rows(self, lines: list[_Line], columns: list[tuple[float, float]]) -> list[tuple[str, int, int]]:
+        """The rows of a table as "header : cell · header : cell", each with its pages.
+
+        In a table whose rows are mostly set further apart than lines, a row is the lines whose tops
+        are within a line's spacing of each other (cells wrapped over lines); in one whose rows are set
+        as closely as lines, a line and the lines below it with nothing in the first column. The first
+        row may be a header that names the columns (`_is_header`).
+        """
+        tight = 1.4 * self.spacing
+        pages: dict[int, list[_Line]] = {}
+        for ln in lines:
+            pages.setdefault(ln.page, []).append(ln)
+        ordered = [sorted(group, key=lambda ln: -ln.y) for group in pages.values()]
+        gaps = [a.y - b.y for group in ordered for a, b in zip(group, group[1:], strict=False)]
+        padded = bool(gaps) and statistics.median(gaps) > tight
+        groups: list[list[_Line]] = []
+        for group in ordered:
+            for n, ln in enumerate(group):
+                first_column = any(c == 0 for c, _ in _assign(ln, columns))
+                header_ends = bool(groups) and all(h.bold for h in groups[-1]) and not ln.bold
+                if n == 0 or header_ends or (group[n - 1].y - ln.y > tight if padded else first_column):
+                    groups.append([])
+                groups[-1].append(ln)
+        cells: list[list[str]] = []
+        for group in groups:
+            texts = [""] * len(columns)
+            for ln in group:
+                for c, text in _assign(ln, columns):
+                    text = self._unhyphenate_inside(text)
+                    texts[c] = self._join_two(texts[c], text) if texts[c] else text
+            cells.append([" ".join(t.split()) for t in texts])
+        if not padded and statistics.median(len(t.split()) for row in cells for t in row if t) > 8:
+            return []  # long runs of text side by side: columns of prose, not a table
+        steps = [b[0].y - a[-1].y for a, b in zip(groups, groups[1:], strict=False) if a[-1].page == b[0].page]
+        apart = len(steps) > 2 and steps[0] < 0 and -steps[0] > 1.25 * -statistics.median(steps[1:])
+        header = cells[0] if len(cells) > 2 and _is_header(groups, cells, apart) else []
+        out = []
+        for n, (group, row) in enumerate(zip(groups, cells, strict=True)):
+            if header and (n == 0 or row == header):  # the header, and its copy atop each page
+                continue
+            parts = [f"{header[c]} : {text}" if header and header[c] and header[c] != text else text
+                     for c, text in enumerate(row) if text]
+            if parts:
+                out.append((" · ".join(parts), min(ln.page for ln in group), max(ln.page for ln in group)))
+        return out
 
     def _advance(self, entries: list[_Entry], position: int, line: _Line | None) -> int:
         # Outline entries whose target lies before this line, and that no heading line matched.
@@ -396,8 +719,11 @@ class _Builder:
     def _continues(self, current: list[_Line], kind: str, ln: _Line, line_kind: str) -> bool:
         prev = current[-1]
         if kind == "heading" or line_kind == "heading":
-            # One heading set on several lines ("Chapitre 1" / "Partir du bon pied").
+            # One heading set on several lines, or under its label ("Chapitre 1" / "Partir du bon pied"); not
+            # a heading and the smaller one under it ("2.3 Calibration" / "Objectif").
+            label = len(current) == 1 and len(prev.text.split()) <= 3 and ln.size >= prev.size
             return kind == line_kind and prev.page == ln.page and prev.outline_title == ln.outline_title \
+                and (prev.heading_level == ln.heading_level or label) \
                 and 0 < prev.y - ln.y < 3 * max(self.spacing, ln.size)
         if line_kind == "item" or (kind == "code") != (line_kind == "code"):
             return False
@@ -408,7 +734,7 @@ class _Builder:
                 ln.text[:1].islower()
         gap = prev.y_end - ln.y
         line_gap = max(self.spacing, min(prev.size, ln.size) * 1.05)
-        ended = prev.text.rstrip().endswith((".", "!", "?", ":", ";"))
+        ended = prev.text.rstrip().endswith((".", "!", "?", ":", ";")) and not ln.text.startswith("//")
         if gap < 0 or gap > line_gap * 1.4:
             # A sentence going on past a gap (a figure, an equation set apart) is the same paragraph.
             return kind == line_kind == "paragraph" and 0 < gap < 3 * line_gap and not ended \
@@ -424,8 +750,8 @@ class _Builder:
             return False  # a first-line indent opens a new paragraph
         if kind == "paragraph" and indent > 0.8 * ln.size and len(current) == 1 and prev.x1 < right - 4 * ln.size:
             return False
-        if indent < -0.8 * ln.size and kind == "item":
-            return False  # back at the margin after a list item
+        if indent < -0.8 * ln.size and kind == "item" and (ended or prev.x1 < right - 3 * ln.size):
+            return False  # back at the margin after a list item (not a full line running on: a footnote's)
         return not (ended and prev.x1 < right - 3 * ln.size)
 
     def _mark_headings(self) -> None:
@@ -487,11 +813,13 @@ class _Builder:
         if kind == "code":
             left = min(ln.x0 for ln in lines)
             char = max(0.1, lines[0].size * 0.6)
-            text = "\n".join(" " * max(0, round((ln.x0 - left) / char)) + ln.text for ln in lines)
+            # A hyphen pdfium marked at a line end is the code's own: code is not hyphenated.
+            text = "\n".join(" " * max(0, round((ln.x0 - left) / char)) + ln.text.replace(_SOFT_HYPHEN, "-")
+                             for ln in lines)
             self._emit(text, "code", page, page_end)
             return
         if kind == "heading":
-            level = max(1, min(6, lines[0].heading_level))
+            level = max(1, min(6, min(ln.heading_level for ln in lines)))
             title = lines[0].outline_title
             text = self._join(lines)
             section = self.sections.enter(level, title or text)
@@ -525,6 +853,10 @@ class _Builder:
         return left + right
 
     def _join_two(self, out: str, part: str) -> str:
+        if _BROKEN_PATH.search(out) and (out.endswith("\\") or "://" in out.rsplit(" ", 1)[-1]
+                                          or _PATH_GOES_ON.match(part)) \
+                or (out.endswith(":") and part.startswith("//")):
+            return out + part  # a path or URL broken at the margin: "TUG\" / "TeXworks", "http:" / "//www"
         if out.endswith(("-", _SOFT_HYPHEN)) and len(out) > 1:
             head = out[:-1]
             word = re.search(r"(\S*?)([^\W\d_]*)$", head)

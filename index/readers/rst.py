@@ -13,6 +13,7 @@ file it does not find, they are dropped. docutils itself reads no file.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import threading
@@ -427,6 +428,7 @@ class _Walker:
         from docutils import nodes
 
         children = list(body.children) if body is not None else []
+        start = len(self.blocks)
         if children and isinstance(children[0], nodes.paragraph):
             first = children.pop(0)
             self.emit("definition", f"{term} : {_inline(first)}" if term else _inline(first), first)
@@ -434,6 +436,9 @@ class _Walker:
             self.emit("definition", term, node)
         for child in children:
             self.visit(child)
+        if term:
+            self.blocks[start:] = [b if b.lead or b.kind == "heading" else dataclasses.replace(b, lead=term)
+                                   for b in self.blocks[start:]]
 
     def table(self, node) -> None:
         from docutils import nodes

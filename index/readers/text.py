@@ -184,7 +184,7 @@ class _TextReader:
                 para = []
             para.append(line)
             i += 1
-        if len(para) == 1 and len(group) == 1 and not last and self.numbered_heading(para[0]):
+        if len(para) == len(group) <= 3 and not last and self.numbered_heading(para):
             return
         self.paragraph(para)
 
@@ -205,11 +205,21 @@ class _TextReader:
             self.title = text
         self.emit("heading", text, line.number, last_line, level=min(6, self._styles.index(style) + 1))
 
-    def numbered_heading(self, line: _Line) -> bool:
-        text = squash(line.text)
+    def numbered_heading(self, lines: list[_Line]) -> bool:
+        """Whether the lines, a group of their own, are a numbered heading (then emitted).
+
+        One line, or a heading wrapped over two or three lines when they stand out to the left of the
+        text; a question can be a heading when it stands out so ("3.1.6. Pourquoi testing est-elle
+        cassée ?"), as in a FAQ.
+        """
+        line = lines[0]
+        text = squash(" ".join(ln.text for ln in lines))
         m = _NUMBERED_HEADING.match(text)
-        if (not m or line.indent > self.base_indent or len(text.split()) > _MAX_HEADING_WORDS
-                or text.endswith(_TERMINAL) or not any(c.isalpha() for c in text[m.end() - 1:])):
+        outdented = all(ln.indent < self.base_indent for ln in lines)
+        if (not m or line.indent > self.base_indent or (len(lines) > 1 and not outdented)
+                or len(text.split()) > _MAX_HEADING_WORDS * len(lines)
+                or (text.endswith(_TERMINAL) and not (outdented and text.endswith("?")))
+                or not any(c.isalpha() for c in text[m.end() - 1:])):
             return False
         if m.group("num"):
             level = m.group("num").count(".") + 1

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from index.documents import Skipped, read_document
+from index.passages import split_document
 from index.readers.html import read_html
 
 from .conftest import read_fixture, source_lines
@@ -155,3 +156,48 @@ def test_empty_and_script_only_pages_are_skipped(tmp_path):
     path = tmp_path / "vide.html"
     path.write_text("<html><head><title>Vide</title><script>x()</script></head><body><nav>Menu</nav></body></html>")
     assert read_document("vide.html", path) == Skipped("vide.html", "empty")
+
+
+def test_a_definitions_second_paragraph_names_its_term_when_it_opens_a_passage(tmp_path):
+    """An option's second paragraph, cut into a passage of its own, still says which option it is about."""
+    first = " ".join(f"Le premier effet numéro {i} de cette option est décrit ici." for i in range(10))
+    second = "Sans elle, les fichiers suivis restent en place et rien n'est supprimé du dépôt."
+    path = tmp_path / "manuel.html"
+    path.write_text(f"<html><body><h1>Manuel</h1><h2>Options</h2><dl><dt>--force</dt>"
+                    f"<dd><p>{first}</p><p>{second}</p><pre>git clean --force</pre></dd>"
+                    f"<dt>--quiet</dt><dd><p>Silencieux.</p></dd></dl></body></html>")
+    doc = read_document("manuel.html", path)
+    passages = [p.text for p in split_document(doc, max_tokens=60)]
+    assert len(passages) >= 3
+    assert all(p.startswith("--force : ") and p.count("--force : ") == 1
+               for p in passages if "effet" in p or "Sans" in p)
+    unshared = [p.text for p in split_document(doc, max_tokens=60, overlap=False)]
+    assert any(p.startswith(f"--force : {second}") for p in unshared)
+    assert [b.text for b in doc.blocks if b.kind == "code"] == ["git clean --force"]
+
+
+def test_white_space_between_inline_elements_parts_words():
+    """Words in separate inline elements, parted only by a line break in the source, are not glued together."""
+    reading = read_html('<html><body><div><span>Voyez le manuel pour plus</span>\n  <span>d\'informations</span> '
+                        '<span>sur</span><span>\u00a0ce point.</span><p>Suite.</p></div></body></html>')
+    assert [b.text for b in reading.blocks] == ["Voyez le manuel pour plus d'informations sur\u00a0ce point.", "Suite."]
+
+
+def test_asciidoc_admonition_tables_read_as_labelled_notes():
+    """An AsciiDoc admonition (a table of icon and content) reads "Note : text", not a table row."""
+    page = ('<html><body><div id="content"><div class="paragraph"><p>Avant.</p></div><div class="admonitionblock">'
+            '<table><tr><td class="icon"><div class="title">Note</div></td><td class="content">Ceci peut réécrire '
+            "l'historique publié.</td></tr></table></div></div></body></html>")
+    blocks = read_html(page).blocks
+    assert [(b.kind, b.text) for b in blocks] == [("paragraph", "Avant."),
+                                                 ("paragraph", "Note : Ceci peut réécrire l'historique publié.")]
+
+
+def test_tex4ht_navigation_links_and_contents_are_not_text():
+    """A TeX4ht page's [next] [prev] [up] links and its contents are page furniture."""
+    page = ('<html><body><div class="crosslinks"><p>[<a href="a.html">next</a>] [<a href="b.html">prev</a>] '
+            '[<a href="index.html">up</a>]</p></div><div class="tableofcontents"><span class="chapterToc">1 '
+            '<a href="c.html">Introduction</a></span></div><h1>Installation</h1><p>Installez une distribution TeX '
+            'avant de lancer le programme.</p></body></html>')
+    assert [b.text for b in read_html(page).blocks] == ["Installation",
+                                                        "Installez une distribution TeX avant de lancer le programme."]

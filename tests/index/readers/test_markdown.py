@@ -283,3 +283,11 @@ def test_colon_fenced_containers_are_callouts_and_never_lose_text():
     assert ("paragraph", "Encore dehors.") in texts
     assert ("code", "::: pas un conteneur") in texts
     assert not any(b.text.strip().startswith(":::") for b in blocks if b.kind != "code")
+
+
+def test_a_callout_title_written_as_a_link_reads_as_its_words():
+    """A container titled with HTML or a Markdown link labels its text with the link's words alone."""
+    source = ('::: tip <a href="1-api-adresse">API Adresse (BAN)</a>\nElle permet de chercher une adresse.\n:::\n\n'
+              '!!! note "[Guide **complet**](guide.md)"\n    Lisez-le en entier.\n')
+    texts = [b.text for b in read_markdown(source).blocks]
+    assert texts == ["API Adresse (BAN) : Elle permet de chercher une adresse.", "Guide complet : Lisez-le en entier."]

@@ -120,3 +120,176 @@ def test_unparsable_pdf_reason_reads_flat(tmp_path):
     result = read_document("broken.pdf", path)
     assert result.reason.startswith("PDF could not be parsed: ")
     assert result.reason.count("(") == 0, result.reason
+
+
+def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
+    """A PDF showing on each page each (x, y, font, text) where it says, at 10 pt.
+
+    Fonts: F1 Helvetica, F2 Helvetica-Bold, F3 Courier; "F2 14" sets one at 14 pt.
+
+    A text that is a list of (string, kern) pairs is shown in one go (TJ), as LaTeX sets a table row.
+    """
+    def esc(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    fonts = tuple(b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % name
+                  for name in (b"Helvetica", b"Helvetica-Bold", b"Courier"))
+    kids = " ".join(f"{6 + 2 * i} 0 R" for i in range(len(pages))).encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)),
+               *fonts]
+    for i, texts in enumerate(pages):
+        ops = []
+        for x, y, font, text in texts:
+            shown = f"({esc(text)}) Tj" if isinstance(text, str) else \
+                "[" + " ".join(f"({esc(s)}) {k}" for s, k in text) + "] TJ"
+            name, _, size = font.partition(" ")
+            ops.append(f"BT /{name} {size or 10} Tf 1 0 0 1 {x} {y} Tm {shown} ET")
+        stream = "\n".join(ops).encode("cp1252")
+        objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
+                    b"/F2 4 0 R /F3 5 0 R >> >> /Contents %d 0 R >>" % (7 + 2 * i),
+                    b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+PROSE = ("Le serveur principal fait tourner plusieurs services pour tout le réseau de l'école, et chacun "
+         "d'eux porte un nom", "sous lequel les machines le trouvent ; le tableau ci-dessous les donne tous.")
+
+
+def test_table_rows_keep_their_column_labels(tmp_path):
+    """A PDF table's rows come out one by one, each cell under its column's bold label, wrapped cells whole."""
+    texts = [(72, 700, "F1", PROSE[0]), (72, 688, "F1", PROSE[1]),
+             (80, 660, "F2", "Service"), (250, 660, "F2", "Nom usuel"), (400, 660, "F2", "Nom DNS")]
+    rows = [("Courrier", "IMAP (Dovecot)", "postoffice"), ("Impression", "CUPS", "ipp"),
+            ("Synchronisation de", "NTP", "ntp")]
+    y = 648
+    for service, name, dns in rows:
+        texts += [(80, y, "F1", service), (250, y, "F1", name), (400, y, "F1", dns)]
+        y -= 24
+    texts.append((80, y + 12, "F1", "l'horloge"))  # the last cell wrapped over a second line
+    after = ["Tous les services demandent le même mot de passe, gardé dans l'annuaire central de",
+             "l'école ; un compte ouvert une fois sert partout, sur toutes les machines du réseau,",
+             "que ce soit pour lire son courrier, imprimer un document ou ouvrir une session sur",
+             "un poste de la salle informatique."]
+    texts += [(72, y - 20 - 12 * k, "F1", line) for k, line in enumerate(after)]
+    path = tmp_path / "services.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    doc = read_document("services.pdf", path)
+    assert [b.text for b in doc.blocks if b.kind == "row"] == [
+        "Service : Courrier · Nom usuel : IMAP (Dovecot) · Nom DNS : postoffice",
+        "Service : Impression · Nom usuel : CUPS · Nom DNS : ipp",
+        "Service : Synchronisation de l'horloge · Nom usuel : NTP · Nom DNS : ntp"]
+    assert [b.kind for b in doc.blocks] == ["paragraph", "row", "row", "row", "paragraph"]
+    assert (doc.blocks[0].text, doc.blocks[-1].text) == (" ".join(PROSE), " ".join(after))
+
+
+def test_a_table_set_line_by_line_takes_its_labels_from_words_over_numbers(tmp_path):
+    """Rows set each in one go (as LaTeX does) are cut at their wide gaps; a first row of words over numbers labels."""
+    texts = [(72, 700, "F1", [("Borne", -4000), ("Nom", -9000), ("Description", 0)])]
+    for n, (name, what) in enumerate([("GND", "Masse"), ("IN1", "Entrée analogique"), ("SQR1", "Sortie carrée")], 1):
+        texts.append((72, 700 - 14 * n, "F1", [(str(n), -6200), (name, -7000), (what, 0)]))
+    path = tmp_path / "bornes.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    doc = read_document("bornes.pdf", path)
+    assert [b.text for b in doc.blocks if b.kind == "row"] == [
+        "Borne : 1 · Nom : GND · Description : Masse",
+        "Borne : 2 · Nom : IN1 · Description : Entrée analogique",
+        "Borne : 3 · Nom : SQR1 · Description : Sortie carrée"]
+
+
+def test_a_sentence_around_a_picture_is_not_a_table(tmp_path):
+    """A line with a wide gap where a picture sits stays a sentence of its paragraph."""
+    texts = [(72, 700, "F1", "Lancez la composition par un clic sur le bouton vert"),
+             (400, 700, "F1", "ou par le menu,"),
+             (72, 686, "F1", "puis attendez que la fenetre de sortie affiche la fin du travail."),
+             (72, 672, "F1", "Le document compose apparait alors dans"), (330, 672, "F1", "la fenetre de droite.")]
+    path = tmp_path / "prose.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    doc = read_document("prose.pdf", path)
+    assert {b.kind for b in doc.blocks} == {"paragraph"}
+    assert doc.blocks[0].text.startswith("Lancez la composition par un clic sur le bouton vert ou par le menu, puis")
+
+
+def test_running_headers_naming_chapter_and_section_are_dropped(tmp_path):
+    """A running header "CHAPITRE n | n.m SECTION", whose section part changes page after page, is not text."""
+    sections = ["1.1 PREMIERE QUESTION", "1.2 DEUXIEME QUESTION", "1.3 TROISIEME QUESTION", "2.1 AUTRE CHOSE"]
+    pages = []
+    for n, section in enumerate(sections):
+        chapter = "CHAPITRE 1. DEFINITIONS" if n < 3 else "CHAPITRE 2. INSTALLATION"
+        word = ("alpha", "beta", "gamma", "delta")[n]
+        body = [(72, 700 - 12 * k, "F1", f"Ligne {'abcdefgh'[k]} du texte {word}, qui continue sans fin de phrase et")
+                for k in range(8)]
+        pages.append([(72, 760, "F1", chapter), (350, 760, "F1", section), *body, (300, 40, "F1", str(n + 1))])
+    path = tmp_path / "faq.pdf"
+    path.write_bytes(_placed_pdf(*pages))
+    text = " ".join(b.text for b in read_document("faq.pdf", path).blocks)
+    assert "CHAPITRE" not in text and "QUESTION" not in text and "AUTRE CHOSE" not in text
+    assert all(f"Ligne {c} du texte delta" in text for c in "abcdefgh")
+
+
+def test_command_lines_stay_whole_and_prose_opening_with_a_command_is_prose(tmp_path):
+    """A typewriter line keeps "task-desktop" whole; a sentence that opens with a command is not code."""
+    texts = [(72, 700, "F1", "Pour installer un bureau minimal, tapez ces commandes :"),
+             (72, 680, "F3", "sudo apt install task"), (72 + 21 * 6 + 1.6, 680, "F3", "-desktop"),
+             (72, 660, "F3", "cron-apt"),
+             (72 + 8 * 6 + 3, 660, "F1", "vous signalera chaque jour les paquets à mettre à niveau, sans"),
+             (72, 648, "F1", "rien installer lui-même.")]
+    path = tmp_path / "commandes.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    blocks = [(b.kind, b.text) for b in read_document("commandes.pdf", path).blocks]
+    assert blocks == [("paragraph", "Pour installer un bureau minimal, tapez ces commandes :"),
+                      ("code", "sudo apt install task-desktop"),
+                      ("paragraph", "cron-apt vous signalera chaque jour les paquets à mettre à niveau, sans rien "
+                                    "installer lui-même.")]
+
+
+def test_a_smaller_heading_under_a_heading_opens_its_own_section(tmp_path):
+    """"Objectif" set small under "2.3 Calibration" is a section of it; "Chapitre 2" over its title is one heading."""
+    body = "Le courant traverse la résistance connue puis la résistance inconnue, et la tension est mesurée."
+    texts = [(72, 740, "F2 14", "Chapitre 2"), (72, 716, "F2 18", "Électricité"),
+             (72, 680, "F2 14", "2.3 Calibration de la source"), (72, 660, "F2 12", "Objectif"),
+             *[(72, 640 - 12 * k, "F1", body) for k in range(3)],
+             (72, 590, "F2 12", "Procédure"), *[(72, 570 - 12 * k, "F1", body) for k in range(3)]]
+    path = tmp_path / "manuel.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    blocks = read_document("manuel.pdf", path).blocks
+    assert [(b.level, b.text) for b in blocks if b.kind == "heading"] == [
+        (1, "Chapitre 2 Électricité"), (2, "2.3 Calibration de la source"), (3, "Objectif"), (3, "Procédure")]
+    assert next(b for b in blocks if b.kind == "paragraph").section == (
+        "Chapitre 2 Électricité", "2.3 Calibration de la source", "Objectif")
+
+
+def test_paths_and_urls_broken_at_the_margin_are_joined_whole(tmp_path):
+    """A path or URL cut at a line end reads whole; a path ending a phrase keeps its space."""
+    lines = ["Le dossier se trouve sous Windows dans C:\\Users\\nom\\AppData\\Roaming\\TUG\\",
+             "TeXworks, sous Linux dans .local/", "share/TUG/TeXworks et le site est (http:",
+             "//tug.org/texworks/) ; modifiez les fichiers de /etc/network/interfaces.d/",
+             "ou le fichier principal pour cela."]
+    texts = [(72, 700 - 12 * k, "F1", line) for k, line in enumerate(lines)]
+    path = tmp_path / "chemins.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    text = read_document("chemins.pdf", path).blocks[0].text
+    assert "AppData\\Roaming\\TUG\\TeXworks, sous Linux dans .local/share/TUG/TeXworks" in text
+    assert "(http://tug.org/texworks/)" in text and "interfaces.d/ ou le fichier" in text
+
+
+def test_a_numbered_note_running_back_to_the_margin_stays_one_block(tmp_path):
+    """A footnote "1. ..." whose next line runs on at the margin is one block; the next item is another."""
+    full = "Le programme lit la configuration puis lance chacun des services dans l'ordre voulu par"
+    texts = [(57, 700 - 12 * k, "F1", full) for k in range(4)]
+    texts += [(68, 640, "F1", "1. En 2014, Debian a change son systeme d'initialisation par defaut, System V, pour"),
+              (57, 628, "F1", "systemd, et la version 8 a ete la premiere a le livrer ainsi, en avril 2015."),
+              (68, 616, "F1", "2. Une seconde note.")]
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(_placed_pdf(texts))
+    items = [b.text for b in read_document("notes.pdf", path).blocks if b.kind == "item"]
+    assert items == ["1. En 2014, Debian a change son systeme d'initialisation par defaut, System V, pour systemd, "
+                     "et la version 8 a ete la premiere a le livrer ainsi, en avril 2015.", "2. Une seconde note."]

@@ -163,3 +163,13 @@ def test_real_sphinx_page_reads_with_its_sections():
     assert "Indentation is specified" in lines[para.line_start - 1]
     code = next(b for b in doc.blocks if b.kind == "code" and "add_tab_stop" in b.text)
     assert code.section[-1] == "Tab stops"
+
+
+def test_an_options_later_paragraphs_carry_its_term():
+    """Every block of an option's description after the first names the option it is about."""
+    source = ("Options\n=======\n\n--force\n    Supprime les fichiers.\n\n    Sans elle, rien n'est supprime.\n\n"
+              "--quiet\n    Silencieux.\n")
+    blocks = read_rst(source).blocks
+    later = next(b for b in blocks if b.text.startswith("Sans elle"))
+    assert later.lead == "--force"
+    assert next(b for b in blocks if b.text.startswith("--quiet")).lead == "--quiet"

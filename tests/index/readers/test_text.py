@@ -129,3 +129,38 @@ def test_unmarked_headings_only_where_no_heading_is_marked():
     text = "Guide\n=====\n\n" + ARTICLE
     headings = [b.text for b in read_text(text).blocks if b.kind == "heading"]
     assert headings == ["Guide"]
+
+
+def test_numbered_question_headings_wrapped_over_lines_open_sections():
+    """A FAQ's numbered questions, standing out left of the text and wrapped over lines, are its section headings."""
+    source = """Chapitre 3. Choisir une distribution
+
+3.1.6. Vous parlez de cas où testing est cassée. Qu'entendez-vous par
+là ?
+
+    Parfois, un paquet peut ne pas être installable par les outils de
+    gestion des paquets, ou pas disponible du tout.
+
+    Lorsque cela arrive, on dit que la distribution est cassée (du
+    moins pour ce paquet).
+
+3.1.7. Pourquoi testing peut-elle être cassée pendant plusieurs
+mois ?
+
+    Les corrections de bogues introduites dans unstable atterrissent
+    dans testing après un certain nombre de jours.
+
+    Disons que ce seuil est de cinq jours pour la plupart des paquets.
+
+    1. Un paquet arrive.
+
+    2. Il attend.
+"""
+    blocks = read_text(source).blocks
+    assert [b.text for b in blocks if b.kind == "heading"] == [
+        "Chapitre 3. Choisir une distribution",
+        "3.1.6. Vous parlez de cas où testing est cassée. Qu'entendez-vous par là ?",
+        "3.1.7. Pourquoi testing peut-elle être cassée pendant plusieurs mois ?"]
+    body = next(b for b in blocks if b.text.startswith("Les corrections"))
+    assert body.section[-1] == "3.1.7. Pourquoi testing peut-elle être cassée pendant plusieurs mois ?"
+    assert [b.kind for b in blocks if b.text[:1].isdigit() and not b.text.startswith("3.")] == ["item", "item"]
