@@ -12,6 +12,7 @@ import re
 import pytest
 
 from index.documents import Skipped, read_document
+from tests.pdfs import pdf_file
 
 from .conftest import FIXTURES, read_fixture
 
@@ -148,16 +149,7 @@ def _placed_pdf(*pages: list[tuple[float, float, str, str | list]]) -> bytes:
         objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
                     b"/F2 4 0 R /F3 5 0 R >> >> /Contents %d 0 R >>" % (7 + 2 * i),
                     b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 PROSE = ("Le serveur principal fait tourner plusieurs services pour tout le réseau de l'école, et chacun "
