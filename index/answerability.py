@@ -44,7 +44,7 @@ from importlib import resources
 
 import numpy as np
 
-from .sentences import data_lines
+from .sentences import data_lines, phrase_pattern
 from .text import fold
 
 FEATURES = ("known", "lexical", "dense", "rare_known")
@@ -130,19 +130,8 @@ def off_topic_questions() -> tuple[tuple[str, str], ...]:
 
 
 def _phrases(phrases: list[str]) -> str:
-    """One alternation of folded phrases as whole words.
-
-    A trailing * matches any ending, " ... " a few words, a trailing " !word" (or more) forbids that word right
-    after ("c'est combien !de": "c'est combien une H200", not "c'est combien de jours").
-    """
-    def one(p: str) -> str:
-        p, *nots = p.split(" !")
-        body = re.escape(p[:-1]) + r"[\w'-]*" if p.endswith("*") else re.escape(p)
-        body = body.replace(r"\ \.\.\.\ ", r" (?:[\w'-]+ ){1,4}")
-        return body + "".join(rf"(?!\s*{re.escape(n)}(?![\w-]))" for n in nots)
-
-    alts = sorted((one(fold(p)) for p in phrases), key=len, reverse=True)
-    return r"(?<![\w'-])(?:" + "|".join(alts) + r")(?![\w'-])" if alts else r"(?!x)x"
+    """The phrases (see `phrase_pattern`), folded, as whole words."""
+    return phrase_pattern(fold(p) for p in phrases)
 
 
 @cache

@@ -255,9 +255,18 @@ def _place_before() -> frozenset[str]:
 
 
 def _alternation(phrases: Iterable[str]) -> str:
-    """One alternation of folded phrases, longest first; a trailing * matches any ending."""
-    alts = sorted((re.escape(p[:-1]) + r"[\w'-]*" if p.endswith("*") else re.escape(p) for p in phrases),
-                  key=len, reverse=True)
+    """One alternation of folded phrases, longest first.
+
+    A trailing * matches any ending, " ... " a few words, a trailing " !word" (or more) forbids that word right
+    after ("c'est combien !de": "c'est combien une H200", not "c'est combien de jours").
+    """
+    def one(p: str) -> str:
+        p, *nots = p.split(" !")
+        body = re.escape(p[:-1]) + r"[\w'-]*" if p.endswith("*") else re.escape(p)
+        body = body.replace(r"\ \.\.\.\ ", r" (?:[\w'-]+ ){1,4}")
+        return body + "".join(rf"(?!\s*{re.escape(n)}(?![\w-]))" for n in nots)
+
+    alts = sorted((one(p) for p in phrases), key=len, reverse=True)
     return "(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
 
 

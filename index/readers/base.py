@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 KINDS = ("heading", "paragraph", "item", "code", "row", "definition", "caption")
 
@@ -72,6 +72,16 @@ def squash(text: str) -> str:
 
 def _key(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split()).casefold()
+
+
+def give_lead(blocks: list[Block], start: int, term: str) -> None:
+    """Give a definition's blocks from `start` on the term they are about (`Block.lead`).
+
+    Its second paragraph, or the second half of a long first one, then names the term when it opens a
+    passage. A nested definition's blocks keep their own, nearer term; headings take none.
+    """
+    if term:
+        blocks[start:] = [b if b.lead or b.kind == "heading" else replace(b, lead=term) for b in blocks[start:]]
 
 
 def without_contents(blocks: list[Block]) -> list[Block]:

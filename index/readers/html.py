@@ -10,10 +10,9 @@ mostly links is a menu. The content root is the page's `main` (or role=main, or 
 
 from __future__ import annotations
 
-import dataclasses
 import html.parser
 
-from .base import Block, ReadError, Reading, Sections, squash
+from .base import Block, ReadError, Reading, Sections, give_lead, squash
 
 # Never text a reader sees.
 _INVISIBLE_TAGS = frozenset({
@@ -469,7 +468,7 @@ class _Walker:
                     if self.pending and self.pending[0] == "definition":
                         self.emit(term, "definition", _first_text_line(child), _first_text_line(child), None)
                         self.pending = None
-                _lead(self.blocks, first, term)
+                give_lead(self.blocks, first, term)
             else:
                 self.visit(child)
         for term in terms:  # terms without a definition
@@ -518,19 +517,6 @@ class _Walker:
                 head = headers[col] if col < len(headers) else ""
                 parts.append(f"{head} : {text}" if head and head != text else text)
             self.emit_element(tr, " · ".join(parts), "row")
-
-
-def _lead(blocks: list[Block], start: int, term: str) -> None:
-    """Give a definition's blocks from `start` on the term they are about.
-
-    Its second paragraph, or the second half of a long first one, then names the term when it opens
-    a passage. A nested definition's blocks keep their own, nearer term.
-    """
-    if not term:
-        return
-    for k in range(start, len(blocks)):
-        if not blocks[k].lead and blocks[k].kind != "heading":
-            blocks[k] = dataclasses.replace(blocks[k], lead=term)
 
 
 def _has_blocks(el) -> bool:

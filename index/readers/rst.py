@@ -13,12 +13,11 @@ file it does not find, they are dropped. docutils itself reads no file.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 import threading
 
-from .base import Block, ReadError, Reading, Sections, squash
+from .base import Block, ReadError, Reading, Sections, give_lead, squash
 from .mkdocs import Includer
 
 # Directives that steer the build or pull other files in: nothing of theirs is text.
@@ -436,9 +435,7 @@ class _Walker:
             self.emit("definition", term, node)
         for child in children:
             self.visit(child)
-        if term:
-            self.blocks[start:] = [b if b.lead or b.kind == "heading" else dataclasses.replace(b, lead=term)
-                                   for b in self.blocks[start:]]
+        give_lead(self.blocks, start, term)
 
     def table(self, node) -> None:
         from docutils import nodes
