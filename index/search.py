@@ -441,8 +441,9 @@ class Searcher:
         else:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
                                                           judged_terms, cross_language, unwritten)
+        main_dense, agree = self._agreement(cand, judged, own, evidence_key)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
-                            unnamed=unnamed[0], stemmed=unnamed[1],
+                            main_dense=main_dense, agree=agree, unnamed=unnamed[0], stemmed=unnamed[1],
                             rare_known=rare_known(self.rarity_words(evidence_text or question, language)),
                             ungiven=tuple(k for k in asked_units(question, language)
                                           if not any(gives_unit(h.passage.text, k) for h in hits)))
@@ -452,6 +453,21 @@ class Searcher:
             covered = covered and bool(hits) and bool(judged_terms)  # a question of stop words alone asks nothing
         return SearchResult(question, hits, terms, score, cross_language, covered, own["main"], features,
                             own.get("multi"), focus)
+
+    def _agreement(self, cand: np.ndarray, judged: np.ndarray, own: dict[str, np.ndarray],
+                   evidence_key: str) -> tuple[float, bool]:
+        """(the main model's dense evidence, whether its three closest candidates and the evidence model's meet).
+
+        See answerability (`main_dense`, `agree`); with one dense signal, the evidence's own and always agreeing.
+        """
+        main = self._main.view[cand] @ own["main"]
+        baseline = float(np.median(self._main.baseline_vectors @ own["main"]))
+        dense = float(main[judged[:EVIDENCE_HITS]].max(initial=baseline)) - baseline
+        if evidence_key == "main":
+            return dense, True
+        other = self._multi.view[cand] @ own[evidence_key]
+        closest = set(np.argsort(-main)[:EVIDENCE_HITS].tolist())
+        return dense, bool(closest & set(np.argsort(-other)[:EVIDENCE_HITS].tolist()))
 
     def _distinct(self, cand: np.ndarray, ranked: np.ndarray) -> np.ndarray:
         """`ranked` (positions in `cand`, best first) with each near-copy of a passage above it moved to the end.

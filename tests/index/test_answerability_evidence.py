@@ -75,3 +75,25 @@ def test_a_word_held_only_through_its_cut_stem_is_not_known(english_manual):  # 
 def test_across_languages_a_name_is_written_as_a_cognate(fake_engine, question, unnamed):
     """Across languages a name counts as written when the corpus writes its stem but the ending, not its cut."""
     assert fake_engine.searcher.unnamed(question, "en")[0] == unnamed
+
+
+@pytest.mark.parametrize(("known", "agree", "cross", "covered"), [
+    (0.0, True, False, True),  # "le big boss de la boite...": few known words, both models point at one passage
+    (0.0, False, False, False),  # the models' closest passages differ: the multilingual standing alone
+    (0.5, True, False, False),  # more words known than the reference's median: their evidence speaks already
+    (0.0, True, True, False),  # across languages the main model does not read the question
+])
+def test_everyday_words_are_judged_on_the_stronger_model_where_both_agree(known, agree, cross, covered):
+    """A question in slang the corpus does not write is covered when both dense models find its passage."""
+    reference = [Evidence(known=k, lexical=0.1, dense=0.02 + 0.001 * i, main_dense=0.05 + 0.01 * i)
+                 for i, k in enumerate((0.0, 0.1, 0.2, 0.3, 0.4))]
+    calibration = Calibration.measure("model", reference)
+    config = AnswerabilityConfig(threshold=2.0, cross_language_threshold=2.0)
+    question = Evidence(known=known, lexical=0.1, dense=0.02, main_dense=0.2, agree=agree)
+    assert config.verdict(calibration, question, cross)[1] is covered
+
+
+def test_with_one_dense_model_its_evidence_agrees_with_itself(english_manual):  # noqa: F811
+    """An index without the multilingual model judges the main model's meaning, which agrees with itself."""
+    features = english_manual.searcher.search("How do I stash my changes?").features
+    assert features.agree and features.main_dense == pytest.approx(features.dense)
