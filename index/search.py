@@ -260,6 +260,9 @@ class Searcher:
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
+            # Only the names of what it asks count: those of the situation it tells are context ("pupils with
+            # accents in their names, like Hélène or Noël. ... Is there a known problem with such names?").
+            judging["unnamed"] = self.unnamed(focus, language)
             # Its meaning is judged on the whole: the focus alone is often elliptical ("Laquelle ?") and, added
             # to the whole, pulls its vector away from the passage the situation describes.
             result = self._search(question, vectors, terms, limit, cross, focus_terms,

@@ -226,3 +226,15 @@ def test_a_question_in_the_manual_s_words_holds_them_all(english_manual):
     held = sum(known for known, _ in words)
     assert held == 1  # "new", as in "new commits"
     assert searcher.search("Who scored the goal of the new football final?").features.rare_known < held / len(words)
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    # The names of the situation are context: only those of what is asked count.
+    ("Notre équipe suit les puces depuis que Priya et Moodle nous ont écrit la semaine dernière à ce sujet. "
+     "On se demande encore souvent ce que cela change. Combien de puces H20 ont été exportées ?", 0),
+    ("Notre équipe suit les puces depuis des mois et on en parle presque chaque semaine en réunion avec tout "
+     "le monde. On se demande encore souvent ce que cela change. Combien Moodle a-t-il recensé de puces H20 ?", 1),
+])
+def test_a_long_question_counts_the_names_of_what_it_asks(fake_engine, question, unnamed):
+    """Of a long question, a name the corpus lacks counts only in what is asked, not in the situation told."""
+    assert fake_engine.searcher.search(question).features.unnamed == unnamed
