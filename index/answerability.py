@@ -32,10 +32,12 @@ The evidence of a question (all from the question's own words and vectors, not f
   `AnswerabilityConfig.agree_known`);
 - `unnamed`: how many of the names it uses (a capitalised word inside a sentence, a model number) the
   corpus never holds: "open a pull request on GitHub" of a manual that never names GitHub, "installer
-  Moodle" of guides that never name it. Not measured against the reference (everyday questions are full
-  of names a manual lacks): it asks for stronger evidence instead, less when the question's other words
-  are the corpus's own (the name is then context: "my colleague Priya", "our Jenkins job"). Of a long question
-  (a situation, then what is asked), only the names of what it asks count: those of the situation are context;
+  Moodle" of guides that never name it; in the corpus's language, a name of several words it writes only
+  apart ("l'API Entreprise" of docs that write "API" and "entreprise", "Microsoft Teams"). Not measured
+  against the reference (everyday questions are full of names a manual lacks): it asks for stronger evidence
+  instead, less when the question's other words are the corpus's own (the name is then context: "my
+  colleague Priya", "our Jenkins job"). Of a long question (a situation, then what is asked), only the names
+  of what it asks count: those of the situation are context;
 - `ungiven`: the kinds of value in units it asks for (a price, a size in bytes: `data/<lang>/units.txt`) that
   none of the passages found gives: "C'est combien une H200 à l'unité ?" of articles that speak of the H200 at
   length but never of its price. Not measured against the reference either: such a question is declined.

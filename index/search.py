@@ -304,6 +304,7 @@ class Searcher:
         lexical = self.index.lexical
         across = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
         missing = stemmed = 0
+        lacking = set()
         for word in dict.fromkeys(_NAME.findall(question)):
             terms = lexical.question_terms(word, language) if len(word) > 1 else []
             known = [t for t in terms if t in lexical.vocab]
@@ -311,6 +312,10 @@ class Searcher:
                 continue
             missing += 1
             stemmed += bool(known)
+            lacking.add(word)
+        if not across:  # across languages a name's words are translated ("White House": "Maison Blanche")
+            missing += sum(1 for run in dict.fromkeys(_NAME_RUN.findall(question))
+                           if lacking.isdisjoint(run.split()) and not self._writes_run(run, language))
         # A lower-case word the corpus lacks, no typo of one of its words, that the language barely uses: a
         # tool's name ("configurer un pare-feu nftables", "ufw") more likely than everyday slang.
         for word in dict.fromkeys(_LOWER_WORD.findall(question)):
@@ -318,6 +323,17 @@ class Searcher:
             if terms and not any(t in lexical.vocab or lexical.near(t) for t in terms) and rare_word(word, language):
                 missing += 1
         return missing, stemmed
+
+    def _writes_run(self, run: str, language: str) -> bool:
+        """Whether the corpus writes a name of several words together, as in "l'API Entreprise" (see `unnamed`).
+
+        Looked for among the passages its words score best, as `_writes` looks for a name; a run none of whose
+        words the corpus holds counts as written (its words are counted one by one).
+        """
+        terms = [t for t in self.index.lexical.question_terms(run, language) if t in self.index.lexical.vocab]
+        if not terms:
+            return True
+        return self._written(re.compile(r"\b" + r"\W+".join(re.escape(fold(w)) for w in run.split()) + r"\b"), terms)
 
     def _writes(self, name: str, terms: list[str], language: str, ending: int = 0) -> bool:
         """Whether the corpus writes a name, among the passages its (cut) terms score best.
@@ -588,6 +604,10 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
 _NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+# A name of several words: a capitalised word inside a sentence (after a space or an elided article: "l'API
+# Entreprise"), then capitalised words or letters with digits ("Microsoft Teams", "Radeon RX9070"), not bare numbers.
+_RUN_WORD = r"(?:[A-ZÀ-Ý][\w'’-]*|[^\W\d_]+\d\w*)"
+_NAME_RUN = re.compile(rf"(?<![.!?]\s)(?<=[\s'’]){_RUN_WORD}(?: {_RUN_WORD})+")
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-zà-ÿ][\w-]*[a-zà-ÿ0-9]")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that

@@ -97,3 +97,32 @@ def test_with_one_dense_model_its_evidence_agrees_with_itself(english_manual):  
     """An index without the multilingual model judges the main model's meaning, which agrees with itself."""
     features = english_manual.searcher.search("How do I stash my changes?").features
     assert features.agree and features.main_dense == pytest.approx(features.dense)
+
+
+
+@pytest.fixture(scope="module")
+def plans_manual(tmp_path_factory):
+    """An Engine over three short pages that write "API" and "Entreprise" apart, and "Reference Manual" together."""
+    from index import BuildOptions, Engine, build_index
+    from tests.conftest import FakeEmbedder
+
+    folder = tmp_path_factory.mktemp("plans")
+    docs = folder / "docs"
+    docs.mkdir()
+    pages = {"api.md": "# The API\n\nThe API answers requests in JSON. Each request carries a token.\n",
+             "plans.md": "# Plans\n\nThe Entreprise plan adds support. The free plan has no support.\n",
+             "manual.md": "# Manual\n\nThe Reference Manual lists every option of the API and of the plans.\n"}
+    for name, text in pages.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    build_index(docs, folder / "index", FakeEmbedder(), BuildOptions())
+    return Engine(folder / "index", FakeEmbedder())
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("How do I get a token for the API Entreprise?", 1),  # both words written, never together: another thing
+    ("Where is the Reference Manual of the API?", 0),  # written together
+    ("Does the Entreprise plan answer the API in JSON?", 0),  # two names apart, each written
+])
+def test_a_name_of_several_words_is_written_only_together(plans_manual, question, unnamed):
+    """A name of several words that the corpus writes only apart is a name it lacks ("l'API Entreprise")."""
+    assert plans_manual.searcher.unnamed(question, "en")[0] == unnamed
