@@ -28,6 +28,7 @@ from .furniture import Furniture, asks_about_furniture
 from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
+from .synonyms import synonym_scores
 from .text import Analyzer, fold, split_sentences
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class SearchConfig:
     furniture_penalty: float = 3.0
     duplicate_cosine: float = 0.98  # a passage this close to one ranked above it is a copy (1: keep copies)
     translation_weight: float = 0.5  # BM25 of the question's words translated into the corpus's other language
+    synonym_weight: float = 0.5  # BM25 of the synonyms of the question's words the corpus lacks (index/synonyms.py)
     answerability: AnswerabilityConfig = field(default_factory=AnswerabilityConfig)
 
     def weights(self, multilingual: bool, main_reads: bool = True, known: float = 1.0) -> tuple[float, float, float]:
@@ -419,9 +421,15 @@ class Searcher:
         lex_ids = np.argpartition(-lex_all, c - 1)[:c] if c < n else np.arange(n)
         lex_ids = lex_ids[lex_all[lex_ids] > 0]
         cand = np.unique(np.concatenate([*(f[f >= 0] for f in found), lex_ids]))
+        own_cand, judging, ranked_lex = cand, None, lex_all  # index/synonyms.py: synonyms help rank, not judge
+        if self.config.synonym_weight and not cross_language:
+            ranked_lex = lex_all + self.config.synonym_weight * synonym_scores(idx.lexical, question)
+            more = np.argpartition(-ranked_lex, c - 1)[:c] if c < n else np.arange(n)
+            cand = np.unique(np.concatenate([own_cand, more[ranked_lex[more] > 0]]))
+            judging = np.searchsorted(cand, own_cand)  # where the passages found without them are
 
         cos = {k: np.asarray(sig.view[cand] @ query[k], dtype=np.float32) for k, sig in signals}
-        lexical = lex_all[cand]
+        lexical = ranked_lex[cand]
         z = {"lexical": _standardised(lexical), **{k: _standardised(v) for k, v in cos.items()}}
         penalty = np.zeros(len(cand), dtype=np.float32)
         if self.config.furniture_penalty and not asks_about_furniture(question):
@@ -438,6 +446,11 @@ class Searcher:
         # ranked by meaning alone, an unrelated question's closest passages would look like evidence.
         judged = order if known_share >= 1.0 else np.argsort(
             -(_mixed(z, self.config.weights(self._multi is not None, reads)) - penalty), kind="stable")[:limit]
+        if judging is not None:  # judged on the passages and ranking the question's own words give
+            own_z = {"lexical": _standardised(lex_all[own_cand]),
+                     **{k: _standardised(v[judging]) for k, v in cos.items()}}
+            judged = judging[np.argsort(-(_mixed(own_z, self.config.weights(self._multi is not None, reads))
+                                          - penalty[judging]), kind="stable")[:limit]]
         if translated is not None:  # judged on the ranking the question's own words give
             untranslated = {**z, "lexical": _standardised((lex_all - translated)[cand])}
             judged = np.argsort(-(_mixed(untranslated, self.config.weights(self._multi is not None, reads, known_share))
@@ -456,9 +469,9 @@ class Searcher:
         judged_terms = terms if evidence_terms is None else list(evidence_terms)
         unwritten = set() if cross_language else self.unwritten(evidence_text or question, language)
         if evidence_terms is None:
-            known, lexical_share = self._lexical_evidence(exact[cand], terms, cross_language, unwritten)
+            known, lexical_share = self._lexical_evidence(exact[own_cand], terms, cross_language, unwritten)
         else:
-            known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[cand],
+            known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[own_cand],
                                                           judged_terms, cross_language, unwritten)
         main_dense, agree = self._agreement(cand, judged, own, evidence_key)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
