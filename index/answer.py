@@ -26,6 +26,7 @@ from .sentences import (
     continues,
     qualifies,
     refers_back,
+    sets_up,
     shape,
 )
 from .text import fold
@@ -354,6 +355,8 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
     # The next sentence of the first's passage is on its topic even when it shares none of the question's words.
     if text.endswith(":"):
         second = following  # it introduces what follows (a list, a command): that completes it
+    if second is None and following is not None and sets_up(text):
+        second = following  # "Say you reset a branch by mistake." poses the case: what follows answers it
     if second is None and (before := _preceding(first, by_citation)) is not None \
             and before.sentence.text.rstrip().endswith(":"):
         second = before  # "… an SD card image is available here:" says what the first (a link, a command) is

@@ -540,6 +540,15 @@ def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote()
     assert [s for s, _ in answer.sentences] == [passages[0]]
 
 
+def test_a_case_posed_is_quoted_with_the_sentence_that_answers_it():
+    """"Supposons que…" poses the asker's case: the next sentence, which answers it, is quoted with it."""
+    passages = ["Supposons que vous ayez effacé une branche par erreur avec la commande de remise à zéro. "
+                "Heureusement, le journal des références garde chaque position passée.",
+                "La remise à zéro d'une branche se fait avec reset."]
+    answer = _assembled("J'ai effacé une branche par erreur, comment la retrouver ?", passages)
+    assert "journal des références" in answer.text
+
+
 def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
     """A sentence of another passage scoring about as well as the first joins it: which one answers is unsure."""
     passages = ["Lancez le test de latence du noyau pour voir si la machine convient.",
