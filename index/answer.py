@@ -252,6 +252,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
     if not result.cross_language and result.features is not None and result.features.known >= config.meaning_known:
         meaning = 0.0  # the documents know all its words: they find the sentence, at no embedding's cost
+    if any(max(c.lexical for c in own) == 0.0 for own in by_citation.values()):
+        # The search found a passage by meaning alone (none of its sentences holds a word of the question: "garder
+        # un œil sur ses élèves" for "superviser leurs étudiants"): the words cannot judge its sentences.
+        meaning = config.meaning_weight
     if meaning and multilingual is not None and result.multilingual_vector is not None and candidates:
         _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
                        count=config.meaning_candidates, weight=meaning, chars=config.meaning_chars, unit=True,

@@ -420,6 +420,21 @@ def test_a_question_in_other_words_is_answered_by_meaning():
     assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
 
 
+def test_a_passage_found_by_meaning_alone_has_its_sentences_judged_by_meaning():
+    """A cited passage sharing no word with the question ("superviser" for "garder un œil") is read by meaning."""
+    from index.answerability import Evidence
+
+    passages = ["Le professeur règle la salle avant le cours. Les élèves y dessinent avec un logiciel libre.",
+                "Certains établissements utilisent Epoptes pour superviser leurs étudiants."]
+    question = "Quel logiciel permet au professeur de garder un œil sur les ordinateurs des élèves ?"
+    result, lexical, meaning = _asked_in_other_words(question, passages, {"garder un œil": 3, "superviser": 3})
+    result = replace(result, features=Evidence(known=1.0, lexical=0.5, dense=0.1))  # the corpus knows every word
+    assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
+    embedded = len(meaning.embedded)
+    alone = assemble(replace(result, hits=result.hits[:1]), lexical, k=3, multilingual=meaning)
+    assert "logiciel libre" in alone.text and len(meaning.embedded) == embedded  # its words decide, nothing embedded
+
+
 @pytest.mark.parametrize("cross_language", [True, False])
 def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
     """English asked of French text shares no words with its answer: the multilingual model's meaning picks it."""
