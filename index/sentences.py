@@ -68,7 +68,7 @@ SENTENCE_ROLES = frozenset(f"{group}.{role}" for group, roles in {
     "frequency": "every every_unit each each_unit per per_unit word",
     "date": "month day relative near edge edge_year", "place": "word before after",
     "cause": "holds to to_object to_ending", "claim": "holds", "definition": "holds is article",
-    "continues": "contrast goes_on refers_back setup", "relative": "article word person", "number": "word",
+    "continues": "contrast goes_on refers_back setup", "relative": "article word person verb", "number": "word",
     "acronym": "small", "code": "asks",
     # Any question kind may have "<kind>_first" and "<kind>_noun" words (see _question_types).
     "ask": "lead which and definition definition_opens definition_short definition_article cause quantity place_in "
@@ -332,8 +332,11 @@ def sets_up(sentence: str) -> bool:
 
 
 @functools.cache
-def _relative_openings() -> tuple[re.Pattern, ...]:
-    """Per language: a question opening with an article, a noun (and maybe one more word), then a relative word."""
+def _relative_openings() -> tuple[tuple[re.Pattern, re.Pattern], ...]:
+    """Per language: (a question opening with an article, a noun and a relative word; a verb asking on its own).
+
+    "la plateforme où le public annote… ?" opens so; "Les élèves qui partent peuvent-ils… ?" asks with its verb.
+    """
     out = []
     for words in sentence_words().values():
         if "relative.article" not in words or "relative.word" not in words:
@@ -343,8 +346,10 @@ def _relative_openings() -> tuple[re.Pattern, ...]:
         relatives = "|".join(re.escape(r) + ("" if r.endswith(("'", "’")) else r"(?![\w'’-])")
                              for r in sorted(words["relative.word"], key=len, reverse=True))
         lead = _alt(words.get("ask.lead", ()))
-        out.append(re.compile(rf"^(?:{lead}\s+)?(?:{articles})(?P<noun>[^\W\d_]+(?:[-'’][^\W\d_]+)*)"
-                              rf"(?:\s+[^\W\d_]+)?\s+(?P<relative>{relatives})", re.IGNORECASE))
+        verbs = "|".join(re.escape(v) + r"(?![\w'’-])" for v in words.get("relative.verb", ()))
+        out.append((re.compile(rf"^(?:{lead}\s+)?(?:{articles})(?P<noun>[^\W\d_]+(?:[-'’][^\W\d_]+)*)"
+                               rf"(?:\s+[^\W\d_]+)?\s+(?P<relative>{relatives})", re.IGNORECASE),
+                    re.compile(verbs or r"(?!x)x", re.IGNORECASE)))
     return tuple(out)
 
 
@@ -354,9 +359,9 @@ def _relative_kind(lower: str) -> str | None:
     It asks which one: the kind its noun asks for after "quel" (a person, a place, a date, a quantity), a
     command for a command's noun, a person after "who", else a name.
     """
-    for pattern in _relative_openings():
+    for pattern, verbs in _relative_openings():
         m = pattern.match(lower)
-        if m is None:
+        if m is None or verbs.search(lower):
             continue
         noun = fold(m.group("noun"))
         for kind in ("person", "place", "date", "quantity", "organisation"):
