@@ -270,7 +270,11 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
         def also(c: _Candidate) -> bool:
             return shape(c.sentence, kinds[1], known, asked_acronyms) >= 1.0
     more_of = set(own) if more_of is None else more_of
-    chosen = _choose(candidates, by_citation, config, more_of, also) if result.covered else []
+    # A cited passage that goes on where another one ends (the next paragraph of the same section): its first
+    # sentence follows the other's last.
+    after = {n: (m, len(sentences.get(hit.position, hit.passage.text)) - 1)
+             for n, hit in enumerate(hits, start=1) for m, nxt in enumerate(hits, start=1) if _goes_on(hit, nxt)}
+    chosen = _choose(candidates, by_citation, config, more_of, also, after) if result.covered else []
     citations = []
     for n, hit in enumerate(hits, start=1):
         # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
@@ -321,13 +325,28 @@ def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache,
     _score(candidates, config, weight, type_weight)
 
 
-def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:
-    """The sentence after `first` in its passage, or in another cited passage holding the same sentence."""
+def _goes_on(hit, nxt) -> bool:
+    """Whether the passage of `nxt` goes on right after that of `hit` (only blank lines between them)."""
+    a, b = hit.passage, nxt.passage
+    return (a.document == b.document and a.section == b.section and a.line_end > 0
+            and 0 < b.line_start - a.line_end <= 2)
+
+
+def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]],
+               after: dict[int, tuple[int, int]] | None = None) -> _Candidate | None:
+    """The sentence after `first`: in its passage, in another cited passage holding it, or opening the next one.
+
+    `after` maps a citation to the citation whose passage goes on where its own ends, and its last sentence's index.
+    """
     for n in (first.n, *(m for m in by_citation if m != first.n)):
         own = by_citation[n]
         at = next((i for i, c in enumerate(own) if c.sentence.text == first.sentence.text), None)
         if at is not None and at + 1 < len(own) and own[at + 1].index == own[at].index + 1:
             return own[at + 1]
+    if after and first.n in after:
+        m, last = after[first.n]
+        if first.index == last and by_citation.get(m) and by_citation[m][0].index == 0:
+            return by_citation[m][0]
     return None
 
 
@@ -339,7 +358,8 @@ def _preceding(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _
 
 
 def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate]],
-            config: AnswerConfig, own: set[str], also=None) -> list[_Candidate]:
+            config: AnswerConfig, own: set[str], also=None,
+            after: dict[int, tuple[int, int]] | None = None) -> list[_Candidate]:
     if not candidates:
         return []
     # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
@@ -352,7 +372,7 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
                       and _preceding(c, by_citation) is not None), first)
     chosen = [first]
     text = first.sentence.text.rstrip()
-    following = _following(first, by_citation)
+    following = _following(first, by_citation, after)
     close = [c for c in ranked[1:] if c.score >= config.second_share * first.score
              and c.sentence.text != first.sentence.text]
     second = None

@@ -564,6 +564,31 @@ def test_a_case_posed_is_quoted_with_the_sentence_that_answers_it():
     assert "journal des références" in answer.text
 
 
+def test_the_next_paragraph_cited_apart_goes_on_from_the_first():
+    """The asked advice in the next paragraph, cited as its own passage, joins the sentence that ends the one before."""
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    texts = ["Quand le codage du fichier est mal choisi, les accents du fichier deviennent illisibles.",
+             "Il est conseillé d'utiliser l'encodage UTF-8.",
+             "Le tableur importe les fichiers depuis son menu."]
+    question = "Les accents de mon fichier sont cassés, je choisis quel codage ?"
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(texts + _FILLER, analyzer)
+
+    def answer(second_line: int) -> str:
+        lines = [(10, 10), (second_line, second_line), (40, 41)]
+        hits = [Hit(Passage(document="guide.md", title="Guide", section=("Encodage",), text=t, line_start=a,
+                            line_end=b), i, 1.0 - 0.1 * i, 0.5, 1.0)
+                for i, (t, (a, b)) in enumerate(zip(texts, lines, strict=True))]
+        return assemble(SearchResult(question, hits, analyzer.terms(question), 1.0, False, True), lexical, k=3).text
+
+    assert "UTF-8" in answer(12)  # a blank line between the paragraphs
+    assert "UTF-8" not in answer(30)  # another part of the guide: not its continuation
+
+
 def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
     """A sentence of another passage scoring about as well as the first joins it: which one answers is unsure."""
     passages = ["Lancez le test de latence du noyau pour voir si la machine convient.",
