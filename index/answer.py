@@ -130,10 +130,10 @@ class AnswerConfig:
     them) to 1 (the closest). A question in the documents' own language gets the same with
     `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted):
     asked in other words than the documents' ("le big boss de la boite", typos, slang), only the meaning
-    finds the sentence; and any question gets `meaning_weight` when a cited passage shares none of its words (the
-    search found it by meaning alone). A sentence close in meaning is on topic: the asked kind of fact it holds counts as
-    in a sentence sharing the words. Embedding eight sentences costs about ten questions' embeddings, so a
-    question whose words the documents all know is left to its words.
+    finds the sentence; and any question gets `meaning_weight` when a cited passage shares none of its words
+    (the search found it by meaning alone). A sentence close in meaning is on topic: the asked kind of fact it
+    holds counts as in a sentence sharing the words. Embedding eight sentences costs about ten questions'
+    embeddings, so a question whose words the documents all know is left to its words.
     """
 
     history_weight: float = 0.5
