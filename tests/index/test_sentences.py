@@ -73,6 +73,7 @@ def analyzer() -> Analyzer:
     ("the guy who runs the company?", "person"),
     ("le vin rouge ou blanc ?", None),  # "ou" without its accent is "or"
     ("Les élèves dont le compte est bloqué peuvent-ils se connecter ?", None),  # asked by its own verb
+    ("The package that I installed does not start, how do I fix it?", None),  # asked in a clause of its own
 ])
 def test_answer_type_of_questions(question, kind):
     """The kind of fact a question asks for comes from its question words, in French and in English."""
