@@ -26,6 +26,7 @@ from .sentences import (
     continues,
     qualifies,
     refers_back,
+    sets_up,
     shape,
 )
 from .text import fold
@@ -129,9 +130,10 @@ class AnswerConfig:
     them) to 1 (the closest). A question in the documents' own language gets the same with
     `meaning_weight_same` when the corpus knows less than `meaning_known` of its words (rarity-weighted):
     asked in other words than the documents' ("le big boss de la boite", typos, slang), only the meaning
-    finds the sentence. A sentence close in meaning is on topic: the asked kind of fact it holds counts as
-    in a sentence sharing the words. Embedding eight sentences costs about ten questions' embeddings, so a
-    question whose words the documents all know is left to its words.
+    finds the sentence; and any question gets `meaning_weight` when a cited passage shares none of its words
+    (the search found it by meaning alone). A sentence close in meaning is on topic: the asked kind of fact it
+    holds counts as in a sentence sharing the words. Embedding eight sentences costs about ten questions'
+    embeddings, so a question whose words the documents all know is left to its words.
     """
 
     history_weight: float = 0.5
@@ -251,6 +253,10 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
     meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
     if not result.cross_language and result.features is not None and result.features.known >= config.meaning_known:
         meaning = 0.0  # the documents know all its words: they find the sentence, at no embedding's cost
+    if any(max(c.lexical for c in own) == 0.0 for own in by_citation.values()):
+        # The search found a passage by meaning alone (none of its sentences holds a word of the question: "garder
+        # un œil sur ses élèves" for "superviser leurs étudiants"): the words cannot judge its sentences.
+        meaning = config.meaning_weight
     if meaning and multilingual is not None and result.multilingual_vector is not None and candidates:
         _add_closeness(candidates, hits, sentences, multilingual, result.multilingual_vector, config,
                        count=config.meaning_candidates, weight=meaning, chars=config.meaning_chars, unit=True,
@@ -265,7 +271,11 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
         def also(c: _Candidate) -> bool:
             return shape(c.sentence, kinds[1], known, asked_acronyms) >= 1.0
     more_of = set(own) if more_of is None else more_of
-    chosen = _choose(candidates, by_citation, config, more_of, also) if result.covered else []
+    # A cited passage that goes on where another one ends (the next paragraph of the same section): its first
+    # sentence follows the other's last.
+    after = {n: (m, len(sentences.get(hit.position, hit.passage.text)) - 1)
+             for n, hit in enumerate(hits, start=1) for m, nxt in enumerate(hits, start=1) if _goes_on(hit, nxt)}
+    chosen = _choose(candidates, by_citation, config, more_of, also, after) if result.covered else []
     citations = []
     for n, hit in enumerate(hits, start=1):
         # The bold sentence of a citation: the answer's when it quotes this one, else its own best.
@@ -316,13 +326,28 @@ def _add_closeness(candidates: list[_Candidate], hits, sentences: SentenceCache,
     _score(candidates, config, weight, type_weight)
 
 
-def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _Candidate | None:
-    """The sentence after `first` in its passage, or in another cited passage holding the same sentence."""
+def _goes_on(hit, nxt) -> bool:
+    """Whether the passage of `nxt` goes on right after that of `hit` (only blank lines between them)."""
+    a, b = hit.passage, nxt.passage
+    return (a.document == b.document and a.section == b.section and a.line_end > 0
+            and 0 < b.line_start - a.line_end <= 2)
+
+
+def _following(first: _Candidate, by_citation: dict[int, list[_Candidate]],
+               after: dict[int, tuple[int, int]] | None = None) -> _Candidate | None:
+    """The sentence after `first`: in its passage, in another cited passage holding it, or opening the next one.
+
+    `after` maps a citation to the citation whose passage goes on where its own ends, and its last sentence's index.
+    """
     for n in (first.n, *(m for m in by_citation if m != first.n)):
         own = by_citation[n]
         at = next((i for i, c in enumerate(own) if c.sentence.text == first.sentence.text), None)
         if at is not None and at + 1 < len(own) and own[at + 1].index == own[at].index + 1:
             return own[at + 1]
+    if after and first.n in after:
+        m, last = after[first.n]
+        if first.index == last and by_citation.get(m) and by_citation[m][0].index == 0:
+            return by_citation[m][0]
     return None
 
 
@@ -334,7 +359,8 @@ def _preceding(first: _Candidate, by_citation: dict[int, list[_Candidate]]) -> _
 
 
 def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate]],
-            config: AnswerConfig, own: set[str], also=None) -> list[_Candidate]:
+            config: AnswerConfig, own: set[str], also=None,
+            after: dict[int, tuple[int, int]] | None = None) -> list[_Candidate]:
     if not candidates:
         return []
     # Covered was decided by the search: with no sentence on topic, the top passage's first one still answers.
@@ -347,13 +373,15 @@ def _choose(candidates: list[_Candidate], by_citation: dict[int, list[_Candidate
                       and _preceding(c, by_citation) is not None), first)
     chosen = [first]
     text = first.sentence.text.rstrip()
-    following = _following(first, by_citation)
+    following = _following(first, by_citation, after)
     close = [c for c in ranked[1:] if c.score >= config.second_share * first.score
              and c.sentence.text != first.sentence.text]
     second = None
     # The next sentence of the first's passage is on its topic even when it shares none of the question's words.
     if text.endswith(":"):
         second = following  # it introduces what follows (a list, a command): that completes it
+    if second is None and following is not None and sets_up(text):
+        second = following  # "Say you reset a branch by mistake." poses the case: what follows answers it
     if second is None and (before := _preceding(first, by_citation)) is not None \
             and before.sentence.text.rstrip().endswith(":"):
         second = before  # "… an SD card image is available here:" says what the first (a link, a command) is

@@ -68,7 +68,8 @@ SENTENCE_ROLES = frozenset(f"{group}.{role}" for group, roles in {
     "frequency": "every every_unit each each_unit per per_unit word",
     "date": "month day relative near edge edge_year", "place": "word before after",
     "cause": "holds to to_object to_ending", "claim": "holds", "definition": "holds is article",
-    "continues": "contrast goes_on refers_back", "number": "word", "acronym": "small", "code": "asks",
+    "continues": "contrast goes_on refers_back setup", "relative": "article word person verb", "number": "word",
+    "acronym": "small", "code": "asks",
     # Any question kind may have "<kind>_first" and "<kind>_noun" words (see _question_types).
     "ask": "lead which and definition definition_opens definition_short definition_article cause quantity place_in "
            "claim_is claim_article claim_that claim_verb " + " ".join(
@@ -180,6 +181,8 @@ def _patterns() -> dict[str, re.Pattern]:
         # A sentence that opens with one of these goes on from the one before it (contrast, consequence, reference).
         "continues": re.compile(rf"^[«\"(]?\s*(?:{contrast}|{_alt(w('continues.goes_on'))[3:-1]})\b", i),
         "refers_back": re.compile(rf"\b{_alt(w('continues.refers_back'))}\b", i),
+        # "Say you modify a branch with git reset --hard…", "Supposons que…": a case posed, answered after.
+        "sets_up": re.compile(rf"^[«\"(]?\s*{_alt(w('continues.setup'))}\b", i),
         # Questions about commands, functions or options are answered by code lines as much as by prose.
         "asks_code": re.compile(rf"\b{_alt(w('code.asks'))}\b", i),
     }
@@ -323,6 +326,55 @@ def refers_back(sentence: str) -> bool:
     return bool(_patterns()["refers_back"].search(sentence))
 
 
+def sets_up(sentence: str) -> bool:
+    """Whether a sentence poses a case that the next one answers ("Say you…", "Supposons que…")."""
+    return bool(_patterns()["sets_up"].match(sentence.lstrip(" -–—•*")))
+
+
+@functools.cache
+def _relative_openings() -> tuple[tuple[re.Pattern, re.Pattern], ...]:
+    """Per language: (a question opening with an article, a noun and a relative word; a verb asking on its own).
+
+    "la plateforme où le public annote… ?" opens so; "Les élèves qui partent peuvent-ils… ?" asks with its verb.
+    """
+    out = []
+    for words in sentence_words().values():
+        if "relative.article" not in words or "relative.word" not in words:
+            continue
+        articles = "|".join(re.escape(a) + ("" if a.endswith(("'", "’")) else r"\s+")
+                            for a in sorted(words["relative.article"], key=len, reverse=True))
+        relatives = "|".join(re.escape(r) + ("" if r.endswith(("'", "’")) else r"(?![\w'’-])")
+                             for r in sorted(words["relative.word"], key=len, reverse=True))
+        lead = _alt(words.get("ask.lead", ()))
+        verbs = "|".join(re.escape(v) + r"(?![\w'’-])" for v in words.get("relative.verb", ()))
+        out.append((re.compile(rf"^(?:{lead}\s+)?(?:{articles})(?P<noun>[^\W\d_]+(?:[-'’][^\W\d_]+)*)"
+                               rf"(?:\s+[^\W\d_]+)?\s+(?P<relative>{relatives})", re.IGNORECASE),
+                    re.compile(verbs or r"(?!x)x", re.IGNORECASE)))
+    return tuple(out)
+
+
+def _relative_kind(lower: str) -> str | None:
+    """What a question naming a thing by a relative clause asks for ("la plateforme où le public annote… ?").
+
+    It asks which one: the kind its noun asks for after "quel" (a person, a place, a date, a quantity), a
+    command for a command's noun, a person after "who", else a name.
+    """
+    for pattern, verbs in _relative_openings():
+        m = pattern.match(lower)
+        if m is None or verbs.search(lower):
+            continue
+        noun = fold(m.group("noun"))
+        for kind in ("person", "place", "date", "quantity", "organisation"):
+            if any(noun in (n, n + "s") for n in _words(f"ask.{kind}_noun")):
+                return kind
+        if any(noun == fold(w) for w in _words("code.asks")):
+            return "command"
+        if m.group("relative").lower() in _words("relative.person"):
+            return "person"
+        return "organisation"  # a named thing: a platform, a tool, a law
+    return None
+
+
 def asks_for_code(question: str) -> bool:
     """Whether a question is about a command, a function, an option or a key: code lines may answer it."""
     return bool(_patterns()["asks_code"].search(question)) or data_kind(question) in ("command", "key")
@@ -339,6 +391,8 @@ def answer_type(question: str) -> str | None:
     last = next((k for k in ANSWER_TYPES if f"{k}.last" in patterns and patterns[f"{k}.last"].search(end)), None)
     if last:
         return last
+    if (named := _relative_kind(lower)) and not data_kind(question):
+        return named  # "la plateforme où le public annote… ?": which platform, not where
     for kind, pattern in _question_types():
         if kind == "date" and (data := data_kind(question)):
             return data

@@ -420,6 +420,21 @@ def test_a_question_in_other_words_is_answered_by_meaning():
     assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
 
 
+def test_a_passage_found_by_meaning_alone_has_its_sentences_judged_by_meaning():
+    """A cited passage sharing no word with the question ("superviser" for "garder un œil") is read by meaning."""
+    from index.answerability import Evidence
+
+    passages = ["Le professeur règle la salle avant le cours. Les élèves y dessinent avec un logiciel libre.",
+                "Certains établissements utilisent Epoptes pour superviser leurs étudiants."]
+    question = "Quel logiciel permet au professeur de garder un œil sur les ordinateurs des élèves ?"
+    result, lexical, meaning = _asked_in_other_words(question, passages, {"garder un œil": 3, "superviser": 3})
+    result = replace(result, features=Evidence(known=1.0, lexical=0.5, dense=0.1))  # the corpus knows every word
+    assert assemble(result, lexical, k=3, multilingual=meaning).sentences[0][0] == passages[1]
+    embedded = len(meaning.embedded)
+    alone = assemble(replace(result, hits=result.hits[:1]), lexical, k=3, multilingual=meaning)
+    assert "logiciel libre" in alone.text and len(meaning.embedded) == embedded  # its words decide, nothing embedded
+
+
 @pytest.mark.parametrize("cross_language", [True, False])
 def test_a_question_in_another_language_is_answered_by_meaning(cross_language):
     """English asked of French text shares no words with its answer: the multilingual model's meaning picks it."""
@@ -538,6 +553,40 @@ def test_an_answer_never_ends_on_a_sentence_introducing_what_it_does_not_quote()
                 "Les tableurs des champs décimaux du guide sont listés ci-dessous :\n- Calc.\n- Gnumeric."]
     answer = _assembled("Comment le guide traite-t-il les champs décimaux des tableurs ?", passages)
     assert [s for s, _ in answer.sentences] == [passages[0]]
+
+
+def test_a_case_posed_is_quoted_with_the_sentence_that_answers_it():
+    """"Supposons que…" poses the asker's case: the next sentence, which answers it, is quoted with it."""
+    passages = ["Supposons que vous ayez effacé une branche par erreur avec la commande de remise à zéro. "
+                "Heureusement, le journal des références garde chaque position passée.",
+                "La remise à zéro d'une branche se fait avec reset."]
+    answer = _assembled("J'ai effacé une branche par erreur, comment la retrouver ?", passages)
+    assert "journal des références" in answer.text
+
+
+def test_the_next_paragraph_cited_apart_goes_on_from_the_first():
+    """The asked advice in the next paragraph, cited as its own passage, joins the sentence that ends the one before."""
+    from index.lexical import LexicalIndex
+    from index.passages import Passage
+    from index.search import Hit
+    from index.text import Analyzer
+
+    texts = ["Quand le codage du fichier est mal choisi, les accents du fichier deviennent illisibles.",
+             "Il est conseillé d'utiliser l'encodage UTF-8.",
+             "Le tableur importe les fichiers depuis son menu."]
+    question = "Les accents de mon fichier sont cassés, je choisis quel codage ?"
+    analyzer = Analyzer("fr")
+    lexical = LexicalIndex.build(texts + _FILLER, analyzer)
+
+    def answer(second_line: int) -> str:
+        lines = [(10, 10), (second_line, second_line), (40, 41)]
+        hits = [Hit(Passage(document="guide.md", title="Guide", section=("Encodage",), text=t, line_start=a,
+                            line_end=b), i, 1.0 - 0.1 * i, 0.5, 1.0)
+                for i, (t, (a, b)) in enumerate(zip(texts, lines, strict=True))]
+        return assemble(SearchResult(question, hits, analyzer.terms(question), 1.0, False, True), lexical, k=3).text
+
+    assert "UTF-8" in answer(12)  # a blank line between the paragraphs
+    assert "UTF-8" not in answer(30)  # another part of the guide: not its continuation
 
 
 def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():

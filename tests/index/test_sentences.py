@@ -64,6 +64,16 @@ def analyzer() -> Analyzer:
     ("le jardin a été fondé par qui ?", "person"),
     ("the release came out when?", "date"),
     ("Il vient ou pas ?", None),
+    # A thing named by a relative clause: which one it is, not where or who ("où", "qui" are relative pronouns).
+    ("la plateforme où le public annote des textes ?", "organisation"),
+    ("the website where people annotate texts?", "organisation"),
+    ("le fichier où sont gardés les mots de passe ?", "place"),
+    ("l'année où le projet a commencé ?", "date"),
+    ("la commande qui liste les branches ?", "command"),
+    ("the guy who runs the company?", "person"),
+    ("le vin rouge ou blanc ?", None),  # "ou" without its accent is "or"
+    ("Les élèves dont le compte est bloqué peuvent-ils se connecter ?", None),  # asked by its own verb
+    ("The package that I installed does not start, how do I fix it?", None),  # asked in a clause of its own
 ])
 def test_answer_type_of_questions(question, kind):
     """The kind of fact a question asks for comes from its question words, in French and in English."""
