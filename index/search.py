@@ -83,8 +83,8 @@ class SearchConfig:
     Long questions (at least `focus_words` words in several sentences: a situation, then the question)
     are searched by the whole and by their focus (see `question_focus`): the focus's vector added to the
     whole's at `focus_dense`, its words weighing `focus_weight` more in BM25 (across languages their translations
-    too: index/bilingual.py). The focus alone is often
-    elliptical ("Laquelle ?"): the whole keeps what it refers to, and its meaning is what the evidence is judged on.
+    too: index/bilingual.py). The focus alone is often elliptical ("Laquelle ?"): the whole keeps what it refers
+    to, and its meaning is what the evidence is judged on.
 
     Copies: a passage whose vector (the evidence model's) is within `duplicate_cosine` of one ranked above it
     (the same paragraph in a guide's HTML and PDF) comes after the distinct ones: three citations, three passages.
