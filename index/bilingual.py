@@ -8,6 +8,15 @@ content word of the question that no passage in its own language holds into each
 index, and BM25 scores the passages with those terms at a reduced weight (`SearchConfig.translation_weight`).
 Both sides are stemmed as the index stems them, so "branches" meets "branche" and "merging" meets "merge".
 Translations only help to rank: the evidence that the documents cover a question stays that of its own words.
+A long question's focus (what it asks, index/search.py `question_focus`) is translated once more and weighs
+`focus_weight` more, as its own words do: measured (December 2026), English long questions about the French
+Markdown docs R@3 .50 -> 1.00 (n=2; that set's English .50 -> .67), every other set unchanged.
+Measured and dropped (benchmarks/cross_language.py, the 52 questions asked across languages, R@3 39/52): the
+translation weight 0.25-1.0, one or five senses a word and two or five terms a stem, the senses of a word pooled
+(max, mean) rather than summed, the terms the corpus holds chosen first, translating words a few passages in the
+question's own language hold, the earlier question's words translated for a follow-up, and the question
+translated word by word given to a dense model (to e5: worse; to MiniLM for a French question about an English
+manual: MRR up, R@3 even, one fact lost). The misses left are mostly of the signals: slang no dictionary maps.
 
 Measured on the dev sets (December 2026, all sets scored, only these move): English questions about French
 documents gain (R@3 of the shipped articles' everyday set .70 -> .90, of the Debian guides' .60 -> .80, their

@@ -82,8 +82,9 @@ class SearchConfig:
 
     Long questions (at least `focus_words` words in several sentences: a situation, then the question)
     are searched by the whole and by their focus (see `question_focus`): the focus's vector added to the
-    whole's at `focus_dense`, its words weighing `focus_weight` more in BM25. The focus alone is often
-    elliptical ("Laquelle ?"): the whole keeps what it refers to, and its meaning is what the evidence is judged on.
+    whole's at `focus_dense`, its words weighing `focus_weight` more in BM25 (across languages their translations
+    too: index/bilingual.py). The focus alone is often elliptical ("Laquelle ?"): the whole keeps what it refers
+    to, and its meaning is what the evidence is judged on.
 
     Copies: a passage whose vector (the evidence model's) is within `duplicate_cosine` of one ranked above it
     (the same paragraph in a guide's HTML and PDF) comes after the distinct ones: three citations, three passages.
@@ -413,6 +414,10 @@ class Searcher:
         translated = None  # index/bilingual.py: the question's words translated help rank, not judge
         if self.config.translation_weight and cross_language:
             translated = self.config.translation_weight * translation_scores(idx.lexical, question, self._languages)
+            if focus is not None:  # what a long question asks weighs more, translated as in its own words
+                weight = self.config.focus_weight if context_weight is None else context_weight
+                translated = translated + weight * self.config.translation_weight * translation_scores(
+                    idx.lexical, focus, self._languages)
             own_lex = own_lex + translated
         lex_all = own_lex
         if context_terms:

@@ -108,3 +108,22 @@ def test_a_word_is_looked_up_by_its_whole_stem(tmp_path):
     texts = ["Le pain est cuit.", "La largeur de la page."]
     french = LexicalIndex.build(texts, Analyzer("fr", counts={"fr": 2}), ["fr", "fr"])
     assert translated_terms(french, "Where is the bread?", lexicon=Lexicon.read(path)) == ["pain"]
+
+
+def test_what_a_long_question_asks_weighs_more_translated(tmp_path, fake_embedder):
+    """A long French question about an English manual ranks the passage of what it asks above its situation's."""
+    from index import BuildOptions, Engine, build_index
+    from index.search import Searcher
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "merge.md").write_text("# Merging\n\nCancel the last merge with git merge --abort.\n")
+    (docs / "config.md").write_text("# Settings\n\nThe settings file lives in your personal folder; edit it by hand.\n")
+    (docs / "log.md").write_text("# History\n\nShow the history of a branch with git log.\n")
+    build_index(docs, tmp_path / "index", fake_embedder, BuildOptions())
+    index = Engine(tmp_path / "index", fake_embedder).index
+    question = ("J'ai un fichier de réglages dans mon dossier personnel, que je modifie souvent à la main, et tout "
+                "allait bien jusqu'à hier soir. Comment annuler la dernière fusion ?")
+
+    hits = Searcher(index, fake_embedder).search(question, limit=3).hits
+    assert "Cancel the last merge" in hits[0].passage.text
