@@ -623,6 +623,8 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
     if "advice.holds" in p and p["advice.holds"].search(text):
         shapes["advice"] = 1.0  # "Il est conseillé d'utiliser…", "… should be used"
+        if "advice.case" in p and p["advice.case"].match(text.lstrip(" -–—•*«\"(")):
+            shapes["advice"] = 0.7  # "Lorsque le séparateur est la virgule, il est recommandé…": for one case only
     if kind != "row" and _GLOSSARY.match(flat):
         shapes["name"] = 1.0  # "detached HEAD : Normally HEAD stores…": a term and what it names
     elif "name.holds" in p and p["name.holds"].search(text):

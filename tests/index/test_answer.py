@@ -597,8 +597,18 @@ def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
     assert "RTAI" in answer.text
 
 
+def test_advice_for_every_case_wins_over_advice_for_one_case():
+    """"Quel caractère pour…" is answered by the plain advice, not by advice given "lorsque" some case holds."""
+    passages = ["Lorsque le séparateur est la virgule, il est recommandé d'entourer le texte de guillemets.",
+                "Il est conseillé d'utiliser la virgule comme séparateur."]
+    answer = _assembled("quel caractère pour séparer les colonnes ?", passages)
+    assert answer.sentences[0][0] == passages[1]
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("Which encoding do you recommend for the export?", "advice"),
+    ("quel caractère pour séparer les cases ?", "advice"),  # "quel <chose> pour <faire>": which one to choose
+    ("What character to use between the fields?", "advice"),
     ("je choisis quel codage pour mes fichiers ?", "advice"),
     ("Where should I ask questions about packaging? Who would you recommend?", "place"),  # advice only as a fallback
     ("Someone said there's a config setting for this, which one?", "name"),
