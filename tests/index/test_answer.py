@@ -609,6 +609,8 @@ def test_advice_for_every_case_wins_over_advice_for_one_case():
     ("Which encoding do you recommend for the export?", "advice"),
     ("quel caractère pour séparer les cases ?", "advice"),  # "quel <chose> pour <faire>": which one to choose
     ("What character to use between the fields?", "advice"),
+    ("which us congressman wants tougher chip controls", "person"),  # a person's office names a person
+    ("c quelle radio qui a sorti l'histoire ?", "organisation"),  # a medium names an organisation
     ("je choisis quel codage pour mes fichiers ?", "advice"),
     ("Where should I ask questions about packaging? Who would you recommend?", "place"),  # advice only as a fallback
     ("Someone said there's a config setting for this, which one?", "name"),
