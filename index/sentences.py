@@ -29,13 +29,13 @@ HEADING_MAX_WORDS = 10
 
 # What a question asks for.
 ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
-                "duration", "values", "key", "command", "name", "advice")
+                "duration", "values", "key", "command", "name", "advice", "state")
 # Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
 # after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
-DATA_KINDS = ("duration", "values", "key", "command", "name", "advice")
+DATA_KINDS = ("duration", "values", "key", "command", "name", "advice", "state")
 # Data kinds asked only when no other kind is ("Which format should I use?" asks for advice; "Where should I
-# ask?" for a place).
-FALLBACK_KINDS = ("advice",)
+# ask?" for a place; "Is it out yet?" for the state of things).
+FALLBACK_KINDS = ("advice", "state")
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -625,6 +625,8 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["advice"] = 1.0  # "Il est conseillé d'utiliser…", "… should be used"
         if "advice.case" in p and p["advice.case"].match(text.lstrip(" -–—•*«\"(")):
             shapes["advice"] = 0.7  # "Lorsque le séparateur est la virgule, il est recommandé…": for one case only
+    if "state.holds" in p and p["state.holds"].search(text):
+        shapes["state"] = 1.0  # "La décision est encore en suspens.", "It is not supported yet."
     if kind != "row" and _GLOSSARY.match(flat):
         shapes["name"] = 1.0  # "detached HEAD : Normally HEAD stores…": a term and what it names
     elif "name.holds" in p and p["name.holds"].search(text):

@@ -605,8 +605,18 @@ def test_advice_for_every_case_wins_over_advice_for_one_case():
     assert answer.sentences[0][0] == passages[1]
 
 
+def test_asked_whether_it_happened_yet_the_sentence_telling_the_state_answers():
+    """"… validé l'arrivée des puces ou pas encore ?" is answered by "la décision est encore en suspens"."""
+    passages = ["L'arrivée des puces en Chine est un signal fort pour le marché.",
+                "La décision d'autoriser les puces est encore en suspens."]
+    answer = _assembled("Pékin a validé l'arrivée des puces ou pas encore ?", passages)
+    assert answer.sentences[0][0] == passages[1]
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("Which encoding do you recommend for the export?", "advice"),
+    ("Pékin a validé l'arrivée des puces ou pas encore ?", "state"),
+    ("is sparse checkout supported yet?", "state"),
     ("quel caractère pour séparer les cases ?", "advice"),  # "quel <chose> pour <faire>": which one to choose
     ("What character to use between the fields?", "advice"),
     ("which us congressman wants tougher chip controls", "person"),  # a person's office names a person
