@@ -29,13 +29,16 @@ HEADING_MAX_WORDS = 10
 
 # What a question asks for.
 ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
-                "duration", "values", "key", "command", "name", "advice", "state")
+                "duration", "values", "key", "command", "name", "advice", "state", "method")
 # Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
 # after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
-DATA_KINDS = ("duration", "values", "key", "command", "name", "advice", "state")
+DATA_KINDS = ("duration", "values", "key", "command", "name", "advice", "state", "method")
 # Data kinds asked only when no other kind is ("Which format should I use?" asks for advice; "Where should I
 # ask?" for a place; "Is it out yet?" for the state of things).
-FALLBACK_KINDS = ("advice", "state")
+FALLBACK_KINDS = ("advice", "state", "method")
+# Data kinds that name what is asked only loosely ("Comment récupérer… ?" asks for a way, which many sentences tell):
+# they count as much as the other kinds, not as a duration or a key.
+LOOSE_KINDS = ("method",)
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -625,6 +628,8 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["advice"] = 1.0  # "Il est conseillé d'utiliser…", "… should be used"
         if "advice.case" in p and p["advice.case"].match(text.lstrip(" -–—•*«\"(")):
             shapes["advice"] = 0.7  # "Lorsque le séparateur est la virgule, il est recommandé…": for one case only
+    if "method.holds" in p and p["method.holds"].search(text):
+        shapes["method"] = 1.0  # "votre meilleure option est d'utiliser la ligne de commande :", "you can use…"
     if "state.holds" in p and p["state.holds"].search(text):
         shapes["state"] = 1.0  # "La décision est encore en suspens.", "It is not supported yet."
     if kind != "row" and _GLOSSARY.match(flat):

@@ -613,8 +613,19 @@ def test_asked_whether_it_happened_yet_the_sentence_telling_the_state_answers():
     assert answer.sentences[0][0] == passages[1]
 
 
+def test_asked_how_the_sentence_telling_the_way_answers():
+    """"Comment récupérer… ?" is answered by "votre meilleure option est d'utiliser…", not by a remark on the topic."""
+    passages = ["Soyez conscient que la sauvegarde du dossier ne protège pas d'une panne de disque.",
+                "Pour restaurer un dossier complet, votre meilleure option est d'utiliser la commande de restauration."]
+    answer = _assembled("Comment récupérer le dossier complet depuis la sauvegarde ?", passages)
+    assert answer.sentences[0][0] == passages[1]
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("Which encoding do you recommend for the export?", "advice"),
+    ("Comment récupérer le dossier d'un utilisateur ?", "method"),
+    ("How do I undo the last commit?", "method"),
+    ("Comment s'appelle le mode sans tête ?", "name"),  # "comment" asks for a way only when no other kind is
     ("Pékin a validé l'arrivée des puces ou pas encore ?", "state"),
     ("is sparse checkout supported yet?", "state"),
     ("quel caractère pour séparer les cases ?", "advice"),  # "quel <chose> pour <faire>": which one to choose
