@@ -761,7 +761,12 @@ def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_a
         # A run that shares a word with the question ("Huang" asked, "Jensen Huang" found) names nothing new.
         new = [run for run in sentence.names if not any(fold(w) in known for w in run)]
         if kind == "organisation":
-            return 1.0 if new else 0.0
+            # "Selon NPR", "Reuters": an acronym or a single name; a run of names is more often a person's
+            # ("Jensen Huang"), and a place ("au Mar-a-Lago") is none.
+            new = [run for run in new if not (len(run) == 1 and fold(run[0]) in sentence.places)]
+            if any(len(run) == 1 and run[0].isupper() for run in new):
+                return 1.0
+            return 0.7 if any(len(run) == 1 for run in new) else (0.4 if new else 0.0)
         if any(len(run) >= 2 for run in new):
             return 1.0
         if any(not run[0].isupper() for run in new):  # "Reuters" rather than an acronym ("IA", "USB")

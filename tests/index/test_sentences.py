@@ -130,6 +130,10 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("person", "Qui est le PDG de Nvidia ?", "« Nous avons besoin de puces, et Nvidia est prêt. »", 0.0),
     ("person", "Quel média a révélé le dîner entre Huang et Trump ?", "Huang a dîné avec Trump.", 0.0),
     ("organisation", "Quel média a révélé le dîner ?", "Selon NPR, le dîner a eu lieu.", 1.0),
+    # An organisation is an acronym or a single name rather than a person's names or a place.
+    ("organisation", "Quel média a révélé le dîner ?", "Lors du dîner, Jensen Huang a convaincu.", 0.4),
+    ("organisation", "Quel média a révélé le dîner ?", "Ce dîner au Mar-a-Lago a tout changé.", 0.0),
+    ("organisation", "Quel média a révélé le dîner ?", "Le dîner a été révélé par Reuters.", 0.7),
     ("quantity", "Combien de H20 sont en réserve ?", "Les réserves sont estimées à 700 000 unités.", 1.0),
     ("quantity", "Combien de H20 sont en réserve ?", "La H20 est une puce.", 0.0),
     ("quantity", "Combien de mines sont cachées ?", "Sur le plateau sont cachées dix mines.", 1.0),
