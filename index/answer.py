@@ -18,6 +18,7 @@ from .passages import Passage
 from .search import SearchResult
 from .sentences import (
     DATA_KINDS,
+    LOOSE_KINDS,
     Sentence,
     SentenceCache,
     acronyms,
@@ -248,7 +249,8 @@ def assemble(result: SearchResult, lexical: LexicalIndex, k: int = 3, sentences:
             candidates.append(c)
             by_citation.setdefault(n, []).append(c)
     # A duration, values, a key or a command asked for: the sentence holding one is the answer, not its neighbour.
-    type_weight = config.data_type_weight if kinds and kinds[0] in DATA_KINDS else config.type_weight
+    type_weight = config.data_type_weight if kinds and kinds[0] in DATA_KINDS and kinds[0] not in LOOSE_KINDS \
+        else config.type_weight
     _score(candidates, config, type_weight=type_weight)
     meaning = config.meaning_weight if result.cross_language else config.meaning_weight_same
     if not result.cross_language and result.features is not None and result.features.known >= config.meaning_known:

@@ -29,13 +29,16 @@ HEADING_MAX_WORDS = 10
 
 # What a question asks for.
 ANSWER_TYPES = ("person", "organisation", "quantity", "date", "place", "cause", "definition", "claim",
-                "duration", "values", "key", "command", "name", "advice")
+                "duration", "values", "key", "command", "name", "advice", "state", "method")
 # Kinds whose question words and sentence words are data (index/data/<lang>/kinds.txt), checked in this order
 # after "definition" and "cause" and before the others: "Combien de temps…" asks for a duration, not a number.
-DATA_KINDS = ("duration", "values", "key", "command", "name", "advice")
+DATA_KINDS = ("duration", "values", "key", "command", "name", "advice", "state", "method")
 # Data kinds asked only when no other kind is ("Which format should I use?" asks for advice; "Where should I
-# ask?" for a place).
-FALLBACK_KINDS = ("advice",)
+# ask?" for a place; "Is it out yet?" for the state of things).
+FALLBACK_KINDS = ("advice", "state", "method")
+# Data kinds that name what is asked only loosely ("Comment récupérer… ?" asks for a way, which many sentences tell):
+# they count as much as the other kinds, not as a duration or a key.
+LOOSE_KINDS = ("method",)
 
 _TERMINAL = tuple(".!?…:;")
 _CLOSERS = "\"»”)]’' \u00a0"
@@ -623,6 +626,12 @@ def _data_shapes(flat: str, kind: str) -> tuple[tuple[str, float], ...]:
         shapes["command"] = 0.7  # "Installez le paquet expeyes", "run kinit as root"
     if "advice.holds" in p and p["advice.holds"].search(text):
         shapes["advice"] = 1.0  # "Il est conseillé d'utiliser…", "… should be used"
+        if "advice.case" in p and p["advice.case"].match(text.lstrip(" -–—•*«\"(")):
+            shapes["advice"] = 0.7  # "Lorsque le séparateur est la virgule, il est recommandé…": for one case only
+    if "method.holds" in p and p["method.holds"].search(text):
+        shapes["method"] = 1.0  # "votre meilleure option est d'utiliser la ligne de commande :", "you can use…"
+    if "state.holds" in p and p["state.holds"].search(text):
+        shapes["state"] = 1.0  # "La décision est encore en suspens.", "It is not supported yet."
     if kind != "row" and _GLOSSARY.match(flat):
         shapes["name"] = 1.0  # "detached HEAD : Normally HEAD stores…": a term and what it names
     elif "name.holds" in p and p["name.holds"].search(text):
@@ -752,7 +761,12 @@ def shape(sentence: Sentence, kind: str | None, known: Iterable[str], question_a
         # A run that shares a word with the question ("Huang" asked, "Jensen Huang" found) names nothing new.
         new = [run for run in sentence.names if not any(fold(w) in known for w in run)]
         if kind == "organisation":
-            return 1.0 if new else 0.0
+            # "Selon NPR", "Reuters": an acronym or a single name; a run of names is more often a person's
+            # ("Jensen Huang"), and a place ("au Mar-a-Lago") is none.
+            new = [run for run in new if not (len(run) == 1 and fold(run[0]) in sentence.places)]
+            if any(len(run) == 1 and run[0].isupper() for run in new):
+                return 1.0
+            return 0.7 if any(len(run) == 1 for run in new) else (0.4 if new else 0.0)
         if any(len(run) >= 2 for run in new):
             return 1.0
         if any(not run[0].isupper() for run in new):  # "Reuters" rather than an acronym ("IA", "USB")

@@ -597,8 +597,41 @@ def test_two_sentences_the_words_cannot_tell_apart_are_both_quoted():
     assert "RTAI" in answer.text
 
 
+def test_advice_for_every_case_wins_over_advice_for_one_case():
+    """"Quel caractère pour…" is answered by the plain advice, not by advice given "lorsque" some case holds."""
+    passages = ["Lorsque le séparateur est la virgule, il est recommandé d'entourer le texte de guillemets.",
+                "Il est conseillé d'utiliser la virgule comme séparateur."]
+    answer = _assembled("quel caractère pour séparer les colonnes ?", passages)
+    assert answer.sentences[0][0] == passages[1]
+
+
+def test_asked_whether_it_happened_yet_the_sentence_telling_the_state_answers():
+    """"… validé l'arrivée des puces ou pas encore ?" is answered by "la décision est encore en suspens"."""
+    passages = ["L'arrivée des puces en Chine est un signal fort pour le marché.",
+                "La décision d'autoriser les puces est encore en suspens."]
+    answer = _assembled("Pékin a validé l'arrivée des puces ou pas encore ?", passages)
+    assert answer.sentences[0][0] == passages[1]
+
+
+def test_asked_how_the_sentence_telling_the_way_answers():
+    """"Comment récupérer… ?" is answered by "votre meilleure option est d'utiliser…", not by a remark on the topic."""
+    passages = ["Soyez conscient que la sauvegarde du dossier ne protège pas d'une panne de disque.",
+                "Pour restaurer un dossier complet, votre meilleure option est d'utiliser la commande de restauration."]
+    answer = _assembled("Comment récupérer le dossier complet depuis la sauvegarde ?", passages)
+    assert answer.sentences[0][0] == passages[1]
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("Which encoding do you recommend for the export?", "advice"),
+    ("Comment récupérer le dossier d'un utilisateur ?", "method"),
+    ("How do I undo the last commit?", "method"),
+    ("Comment s'appelle le mode sans tête ?", "name"),  # "comment" asks for a way only when no other kind is
+    ("Pékin a validé l'arrivée des puces ou pas encore ?", "state"),
+    ("is sparse checkout supported yet?", "state"),
+    ("quel caractère pour séparer les cases ?", "advice"),  # "quel <chose> pour <faire>": which one to choose
+    ("What character to use between the fields?", "advice"),
+    ("which us congressman wants tougher chip controls", "person"),  # a person's office names a person
+    ("c quelle radio qui a sorti l'histoire ?", "organisation"),  # a medium names an organisation
     ("je choisis quel codage pour mes fichiers ?", "advice"),
     ("Where should I ask questions about packaging? Who would you recommend?", "place"),  # advice only as a fallback
     ("Someone said there's a config setting for this, which one?", "name"),

@@ -53,10 +53,10 @@ def analyzer() -> Analyzer:
     ("Quelle commande met à jour la liste des paquets ?", "command"),
     ("What's it called when HEAD points at a commit?", "name"),
     ("Le serveur central, il s'appelle comment ?", "name"),
-    ("Comment afficher la version ?", None),
-    # "quand" further on is a conjunction, and "ou" without its accent means "or".
-    ("Comment sélectionner du texte quand aptitude est ouvert ?", None),
-    ("Comment l'installer sous Debian ou Ubuntu ?", None),
+    ("Comment afficher la version ?", "method"),  # a way, asked when no other kind is
+    # "quand" further on is a conjunction, and "ou" without its accent means "or": not a date, not a place.
+    ("Comment sélectionner du texte quand aptitude est ouvert ?", "method"),
+    ("Comment l'installer sous Debian ou Ubuntu ?", "method"),
     ("Quelle valeur affiche la mesure quand rien n'est branché ?", "quantity"),
     # Asked last, in everyday words: the closing question word decides ("qui" earlier is a relative pronoun).
     ("la loi qui rend l'accès obligatoire c'est de quand ?", "date"),
@@ -73,7 +73,7 @@ def analyzer() -> Analyzer:
     ("the guy who runs the company?", "person"),
     ("le vin rouge ou blanc ?", None),  # "ou" without its accent is "or"
     ("Les élèves dont le compte est bloqué peuvent-ils se connecter ?", None),  # asked by its own verb
-    ("The package that I installed does not start, how do I fix it?", None),  # asked in a clause of its own
+    ("The package that I installed does not start, how do I fix it?", "method"),  # asked in a clause of its own
 ])
 def test_answer_type_of_questions(question, kind):
     """The kind of fact a question asks for comes from its question words, in French and in English."""
@@ -130,6 +130,10 @@ def test_kinds_that_never_answer(kind, analyzer):
     ("person", "Qui est le PDG de Nvidia ?", "« Nous avons besoin de puces, et Nvidia est prêt. »", 0.0),
     ("person", "Quel média a révélé le dîner entre Huang et Trump ?", "Huang a dîné avec Trump.", 0.0),
     ("organisation", "Quel média a révélé le dîner ?", "Selon NPR, le dîner a eu lieu.", 1.0),
+    # An organisation is an acronym or a single name rather than a person's names or a place.
+    ("organisation", "Quel média a révélé le dîner ?", "Lors du dîner, Jensen Huang a convaincu.", 0.4),
+    ("organisation", "Quel média a révélé le dîner ?", "Ce dîner au Mar-a-Lago a tout changé.", 0.0),
+    ("organisation", "Quel média a révélé le dîner ?", "Le dîner a été révélé par Reuters.", 0.7),
     ("quantity", "Combien de H20 sont en réserve ?", "Les réserves sont estimées à 700 000 unités.", 1.0),
     ("quantity", "Combien de H20 sont en réserve ?", "La H20 est une puce.", 0.0),
     ("quantity", "Combien de mines sont cachées ?", "Sur le plateau sont cachées dix mines.", 1.0),
