@@ -50,6 +50,18 @@ class Figure:
         return {"median": self.median, "min": self.low, "max": self.high, "n": len(self.values)}
 
 
+def settings_models():
+    """(MiniLM embedder, multilingual embedder or None) as `docbot ask` loads them from the DOCBOT_* settings."""
+    from bot.service import limit_blas_threads, make_embedder, make_multilingual, prepare_embedder
+    from bot.settings import Settings
+
+    limit_blas_threads()
+    settings = Settings()
+    embedder = make_embedder(settings)
+    prepare_embedder(embedder)
+    return embedder, make_multilingual(settings)
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0–100) by linear interpolation, as numpy does by default."""
     s = sorted(values)

@@ -41,16 +41,11 @@ def main() -> None:
     ap.add_argument("work", type=Path)
     ap.add_argument("variants", nargs="*", default=["base:"])
     a = ap.parse_args()
-    from bot.service import limit_blas_threads, make_embedder, make_multilingual, prepare_embedder
-    from bot.settings import Settings
+    from benchmarks.common import settings_models
     from index import bilingual, store
     from index import search as search_module
 
-    limit_blas_threads()
-    settings = Settings()
-    embedder = make_embedder(settings)
-    prepare_embedder(embedder)
-    multilingual = make_multilingual(settings)
+    embedder, multilingual = settings_models()
     variants = [parse_variant(v) for v in a.variants]
     shared = shared_folder()
     ranks: dict[str, list[tuple[str, int | None, str]]] = {name: [] for name, _ in variants}

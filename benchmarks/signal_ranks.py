@@ -64,16 +64,11 @@ def main() -> None:
     ap.add_argument("questions")
     ap.add_argument("--misses", action="store_true", help="list only the questions the fused top 3 misses")
     a = ap.parse_args()
-    from bot.service import limit_blas_threads, make_embedder, make_multilingual, prepare_embedder
-    from bot.settings import Settings
+    from benchmarks.common import settings_models
     from index import store
     from index.search import Searcher
 
-    limit_blas_threads()
-    settings = Settings()
-    embedder = make_embedder(settings)
-    prepare_embedder(embedder)
-    multilingual = make_multilingual(settings)
+    embedder, multilingual = settings_models()
     index = store.load(Path(a.index_dir))
     searcher = Searcher(index, embedder, multilingual=multilingual)
     texts = [norm(p.text) for p in index.passages]

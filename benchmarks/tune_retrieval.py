@@ -75,14 +75,10 @@ def main() -> None:
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--show", action="store_true")
     a = ap.parse_args()
-    from bot.service import make_embedder, make_multilingual, prepare_embedder
-    from bot.settings import Settings
+    from benchmarks.common import settings_models
     from index import store
 
-    settings = Settings()
-    embedder = make_embedder(settings)
-    prepare_embedder(embedder)
-    multilingual = make_multilingual(settings)
+    embedder, multilingual = settings_models()
     sets = []
     for pair in a.pairs:
         index_dir, questions = pair.split("=", 1)

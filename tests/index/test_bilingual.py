@@ -80,18 +80,14 @@ def test_the_shipped_lexicon_translates_common_words(english):
     assert {"file", "last", "merg"} <= set(terms)
 
 
-def test_search_ranks_the_english_passage_first_for_a_french_question(tmp_path, fake_embedder):
+def test_search_ranks_the_english_passage_first_for_a_french_question(small_index, fake_embedder):
     """On an English manual, a French question's translated words rank the passage that answers it first."""
-    from index import BuildOptions, Engine, SearchConfig, build_index
+    from index import SearchConfig
     from index.search import Searcher
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "merge.md").write_text("# Merging\n\nCancel the last merge with git merge --abort.\n")
-    (docs / "config.md").write_text("# Identity\n\nConfigure your user name and email address.\n")
-    (docs / "log.md").write_text("# History\n\nShow the history of a file with git log.\n")
-    build_index(docs, tmp_path / "index", fake_embedder, BuildOptions())
-    index = Engine(tmp_path / "index", fake_embedder).index
+    index = small_index({"merge.md": "# Merging\n\nCancel the last merge with git merge --abort.\n",
+                         "config.md": "# Identity\n\nConfigure your user name and email address.\n",
+                         "log.md": "# History\n\nShow the history of a file with git log.\n"})
     question = "Comment annuler la dernière fusion ?"
 
     with_lexicon = Searcher(index, fake_embedder).search(question, limit=3)
@@ -110,18 +106,14 @@ def test_a_word_is_looked_up_by_its_whole_stem(tmp_path):
     assert translated_terms(french, "Where is the bread?", lexicon=Lexicon.read(path)) == ["pain"]
 
 
-def test_what_a_long_question_asks_weighs_more_translated(tmp_path, fake_embedder):
+def test_what_a_long_question_asks_weighs_more_translated(small_index, fake_embedder):
     """A long French question about an English manual ranks the passage of what it asks above its situation's."""
-    from index import BuildOptions, Engine, build_index
     from index.search import Searcher
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "merge.md").write_text("# Merging\n\nCancel the last merge with git merge --abort.\n")
-    (docs / "config.md").write_text("# Settings\n\nThe settings file lives in your personal folder; edit it by hand.\n")
-    (docs / "log.md").write_text("# History\n\nShow the history of a branch with git log.\n")
-    build_index(docs, tmp_path / "index", fake_embedder, BuildOptions())
-    index = Engine(tmp_path / "index", fake_embedder).index
+    index = small_index({
+        "merge.md": "# Merging\n\nCancel the last merge with git merge --abort.\n",
+        "config.md": "# Settings\n\nThe settings file lives in your personal folder; edit it by hand.\n",
+        "log.md": "# History\n\nShow the history of a branch with git log.\n"})
     question = ("J'ai un fichier de réglages dans mon dossier personnel, que je modifie souvent à la main, et tout "
                 "allait bien jusqu'à hier soir. Comment annuler la dernière fusion ?")
 

@@ -70,18 +70,14 @@ def test_a_word_the_corpus_holds_is_not_expanded(french, thesaurus):
     assert synonym_terms(french, "quelle commission ?", thesaurus) == ["pourc"]
 
 
-def test_search_ranks_the_passage_of_a_synonym_first(tmp_path, fake_embedder):
+def test_search_ranks_the_passage_of_a_synonym_first(small_index, fake_embedder):
     """A slang question ranks the passage holding the plain word first; the evidence stays its own words'."""
-    from index import BuildOptions, Engine, SearchConfig, build_index
+    from index import SearchConfig
     from index.search import Searcher
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "budget.md").write_text("# Budget\n\nL'argent versé aux écoles atteint deux millions.\n")
-    (docs / "menu.md").write_text("# Cantine\n\nLe menu de la cantine change chaque semaine.\n")
-    (docs / "horaires.md").write_text("# Horaires\n\nLes cours commencent à huit heures.\n")
-    build_index(docs, tmp_path / "index", fake_embedder, BuildOptions(language="fr"))
-    index = Engine(tmp_path / "index", fake_embedder).index
+    index = small_index({"budget.md": "# Budget\n\nL'argent versé aux écoles atteint deux millions.\n",
+                         "menu.md": "# Cantine\n\nLe menu de la cantine change chaque semaine.\n",
+                         "horaires.md": "# Horaires\n\nLes cours commencent à huit heures.\n"}, language="fr")
     question = "combien de fric ?"
 
     with_synonyms = Searcher(index, fake_embedder).search(question, limit=3)
