@@ -46,7 +46,7 @@ import numpy as np
 
 from .language import question_language
 from .lexical import OTHER_LANGUAGE_SHARE, LexicalIndex
-from .text import Analyzer, fold
+from .text import Analyzer, fold, lookup_key, uncut
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,8 @@ class Lexicon:
             if len(fields) < 2 or not fields[0] or not fields[1]:
                 continue
             # One string for both directions: the lexicon is kept as read.
-            forward.setdefault(_key(fields[0]), []).append(line)
-            backward.setdefault(_key(fields[1]), []).append(line)
+            forward.setdefault(lookup_key(fields[0], KEY_LETTERS), []).append(line)
+            backward.setdefault(lookup_key(fields[1], KEY_LETTERS), []).append(line)
 
     @property
     def pairs(self) -> set[tuple[str, str]]:
@@ -136,7 +136,7 @@ class Lexicon:
             fields = line.split("\t")
             word, other = (fields[1], fields[0]) if backward else (fields[0], fields[1])
             options.setdefault(word, []).append((int(fields[2]) if len(fields) > 2 else 1, other))
-        whole = _whole(analyzer)
+        whole = uncut(analyzer)
         best: dict[str, int] = {}
         for word, ranked in options.items():
             # Snowball changes a word's end only: its first letters are checked before it is stemmed.
@@ -146,11 +146,6 @@ class Lexicon:
                 for term in analyzer.terms(other, target):
                     best[term] = max(best.get(term, 0), count)
         return tuple(sorted(best, key=lambda t: -best[t])[:PER_STEM])
-
-
-def _key(word: str) -> str:
-    first = word[:KEY_LETTERS].lower()
-    return first if first.isascii() else fold(first)[:KEY_LETTERS]
 
 
 @cache
@@ -179,7 +174,7 @@ def translated_terms(lexical: LexicalIndex, question: str, languages: np.ndarray
     if not targets:
         return []
     # Each word's term (stem cut to the analyser's prefix) and its whole stem, which the lexicon is looked up by.
-    pairs = dict(zip(analyzer.terms(question, source), _whole(analyzer).terms(question, source), strict=True))
+    pairs = dict(zip(analyzer.terms(question, source), uncut(analyzer).terms(question, source), strict=True))
     own = set(pairs)
     if languages is not None and (same := languages == source).any():
         pairs = {t: w for t, w in pairs.items() if not same[_holding(lexical, t)].any()}
@@ -197,16 +192,6 @@ def translated_terms(lexical: LexicalIndex, question: str, languages: np.ndarray
                 if term not in own and term in lexical.vocab:
                     out.setdefault(term)
     return list(out)
-
-
-def _whole(analyzer: Analyzer) -> Analyzer:
-    """An analyser like this one whose stems are not cut."""
-    return _uncut(analyzer.language, tuple(sorted(analyzer.counts.items())))
-
-
-@cache
-def _uncut(language: str, counts: tuple[tuple[str, int], ...]) -> Analyzer:
-    return Analyzer(language, 0, dict(counts))
 
 
 def _holding(lexical: LexicalIndex, term: str) -> np.ndarray:

@@ -29,7 +29,7 @@ from .language import question_language
 from .passages import Passage
 from .store import LoadedIndex
 from .synonyms import synonym_scores
-from .text import Analyzer, fold, split_sentences
+from .text import fold, split_sentences, uncut
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class Searcher:
         self._furniture = Furniture(index.passages)
         self._languages = np.array([p.language or "" for p in index.passages])
         # Whole stems, to tell whether the corpus writes a name (see `unnamed`).
-        self._uncut = Analyzer(index.analyzer.language, 0, dict(index.analyzer.counts))
+        self._uncut = uncut(index.analyzer)
         self._word_rarity: dict[tuple[str, str], tuple[bool, float | None]] = {}  # see `rarity_words`
         self._cut_only: dict[tuple[str, str], frozenset[str]] = {}  # see `cut_only`
         self.calibration = calibration or Calibration.from_dict(index.manifest.calibration)

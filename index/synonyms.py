@@ -44,10 +44,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .bilingual import _whole
 from .language import question_language
 from .lexical import LexicalIndex
-from .text import Analyzer, fold
+from .text import Analyzer, fold, lookup_key, uncut
 
 # Synonym terms a question word gets at most: the first listed (of the file's first senses) the corpus holds.
 PER_WORD = 3
@@ -89,7 +88,7 @@ class Thesaurus:
         for line in lines:
             word, _, rest = line.partition("\t")
             if word and rest:
-                table.setdefault(_key(word), []).append(line)
+                table.setdefault(lookup_key(word, KEY_LETTERS), []).append(line)
 
     @property
     def languages(self) -> set[str]:
@@ -107,7 +106,7 @@ class Thesaurus:
         return found
 
     def _synonyms(self, analyzer: Analyzer, stem: str, language: str) -> tuple[str, ...]:
-        whole = _whole(analyzer)
+        whole = uncut(analyzer)
         out: dict[str, None] = {}
         for line in self._lines.get(language, {}).get(stem[:KEY_LETTERS], ()):
             word, *others = line.split("\t")
@@ -118,11 +117,6 @@ class Thesaurus:
                 for term in analyzer.terms(other, language):
                     out.setdefault(term)
         return tuple(out)
-
-
-def _key(word: str) -> str:
-    first = word[:KEY_LETTERS].lower()
-    return first if first.isascii() else fold(first)[:KEY_LETTERS]
 
 
 @cache
@@ -152,7 +146,7 @@ def synonym_terms(lexical: LexicalIndex, question: str, thesaurus: Thesaurus | N
     text = " ".join(words)
     terms = analyzer.terms(text, language)
     own = set(lexical.question_terms(question, language))
-    whole = _whole(analyzer).terms(text, language)
+    whole = uncut(analyzer).terms(text, language)
     out: dict[str, None] = {}
     for term, stem in zip(terms, whole, strict=True):
         # A word the corpus holds finds its passages itself: its synonyms would rank other senses' passages.

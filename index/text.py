@@ -203,3 +203,19 @@ def _stemmer(language: str):
     import Stemmer
 
     return Stemmer.Stemmer(LANGUAGES[language])
+
+
+def uncut(analyzer: Analyzer) -> Analyzer:
+    """An analyser like this one whose stems are not cut: a word looked up by its whole stem ("bread", "breadth")."""
+    return _uncut(analyzer.language, tuple(sorted(analyzer.counts.items())))
+
+
+@cache
+def _uncut(language: str, counts: tuple[tuple[str, int], ...]) -> Analyzer:
+    return Analyzer(language, 0, dict(counts))
+
+
+def lookup_key(word: str, letters: int = 3) -> str:
+    """A word's first letters, lower-cased and folded: the key word lists are looked up by (Snowball keeps them)."""
+    first = word[:letters].lower()
+    return first if first.isascii() else fold(first)[:letters]
