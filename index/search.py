@@ -349,7 +349,10 @@ class Searcher:
             word = re.compile(rf"\b{re.escape(fold(name))}\b")
         else:
             keep = self.index.analyzer.prefix + 1
-            stems = [t[: max(len(t) - ending, keep)] for t in (fold(t) for t in self._uncut.terms(name, language))]
+            stems = [t[: max(len(t) - ending, keep)] for t in _name_stems(name, self._uncut.terms(name, language))]
+            if "-" in name and len(stems) > 1:  # a compound name as a whole ("Météo-France", not "France" alone)
+                word = re.compile(r"\b" + r"\w*(?:\W+\w{1,3})*\W*".join(re.escape(t) for t in stems))
+                return self._written(word, terms)
             stems += [t for t in terms if any(c.isdigit() for c in t)]  # never cut: whole stems ("h20s": "h20")
             if not stems:
                 return True
@@ -622,6 +625,20 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
 _NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
+
+
+def _name_stems(name: str, terms: list[str]) -> list[str]:
+    """The stems a name is looked for by (see `Searcher._writes`): its stemmed terms, folded.
+
+    But a name of one word the stemmer cut by two letters or more (French cuts "Gitea" to "git", a word a manual
+    about Git writes everywhere) by its whole word but the last letter: an inflection's ending is one letter
+    ("Americans", "Européens"), a name's own letters are not one.
+    """
+    whole = fold(name)
+    stems = [fold(t) for t in terms]
+    if len(stems) == 1 and whole.isalpha() and whole.startswith(stems[0]) and len(whole) - len(stems[0]) >= 2:
+        return [whole[:-1]]
+    return stems
 # A name of several words: a capitalised word inside a sentence (after a space or an elided article: "l'API
 # Entreprise"), then capitalised words or letters with digits ("Microsoft Teams", "Radeon RX9070"), not bare numbers.
 _RUN_WORD = r"(?:[A-ZÀ-Ý][\w'’-]*|[^\W\d_]+\d\w*)"

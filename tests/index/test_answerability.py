@@ -166,6 +166,24 @@ def test_an_acronym_is_known_only_as_written(english_manual, question, unnamed):
     assert english_manual.searcher.unnamed(question, "fr")[0] == unnamed
 
 
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("Comment créer une merge request dans Gitea ?", 1),  # French stems "Gitea" to "git": the manual never writes it
+    ("Comment créer un dépôt avec Git ?", 0),
+])
+def test_a_name_the_stemmer_cuts_short_is_known_only_as_written(english_manual, question, unnamed):
+    """A name the stemmer cuts to a shorter word the corpus writes ("Gitea": "git") does not count as written."""
+    assert english_manual.searcher.unnamed(question, "fr")[0] == unnamed
+
+
+@pytest.mark.parametrize(("question", "unnamed"), [
+    ("Comment installer Linux-Libre sur un serveur ?", 1),  # the manual writes "Linux", never "Linux-Libre"
+    ("Comment installer Linux sur un serveur ?", 0),
+])
+def test_a_compound_name_is_known_only_written_whole(english_manual, question, unnamed):
+    """A hyphenated name counts as written only where the corpus writes it whole, not one of its parts."""
+    assert english_manual.searcher.unnamed(question, "fr")[0] == unnamed
+
+
 @pytest.mark.parametrize(("dense", "cross", "covered"), [
     (0.0, True, True),
     (-0.5, True, True),
