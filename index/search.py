@@ -298,7 +298,8 @@ class Searcher:
         A name is a capitalised word inside a sentence or letters with digits: "GitHub" of a manual that never
         writes it, "MI308" of articles about other chips. Its terms are stems cut to five letters, which meet
         other words: "Dependabot" is cut to "depen" (dependency), "LFS" to "lf" (line feed); so a name counts
-        as known only where the corpus writes it (see `_writes`). Such a name's stems count among the question's
+        as known only where the corpus writes it (see `_writes`; a hyphenated name whole: "Pi-hole", not "hole";
+        one the stemmer cuts short as written: "Gitea", not "git"). Such a name's stems count among the question's
         known words (see AnswerabilityConfig.unnamed_known). Across languages a name is known by its stems
         ("Taiwanese" of articles that write "taïwanais"), an acronym still as written. A name made of stop words
         only ("Le" of a title) does not count; a lower-case word counts as a name when the corpus lacks it and
