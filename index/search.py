@@ -252,25 +252,25 @@ class Searcher:
         cross = self.index.analyzer.share(language) < CROSS_LANGUAGE_SHARE
         if not self.index.passages:
             return SearchResult(question, [], terms, 0.0, cross, False)
-        judging = {"language": language, "unnamed": self.unnamed(question, language)}
         if not history:
             focus = question_focus(question, self.config.focus_words)
             if focus is None:
                 vectors = {k: v[0] for k, v in self._embed([question]).items()}
-                return self._search(question, vectors, terms, limit, cross, (), None, **judging)
+                return self._search(question, vectors, terms, limit, cross, (), None, language=language,
+                                    unnamed=self.unnamed(question, language))
             # A long question: ranked by the whole and by what is asked in it, each counting as much.
             both = self._embed([question, focus])
             w = self.config.focus_dense
             vectors = {k: _unit(v[0] + w * v[1]) for k, v in both.items()}
             focus_terms = self.index.lexical.question_terms(focus, language)
-            # Only the names of what it asks count: those of the situation it tells are context ("pupils with
-            # accents in their names, like Hélène or Noël. ... Is there a known problem with such names?").
-            judging["unnamed"] = self.unnamed(focus, language)
             # Its meaning is judged on the whole: the focus alone is often elliptical ("Laquelle ?") and, added
-            # to the whole, pulls its vector away from the passage the situation describes.
+            # to the whole, pulls its vector away from the passage the situation describes. Only the names of what
+            # it asks count: those of the situation it tells are context ("pupils with accents in their names,
+            # like Hélène or Noël. ... Is there a known problem with such names?").
             result = self._search(question, vectors, terms, limit, cross, focus_terms,
                                   {k: v[0] for k, v in both.items()}, context_weight=self.config.focus_weight,
-                                  focus=focus, asked_terms=focus_terms, **judging)
+                                  focus=focus, asked_terms=focus_terms, language=language,
+                                  unnamed=self.unnamed(focus, language))
             # Its answer is what is closest to the whole and the focus together.
             return dataclasses.replace(result, query_vector=vectors["main"], multilingual_vector=vectors.get("multi"))
         context = history[-1]
@@ -290,7 +290,7 @@ class Searcher:
         both = self._embed([question, f"{question} {context}"])
         together = {k: v[1] for k, v in both.items()}
         return self._search(question, together, terms, limit, cross, context_terms, {k: v[0] for k, v in both.items()},
-                            **judging)
+                            language=language, unnamed=self.unnamed(question, language))
 
     def unnamed(self, question: str, language: str) -> tuple[int, int]:
         """(how many names of the question the corpus never writes, how many of those its stems still meet).
@@ -482,7 +482,7 @@ class Searcher:
         else:
             known, lexical_share = self._lexical_evidence(idx.lexical.scores(judged_terms, near=False)[own_cand],
                                                           judged_terms, cross_language, unwritten)
-        main_dense, agree = self._agreement(cand, judged, own, evidence_key)
+        main_dense, agree = self._agreement(cand, judged, own, evidence_key, cos if own is query else None)
         features = Evidence(known=known, lexical=lexical_share, dense=float(own_cos.max(initial=baseline)) - baseline,
                             main_dense=main_dense, agree=agree, unnamed=unnamed[0], stemmed=unnamed[1],
                             rare_known=rare_known(self.rarity_words(evidence_text or question, language)),
@@ -496,17 +496,18 @@ class Searcher:
                             own.get("multi"), focus)
 
     def _agreement(self, cand: np.ndarray, judged: np.ndarray, own: dict[str, np.ndarray],
-                   evidence_key: str) -> tuple[float, bool]:
+                   evidence_key: str, cos: dict[str, np.ndarray] | None = None) -> tuple[float, bool]:
         """(the main model's dense evidence, whether its three closest candidates and the evidence model's meet).
 
         See answerability (`main_dense`, `agree`); with one dense signal, the evidence's own and always agreeing.
+        `cos`: the candidates' cosines with `own` when the search ranked them with it (else they are computed).
         """
-        main = self._main.view[cand] @ own["main"]
+        main = cos["main"] if cos is not None else self._main.view[cand] @ own["main"]
         baseline = float(np.median(self._main.baseline_vectors @ own["main"]))
         dense = float(main[judged[:EVIDENCE_HITS]].max(initial=baseline)) - baseline
         if evidence_key == "main":
             return dense, True
-        other = self._multi.view[cand] @ own[evidence_key]
+        other = cos[evidence_key] if cos is not None else self._multi.view[cand] @ own[evidence_key]
         closest = set(np.argsort(-main)[:EVIDENCE_HITS].tolist())
         return dense, bool(closest & set(np.argsort(-other)[:EVIDENCE_HITS].tolist()))
 
@@ -627,6 +628,12 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<=\s)[A-ZÀ-Ý][\w'-]*")
 _NAME = re.compile(rf"{_CAPITALISED.pattern}|\b[^\W\d_]+\d\w*|\b\d+[^\W\d_]\w*")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 
+# A name of several words: a capitalised word inside a sentence (after a space or an elided article: "l'API
+# Entreprise"), then capitalised words or letters with digits ("Microsoft Teams", "Radeon RX9070"), not bare numbers.
+_RUN_WORD = r"(?:[A-ZÀ-Ý][\w'’-]*|[^\W\d_]+\d\w*)"
+_NAME_RUN = re.compile(rf"(?<![.!?]\s)(?<=[\s'’]){_RUN_WORD}(?: {_RUN_WORD})+")
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-zà-ÿ][\w-]*[a-zà-ÿ0-9]")
+
 
 def _name_stems(name: str, terms: list[str]) -> list[str]:
     """The stems a name is looked for by (see `Searcher._writes`): its stemmed terms, folded.
@@ -640,11 +647,6 @@ def _name_stems(name: str, terms: list[str]) -> list[str]:
     if len(stems) == 1 and whole.isalpha() and whole.startswith(stems[0]) and len(whole) - len(stems[0]) >= 2:
         return [whole[:-1]]
     return stems
-# A name of several words: a capitalised word inside a sentence (after a space or an elided article: "l'API
-# Entreprise"), then capitalised words or letters with digits ("Microsoft Teams", "Radeon RX9070"), not bare numbers.
-_RUN_WORD = r"(?:[A-ZÀ-Ý][\w'’-]*|[^\W\d_]+\d\w*)"
-_NAME_RUN = re.compile(rf"(?<![.!?]\s)(?<=[\s'’]){_RUN_WORD}(?: {_RUN_WORD})+")
-_LOWER_WORD = re.compile(r"(?<![\w'-])[a-zà-ÿ][\w-]*[a-zà-ÿ0-9]")
 
 # A quoted message ("E: Could not open lock file…"): double quotes, guillemets, backticks, or single quotes that
 # open after a space and close before one (not the apostrophes of "J'ai lu qu'un…").

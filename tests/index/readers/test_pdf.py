@@ -156,6 +156,13 @@ PROSE = ("Le serveur principal fait tourner plusieurs services pour tout le rés
          "d'eux porte un nom", "sous lequel les machines le trouvent ; le tableau ci-dessous les donne tous.")
 
 
+def _read_placed(tmp_path, name: str, *pages: list[tuple[float, float, str, str | list]]):
+    """The document read from a PDF `name` made by `_placed_pdf(*pages)` in `tmp_path`."""
+    path = tmp_path / name
+    path.write_bytes(_placed_pdf(*pages))
+    return read_document(name, path)
+
+
 def test_table_rows_keep_their_column_labels(tmp_path):
     """A PDF table's rows come out one by one, each cell under its column's bold label, wrapped cells whole."""
     texts = [(72, 700, "F1", PROSE[0]), (72, 688, "F1", PROSE[1]),
@@ -172,9 +179,7 @@ def test_table_rows_keep_their_column_labels(tmp_path):
              "que ce soit pour lire son courrier, imprimer un document ou ouvrir une session sur",
              "un poste de la salle informatique."]
     texts += [(72, y - 20 - 12 * k, "F1", line) for k, line in enumerate(after)]
-    path = tmp_path / "services.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    doc = read_document("services.pdf", path)
+    doc = _read_placed(tmp_path, "services.pdf", texts)
     assert [b.text for b in doc.blocks if b.kind == "row"] == [
         "Service : Courrier · Nom usuel : IMAP (Dovecot) · Nom DNS : postoffice",
         "Service : Impression · Nom usuel : CUPS · Nom DNS : ipp",
@@ -188,9 +193,7 @@ def test_a_table_set_line_by_line_takes_its_labels_from_words_over_numbers(tmp_p
     texts = [(72, 700, "F1", [("Borne", -4000), ("Nom", -9000), ("Description", 0)])]
     for n, (name, what) in enumerate([("GND", "Masse"), ("IN1", "Entrée analogique"), ("SQR1", "Sortie carrée")], 1):
         texts.append((72, 700 - 14 * n, "F1", [(str(n), -6200), (name, -7000), (what, 0)]))
-    path = tmp_path / "bornes.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    doc = read_document("bornes.pdf", path)
+    doc = _read_placed(tmp_path, "bornes.pdf", texts)
     assert [b.text for b in doc.blocks if b.kind == "row"] == [
         "Borne : 1 · Nom : GND · Description : Masse",
         "Borne : 2 · Nom : IN1 · Description : Entrée analogique",
@@ -203,9 +206,7 @@ def test_a_sentence_around_a_picture_is_not_a_table(tmp_path):
              (400, 700, "F1", "ou par le menu,"),
              (72, 686, "F1", "puis attendez que la fenetre de sortie affiche la fin du travail."),
              (72, 672, "F1", "Le document compose apparait alors dans"), (330, 672, "F1", "la fenetre de droite.")]
-    path = tmp_path / "prose.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    doc = read_document("prose.pdf", path)
+    doc = _read_placed(tmp_path, "prose.pdf", texts)
     assert {b.kind for b in doc.blocks} == {"paragraph"}
     assert doc.blocks[0].text.startswith("Lancez la composition par un clic sur le bouton vert ou par le menu, puis")
 
@@ -220,9 +221,7 @@ def test_running_headers_naming_chapter_and_section_are_dropped(tmp_path):
         body = [(72, 700 - 12 * k, "F1", f"Ligne {'abcdefgh'[k]} du texte {word}, qui continue sans fin de phrase et")
                 for k in range(8)]
         pages.append([(72, 760, "F1", chapter), (350, 760, "F1", section), *body, (300, 40, "F1", str(n + 1))])
-    path = tmp_path / "faq.pdf"
-    path.write_bytes(_placed_pdf(*pages))
-    text = " ".join(b.text for b in read_document("faq.pdf", path).blocks)
+    text = " ".join(b.text for b in _read_placed(tmp_path, "faq.pdf", *pages).blocks)
     assert "CHAPITRE" not in text and "QUESTION" not in text and "AUTRE CHOSE" not in text
     assert all(f"Ligne {c} du texte delta" in text for c in "abcdefgh")
 
@@ -234,9 +233,7 @@ def test_command_lines_stay_whole_and_prose_opening_with_a_command_is_prose(tmp_
              (72, 660, "F3", "cron-apt"),
              (72 + 8 * 6 + 3, 660, "F1", "vous signalera chaque jour les paquets à mettre à niveau, sans"),
              (72, 648, "F1", "rien installer lui-même.")]
-    path = tmp_path / "commandes.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    blocks = [(b.kind, b.text) for b in read_document("commandes.pdf", path).blocks]
+    blocks = [(b.kind, b.text) for b in _read_placed(tmp_path, "commandes.pdf", texts).blocks]
     assert blocks == [("paragraph", "Pour installer un bureau minimal, tapez ces commandes :"),
                       ("code", "sudo apt install task-desktop"),
                       ("paragraph", "cron-apt vous signalera chaque jour les paquets à mettre à niveau, sans rien "
@@ -250,9 +247,7 @@ def test_a_smaller_heading_under_a_heading_opens_its_own_section(tmp_path):
              (72, 680, "F2 14", "2.3 Calibration de la source"), (72, 660, "F2 12", "Objectif"),
              *[(72, 640 - 12 * k, "F1", body) for k in range(3)],
              (72, 590, "F2 12", "Procédure"), *[(72, 570 - 12 * k, "F1", body) for k in range(3)]]
-    path = tmp_path / "manuel.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    blocks = read_document("manuel.pdf", path).blocks
+    blocks = _read_placed(tmp_path, "manuel.pdf", texts).blocks
     assert [(b.level, b.text) for b in blocks if b.kind == "heading"] == [
         (1, "Chapitre 2 Électricité"), (2, "2.3 Calibration de la source"), (3, "Objectif"), (3, "Procédure")]
     assert next(b for b in blocks if b.kind == "paragraph").section == (
@@ -266,9 +261,7 @@ def test_paths_and_urls_broken_at_the_margin_are_joined_whole(tmp_path):
              "//tug.org/texworks/) ; modifiez les fichiers de /etc/network/interfaces.d/",
              "ou le fichier principal pour cela."]
     texts = [(72, 700 - 12 * k, "F1", line) for k, line in enumerate(lines)]
-    path = tmp_path / "chemins.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    text = read_document("chemins.pdf", path).blocks[0].text
+    text = _read_placed(tmp_path, "chemins.pdf", texts).blocks[0].text
     assert "AppData\\Roaming\\TUG\\TeXworks, sous Linux dans .local/share/TUG/TeXworks" in text
     assert "(http://tug.org/texworks/)" in text and "interfaces.d/ ou le fichier" in text
 
@@ -280,8 +273,6 @@ def test_a_numbered_note_running_back_to_the_margin_stays_one_block(tmp_path):
     texts += [(68, 640, "F1", "1. En 2014, Debian a change son systeme d'initialisation par defaut, System V, pour"),
               (57, 628, "F1", "systemd, et la version 8 a ete la premiere a le livrer ainsi, en avril 2015."),
               (68, 616, "F1", "2. Une seconde note.")]
-    path = tmp_path / "notes.pdf"
-    path.write_bytes(_placed_pdf(texts))
-    items = [b.text for b in read_document("notes.pdf", path).blocks if b.kind == "item"]
+    items = [b.text for b in _read_placed(tmp_path, "notes.pdf", texts).blocks if b.kind == "item"]
     assert items == ["1. En 2014, Debian a change son systeme d'initialisation par defaut, System V, pour systemd, "
                      "et la version 8 a ete la premiere a le livrer ainsi, en avril 2015.", "2. Une seconde note."]
